@@ -1,0 +1,46 @@
+"""The generic record API on accounts and contacts: CRUD, ETags, lists and errors."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+
+def test_create_contact_normalises_phone_and_email(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/contacts",
+        json={"name": " 张　伟 ", "mobile": "138 0013 8000", "email": "Zhang.Wei@Example.COM"},
+    )
+
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["name"] == "张 伟"
+    assert body["mobile"] == "+8613800138000"
+    assert body["email"] == "zhang.wei@example.com"
+    assert body["version"] == 1
+    assert response.headers["ETag"] == f'"{body["id"]}.1"'
+
+
+def test_stale_if_match_returns_412_and_keeps_record(client: TestClient) -> None:
+    created = client.post("/api/v1/accounts", json={"name": "华为技术有限公司"})
+    etag = created.headers["ETag"]
+    record_id = created.json()["id"]
+    first = client.patch(f"/api/v1/accounts/{record_id}", json={"city": "深圳"}, headers={"If-Match": etag})
+    assert first.status_code == 200
+
+    stale = client.patch(f"/api/v1/accounts/{record_id}", json={"city": "北京"}, headers={"If-Match": etag})
+
+    assert stale.status_code == 412
+    assert stale.headers["content-type"] == "application/problem+json"
+    assert stale.json()["code"] == "version_mismatch"
+    assert client.get(f"/api/v1/accounts/{record_id}").json()["city"] == "深圳"
+
+
+def test_invalid_phone_is_rejected_with_field_error(client: TestClient) -> None:
+    response = client.post("/api/v1/contacts", json={"name": "李娜", "mobile": "12345"})
+
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["field"] == "mobile"
+    assert error["code"] == "invalid_phone"
+    assert error["value"] == "12345"
+    assert client.get("/api/v1/contacts").json()["items"] == []

@@ -1,0 +1,93 @@
+"""One error hierarchy, rendered as RFC 9457 problem details.
+
+Every error has a stable ``code`` that clients switch on, an HTTP status, and a
+message key whose zh-CN and en texts live in the i18n catalogs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zhike.core.i18n import translate
+
+
+class ZhikeError(Exception):
+    """Base of every expected error; ``code`` is stable across releases."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, code: str | None = None, /, **params: Any) -> None:
+        if code is not None:
+            self.code = code
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, locale: str) -> str:
+        return translate(f"error.{self.code}", locale, **self.params)
+
+    def extra_members(self) -> dict[str, Any]:
+        return {}
+
+
+class ValidationFailed(ZhikeError):
+    """One or more fields of a request are invalid; ``errors`` lists each one."""
+
+    status = 422
+    code = "validation_failed"
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
+        super().__init__(count=len(errors))
+
+    def extra_members(self) -> dict[str, Any]:
+        return {"errors": self.errors}
+
+
+class NotFound(ZhikeError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ZhikeError):
+    status = 409
+    code = "conflict"
+
+
+class PreconditionFailed(ZhikeError):
+    status = 412
+    code = "version_mismatch"
+
+
+class PreconditionRequired(ZhikeError):
+    status = 428
+    code = "precondition_required"
+
+
+class Unauthorized(ZhikeError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(ZhikeError):
+    status = 403
+    code = "forbidden"
+
+
+class InvalidInput(ZhikeError):
+    status = 400
+    code = "invalid_input"
+
+
+def problem_body(error: ZhikeError, locale: str, instance: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"https://zhike.dev/problems/{error.code}",
+        "title": error.code.replace("_", " ").capitalize(),
+        "status": error.status,
+        "code": error.code,
+        "detail": error.message(locale),
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(error.extra_members())
+    return body

@@ -1,0 +1,63 @@
+"""Message catalogs: zh-CN is the default locale and en is complete.
+
+Catalogs are flat JSON files under ``core/locales``; a key missing from the
+requested locale falls back to zh-CN, and a key missing everywhere is
+returned as is so that a gap is visible rather than silent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import cache
+from importlib import resources
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LOCALE = "zh-CN"
+SUPPORTED_LOCALES = ("zh-CN", "en")
+
+
+@cache
+def load_catalog(locale: str) -> dict[str, str]:
+    text = resources.files("zhike.core").joinpath("locales", f"{locale}.json").read_text("utf-8")
+    catalog: dict[str, str] = json.loads(text)
+    return catalog
+
+
+def negotiate_locale(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """Pick a supported locale from an Accept-Language header value."""
+    if not accept_language:
+        return default
+    weighted: list[tuple[float, str]] = []
+    for part in accept_language.split(","):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        weighted.append((weight, tag.strip().lower()))
+    for _, tag in sorted(weighted, key=lambda item: -item[0]):
+        if tag.startswith("zh"):
+            return "zh-CN"
+        if tag.startswith("en"):
+            return "en"
+    return default
+
+
+def translate(key: str, locale: str = DEFAULT_LOCALE, **params: Any) -> str:
+    """Return the message for ``key`` in ``locale`` with ``params`` filled in."""
+    if locale not in SUPPORTED_LOCALES:
+        locale = DEFAULT_LOCALE
+    template = load_catalog(locale).get(key) or load_catalog(DEFAULT_LOCALE).get(key)
+    if template is None:
+        logger.warning("missing i18n key", extra={"i18n_key": key, "locale": locale})
+        return key
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        logger.warning("i18n parameters do not fit", extra={"i18n_key": key, "locale": locale})
+        return template

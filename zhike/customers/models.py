@@ -1,0 +1,73 @@
+"""Accounts (企业客户) and contacts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from zhike.core.db import Base
+from zhike.core.models import ExternalIdMixin, OwnedMixin, RecordMixin
+
+
+class Account(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        Index("ix_accounts_tenant_name", "tenant_id", "name"),
+        Index("ix_accounts_tenant_external", "tenant_id", "source", "external_id", unique=True),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    industry: Mapped[str | None] = mapped_column(String(100), default=None)
+    unified_social_credit_code: Mapped[str | None] = mapped_column(String(18), default=None)
+    phone: Mapped[str | None] = mapped_column(String(40), default=None)
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    website: Mapped[str | None] = mapped_column(String(300), default=None)
+    country: Mapped[str | None] = mapped_column(String(100), default=None)
+    province: Mapped[str | None] = mapped_column(String(50), default=None)
+    city: Mapped[str | None] = mapped_column(String(50), default=None)
+    district: Mapped[str | None] = mapped_column(String(50), default=None)
+    address: Mapped[str | None] = mapped_column(String(300), default=None)
+    tier: Mapped[str | None] = mapped_column(String(20), default=None)
+    employee_count: Mapped[int | None] = mapped_column(default=None)
+    founded_year: Mapped[int | None] = mapped_column(default=None)
+    annual_revenue: Mapped[Decimal | None] = mapped_column(default=None)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    parent_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), default=None
+    )
+    is_churned: Mapped[bool | None] = mapped_column(default=None)
+    description: Mapped[str | None] = mapped_column(String(4000), default=None)
+
+
+class Contact(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index("ix_contacts_tenant_name", "tenant_id", "name"),
+        Index("ix_contacts_tenant_external", "tenant_id", "source", "external_id", unique=True),
+        Index("ix_contacts_tenant_mobile", "tenant_id", "mobile"),
+        Index("ix_contacts_tenant_email", "tenant_id", "email"),
+        Index("ix_contacts_tenant_city", "tenant_id", "city"),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), index=True, default=None
+    )
+    title: Mapped[str | None] = mapped_column(String(100), default=None)
+    department: Mapped[str | None] = mapped_column(String(100), default=None)
+    gender: Mapped[str | None] = mapped_column(String(10), default=None)
+    birth_date: Mapped[date | None] = mapped_column(default=None)
+    mobile: Mapped[str | None] = mapped_column(String(40), default=None)
+    phone: Mapped[str | None] = mapped_column(String(40), default=None)
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    id_number: Mapped[str | None] = mapped_column(String(18), default=None)
+    country: Mapped[str | None] = mapped_column(String(100), default=None)
+    province: Mapped[str | None] = mapped_column(String(50), default=None)
+    city: Mapped[str | None] = mapped_column(String(50), default=None)
+    address: Mapped[str | None] = mapped_column(String(300), default=None)
+    do_not_contact: Mapped[bool] = mapped_column(default=False)
+    description: Mapped[str | None] = mapped_column(String(4000), default=None)

@@ -1,0 +1,73 @@
+"""Declarations of accounts and contacts for the generic record service."""
+
+from __future__ import annotations
+
+from zhike.customers.models import Account, Contact
+from zhike.customers.schemas import (
+    AccountCreate,
+    AccountRead,
+    AccountUpdate,
+    ContactCreate,
+    ContactRead,
+    ContactUpdate,
+)
+from zhike.platform.normalize import (
+    currency_fields,
+    custom_fields,
+    owner_reference,
+    references,
+    standardized_fields,
+)
+from zhike.platform.objects import ObjectSpec, register_object
+
+ACCOUNTS = register_object(
+    ObjectSpec(
+        name="accounts",
+        model=Account,
+        create_schema=AccountCreate,
+        update_schema=AccountUpdate,
+        read_schema=AccountRead,
+        search_fields=("name", "unified_social_credit_code"),
+        filter_fields=(
+            "owner_id", "industry", "province", "city", "district", "tier", "country",
+            "is_churned", "created_at", "updated_at", "unified_social_credit_code",
+            "external_id", "source", "employee_count", "annual_revenue", "parent_account_id",
+        ),
+        sort_fields=("created_at", "updated_at", "name", "annual_revenue", "employee_count"),
+        normalizers=(
+            standardized_fields(
+                phones=("phone",), emails=("email",), credit_codes=("unified_social_credit_code",),
+                texts=("name", "industry", "province", "city", "district", "address"),
+            ),
+            currency_fields("currency"),
+            owner_reference(),
+            references(parent_account_id=Account),
+            custom_fields("accounts"),
+        ),
+    )
+)
+
+CONTACTS = register_object(
+    ObjectSpec(
+        name="contacts",
+        model=Contact,
+        create_schema=ContactCreate,
+        update_schema=ContactUpdate,
+        read_schema=ContactRead,
+        search_fields=("name", "mobile", "email"),
+        filter_fields=(
+            "owner_id", "account_id", "province", "city", "gender", "title", "department",
+            "mobile", "email", "created_at", "updated_at", "external_id", "source",
+            "do_not_contact", "country",
+        ),
+        normalizers=(
+            standardized_fields(
+                phones=("phone",), mobiles=("mobile",), emails=("email",), id_numbers=("id_number",),
+                texts=("name", "title", "department", "province", "city", "address"),
+            ),
+            owner_reference(),
+            references(account_id=Account),
+            custom_fields("contacts"),
+        ),
+    )
+)

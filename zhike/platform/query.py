@@ -1,0 +1,174 @@
+"""List queries: filters from query parameters, search, sorting and keyset cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import Column, ColumnElement, Select, String, and_, cast, false, or_
+
+from zhike.core.errors import InvalidInput
+from zhike.core.timeutil import ensure_utc
+
+OPERATORS = ("eq", "ne", "in", "gt", "gte", "lt", "lte", "contains", "isnull")
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ListParams:
+    filters: dict[str, str]
+    search: str | None = None
+    sort: str | None = None
+    limit: int = DEFAULT_PAGE_SIZE
+    cursor: str | None = None
+
+
+def coerce_value(column: Column[Any], raw: str, parameter: str) -> Any:
+    """Convert the text of a query parameter to the column's Python type."""
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        python_type = str
+    if python_type is bool:
+        return _parse_flag(raw, parameter)
+    try:
+        if python_type is int:
+            return int(raw)
+        if python_type is Decimal:
+            return Decimal(raw)
+        if python_type is uuid.UUID:
+            return uuid.UUID(raw)
+        if python_type is datetime:
+            return ensure_utc(datetime.fromisoformat(raw))
+        if python_type is date:
+            return date.fromisoformat(raw)
+    except (ValueError, InvalidOperation) as error:
+        raise InvalidInput(
+            "invalid_filter_value", parameter=parameter, value=raw, type=python_type.__name__
+        ) from error
+    return raw
+
+
+def _parse_flag(raw: str, parameter: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered not in ("true", "false", "1", "0"):
+        raise InvalidInput("invalid_filter_value", parameter=parameter, value=raw, type="bool")
+    return lowered in ("true", "1")
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def build_condition(model: Any, parameter: str, raw: str, allowed: tuple[str, ...]) -> ColumnElement[bool]:
+    """Turn ``field__op=value`` into a SQL condition on an allowed field."""
+    field, _, operator = parameter.partition("__")
+    operator = operator or "eq"
+    if field.startswith("custom."):
+        return _custom_condition(model, field.removeprefix("custom."), operator, raw, parameter)
+    if field not in allowed:
+        raise InvalidInput("unknown_filter", parameter=parameter, allowed=", ".join(sorted(allowed)))
+    if operator not in OPERATORS:
+        raise InvalidInput("unknown_operator", parameter=parameter, allowed=", ".join(OPERATORS))
+    column: Column[Any] = model.__table__.c[field]
+    if operator == "isnull":
+        return column.is_(None) if _parse_flag(raw, parameter) else column.is_not(None)
+    if operator == "in":
+        values = [coerce_value(column, part, parameter) for part in raw.split(",") if part]
+        return column.in_(values) if values else false()
+    if operator == "contains":
+        return cast(column, String).ilike(f"%{_escape_like(raw)}%", escape="\\")
+    value = coerce_value(column, raw, parameter)
+    comparisons: dict[str, ColumnElement[bool]] = {
+        "eq": column == value,
+        "ne": or_(column != value, column.is_(None)),
+        "gt": column > value,
+        "gte": column >= value,
+        "lt": column < value,
+        "lte": column <= value,
+    }
+    return comparisons[operator]
+
+
+def _custom_condition(model: Any, name: str, operator: str, raw: str, parameter: str) -> ColumnElement[bool]:
+    if not name.replace("_", "").isalnum():
+        raise InvalidInput("unknown_filter", parameter=parameter, allowed="custom.<field name>")
+    element = model.__table__.c.custom[name]
+    if operator == "eq":
+        return element.as_string() == raw
+    if operator == "contains":
+        return element.as_string().ilike(f"%{_escape_like(raw)}%", escape="\\")
+    if operator == "isnull":
+        text = element.as_string()
+        return text.is_(None) if _parse_flag(raw, parameter) else text.is_not(None)
+    raise InvalidInput("unknown_operator", parameter=parameter, allowed="eq, contains, isnull")
+
+
+def search_condition(model: Any, fields: tuple[str, ...], text: str) -> ColumnElement[bool]:
+    pattern = f"%{_escape_like(text.strip())}%"
+    columns = model.__table__.c
+    return or_(*(columns[name].ilike(pattern, escape="\\") for name in fields))
+
+
+def parse_sort(sort: str | None, allowed: tuple[str, ...], default: str) -> tuple[str, bool]:
+    """Return (field, descending) for a sort parameter such as ``-created_at``."""
+    text = (sort or default).strip()
+    descending = text.startswith("-")
+    field = text.lstrip("-+")
+    if field not in allowed:
+        raise InvalidInput("unknown_sort", value=text, allowed=", ".join(sorted(allowed)))
+    return field, descending
+
+
+def encode_cursor(value: Any, record_id: uuid.UUID) -> str:
+    if isinstance(value, datetime | date | Decimal | uuid.UUID):
+        encoded: Any = [type(value).__name__, str(value)]
+    else:
+        encoded = ["raw", value]
+    payload = json.dumps([encoded, str(record_id)], ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[Any, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        (kind, raw), record_id = json.loads(base64.urlsafe_b64decode(padded))
+        decoders: dict[str, Any] = {
+            "datetime": datetime.fromisoformat,
+            "date": date.fromisoformat,
+            "Decimal": Decimal,
+            "UUID": uuid.UUID,
+            "raw": lambda value: value,
+        }
+        return decoders[kind](raw), uuid.UUID(record_id)
+    except (ValueError, KeyError, TypeError, binascii.Error, InvalidOperation) as error:
+        raise InvalidInput("invalid_cursor", value=cursor[:80]) from error
+
+
+def apply_sort_and_cursor(
+    statement: Select[Any], model: Any, field: str, descending: bool, cursor: str | None
+) -> Select[Any]:
+    """Order by the field with NULLs last, then by id, and continue after ``cursor``."""
+    column = model.__table__.c[field]
+    id_column = model.__table__.c.id
+    is_null = column.is_(None)
+    if cursor:
+        value, last_id = decode_cursor(cursor)
+        after_id = id_column < last_id if descending else id_column > last_id
+        if value is None:
+            statement = statement.where(and_(is_null, after_id))
+        else:
+            beyond = column < value if descending else column > value
+            statement = statement.where(or_(is_null, beyond, and_(column == value, after_id)))
+    return statement.order_by(
+        is_null.asc(),
+        column.desc() if descending else column.asc(),
+        id_column.desc() if descending else id_column.asc(),
+    )

@@ -1,0 +1,169 @@
+"""The generic record service: create, read, update, soft delete and list.
+
+Every path that touches a CRM record (API, import, demo, jobs) calls this
+service, so tenant scoping, validation and optimistic concurrency hold the
+same way everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from zhike.core.errors import Conflict, NotFound, PreconditionFailed
+from zhike.core.timeutil import utc_now
+from zhike.platform.objects import ObjectSpec
+from zhike.platform.query import (
+    MAX_PAGE_SIZE,
+    ListParams,
+    apply_sort_and_cursor,
+    build_condition,
+    encode_cursor,
+    parse_sort,
+    search_condition,
+)
+from zhike.security.access import scope_select
+from zhike.security.context import Actor
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+class RecordService:
+    """Operations on one object type, for one actor."""
+
+    def __init__(self, session: Session, actor: Actor, spec: ObjectSpec) -> None:
+        self.session = session
+        self.actor = actor
+        self.spec = spec
+        self.model: Any = spec.model
+
+    def _normalize(self, values: dict[str, Any], record: Any) -> dict[str, Any]:
+        for normalizer in self.spec.normalizers:
+            values = normalizer(self.session, self.actor, values, record)
+        return values
+
+    def _check_external_id(self, values: dict[str, Any], record: Any) -> None:
+        external_id = values.get("external_id")
+        if not external_id:
+            return
+        source = values.get("source") or (record.source if record is not None else None)
+        existing = self.find_by_external_id(source, external_id)
+        if existing is not None and (record is None or existing.id != record.id):
+            raise Conflict("duplicate_external_id", external_id=external_id, id=str(existing.id))
+
+    def create(self, data: BaseModel | dict[str, Any]) -> Any:
+        values = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
+        values.setdefault("source", "manual" if values.get("external_id") else None)
+        values = self._normalize(values, None)
+        self._check_external_id(values, None)
+        record = self.model(tenant_id=self.actor.tenant_id, **values)
+        if hasattr(record, "owner_id") and record.owner_id is None and self.actor.user_id:
+            record.owner_id = self.actor.user_id
+        self.session.add(record)
+        self.session.flush()
+        for hook in self.spec.after_write:
+            hook(self.session, self.actor, record, values, None)
+        logger.info("record created", extra={"object": self.spec.name, "record_id": str(record.id)})
+        return record
+
+    def get(self, record_id: uuid.UUID) -> Any:
+        statement = scope_select(self.actor, self.model, select(self.model)).where(
+            self.model.id == record_id
+        )
+        record = self.session.scalars(statement).first()
+        if record is None:
+            raise NotFound("record_not_found", object=self.spec.name, id=str(record_id))
+        return record
+
+    def find_by_external_id(self, source: str | None, external_id: str) -> Any:
+        statement = scope_select(self.actor, self.model, select(self.model)).where(
+            self.model.external_id == external_id
+        )
+        statement = statement.where(
+            self.model.source.is_(None) if source is None else self.model.source == source
+        )
+        return self.session.scalars(statement).first()
+
+    def update(
+        self,
+        record_id: uuid.UUID,
+        data: BaseModel | dict[str, Any],
+        expected_version: int | None,
+    ) -> Any:
+        record = self.get(record_id)
+        if expected_version is not None and record.version != expected_version:
+            raise PreconditionFailed(
+                "version_mismatch", expected=expected_version, current=record.version
+            )
+        values = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
+        values = self._normalize(values, record)
+        self._check_external_id(values, record)
+        previous = {name: getattr(record, name) for name in values}
+        for name, value in values.items():
+            setattr(record, name, value)
+        try:
+            self.session.flush()
+        except StaleDataError as error:
+            raise PreconditionFailed(
+                "version_mismatch", expected=expected_version, current="newer"
+            ) from error
+        for hook in self.spec.after_write:
+            hook(self.session, self.actor, record, values, previous)
+        return record
+
+    def delete(self, record_id: uuid.UUID, expected_version: int | None) -> Any:
+        record = self.get(record_id)
+        if expected_version is not None and record.version != expected_version:
+            raise PreconditionFailed(
+                "version_mismatch", expected=expected_version, current=record.version
+            )
+        record.deleted_at = utc_now()
+        self.session.flush()
+        logger.info("record deleted", extra={"object": self.spec.name, "record_id": str(record.id)})
+        return record
+
+    def list(self, params: ListParams) -> Page:
+        limit = max(1, min(params.limit, MAX_PAGE_SIZE))
+        statement = scope_select(self.actor, self.model, select(self.model))
+        for parameter, raw in params.filters.items():
+            statement = statement.where(
+                build_condition(self.model, parameter, raw, self.spec.filter_fields)
+            )
+        if params.search and params.search.strip():
+            statement = statement.where(
+                search_condition(self.model, self.spec.search_fields, params.search)
+            )
+        field, descending = parse_sort(params.sort, self.spec.sort_fields, self.spec.default_sort)
+        statement = apply_sort_and_cursor(statement, self.model, field, descending, params.cursor)
+        records = list(self.session.scalars(statement.limit(limit + 1)))
+        next_cursor = None
+        if len(records) > limit:
+            records = records[:limit]
+            last = records[-1]
+            next_cursor = encode_cursor(getattr(last, field), last.id)
+        return Page(records, next_cursor)
+
+    def count(self, params: ListParams) -> int:
+        statement = scope_select(self.actor, self.model, select(func.count()).select_from(self.model))
+        for parameter, raw in params.filters.items():
+            statement = statement.where(
+                build_condition(self.model, parameter, raw, self.spec.filter_fields)
+            )
+        if params.search and params.search.strip():
+            statement = statement.where(
+                search_condition(self.model, self.spec.search_fields, params.search)
+            )
+        return int(self.session.scalar(statement) or 0)

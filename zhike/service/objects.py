@@ -1,0 +1,1 @@
+"""Object declarations for the generic record service."""
