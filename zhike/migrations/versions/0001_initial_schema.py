@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 19:50:09.890553
 """
 
 from collections.abc import Sequence
