@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -20,23 +19,21 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg import sql
 from sqlalchemy.engine import make_url
+from testkit import ADMIN_PASSWORD, TenantInfo
 
 from zhike.api.app import create_app
 from zhike.core.db import Database, set_database
 from zhike.core.migrate import upgrade
 from zhike.core.settings import Settings, reset_settings_cache
-from zhike.security.auth import actor_for
-from zhike.security.context import Actor
-from zhike.security.models import Tenant, User
 from zhike.security.tenants import create_tenant
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ZHIKE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 REQUIRE_POSTGRES = os.environ.get("ZHIKE_REQUIRE_POSTGRES") == "1"
-DATA_DIR = Path(os.environ.get("ZHIKE_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
-
-ADMIN_PASSWORD = "Zhike-test-2026"
+DATA_DIR = Path(
+    os.environ.get("ZHIKE_DATASETS_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 
 
 def _postgres_conninfo(url: str) -> str:
@@ -46,7 +43,9 @@ def _postgres_conninfo(url: str) -> str:
 
 def _create_postgres_database() -> tuple[str, str]:
     name = f"zhike_test_{secrets.token_hex(4)}"
-    with psycopg.connect(_postgres_conninfo(POSTGRES_ADMIN_URL), autocommit=True, connect_timeout=5) as connection:
+    with psycopg.connect(
+        _postgres_conninfo(POSTGRES_ADMIN_URL), autocommit=True, connect_timeout=5
+    ) as connection:
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     return name, url
@@ -54,7 +53,18 @@ def _create_postgres_database() -> tuple[str, str]:
 
 def _drop_postgres_database(name: str) -> None:
     with psycopg.connect(_postgres_conninfo(POSTGRES_ADMIN_URL), autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests hash many passwords: cheap Argon2 parameters keep logins fast. Nothing
+    # hashes at import time, so this is in place before the first hash.
+    os.environ.setdefault("ZHIKE_PASSWORD_HASH_TIME_COST", "1")
+    os.environ.setdefault("ZHIKE_PASSWORD_HASH_MEMORY_KIB", "1024")
+    os.environ.setdefault("ZHIKE_PASSWORD_HASH_PARALLELISM", "1")
+    reset_settings_cache()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -66,7 +76,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
     """A migrated database of each backend, shared by the whole session."""
     dropped: str | None = None
     if request.param == "sqlite":
@@ -80,6 +92,8 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
                 pytest.fail(message + "; ZHIKE_REQUIRE_POSTGRES=1 makes this leg required")
             pytest.skip(message)
     os.environ["ZHIKE_DATABASE_URL"] = url
+    # Import rejects and encryption keys go to a scratch folder, not the checkout.
+    os.environ["ZHIKE_DATA_DIR"] = str(tmp_path_factory.mktemp("state"))
     reset_settings_cache()
     database = Database(url, Settings(database_url=url))
     upgrade(database.engine, url)
@@ -89,19 +103,6 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     database.dispose()
     if dropped:
         _drop_postgres_database(dropped)
-
-
-@dataclass
-class TenantInfo:
-    tenant: Tenant
-    admin: User
-    slug: str
-    admin_email: str
-    admin_password: str
-
-    @property
-    def actor(self) -> Actor:
-        return actor_for(self.tenant, self.admin)
 
 
 @pytest.fixture
@@ -119,7 +120,11 @@ def client(database: Database, tenant: TenantInfo) -> Iterator[TestClient]:
     with TestClient(create_app()) as test_client:
         response = test_client.post(
             "/api/v1/auth/login",
-            json={"tenant": tenant.slug, "email": tenant.admin_email, "password": tenant.admin_password},
+            json={
+                "tenant": tenant.slug,
+                "email": tenant.admin_email,
+                "password": tenant.admin_password,
+            },
         )
         assert response.status_code == 200, response.text
         test_client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
@@ -130,7 +135,9 @@ def client(database: Database, tenant: TenantInfo) -> Iterator[TestClient]:
 def data_dir() -> Path:
     """The folder of public data sets; tests that need it skip with a message where it is absent."""
     if not DATA_DIR.is_dir():
-        message = f"public data sets not found at {DATA_DIR}; set ZHIKE_DATA_DIR to their folder"
+        message = (
+            f"public data sets not found at {DATA_DIR}; set ZHIKE_DATASETS_DIR to their folder"
+        )
         if os.environ.get("ZHIKE_REQUIRE_DATA") == "1":
             pytest.fail(message)
         pytest.skip(message)

@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
 
+from zhike.ai.models.cli import models_app
+from zhike.audit.cli import audit_app
 from zhike.core.db import Database, set_database
 from zhike.core.errors import ZhikeError
 from zhike.core.logging import configure_logging
 from zhike.core.settings import get_settings
+from zhike.demo.command import demo_command
+from zhike.ingestion.commands import export_command, import_command
 
 app = typer.Typer(help="Zhike (知客) CRM", no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema management", no_args_is_help=True)
 tenants_app = typer.Typer(help="Tenant administration", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tenants_app, name="tenants")
+app.add_typer(models_app, name="models")
+privacy_app = typer.Typer(help="Personal data detection", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
+app.add_typer(audit_app, name="audit")
+keys_app = typer.Typer(help="Encryption keys of highly sensitive fields", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.command("demo")(demo_command)
+app.command("import")(import_command)
+app.command("export")(export_command)
 
 console = Console(stderr=True)
 logger = logging.getLogger(__name__)
@@ -31,6 +45,10 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def open_database() -> Database:
     settings = get_settings()
+    try:
+        settings.check_production_ready()
+    except ValueError as error:
+        raise fail(str(error)) from error
     configure_logging(settings.log_level, settings.log_json)
     database = Database(settings.database_url, settings)
     set_database(database)
@@ -72,11 +90,56 @@ def tenants_create(
     try:
         with database.session() as session:
             tenant, admin = create_tenant(
-                session, slug, name, admin_email, admin_password, timezone=timezone, currency=currency
+                session,
+                slug,
+                name,
+                admin_email,
+                admin_password,
+                timezone=timezone,
+                currency=currency,
             )
             console.print(f"tenant {tenant.slug} created; administrator {admin.email}")
     except ZhikeError as error:
         raise fail(error.message("en")) from error
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    reencrypt_now: bool = typer.Option(
+        True, "--reencrypt/--no-reencrypt", help="re-encrypt stored values under the new key now"
+    ),
+) -> None:
+    """Make a new data key current and re-encrypt stored values under it."""
+    from zhike.security.encryption import get_key_provider
+    from zhike.security.keys import reencrypt
+
+    database = open_database()
+    key_id = get_key_provider().rotate()
+    console.print(f"new key {key_id} is current")
+    if not reencrypt_now:
+        console.print("stored values keep their old keys until `zhike keys reencrypt` runs")
+        return
+    result = reencrypt(database)
+    console.print(
+        f"checked {result.rows_checked} values, re-encrypted {result.rows_reencrypted}, "
+        f"failed {result.rows_failed}"
+    )
+    if result.rows_failed:
+        raise fail("some values could not be decrypted; see the log for their ids")
+
+
+@keys_app.command("reencrypt")
+def keys_reencrypt() -> None:
+    """Re-encrypt values still under an older key; safe to run again after an interruption."""
+    from zhike.security.keys import reencrypt
+
+    result = reencrypt(open_database())
+    console.print(
+        f"checked {result.rows_checked} values, re-encrypted {result.rows_reencrypted}, "
+        f"failed {result.rows_failed}"
+    )
+    if result.rows_failed:
+        raise fail("some values could not be decrypted; see the log for their ids")
 
 
 @app.command("serve")
@@ -91,7 +154,50 @@ def serve(
 
     settings = get_settings()
     open_database()
-    uvicorn.run(create_app(), host=host or settings.host, port=port or settings.port, log_config=None)
+    uvicorn.run(
+        create_app(), host=host or settings.host, port=port or settings.port, log_config=None
+    )
+
+
+@privacy_app.command("scan")
+def privacy_scan(
+    file: Path = typer.Argument(help="UTF-8 text file, one message per line"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON lines instead of a table"),
+    tenant: str | None = typer.Option(None, help="tenant slug whose CRM names are matched too"),
+) -> None:
+    """Detect personal data in each line of FILE and print the spans and the redacted text."""
+    import json
+
+    from zhike.ai.llm.names import NameMatcher, load_crm_names
+    from zhike.ai.llm.scan import scan_lines
+
+    if not file.is_file():
+        raise fail(f"{file} is not a file")
+    names: NameMatcher | None = None
+    if tenant is not None:
+        from sqlalchemy import select
+
+        from zhike.security.models import Tenant
+
+        database = open_database()
+        with database.session() as session:
+            tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == tenant))
+            if tenant_id is None:
+                raise fail(f"tenant {tenant} does not exist")
+            names = NameMatcher(load_crm_names(session, tenant_id))
+    try:
+        results = scan_lines(file, names)
+    except UnicodeDecodeError as error:
+        raise fail(f"{file} is not UTF-8 text ({error.reason} at byte {error.start})") from error
+    for result in results:
+        if as_json:
+            typer.echo(json.dumps(result, ensure_ascii=False))
+        else:
+            found = ", ".join(
+                f"{span['category']}[{span['start']}:{span['end']}]" for span in result["spans"]
+            )
+            typer.echo(f"{result['line']}: {found or '-'}")
+            typer.echo(f"   {result['redacted']}")
 
 
 def main() -> None:

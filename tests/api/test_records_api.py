@@ -14,8 +14,12 @@ def test_create_contact_normalises_phone_and_email(client: TestClient) -> None:
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["name"] == "张 伟"
-    assert body["mobile"] == "+8613800138000"
-    assert body["email"] == "zhang.wei@example.com"
+    assert body["mobile"] == "138****8000"
+    assert body["email"] == "z***@example.com"
+    revealed = client.post(
+        f"/api/v1/contacts/{body['id']}/reveal", json={"fields": ["mobile", "email"]}
+    )
+    assert revealed.json() == {"mobile": "+8613800138000", "email": "zhang.wei@example.com"}
     assert body["version"] == 1
     assert response.headers["ETag"] == f'"{body["id"]}.1"'
 
@@ -24,10 +28,14 @@ def test_stale_if_match_returns_412_and_keeps_record(client: TestClient) -> None
     created = client.post("/api/v1/accounts", json={"name": "华为技术有限公司"})
     etag = created.headers["ETag"]
     record_id = created.json()["id"]
-    first = client.patch(f"/api/v1/accounts/{record_id}", json={"city": "深圳"}, headers={"If-Match": etag})
+    first = client.patch(
+        f"/api/v1/accounts/{record_id}", json={"city": "深圳"}, headers={"If-Match": etag}
+    )
     assert first.status_code == 200
 
-    stale = client.patch(f"/api/v1/accounts/{record_id}", json={"city": "北京"}, headers={"If-Match": etag})
+    stale = client.patch(
+        f"/api/v1/accounts/{record_id}", json={"city": "北京"}, headers={"If-Match": etag}
+    )
 
     assert stale.status_code == 412
     assert stale.headers["content-type"] == "application/problem+json"

@@ -1,18 +1,53 @@
-"""Request-scoped dependencies: database session, locale and the acting user."""
+"""Request-scoped dependencies: database session, locale and the acting user or client.
+
+``get_actor`` is the door of every authenticated endpoint. It accepts, in this
+order: an ``Authorization: Bearer`` API key (``zk_…``), OAuth access token
+(``zko_…``) or login token, else the session cookie of the web UI. Cookie
+requests with an unsafe method must echo the CSRF cookie in ``X-CSRF-Token``.
+It then applies the tenant's IP allow-list and the rate limits.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from zhike.core.db import get_database
-from zhike.core.errors import Unauthorized
+from zhike.core.errors import Forbidden, Unauthorized
 from zhike.core.i18n import negotiate_locale
-from zhike.security.auth import resolve_token
+from zhike.core.settings import get_settings
+from zhike.core.timeutil import utc_now
+from zhike.security.actors import actor_for
+from zhike.security.api_keys import API_KEY_PREFIX, resolve_api_key
 from zhike.security.context import Actor
+from zhike.security.ipallow import client_ip, require_ip_allowed
+from zhike.security.models import Tenant
+from zhike.security.oauth import ACCESS_TOKEN_PREFIX, resolve_access_token
+from zhike.security.policy import SecurityPolicy, policy_for
+from zhike.security.ratelimit import RateLimited, RateLimitResult, get_rate_limiter
+from zhike.security.sessions import csrf_matches, resolve_session
+from zhike.security.tenancy import bind_tenant
+
+SESSION_COOKIE = "zhike_session"
+CSRF_COOKIE = "zhike_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class AuthContext:
+    """How the request authenticated; kept on ``request.state.auth``."""
+
+    kind: str  # "bearer", "cookie", "api_key" or "oauth"
+    session_id: uuid.UUID | None = None
+    client_id: uuid.UUID | None = None
+    token: str | None = None
 
 
 def get_session() -> Iterator[Session]:
@@ -25,23 +60,126 @@ def get_locale(request: Request) -> str:
     return negotiate_locale(request.headers.get("accept-language"))
 
 
+def request_ip(request: Request) -> str | None:
+    peer = request.client.host if request.client else None
+    return client_ip(peer, request.headers, get_settings().trusted_proxies)
+
+
+def request_clock(request: Request) -> datetime:
+    """The time of the request; tests of expiry and windows set ``app.state.clock``."""
+    clock = getattr(request.app.state, "clock", None)
+    return clock() if clock is not None else utc_now()
+
+
 def get_actor(
     request: Request,
     session: Annotated[Session, Depends(get_session)],
     authorization: Annotated[str | None, Header()] = None,
 ) -> Actor:
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise Unauthorized("missing_token")
+    now = request_clock(request)
+    ip = request_ip(request)
+    user_agent = request.headers.get("user-agent")
+    actor, context, tenant = _authenticate(request, session, authorization, now, ip, user_agent)
+    bind_tenant(session, actor.tenant_id)
+    policy = policy_for(tenant)
+    if context.kind in ("api_key", "oauth"):
+        require_ip_allowed(ip, policy.ip_allowlist_api)
+    else:
+        require_ip_allowed(ip, policy.ip_allowlist_users)
+    _apply_rate_limits(request, policy, actor, context, ip, now)
     requested = request.headers.get("accept-language")
-    actor = resolve_token(session, authorization[7:].strip())
     if requested:
-        actor = Actor(
-            tenant_id=actor.tenant_id, user_id=actor.user_id, role=actor.role,
-            locale=negotiate_locale(requested, actor.locale), timezone=actor.timezone,
-            region=actor.region, currency=actor.currency,
-        )
+        actor = actor.with_locale(negotiate_locale(requested, actor.locale))
     request.state.locale = actor.locale
+    request.state.auth = context
     return actor
+
+
+def _authenticate(
+    request: Request,
+    session: Session,
+    authorization: str | None,
+    now: datetime,
+    ip: str | None,
+    user_agent: str | None,
+) -> tuple[Actor, AuthContext, Tenant]:
+    if authorization and authorization.lower().startswith("bearer "):
+        token = authorization[7:].strip()
+        if token.startswith(API_KEY_PREFIX):
+            actor, client = resolve_api_key(session, token, now=now, ip=ip, user_agent=user_agent)
+            if not _client_ip_allowed(ip, client.allowed_ips):
+                raise Forbidden("ip_not_allowed", ip=ip or "?")
+            return actor, AuthContext("api_key", client_id=client.id), _tenant(session, actor)
+        if token.startswith(ACCESS_TOKEN_PREFIX):
+            actor, client = resolve_access_token(
+                session, token, now=now, ip=ip, user_agent=user_agent
+            )
+            if not _client_ip_allowed(ip, client.allowed_ips):
+                raise Forbidden("ip_not_allowed", ip=ip or "?")
+            return actor, AuthContext("oauth", client_id=client.id), _tenant(session, actor)
+        record, user, tenant = resolve_session(session, token, now=now)
+        if record.csrf_hash is not None:
+            # A cookie session's token must not be replayed as a bearer token to skip CSRF.
+            raise Unauthorized("invalid_token")
+        context = AuthContext("bearer", session_id=record.id, token=token)
+        return actor_for(tenant, user, session), context, tenant
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise Unauthorized("missing_token")
+    record, user, tenant = resolve_session(session, cookie, now=now)
+    if record.csrf_hash is None:
+        raise Unauthorized("invalid_token")
+    if request.method not in SAFE_METHODS and not csrf_matches(
+        record, request.headers.get(CSRF_HEADER), request.cookies.get(CSRF_COOKIE)
+    ):
+        raise Forbidden("csrf_failed")
+    context = AuthContext("cookie", session_id=record.id, token=cookie)
+    return actor_for(tenant, user, session), context, tenant
+
+
+def _client_ip_allowed(ip: str | None, cidrs: list[str]) -> bool:
+    from zhike.security.ipallow import ip_allowed
+
+    return ip_allowed(ip, cidrs)
+
+
+def _tenant(session: Session, actor: Actor) -> Tenant:
+    tenant = session.get(Tenant, actor.tenant_id)
+    if tenant is None:
+        raise Unauthorized("invalid_token")
+    return tenant
+
+
+def _apply_rate_limits(
+    request: Request,
+    policy: SecurityPolicy,
+    actor: Actor,
+    context: AuthContext,
+    ip: str | None,
+    now: datetime,
+) -> None:
+    """Count the request against every limit that applies; the tightest one is reported."""
+    limiter = get_rate_limiter()
+    checks = [(f"tenant:{actor.tenant_id}", policy.rate_limit("tenant"))]
+    if context.client_id is not None:
+        checks.append((f"client:{context.client_id}", policy.rate_limit("api_key")))
+    elif actor.user_id is not None:
+        checks.append((f"user:{actor.user_id}", policy.rate_limit("user")))
+    checks.append((f"ip:{actor.tenant_id}:{ip}", policy.rate_limit("ip")))
+    tightest: RateLimitResult | None = None
+    for key, limit in checks:
+        if limit <= 0:
+            continue
+        result = limiter.hit(key, limit, now)
+        if tightest is None or (not result.allowed, -result.remaining) > (
+            not tightest.allowed,
+            -tightest.remaining,
+        ):
+            tightest = result
+    if tightest is not None:
+        request.state.rate_limit = tightest
+        if not tightest.allowed:
+            raise RateLimited(tightest)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

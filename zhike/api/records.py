@@ -1,13 +1,16 @@
 """One router per CRM object, built from its declaration.
 
 Routers only translate HTTP to service calls: ETag and If-Match map to the
-record version, query parameters to list filters.
+record version, query parameters to list filters. Handlers return the
+service's presented data (hidden fields dropped, sensitive ones masked) as a
+JSONResponse; the response models still describe the shape in OpenAPI.
 """
 
-from typing import Annotated, Any
 import uuid
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from zhike.api.deps import ActorDep, SessionDep
@@ -34,7 +37,9 @@ def parse_if_match(value: str | None, record_id: uuid.UUID) -> int | None:
     return int(version)
 
 
-def list_params(request: Request, q: str | None, sort: str | None, limit: int, cursor: str | None) -> ListParams:
+def list_params(
+    request: Request, q: str | None, sort: str | None, limit: int, cursor: str | None
+) -> ListParams:
     filters = {
         key: value for key, value in request.query_params.items() if key not in RESERVED_PARAMETERS
     }
@@ -59,31 +64,44 @@ def build_record_router(spec: ObjectSpec) -> APIRouter:
         request: Request,
         session: SessionDep,
         actor: ActorDep,
-        q: Annotated[str | None, Query(max_length=200, description="text searched in names")] = None,
-        sort: Annotated[str | None, Query(description="field to sort by; prefix - for descending")] = None,
+        q: Annotated[
+            str | None, Query(max_length=200, description="text searched in names")
+        ] = None,
+        sort: Annotated[
+            str | None, Query(description="field to sort by; prefix - for descending")
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
         cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
         with_total: bool = False,
     ) -> Any:
-        """Filter with `field=value` or `field__op=value` (ops: eq, ne, in, gt, gte, lt, lte, contains, isnull)."""
+        """List records, newest first by default.
+
+        Filter with `field=value` or `field__op=value`, where op is one of eq, ne, in,
+        gt, gte, lt, lte, contains and isnull; `custom.<name>=value` filters custom fields.
+        """
         service = RecordService(session, actor, spec)
         params = list_params(request, q, sort, limit, cursor)
         page = service.list(params)
         total = service.count(params) if with_total else None
-        return {"items": page.items, "next_cursor": page.next_cursor, "total": total}
+        items = [service.present(record) for record in page.items]
+        return JSONResponse({"items": items, "next_cursor": page.next_cursor, "total": total})
 
     @router.post("", response_model=read_schema, status_code=status.HTTP_201_CREATED)
-    def create_record(body: create_schema, session: SessionDep, actor: ActorDep, response: Response) -> Any:  # type: ignore[valid-type]
-        record = RecordService(session, actor, spec).create(body)
-        response.headers["ETag"] = etag_for(record)
-        response.headers["Location"] = f"/api/v1/{spec.name}/{record.id}"
-        return record
+    def create_record(
+        body: create_schema,  # type: ignore[valid-type]
+        session: SessionDep,
+        actor: ActorDep,
+    ) -> Any:
+        service = RecordService(session, actor, spec)
+        record = service.create(body)
+        headers = {"ETag": etag_for(record), "Location": f"/api/v1/{spec.name}/{record.id}"}
+        return JSONResponse(service.present(record), status_code=201, headers=headers)
 
     @router.get("/{record_id}", response_model=read_schema)
-    def get_record(record_id: uuid.UUID, session: SessionDep, actor: ActorDep, response: Response) -> Any:
-        record = RecordService(session, actor, spec).get(record_id)
-        response.headers["ETag"] = etag_for(record)
-        return record
+    def get_record(record_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> Any:
+        service = RecordService(session, actor, spec)
+        record = service.get(record_id)
+        return JSONResponse(service.present(record), headers={"ETag": etag_for(record)})
 
     @router.patch("/{record_id}", response_model=read_schema)
     def update_record(
@@ -91,14 +109,13 @@ def build_record_router(spec: ObjectSpec) -> APIRouter:
         body: update_schema,  # type: ignore[valid-type]
         session: SessionDep,
         actor: ActorDep,
-        response: Response,
         if_match: Annotated[str | None, Header()] = None,
     ) -> Any:
         """Send the ETag you read as If-Match; a stale version answers 412."""
         expected = parse_if_match(if_match, record_id)
-        record = RecordService(session, actor, spec).update(record_id, body, expected)
-        response.headers["ETag"] = etag_for(record)
-        return record
+        service = RecordService(session, actor, spec)
+        record = service.update(record_id, body, expected)
+        return JSONResponse(service.present(record), headers={"ETag": etag_for(record)})
 
     @router.delete("/{record_id}", status_code=status.HTTP_204_NO_CONTENT)
     def delete_record(

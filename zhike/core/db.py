@@ -7,11 +7,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from decimal import Decimal
-from typing import Any
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Engine,
     MetaData,
@@ -63,16 +64,53 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else ensure_utc(value)
 
 
-Amount = Numeric(AMOUNT_PRECISION, AMOUNT_SCALE, asdecimal=True)
+class Amount(TypeDecorator[Decimal]):
+    """A money amount: NUMERIC(18, 2) on PostgreSQL, whole cents in an integer on SQLite.
+
+    SQLite keeps NUMERIC values as 8-byte floats once they pass 15 significant
+    digits; integer cents stay exact up to the full 18 digits, and SUM() over
+    them is exact too.
+    """
+
+    impl = Numeric(AMOUNT_PRECISION, AMOUNT_SCALE, asdecimal=True)
+    cache_ok = True
+    _CENT = Decimal(1).scaleb(-AMOUNT_SCALE)
+    # How migrations spell this column, since they must not import application code.
+    migration_type = (
+        f"sa.Numeric(precision={AMOUNT_PRECISION}, scale={AMOUNT_SCALE})"
+        ".with_variant(sa.BigInteger(), 'sqlite')"
+    )
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(self.impl_instance)
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        amount = Decimal(value).quantize(self._CENT, rounding=ROUND_HALF_EVEN)
+        if dialect.name == "sqlite":
+            return int(amount.scaleb(AMOUNT_SCALE))
+        return amount
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-AMOUNT_SCALE).quantize(self._CENT)
+        return Decimal(value).quantize(self._CENT)
+
+
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
         uuid.UUID: Uuid(),
         datetime: UTCDateTime(),
-        Decimal: Amount,
+        Decimal: Amount(),
         dict[str, Any]: JSONDocument,
         list[str]: JSONDocument,
         list[dict[str, Any]]: JSONDocument,
@@ -98,7 +136,20 @@ def create_db_engine(url: str | None = None, settings: Settings | None = None) -
         event.listen(engine, "connect", _configure_sqlite)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        if settings.database_role:
+            event.listen(engine, "connect", _set_role(settings.database_role))
     return engine
+
+
+def _set_role(role: str) -> Any:
+    def set_role(dbapi_connection: Any, _record: Any) -> None:
+        from psycopg import sql
+
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+        dbapi_connection.commit()
+
+    return set_role
 
 
 def _ensure_sqlite_folder(url: str) -> None:

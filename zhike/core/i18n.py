@@ -48,8 +48,11 @@ def negotiate_locale(accept_language: str | None, default: str = DEFAULT_LOCALE)
     return default
 
 
-def translate(key: str, locale: str = DEFAULT_LOCALE, **params: Any) -> str:
-    """Return the message for ``key`` in ``locale`` with ``params`` filled in."""
+def translate(key: str, locale: str = DEFAULT_LOCALE, /, **params: Any) -> str:
+    """Return the message for ``key`` in ``locale`` with ``params`` filled in.
+
+    ``key`` and ``locale`` are positional-only, so messages may use them as parameters.
+    """
     if locale not in SUPPORTED_LOCALES:
         locale = DEFAULT_LOCALE
     template = load_catalog(locale).get(key) or load_catalog(DEFAULT_LOCALE).get(key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from contextlib import closing
 from importlib import resources
 from pathlib import Path
 
@@ -47,11 +48,13 @@ def head_revision(url: str) -> str | None:
 
 
 def backup_sqlite(url: str) -> Path | None:
-    """Copy an SQLite database file next to itself before it is migrated."""
+    """Copy an SQLite database file next to itself before it is migrated, if it holds tables."""
     database = make_url(url).database
     if not database or database == ":memory:" or not Path(database).exists():
         return None
     source = Path(database)
+    if not _sqlite_has_tables(source):
+        return None  # a file that connecting just created holds nothing worth keeping
     stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
     target = source.with_name(f"{source.name}.{stamp}.bak")
     # The backup API copies a consistent snapshot even while the WAL holds changes.
@@ -59,6 +62,13 @@ def backup_sqlite(url: str) -> Path | None:
         src.backup(dst)
     logger.info("sqlite database backed up", extra={"backup": str(target)})
     return target
+
+
+def _sqlite_has_tables(path: Path) -> bool:
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
+        query = "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+        row = connection.execute(query).fetchone()
+    return bool(row and row[0])
 
 
 def upgrade(engine: Engine, url: str) -> tuple[str | None, str | None, Path | None]:

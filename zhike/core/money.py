@@ -7,9 +7,28 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 # Currencies a Chinese company commonly books in. A tenant may use any of these.
 CURRENCY_EXPONENTS: dict[str, int] = {
-    "CNY": 2, "HKD": 2, "TWD": 2, "MOP": 2, "USD": 2, "EUR": 2, "GBP": 2, "JPY": 0,
-    "KRW": 0, "SGD": 2, "AUD": 2, "CAD": 2, "CHF": 2, "BRL": 2, "RUB": 2, "INR": 2,
-    "THB": 2, "MYR": 2, "VND": 0, "IDR": 2, "AED": 2, "SAR": 2,
+    "CNY": 2,
+    "HKD": 2,
+    "TWD": 2,
+    "MOP": 2,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "SGD": 2,
+    "AUD": 2,
+    "CAD": 2,
+    "CHF": 2,
+    "BRL": 2,
+    "RUB": 2,
+    "INR": 2,
+    "THB": 2,
+    "MYR": 2,
+    "VND": 0,
+    "IDR": 2,
+    "AED": 2,
+    "SAR": 2,
 }
 
 # Amount columns hold 18 digits with 2 after the point: up to 10**16 yuan.
@@ -24,7 +43,9 @@ class Money:
 
     def __post_init__(self) -> None:
         if self.currency not in CURRENCY_EXPONENTS:
-            raise ValueError(f"unknown currency {self.currency!r}; use an ISO 4217 code such as CNY")
+            raise ValueError(
+                f"unknown currency {self.currency!r}; use an ISO 4217 code such as CNY"
+            )
 
     def __add__(self, other: Money) -> Money:
         if other.currency != self.currency:

@@ -6,6 +6,9 @@ from zhike.core.db import Base
 
 
 def load_models() -> type[Base]:
+    from zhike.ai.llm import models as _llm  # noqa: F401
+    from zhike.ai.models import models as _ai_models  # noqa: F401
+    from zhike.audit import models as _audit  # noqa: F401
     from zhike.customers import models as _customers  # noqa: F401
     from zhike.ingestion import models as _ingestion  # noqa: F401
     from zhike.marketing import models as _marketing  # noqa: F401

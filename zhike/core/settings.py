@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,7 +21,12 @@ class Settings(BaseSettings):
 
     environment: str = Field(default="development", description="development, test or production")
     database_url: str = "sqlite:///./var/zhike.db"
-    secret_key: str = "dev-secret-key"
+    database_role: str | None = Field(
+        default=None,
+        description="PostgreSQL role to SET after connecting, so row-level security applies",
+    )
+    # A development default; check_production_ready() rejects it in production.
+    secret_key: str = "dev-secret-key"  # noqa: S105
     default_timezone: str = "Asia/Shanghai"
     default_currency: str = "CNY"
     default_locale: str = "zh-CN"
@@ -35,6 +41,33 @@ class Settings(BaseSettings):
         default=65_536, ge=1024, description="longest accepted import cell, in bytes"
     )
     data_dir: Path = Path("var")
+    password_hash_time_cost: int = Field(default=3, ge=1, description="Argon2id passes")
+    password_hash_memory_kib: int = Field(
+        default=65_536, ge=8, description="Argon2id memory per hash, in KiB"
+    )
+    password_hash_parallelism: int = Field(default=4, ge=1, description="Argon2id lanes")
+    # Authentication; a tenant's security policy (Tenant.settings["security"]) can tighten these.
+    cookie_secure: bool = Field(
+        default=True, description="send session cookies only over HTTPS; off for http://localhost"
+    )
+    cookie_samesite: Literal["lax", "strict"] = "lax"
+    session_idle_minutes: int = Field(
+        default=120, ge=1, description="a login unused this long ends"
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="CIDRs of reverse proxies whose X-Forwarded-For is believed",
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis for shared rate-limit counters; memory when unset"
+    )
+    rate_limit_tenant_per_minute: int = Field(default=6000, ge=0, description="0 turns it off")
+    rate_limit_user_per_minute: int = Field(default=1200, ge=0, description="0 turns it off")
+    rate_limit_key_per_minute: int = Field(default=1200, ge=0, description="0 turns it off")
+    rate_limit_ip_per_minute: int = Field(default=0, ge=0, description="0 turns it off")
+    login_failures_per_ip: int = Field(
+        default=100, ge=1, description="failed logins per IP in 10 minutes before throttling"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -49,7 +82,12 @@ class Settings(BaseSettings):
         return value
 
     def check_production_ready(self) -> None:
-        """Raise when a production process would start with a placeholder secret."""
+        """Raise when a production process would start with a placeholder secret or weak hashing."""
+        if self.environment == "production" and self.password_hash_memory_kib < 19_456:
+            raise ValueError(
+                "ZHIKE_PASSWORD_HASH_MEMORY_KIB is below 19456 (19 MiB), the least OWASP "
+                "recommends for Argon2id; raise it before running in production"
+            )
         if self.environment == "production" and self.secret_key in PLACEHOLDER_SECRETS:
             raise ValueError(
                 "ZHIKE_SECRET_KEY is a placeholder; set a random value of at least 32 characters "

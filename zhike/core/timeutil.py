@@ -22,7 +22,9 @@ def load_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai") from error
+        raise ValueError(
+            f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai"
+        ) from error
 
 
 def local_midnight_utc(day: date, zone: str) -> datetime:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from zhike.core.db import Base
 from zhike.core.models import ExternalIdMixin, OwnedMixin, RecordMixin
+from zhike.security.encryption import EncryptedString
 
 
 class Account(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
@@ -50,7 +51,10 @@ class Contact(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
         Index("ix_contacts_tenant_external", "tenant_id", "source", "external_id", unique=True),
         Index("ix_contacts_tenant_mobile", "tenant_id", "mobile"),
         Index("ix_contacts_tenant_email", "tenant_id", "email"),
-        Index("ix_contacts_tenant_city", "tenant_id", "city"),
+        # Lists default to newest first; these let a page read rows in index order instead
+        # of sorting every contact of the tenant (or of the city) first.
+        Index("ix_contacts_tenant_created", "tenant_id", "created_at", "id"),
+        Index("ix_contacts_tenant_city", "tenant_id", "city", "created_at", "id"),
     )
 
     name: Mapped[str] = mapped_column(String(200))
@@ -64,7 +68,10 @@ class Contact(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
     mobile: Mapped[str | None] = mapped_column(String(40), default=None)
     phone: Mapped[str | None] = mapped_column(String(40), default=None)
     email: Mapped[str | None] = mapped_column(String(254), default=None)
-    id_number: Mapped[str | None] = mapped_column(String(18), default=None)
+    # Highly sensitive: stored encrypted, so it can be neither filtered nor indexed.
+    id_number: Mapped[str | None] = mapped_column(
+        EncryptedString("contacts.id_number"), default=None
+    )
     country: Mapped[str | None] = mapped_column(String(100), default=None)
     province: Mapped[str | None] = mapped_column(String(50), default=None)
     city: Mapped[str | None] = mapped_column(String(50), default=None)

@@ -110,4 +110,3 @@ class ContactRead(OwnedRead):
     address: str | None
     do_not_contact: bool
     description: str | None
-

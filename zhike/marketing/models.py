@@ -38,7 +38,9 @@ class CampaignMember(RecordMixin, ExternalIdMixin, Base):
 
     __tablename__ = "campaign_members"
     __table_args__ = (
-        Index("ix_campaign_members_tenant_external", "tenant_id", "source", "external_id", unique=True),
+        Index(
+            "ix_campaign_members_tenant_external", "tenant_id", "source", "external_id", unique=True
+        ),
         Index("ix_campaign_members_contact_time", "contact_id", "touched_at"),
         Index("ix_campaign_members_campaign", "campaign_id"),
     )

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from sqlalchemy import Text
 from alembic import op
 
-import zhike.core.db
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from zhike.core.db import Base
 from zhike.core.errors import ValidationFailed
 from zhike.core.i18n import translate
-from zhike.core.money import CURRENCY_EXPONENTS
+from zhike.core.money import AMOUNT_SCALE, CURRENCY_EXPONENTS
+from zhike.core.timeutil import ensure_utc
 from zhike.ingestion import standardize
 from zhike.platform.objects import Normalizer
 from zhike.security.context import Actor
@@ -95,28 +96,96 @@ def currency_fields(*names: str) -> Normalizer:
     return normalize
 
 
-def references(**targets: type[Base]) -> Normalizer:
-    """Check that each referenced id names a live record of the same tenant."""
+class BatchNormalizer:
+    """A normaliser that also checks a whole batch of rows with one query per batch.
 
-    def normalize(
-        session: Session, actor: Actor, values: dict[str, Any], record: Any
+    Calling it with one row keeps the ``Normalizer`` signature that object
+    declarations use; bulk imports call ``normalize_batch`` instead.
+    """
+
+    def __call__(
+        self, session: Session, actor: Actor, values: dict[str, Any], record: Any
     ) -> dict[str, Any]:
-        errors = []
-        for name, model in targets.items():
-            value = values.get(name)
-            if value is None:
+        (result,) = self.normalize_batch(session, actor, [values], [record])
+        if isinstance(result, ValidationFailed):
+            raise result
+        return result
+
+    def normalize_batch(
+        self, session: Session, actor: Actor, rows: list[dict[str, Any]], records: list[Any]
+    ) -> list[dict[str, Any] | ValidationFailed]:
+        raise NotImplementedError
+
+
+def normalize_batch(
+    normalizers: tuple[Normalizer, ...],
+    session: Session,
+    actor: Actor,
+    rows: list[dict[str, Any]],
+    records: list[Any],
+) -> list[dict[str, Any] | ValidationFailed]:
+    """Run ``normalizers`` over many rows; a row stops at its first failing normaliser.
+
+    That is the record service's behaviour for a single row, so a row is accepted
+    or rejected for the same reasons whichever path writes it.
+    """
+    results: list[dict[str, Any] | ValidationFailed] = list(rows)
+    for normalizer in normalizers:
+        pending = [index for index, result in enumerate(results) if isinstance(result, dict)]
+        if not pending:
+            break
+        if isinstance(normalizer, BatchNormalizer):
+            outcomes = normalizer.normalize_batch(
+                session,
+                actor,
+                [results[index] for index in pending],  # type: ignore[misc]
+                [records[index] for index in pending],
+            )
+            for index, outcome in zip(pending, outcomes, strict=True):
+                results[index] = outcome
+            continue
+        for index in pending:
+            try:
+                results[index] = normalizer(session, actor, results[index], records[index])  # type: ignore[arg-type]
+            except ValidationFailed as error:
+                results[index] = error
+    return results
+
+
+class _References(BatchNormalizer):
+    def __init__(self, targets: dict[str, type[Base]]) -> None:
+        self.targets = targets
+
+    def normalize_batch(
+        self, session: Session, actor: Actor, rows: list[dict[str, Any]], records: list[Any]
+    ) -> list[dict[str, Any] | ValidationFailed]:
+        found: dict[str, set[Any]] = {}
+        for name, model in self.targets.items():
+            wanted = {row[name] for row in rows if row.get(name) is not None}
+            if not wanted:
+                found[name] = set()
                 continue
-            table: Any = model.__table__  # type: ignore[attr-defined]
-            statement = select(table.c.id).where(table.c.id == value, table.c.tenant_id == actor.tenant_id)
+            table: Any = model.__table__
+            statement = select(table.c.id).where(
+                table.c.id.in_(wanted), table.c.tenant_id == actor.tenant_id
+            )
             if "deleted_at" in table.c:
                 statement = statement.where(table.c.deleted_at.is_(None))
-            if session.scalar(statement) is None:
-                errors.append(field_error(actor, name, value, "reference_not_found"))
-        if errors:
-            raise ValidationFailed(errors)
-        return values
+            found[name] = set(session.scalars(statement))
+        results: list[dict[str, Any] | ValidationFailed] = []
+        for row in rows:
+            errors = [
+                field_error(actor, name, row[name], "reference_not_found")
+                for name in self.targets
+                if row.get(name) is not None and row[name] not in found[name]
+            ]
+            results.append(ValidationFailed(errors) if errors else row)
+        return results
 
-    return normalize
+
+def references(**targets: type[Base]) -> Normalizer:
+    """Check that each referenced id names a live record of the same tenant."""
+    return _References(targets)
 
 
 def choices(**allowed: tuple[str, ...]) -> Normalizer:
@@ -137,15 +206,15 @@ def choices(**allowed: tuple[str, ...]) -> Normalizer:
     return normalize
 
 
-def custom_fields(object_name: str) -> Normalizer:
-    """Validate ``custom`` values against the tenant's field definitions and merge them."""
+class _CustomFields(BatchNormalizer):
+    def __init__(self, object_name: str) -> None:
+        self.object_name = object_name
 
-    def normalize(
-        session: Session, actor: Actor, values: dict[str, Any], record: Any
-    ) -> dict[str, Any]:
-        if "custom" not in values:
-            return values
-        incoming = values["custom"] or {}
+    def normalize_batch(
+        self, session: Session, actor: Actor, rows: list[dict[str, Any]], records: list[Any]
+    ) -> list[dict[str, Any] | ValidationFailed]:
+        if not any("custom" in row for row in rows):
+            return list(rows)
         from zhike.platform.models import FieldDefinition
 
         definitions = {
@@ -153,11 +222,22 @@ def custom_fields(object_name: str) -> Normalizer:
             for definition in session.scalars(
                 select(FieldDefinition).where(
                     FieldDefinition.tenant_id == actor.tenant_id,
-                    FieldDefinition.object_name == object_name,
+                    FieldDefinition.object_name == self.object_name,
                     FieldDefinition.deleted_at.is_(None),
                 )
             )
         }
+        return [
+            self._check(actor, definitions, row, record)
+            for row, record in zip(rows, records, strict=True)
+        ]
+
+    def _check(
+        self, actor: Actor, definitions: dict[str, Any], values: dict[str, Any], record: Any
+    ) -> dict[str, Any] | ValidationFailed:
+        if "custom" not in values:
+            return values
+        incoming = values["custom"] or {}
         errors = []
         cleaned: dict[str, Any] = {}
         for name, value in incoming.items():
@@ -165,25 +245,39 @@ def custom_fields(object_name: str) -> Normalizer:
             if definition is None:
                 errors.append(
                     field_error(
-                        actor, f"custom.{name}", value, "unknown_custom_field",
+                        actor,
+                        f"custom.{name}",
+                        value,
+                        "unknown_custom_field",
                         known=", ".join(sorted(definitions)) or "-",
                     )
                 )
                 continue
             try:
-                cleaned[name] = coerce_custom_value(definition.field_type, value, definition.choices)
+                cleaned[name] = coerce_custom_value(
+                    definition.field_type, value, definition.choices
+                )
             except ValueError:
                 errors.append(
-                    field_error(actor, f"custom.{name}", value, "invalid_custom_value", type=definition.field_type)
+                    field_error(
+                        actor,
+                        f"custom.{name}",
+                        value,
+                        "invalid_custom_value",
+                        type=definition.field_type,
+                    )
                 )
         if errors:
-            raise ValidationFailed(errors)
+            return ValidationFailed(errors)
         merged = dict(record.custom or {}) if record is not None else {}
         merged.update(cleaned)
         values["custom"] = merged
         return values
 
-    return normalize
+
+def custom_fields(object_name: str) -> Normalizer:
+    """Validate ``custom`` values against the tenant's field definitions and merge them."""
+    return _CustomFields(object_name)
 
 
 def coerce_custom_value(field_type: str, value: Any, allowed: list[str] | None = None) -> Any:
@@ -225,3 +319,88 @@ def owner_reference() -> Normalizer:
 
     return references(owner_id=User)
 
+
+def money_fields(*pairs: tuple[str, str]) -> Normalizer:
+    """Check (amount field, currency field) pairs: a known currency and no finer unit than it has.
+
+    A new record without a currency takes the tenant's currency, so amounts are never
+    stored without knowing what they count.
+    """
+
+    def normalize(
+        session: Session, actor: Actor, values: dict[str, Any], record: Any
+    ) -> dict[str, Any]:
+        errors = []
+        for amount_name, currency_name in pairs:
+            raw_currency = values.get(currency_name)
+            if raw_currency is not None:
+                currency = str(raw_currency).strip().upper()
+                if currency not in CURRENCY_EXPONENTS:
+                    errors.append(
+                        field_error(actor, currency_name, raw_currency, "invalid_currency")
+                    )
+                    continue
+                values[currency_name] = currency
+            elif record is None or currency_name in values:
+                currency = record.currency if record is not None else actor.currency
+                values[currency_name] = currency
+            else:
+                currency = getattr(record, currency_name)
+            amount = values.get(amount_name)
+            if amount is None and record is not None and amount_name not in values:
+                amount = getattr(record, amount_name)
+            if amount is None:
+                continue
+            places = CURRENCY_EXPONENTS[currency]
+            number = Decimal(amount)
+            if number.quantize(Decimal(1).scaleb(-places)) != number:
+                errors.append(
+                    field_error(
+                        actor,
+                        amount_name,
+                        amount,
+                        "invalid_amount",
+                        currency=currency,
+                        places=places,
+                    )
+                )
+            elif amount_name in values:
+                # The form the amount column gives back, so a write answers what a read will.
+                values[amount_name] = number.quantize(Decimal(1).scaleb(-AMOUNT_SCALE))
+        if errors:
+            raise ValidationFailed(errors)
+        return values
+
+    return normalize
+
+
+def required_fields(*names: str) -> Normalizer:
+    """Reject an explicit null for fields the record cannot be without."""
+
+    def normalize(
+        session: Session, actor: Actor, values: dict[str, Any], record: Any
+    ) -> dict[str, Any]:
+        errors = [
+            field_error(actor, name, None, "required")
+            for name in names
+            if name in values and values[name] is None
+        ]
+        if errors:
+            raise ValidationFailed(errors)
+        return values
+
+    return normalize
+
+
+def utc_times(*names: str) -> Normalizer:
+    """Store given times in UTC, so a write answers with the same value a later read gives."""
+
+    def normalize(
+        session: Session, actor: Actor, values: dict[str, Any], record: Any
+    ) -> dict[str, Any]:
+        for name in names:
+            if isinstance(values.get(name), datetime):
+                values[name] = ensure_utc(values[name])
+        return values
+
+    return normalize

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -67,14 +68,18 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def build_condition(model: Any, parameter: str, raw: str, allowed: tuple[str, ...]) -> ColumnElement[bool]:
+def build_condition(
+    model: Any, parameter: str, raw: str, allowed: tuple[str, ...]
+) -> ColumnElement[bool]:
     """Turn ``field__op=value`` into a SQL condition on an allowed field."""
     field, _, operator = parameter.partition("__")
     operator = operator or "eq"
     if field.startswith("custom."):
         return _custom_condition(model, field.removeprefix("custom."), operator, raw, parameter)
     if field not in allowed:
-        raise InvalidInput("unknown_filter", parameter=parameter, allowed=", ".join(sorted(allowed)))
+        raise InvalidInput(
+            "unknown_filter", parameter=parameter, allowed=", ".join(sorted(allowed))
+        )
     if operator not in OPERATORS:
         raise InvalidInput("unknown_operator", parameter=parameter, allowed=", ".join(OPERATORS))
     column: Column[Any] = model.__table__.c[field]
@@ -86,27 +91,30 @@ def build_condition(model: Any, parameter: str, raw: str, allowed: tuple[str, ..
     if operator == "contains":
         return cast(column, String).ilike(f"%{_escape_like(raw)}%", escape="\\")
     value = coerce_value(column, raw, parameter)
-    comparisons: dict[str, ColumnElement[bool]] = {
-        "eq": column == value,
-        "ne": or_(column != value, column.is_(None)),
-        "gt": column > value,
-        "gte": column >= value,
-        "lt": column < value,
-        "lte": column <= value,
+    # Built lazily: SQLAlchemy refuses ordering operators against True/False, so a
+    # boolean column may only build the comparison that was asked for.
+    comparisons: dict[str, Callable[[], ColumnElement[bool]]] = {
+        "eq": lambda: column == value,
+        "ne": lambda: or_(column != value, column.is_(None)),
+        "gt": lambda: column > value,
+        "gte": lambda: column >= value,
+        "lt": lambda: column < value,
+        "lte": lambda: column <= value,
     }
-    return comparisons[operator]
+    return comparisons[operator]()
 
 
-def _custom_condition(model: Any, name: str, operator: str, raw: str, parameter: str) -> ColumnElement[bool]:
+def _custom_condition(
+    model: Any, name: str, operator: str, raw: str, parameter: str
+) -> ColumnElement[bool]:
     if not name.replace("_", "").isalnum():
         raise InvalidInput("unknown_filter", parameter=parameter, allowed="custom.<field name>")
-    element = model.__table__.c.custom[name]
+    text: ColumnElement[str] = model.__table__.c.custom[name].as_string()
     if operator == "eq":
-        return element.as_string() == raw
+        return text == raw
     if operator == "contains":
-        return element.as_string().ilike(f"%{_escape_like(raw)}%", escape="\\")
+        return text.ilike(f"%{_escape_like(raw)}%", escape="\\")
     if operator == "isnull":
-        text = element.as_string()
         return text.is_(None) if _parse_flag(raw, parameter) else text.is_not(None)
     raise InvalidInput("unknown_operator", parameter=parameter, allowed="eq, contains, isnull")
 
@@ -158,6 +166,19 @@ def apply_sort_and_cursor(
     """Order by the field with NULLs last, then by id, and continue after ``cursor``."""
     column = model.__table__.c[field]
     id_column = model.__table__.c.id
+    ordering = [
+        column.desc() if descending else column.asc(),
+        id_column.desc() if descending else id_column.asc(),
+    ]
+    if not column.nullable:
+        # Without the NULLs-last term an index on (tenant_id, field, id) yields rows already
+        # in order, so a page reads about `limit` rows instead of sorting the whole tenant.
+        if cursor:
+            value, last_id = decode_cursor(cursor)
+            after_id = id_column < last_id if descending else id_column > last_id
+            beyond = column < value if descending else column > value
+            statement = statement.where(or_(beyond, and_(column == value, after_id)))
+        return statement.order_by(*ordering)
     is_null = column.is_(None)
     if cursor:
         value, last_id = decode_cursor(cursor)
@@ -167,8 +188,4 @@ def apply_sort_and_cursor(
         else:
             beyond = column < value if descending else column > value
             statement = statement.where(or_(is_null, beyond, and_(column == value, after_id)))
-    return statement.order_by(
-        is_null.asc(),
-        column.desc() if descending else column.asc(),
-        id_column.desc() if descending else id_column.asc(),
-    )
+    return statement.order_by(is_null.asc(), *ordering)

@@ -29,8 +29,9 @@ from zhike.platform.query import (
     parse_sort,
     search_condition,
 )
-from zhike.security.access import scope_select
+from zhike.security.access import require, scope_select
 from zhike.security.context import Actor
+from zhike.security.fields import check_writable, present, sensitive_field_kinds
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,37 @@ class RecordService:
         if existing is not None and (record is None or existing.id != record.id):
             raise Conflict("duplicate_external_id", external_id=external_id, id=str(existing.id))
 
+    def _snapshot(self, record: Any) -> dict[str, Any]:
+        data: dict[str, Any] = self.spec.read_schema.model_validate(record).model_dump(mode="json")
+        return data
+
+    def _audit(
+        self, action: str, record: Any, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> None:
+        from zhike.audit.service import record_change
+
+        names = set(before or {}) | set(after or {})
+        names |= {f"custom.{key}" for key in (after or before or {}).get("custom") or {}}
+        record_change(
+            self.session,
+            self.actor,
+            self.spec.name,
+            record.id,
+            action,
+            before,
+            after,
+            sensitive_fields=sensitive_field_kinds(self.session, self.actor, self.spec.name, names),
+        )
+
+    def present(self, record: Any) -> dict[str, Any]:
+        """Return the record as JSON data, hidden fields removed and sensitive ones masked."""
+        data = self.spec.read_schema.model_validate(record).model_dump(mode="json")
+        return present(self.session, self.actor, self.spec.name, data)
+
     def create(self, data: BaseModel | dict[str, Any]) -> Any:
+        require(self.actor, self.spec.name, "create")
         values = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
+        check_writable(self.actor, self.spec.name, values)
         values.setdefault("source", "manual" if values.get("external_id") else None)
         values = self._normalize(values, None)
         self._check_external_id(values, None)
@@ -76,11 +106,14 @@ class RecordService:
         self.session.flush()
         for hook in self.spec.after_write:
             hook(self.session, self.actor, record, values, None)
+        self._audit("record.create", record, None, self._snapshot(record))
         logger.info("record created", extra={"object": self.spec.name, "record_id": str(record.id)})
         return record
 
-    def get(self, record_id: uuid.UUID) -> Any:
-        statement = scope_select(self.actor, self.model, select(self.model)).where(
+    def get(self, record_id: uuid.UUID, action: str = "read") -> Any:
+        """Return a record the actor may ``action``; 404 hides whether it exists otherwise."""
+        require(self.actor, self.spec.name, action)
+        statement = scope_select(self.actor, self.model, select(self.model), action).where(
             self.model.id == record_id
         )
         record = self.session.scalars(statement).first()
@@ -103,15 +136,17 @@ class RecordService:
         data: BaseModel | dict[str, Any],
         expected_version: int | None,
     ) -> Any:
-        record = self.get(record_id)
+        record = self.get(record_id, "update")
         if expected_version is not None and record.version != expected_version:
             raise PreconditionFailed(
                 "version_mismatch", expected=expected_version, current=record.version
             )
         values = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
+        check_writable(self.actor, self.spec.name, values)
         values = self._normalize(values, record)
         self._check_external_id(values, record)
         previous = {name: getattr(record, name) for name in values}
+        before = self._snapshot(record)
         for name, value in values.items():
             setattr(record, name, value)
         try:
@@ -122,20 +157,24 @@ class RecordService:
             ) from error
         for hook in self.spec.after_write:
             hook(self.session, self.actor, record, values, previous)
+        self._audit("record.update", record, before, self._snapshot(record))
         return record
 
     def delete(self, record_id: uuid.UUID, expected_version: int | None) -> Any:
-        record = self.get(record_id)
+        record = self.get(record_id, "delete")
         if expected_version is not None and record.version != expected_version:
             raise PreconditionFailed(
                 "version_mismatch", expected=expected_version, current=record.version
             )
+        before = self._snapshot(record)
         record.deleted_at = utc_now()
         self.session.flush()
+        self._audit("record.delete", record, before, None)
         logger.info("record deleted", extra={"object": self.spec.name, "record_id": str(record.id)})
         return record
 
     def list(self, params: ListParams) -> Page:
+        require(self.actor, self.spec.name, "read")
         limit = max(1, min(params.limit, MAX_PAGE_SIZE))
         statement = scope_select(self.actor, self.model, select(self.model))
         for parameter, raw in params.filters.items():
@@ -157,7 +196,10 @@ class RecordService:
         return Page(records, next_cursor)
 
     def count(self, params: ListParams) -> int:
-        statement = scope_select(self.actor, self.model, select(func.count()).select_from(self.model))
+        require(self.actor, self.spec.name, "read")
+        statement = scope_select(
+            self.actor, self.model, select(func.count()).select_from(self.model)
+        )
         for parameter, raw in params.filters.items():
             statement = statement.where(
                 build_condition(self.model, parameter, raw, self.spec.filter_fields)

@@ -85,7 +85,9 @@ class Lead(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
 class Opportunity(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
     __tablename__ = "opportunities"
     __table_args__ = (
-        Index("ix_opportunities_tenant_external", "tenant_id", "source", "external_id", unique=True),
+        Index(
+            "ix_opportunities_tenant_external", "tenant_id", "source", "external_id", unique=True
+        ),
         Index("ix_opportunities_tenant_stage", "tenant_id", "stage_id"),
         Index("ix_opportunities_tenant_owner", "tenant_id", "owner_id"),
         Index("ix_opportunities_tenant_name", "tenant_id", "name"),
@@ -169,5 +171,5 @@ class Activity(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
         ForeignKey("opportunities.id", ondelete="SET NULL"), index=True, default=None
     )
     ticket_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("tickets.id", ondelete="SET NULL", use_alter=True), index=True, default=None
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True, default=None
     )

@@ -24,15 +24,25 @@ DEFAULT_STAGES: tuple[tuple[str, str, str, int, bool, bool], ...] = (
 def seed_default_stages(session: Session, tenant_id: uuid.UUID) -> list[PipelineStage]:
     existing = {
         stage.key: stage
-        for stage in session.scalars(select(PipelineStage).where(PipelineStage.tenant_id == tenant_id))
+        for stage in session.scalars(
+            select(PipelineStage).where(PipelineStage.tenant_id == tenant_id)
+        )
     }
     stages = []
-    for position, (key, name_zh, name_en, probability, is_won, is_lost) in enumerate(DEFAULT_STAGES):
+    for position, (key, name_zh, name_en, probability, is_won, is_lost) in enumerate(
+        DEFAULT_STAGES
+    ):
         stage = existing.get(key)
         if stage is None:
             stage = PipelineStage(
-                tenant_id=tenant_id, key=key, name_zh=name_zh, name_en=name_en,
-                position=position, probability=probability, is_won=is_won, is_lost=is_lost,
+                tenant_id=tenant_id,
+                key=key,
+                name_zh=name_zh,
+                name_en=name_en,
+                position=position,
+                probability=probability,
+                is_won=is_won,
+                is_lost=is_lost,
             )
             session.add(stage)
         stages.append(stage)

@@ -1,24 +1,137 @@
 """The one place that decides which rows and which changes an actor may reach.
 
-Today every actor of a tenant reaches all of that tenant's live records;
-record-level and field-level rules plug in here, so every path that lists,
-reads, exports or searches inherits them.
+Every path that lists, reads, exports, searches or changes CRM records builds
+its query with ``scope_select`` and checks actions with ``require``, so the
+rules below hold for the UI, the API, imports, jobs and AI tools alike. Each
+check fails closed: an unknown role, a missing grant or an unknown object
+yields no rows and a 403.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Any, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from zhike.core.db import Base
+from zhike.core.errors import Forbidden, ZhikeError
 from zhike.security.context import Actor
+from zhike.security.roles import OWNED_OBJECTS, ObjectGrant
+
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 
-def scope_select(actor: Actor, model: type[Base], statement: Select[Any]) -> Select[Any]:
-    """Restrict ``statement`` to the actor's tenant and to records not soft-deleted."""
-    columns = model.__table__.c  # type: ignore[attr-defined]
+def object_name_for(model: type[Base]) -> str | None:
+    """Return the CRM object a model stores, or None for tenant configuration tables."""
+    from zhike.platform.objects import all_objects
+
+    for spec in all_objects():
+        if spec.model is model:
+            return spec.name
+    return None
+
+
+def grant_for(actor: Actor, object_name: str) -> ObjectGrant | None:
+    return actor.grants.grant(object_name)
+
+
+def require(actor: Actor, object_name: str, action: str) -> ObjectGrant:
+    """Return the actor's grant on an object, or raise 403 when it lacks ``action``."""
+    grant = grant_for(actor, object_name)
+    if grant is None or action not in grant.actions:
+        raise Forbidden("action_forbidden", action=action, object=object_name)
+    return grant
+
+
+def scope_select(
+    actor: Actor, model: type[Base], statement: SelectT, action: str = "read"
+) -> SelectT:
+    """Restrict ``statement`` to the rows of ``model`` the actor may ``action``.
+
+    Tenant configuration tables (stages, field definitions, users) are narrowed to
+    the tenant only; CRM objects also by the role's data scope and the shares.
+    """
+    columns: Any = model.__table__.c
     statement = statement.where(columns.tenant_id == actor.tenant_id)
     if "deleted_at" in columns:
         statement = statement.where(columns.deleted_at.is_(None))
-    return statement
+    object_name = object_name_for(model)
+    if object_name is None:
+        return statement
+    grant = grant_for(actor, object_name)
+    if grant is None or action not in grant.actions:
+        return statement.where(false())
+    return statement.where(record_condition(actor, object_name, model, grant, action))
+
+
+def record_condition(
+    actor: Actor, object_name: str, model: type[Base], grant: ObjectGrant, action: str
+) -> ColumnElement[bool]:
+    """The rows of one object that a data scope and the shares open to the actor."""
+    columns: Any = model.__table__.c
+    if grant.scope == "company" or object_name not in OWNED_OBJECTS or "owner_id" not in columns:
+        return true()
+    editing = action != "read" and action != "export"
+    conditions = [_owner_condition(actor, grant, columns.owner_id)]
+    shared = _manual_share_condition(actor, object_name, columns.id, editing)
+    if shared is not None:
+        conditions.append(shared)
+    for rule in actor.sharing:
+        if rule.object_name == object_name and (rule.can_edit or not editing):
+            conditions.append(_rule_condition(model, rule.filters))
+    return or_(*conditions)
+
+
+def _owner_condition(actor: Actor, grant: ObjectGrant, owner: Any) -> ColumnElement[bool]:
+    if actor.user_id is None:
+        return false()
+    owners: tuple[uuid.UUID, ...] = ()
+    if grant.scope == "department":
+        owners = actor.department_members
+    elif grant.scope == "department_tree":
+        owners = actor.subtree_members
+    if not owners:
+        return owner == actor.user_id  # type: ignore[no-any-return]
+    return owner.in_({actor.user_id, *owners})  # type: ignore[no-any-return]
+
+
+def _manual_share_condition(
+    actor: Actor, object_name: str, record_id: Any, editing: bool
+) -> ColumnElement[bool] | None:
+    """Records shared with the actor by hand, or None when there are none."""
+    from zhike.security.models import RecordShare
+
+    if not actor.shares_overflow:
+        shared_ids = {
+            shared_id
+            for name, shared_id, can_edit in actor.shares
+            if name == object_name and (can_edit or not editing)
+        }
+        return record_id.in_(shared_ids) if shared_ids else None
+    audience = [RecordShare.role_key == actor.role]
+    if actor.user_id is not None:
+        audience.append(RecordShare.user_id == actor.user_id)
+    if actor.team_path:
+        audience.append(RecordShare.team_id.in_(actor.team_path))
+    shared = select(RecordShare.record_id).where(
+        RecordShare.tenant_id == actor.tenant_id,
+        RecordShare.object_name == object_name,
+        or_(*audience),
+    )
+    if editing:
+        shared = shared.where(RecordShare.can_edit.is_(True))
+    return record_id.in_(shared)  # type: ignore[no-any-return]
+
+
+def _rule_condition(model: type[Base], filters: tuple[tuple[str, str], ...]) -> ColumnElement[bool]:
+    from zhike.platform.query import build_condition
+
+    columns: Any = model.__table__.c
+    allowed = tuple(column.key for column in columns if column.key != "custom")
+    try:
+        parts = [build_condition(model, key, value, allowed) for key, value in filters]
+    except ZhikeError:
+        # A rule that no longer compiles (a renamed field) shares nothing.
+        return false()
+    return and_(*parts) if parts else false()

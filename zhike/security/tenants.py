@@ -46,12 +46,17 @@ def create_tenant(
         currency = normalize_currency(currency)
     except ValueError as error:
         raise InvalidInput("invalid_tenant_setting", reason=str(error)) from error
-    tenant = Tenant(slug=slug, name=name.strip() or slug, timezone=timezone, currency=currency, locale=locale)
+    tenant = Tenant(
+        slug=slug, name=name.strip() or slug, timezone=timezone, currency=currency, locale=locale
+    )
     session.add(tenant)
     session.flush()
     admin = User(
-        tenant_id=tenant.id, email=email, display_name=admin_name or email.split("@")[0],
-        password_hash=hash_password(admin_password), role="administrator",
+        tenant_id=tenant.id,
+        email=email,
+        display_name=admin_name or email.split("@")[0],
+        password_hash=hash_password(admin_password),
+        role="administrator",
     )
     session.add(admin)
     seed_default_stages(session, tenant.id)

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy import Text
 from alembic import op
 
-import zhike.core.db
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0001'
@@ -29,11 +28,48 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('locale', sa.String(length=10), nullable=False),
     sa.Column('region', sa.String(length=2), nullable=False),
-    sa.Column('created_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('settings', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tenants')),
     sa.UniqueConstraint('slug', name=op.f('uq_tenants_slug'))
     )
+    op.create_table('audit_chain_heads',
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('last_sequence', sa.BigInteger(), nullable=False),
+    sa.Column('last_hash', sa.String(length=64), nullable=False),
+    sa.Column('last_occurred_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('checkpoint_sequence', sa.BigInteger(), nullable=False),
+    sa.Column('checkpoint_hash', sa.String(length=64), nullable=False),
+    sa.Column('checkpoint_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_audit_chain_heads_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('tenant_id', name=op.f('pk_audit_chain_heads'))
+    )
+    op.create_table('audit_events',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('sequence', sa.BigInteger(), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Uuid(), nullable=True),
+    sa.Column('actor_kind', sa.String(length=20), nullable=False),
+    sa.Column('action', sa.String(length=64), nullable=False),
+    sa.Column('object_name', sa.String(length=64), nullable=True),
+    sa.Column('record_id', sa.String(length=64), nullable=True),
+    sa.Column('changes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('ip', sa.String(length=45), nullable=True),
+    sa.Column('user_agent', sa.String(length=512), nullable=True),
+    sa.Column('previous_hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_audit_events_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events')),
+    sa.UniqueConstraint('tenant_id', 'sequence', name=op.f('uq_audit_events_tenant_id_sequence'))
+    )
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_events_tenant_id_action', ['tenant_id', 'action'], unique=False)
+        batch_op.create_index('ix_audit_events_tenant_id_actor_id', ['tenant_id', 'actor_id'], unique=False)
+        batch_op.create_index('ix_audit_events_tenant_id_object_name_record_id', ['tenant_id', 'object_name', 'record_id'], unique=False)
+        batch_op.create_index('ix_audit_events_tenant_id_occurred_at', ['tenant_id', 'occurred_at'], unique=False)
+
     op.create_table('field_definitions',
     sa.Column('object_name', sa.String(length=50), nullable=False),
     sa.Column('name', sa.String(length=63), nullable=False),
@@ -43,10 +79,10 @@ def upgrade() -> None:
     sa.Column('classification', sa.String(length=20), nullable=False),
     sa.Column('choices', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('deleted_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_field_definitions_tenant_id_tenants'), ondelete='CASCADE'),
@@ -56,6 +92,71 @@ def upgrade() -> None:
     with op.batch_alter_table('field_definitions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_field_definitions_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('llm_policies',
+    sa.Column('allow_external', sa.Boolean(), nullable=False),
+    sa.Column('external_purposes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('highly_sensitive_route', sa.String(length=30), nullable=False),
+    sa.Column('redact_company_names', sa.Boolean(), nullable=False),
+    sa.Column('fallback_to_local', sa.Boolean(), nullable=False),
+    sa.Column('cache_seconds', sa.Integer(), nullable=False),
+    sa.Column('monthly_budget', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_llm_policies_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_llm_policies')),
+    sa.UniqueConstraint('tenant_id', name=op.f('uq_llm_policies_tenant_id'))
+    )
+    with op.batch_alter_table('llm_policies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_llm_policies_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('llm_providers',
+    sa.Column('name', sa.String(length=63), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('base_url', sa.String(length=500), nullable=False),
+    sa.Column('chat_model', sa.String(length=200), nullable=True),
+    sa.Column('embedding_model', sa.String(length=200), nullable=True),
+    sa.Column('api_key_encrypted', sa.String(length=1000), nullable=True),
+    sa.Column('api_key_hint', sa.String(length=20), nullable=True),
+    sa.Column('is_private', sa.Boolean(), nullable=False),
+    sa.Column('is_enabled', sa.Boolean(), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('timeout_seconds', sa.Double(), nullable=False),
+    sa.Column('max_retries', sa.Integer(), nullable=False),
+    sa.Column('input_price_per_1k', sa.Numeric(precision=18, scale=6), nullable=False),
+    sa.Column('output_price_per_1k', sa.Numeric(precision=18, scale=6), nullable=False),
+    sa.Column('monthly_budget', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=True),
+    sa.Column('monthly_token_budget', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_llm_providers_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_llm_providers')),
+    sa.UniqueConstraint('tenant_id', 'name', name=op.f('uq_llm_providers_tenant_id_name'))
+    )
+    with op.batch_alter_table('llm_providers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_llm_providers_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('login_lockouts',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('lock_count', sa.Integer(), nullable=False),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_login_lockouts_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_lockouts')),
+    sa.UniqueConstraint('tenant_id', 'email', name=op.f('uq_login_lockouts_tenant_id_email'))
+    )
     op.create_table('pipeline_stages',
     sa.Column('key', sa.String(length=50), nullable=False),
     sa.Column('name_zh', sa.String(length=100), nullable=False),
@@ -65,10 +166,10 @@ def upgrade() -> None:
     sa.Column('is_won', sa.Boolean(), nullable=False),
     sa.Column('is_lost', sa.Boolean(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('deleted_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_pipeline_stages_tenant_id_tenants'), ondelete='CASCADE'),
@@ -82,15 +183,15 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('code', sa.String(length=100), nullable=True),
     sa.Column('series', sa.String(length=100), nullable=True),
-    sa.Column('list_price', sa.Numeric(precision=18, scale=2), nullable=True),
+    sa.Column('list_price', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('description', sa.String(length=4000), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('deleted_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('external_id', sa.String(), nullable=True),
@@ -103,21 +204,39 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_products_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_products_tenant_name', ['tenant_id', 'name'], unique=False)
 
+    op.create_table('roles',
+    sa.Column('key', sa.String(length=50), nullable=False),
+    sa.Column('name_zh', sa.String(length=100), nullable=False),
+    sa.Column('name_en', sa.String(length=100), nullable=False),
+    sa.Column('definition', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_roles_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_roles')),
+    sa.UniqueConstraint('tenant_id', 'key', name=op.f('uq_roles_tenant_id_key'))
+    )
+    with op.batch_alter_table('roles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_roles_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('teams',
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('parent_id', sa.Uuid(), nullable=True),
     sa.Column('manager_id', sa.Uuid(), nullable=True),
     sa.Column('region', sa.String(length=100), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('deleted_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('external_id', sa.String(), nullable=True),
     sa.Column('source', sa.String(), nullable=True),
-    sa.ForeignKeyConstraint(['manager_id'], ['users.id'], name=op.f('fk_teams_manager_id_users'), ondelete='SET NULL', use_alter=True),
     sa.ForeignKeyConstraint(['parent_id'], ['teams.id'], name=op.f('fk_teams_parent_id_teams'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_teams_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_teams')),
@@ -125,6 +244,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('teams', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_teams_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('sharing_rules',
+    sa.Column('object_name', sa.String(length=50), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('filters', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('role_key', sa.String(length=50), nullable=True),
+    sa.Column('team_id', sa.Uuid(), nullable=True),
+    sa.Column('can_edit', sa.Boolean(), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_sharing_rules_team_id_teams'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_sharing_rules_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sharing_rules'))
+    )
+    with op.batch_alter_table('sharing_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sharing_rules_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('users',
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -136,10 +276,10 @@ def upgrade() -> None:
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('locale', sa.String(length=10), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('deleted_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('external_id', sa.String(), nullable=True),
@@ -169,16 +309,16 @@ def upgrade() -> None:
     sa.Column('tier', sa.String(length=20), nullable=True),
     sa.Column('employee_count', sa.Integer(), nullable=True),
     sa.Column('founded_year', sa.Integer(), nullable=True),
-    sa.Column('annual_revenue', sa.Numeric(precision=18, scale=2), nullable=True),
+    sa.Column('annual_revenue', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('parent_account_id', sa.Uuid(), nullable=True),
     sa.Column('is_churned', sa.Boolean(), nullable=True),
     sa.Column('description', sa.String(length=4000), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('deleted_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('owner_id', sa.Uuid(), nullable=True),
@@ -195,14 +335,39 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_accounts_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_accounts_tenant_name', ['tenant_id', 'name'], unique=False)
 
+    op.create_table('api_clients',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('prefix', sa.String(length=32), nullable=False),
+    sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('scopes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('allowed_ips', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_by_id', sa.Uuid(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_api_clients_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_api_clients_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_clients'))
+    )
+    with op.batch_alter_table('api_clients', schema=None) as batch_op:
+        batch_op.create_index('ix_api_clients_prefix', ['prefix'], unique=True)
+
     op.create_table('auth_sessions',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('user_id', sa.Uuid(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ip', sa.String(length=45), nullable=True),
+    sa.Column('user_agent', sa.String(length=512), nullable=True),
+    sa.Column('csrf_hash', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_auth_sessions_tenant_id_tenants'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_auth_sessions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_auth_sessions'))
@@ -216,14 +381,14 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=True),
     sa.Column('ends_on', sa.Date(), nullable=True),
-    sa.Column('budget', sa.Numeric(precision=18, scale=2), nullable=True),
+    sa.Column('budget', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('description', sa.String(length=4000), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('deleted_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('owner_id', sa.Uuid(), nullable=True),
@@ -253,8 +418,8 @@ def upgrade() -> None:
     sa.Column('rows_rejected', sa.Integer(), nullable=False),
     sa.Column('rejects_file', sa.String(length=500), nullable=True),
     sa.Column('error', sa.String(length=2000), nullable=True),
-    sa.Column('started_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_import_runs_tenant_id_tenants'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_import_runs_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_runs'))
@@ -262,6 +427,130 @@ def upgrade() -> None:
     with op.batch_alter_table('import_runs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_runs_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('llm_usage',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=True),
+    sa.Column('feature', sa.String(length=50), nullable=False),
+    sa.Column('provider_name', sa.String(length=63), nullable=False),
+    sa.Column('model', sa.String(length=200), nullable=True),
+    sa.Column('prompt_tokens', sa.Integer(), nullable=False),
+    sa.Column('completion_tokens', sa.Integer(), nullable=False),
+    sa.Column('latency_ms', sa.Integer(), nullable=False),
+    sa.Column('cost', sa.Numeric(precision=18, scale=6), nullable=False),
+    sa.Column('is_cache_hit', sa.Boolean(), nullable=False),
+    sa.Column('outcome', sa.String(length=30), nullable=False),
+    sa.Column('disclosed_categories', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_llm_usage_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_llm_usage_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_llm_usage'))
+    )
+    with op.batch_alter_table('llm_usage', schema=None) as batch_op:
+        batch_op.create_index('ix_llm_usage_tenant_created', ['tenant_id', 'created_at'], unique=False)
+
+    op.create_table('login_challenges',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('remember_cookie', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_login_challenges_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_login_challenges_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_challenges'))
+    )
+    with op.batch_alter_table('login_challenges', schema=None) as batch_op:
+        batch_op.create_index('ix_login_challenges_token_hash', ['token_hash'], unique=True)
+
+    op.create_table('model_versions',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('template', sa.String(length=50), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('learner', sa.String(length=50), nullable=False),
+    sa.Column('parameters', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('fingerprint', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('metrics', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('profile', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('artifact', sa.LargeBinary(), nullable=True),
+    sa.Column('artifact_sha256', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Uuid(), nullable=True),
+    sa.Column('promoted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_model_versions_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_model_versions_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_model_versions'))
+    )
+    with op.batch_alter_table('model_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_model_versions_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_model_versions_tenant_template', ['tenant_id', 'template', 'created_at'], unique=False)
+
+    op.create_table('password_history',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('password_hash', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_password_history_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_password_history_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_password_history'))
+    )
+    with op.batch_alter_table('password_history', schema=None) as batch_op:
+        batch_op.create_index('ix_password_history_user', ['user_id', 'created_at'], unique=False)
+
+    op.create_table('record_shares',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('object_name', sa.String(length=50), nullable=False),
+    sa.Column('record_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=True),
+    sa.Column('team_id', sa.Uuid(), nullable=True),
+    sa.Column('role_key', sa.String(length=50), nullable=True),
+    sa.Column('can_edit', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Uuid(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_record_shares_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_record_shares_team_id_teams'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_record_shares_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_record_shares_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_record_shares'))
+    )
+    with op.batch_alter_table('record_shares', schema=None) as batch_op:
+        batch_op.create_index('ix_record_shares_lookup', ['tenant_id', 'object_name', 'record_id'], unique=False)
+
+    op.create_table('recovery_codes',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_recovery_codes_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_recovery_codes_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_codes'))
+    )
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.create_index('ix_recovery_codes_user', ['user_id'], unique=False)
+
+    op.create_table('user_totp',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('secret_sealed', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_step', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_user_totp_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_totp_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_totp')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_user_totp_user_id'))
+    )
     op.create_table('contacts',
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('account_id', sa.Uuid(), nullable=True),
@@ -272,7 +561,7 @@ def upgrade() -> None:
     sa.Column('mobile', sa.String(length=40), nullable=True),
     sa.Column('phone', sa.String(length=40), nullable=True),
     sa.Column('email', sa.String(length=254), nullable=True),
-    sa.Column('id_number', sa.String(length=18), nullable=True),
+    sa.Column('id_number', sa.String(length=255), nullable=True),
     sa.Column('country', sa.String(length=100), nullable=True),
     sa.Column('province', sa.String(length=50), nullable=True),
     sa.Column('city', sa.String(length=50), nullable=True),
@@ -280,10 +569,10 @@ def upgrade() -> None:
     sa.Column('do_not_contact', sa.Boolean(), nullable=False),
     sa.Column('description', sa.String(length=4000), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('deleted_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('owner_id', sa.Uuid(), nullable=True),
@@ -297,12 +586,86 @@ def upgrade() -> None:
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contacts_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contacts_owner_id'), ['owner_id'], unique=False)
-        batch_op.create_index('ix_contacts_tenant_city', ['tenant_id', 'city'], unique=False)
+        batch_op.create_index('ix_contacts_tenant_city', ['tenant_id', 'city', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_contacts_tenant_created', ['tenant_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_contacts_tenant_email', ['tenant_id', 'email'], unique=False)
         batch_op.create_index('ix_contacts_tenant_external', ['tenant_id', 'source', 'external_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_contacts_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_contacts_tenant_mobile', ['tenant_id', 'mobile'], unique=False)
         batch_op.create_index('ix_contacts_tenant_name', ['tenant_id', 'name'], unique=False)
+
+    op.create_table('model_alerts',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('model_version_id', sa.Uuid(), nullable=True),
+    sa.Column('template', sa.String(length=50), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('subject', sa.String(length=100), nullable=False),
+    sa.Column('value', sa.Double(), nullable=False),
+    sa.Column('threshold', sa.Double(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['model_version_id'], ['model_versions.id'], name=op.f('fk_model_alerts_model_version_id_model_versions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_model_alerts_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_model_alerts'))
+    )
+    with op.batch_alter_table('model_alerts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_model_alerts_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('model_monitor_runs',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('model_version_id', sa.Uuid(), nullable=False),
+    sa.Column('template', sa.String(length=50), nullable=False),
+    sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('window_end', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('metrics', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('drift', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['model_version_id'], ['model_versions.id'], name=op.f('fk_model_monitor_runs_model_version_id_model_versions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_model_monitor_runs_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_model_monitor_runs'))
+    )
+    with op.batch_alter_table('model_monitor_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_model_monitor_runs_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_model_monitor_runs_version', ['model_version_id', 'window_start'], unique=False)
+
+    op.create_table('model_scores',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('object_name', sa.String(length=50), nullable=False),
+    sa.Column('record_id', sa.Uuid(), nullable=False),
+    sa.Column('template', sa.String(length=50), nullable=False),
+    sa.Column('score', sa.Double(), nullable=False),
+    sa.Column('label', sa.String(length=100), nullable=True),
+    sa.Column('model_version_id', sa.Uuid(), nullable=True),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('top_factors', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('scored_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['model_version_id'], ['model_versions.id'], name=op.f('fk_model_scores_model_version_id_model_versions'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_model_scores_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_model_scores'))
+    )
+    with op.batch_alter_table('model_scores', schema=None) as batch_op:
+        batch_op.create_index('ix_model_scores_record', ['tenant_id', 'template', 'object_name', 'record_id'], unique=True)
+        batch_op.create_index(batch_op.f('ix_model_scores_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('oauth_access_tokens',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('client_id', sa.Uuid(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('scopes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['api_clients.id'], name=op.f('fk_oauth_access_tokens_client_id_api_clients'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_oauth_access_tokens_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_oauth_access_tokens'))
+    )
+    with op.batch_alter_table('oauth_access_tokens', schema=None) as batch_op:
+        batch_op.create_index('ix_oauth_access_tokens_token_hash', ['token_hash'], unique=True)
 
     op.create_table('leads',
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -315,17 +678,17 @@ def upgrade() -> None:
     sa.Column('city', sa.String(length=50), nullable=True),
     sa.Column('lead_source', sa.String(length=100), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('first_contact_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('converted_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_contact_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('converted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('converted_account_id', sa.Uuid(), nullable=True),
     sa.Column('converted_contact_id', sa.Uuid(), nullable=True),
     sa.Column('converted_opportunity_id', sa.Uuid(), nullable=True),
     sa.Column('description', sa.String(length=4000), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('deleted_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('owner_id', sa.Uuid(), nullable=True),
@@ -333,7 +696,6 @@ def upgrade() -> None:
     sa.Column('source', sa.String(), nullable=True),
     sa.ForeignKeyConstraint(['converted_account_id'], ['accounts.id'], name=op.f('fk_leads_converted_account_id_accounts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['converted_contact_id'], ['contacts.id'], name=op.f('fk_leads_converted_contact_id_contacts'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['converted_opportunity_id'], ['opportunities.id'], name=op.f('fk_leads_converted_opportunity_id_opportunities'), ondelete='SET NULL', use_alter=True),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_leads_owner_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_leads_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_leads'))
@@ -355,13 +717,13 @@ def upgrade() -> None:
     sa.Column('account_id', sa.Uuid(), nullable=True),
     sa.Column('contact_id', sa.Uuid(), nullable=True),
     sa.Column('product_id', sa.Uuid(), nullable=True),
-    sa.Column('opened_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('resolved_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('deleted_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('owner_id', sa.Uuid(), nullable=True),
@@ -387,14 +749,14 @@ def upgrade() -> None:
     sa.Column('contact_id', sa.Uuid(), nullable=True),
     sa.Column('lead_id', sa.Uuid(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('touched_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('responded_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('touched_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('responded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('has_responded', sa.Boolean(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('deleted_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('external_id', sa.String(), nullable=True),
@@ -418,7 +780,7 @@ def upgrade() -> None:
     sa.Column('contact_id', sa.Uuid(), nullable=True),
     sa.Column('product_id', sa.Uuid(), nullable=True),
     sa.Column('stage_id', sa.Uuid(), nullable=False),
-    sa.Column('amount', sa.Numeric(precision=18, scale=2), nullable=True),
+    sa.Column('amount', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('probability', sa.Integer(), nullable=True),
     sa.Column('expected_close_date', sa.Date(), nullable=True),
@@ -427,10 +789,10 @@ def upgrade() -> None:
     sa.Column('lead_id', sa.Uuid(), nullable=True),
     sa.Column('description', sa.String(length=4000), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('deleted_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('owner_id', sa.Uuid(), nullable=True),
@@ -459,19 +821,19 @@ def upgrade() -> None:
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('body', sa.String(length=10000), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('occurred_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('due_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('completed_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('account_id', sa.Uuid(), nullable=True),
     sa.Column('contact_id', sa.Uuid(), nullable=True),
     sa.Column('lead_id', sa.Uuid(), nullable=True),
     sa.Column('opportunity_id', sa.Uuid(), nullable=True),
     sa.Column('ticket_id', sa.Uuid(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('deleted_at', zhike.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('owner_id', sa.Uuid(), nullable=True),
@@ -483,7 +845,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['opportunity_id'], ['opportunities.id'], name=op.f('fk_activities_opportunity_id_opportunities'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_activities_owner_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_activities_tenant_id_tenants'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_activities_ticket_id_tickets'), ondelete='SET NULL', use_alter=True),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_activities_ticket_id_tickets'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activities'))
     )
     with op.batch_alter_table('activities', schema=None) as batch_op:
@@ -502,9 +864,9 @@ def upgrade() -> None:
     sa.Column('opportunity_id', sa.Uuid(), nullable=False),
     sa.Column('from_stage_id', sa.Uuid(), nullable=True),
     sa.Column('to_stage_id', sa.Uuid(), nullable=False),
-    sa.Column('amount', sa.Numeric(precision=18, scale=2), nullable=True),
+    sa.Column('amount', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('changed_at', zhike.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_by_id', sa.Uuid(), nullable=True),
     sa.ForeignKeyConstraint(['changed_by_id'], ['users.id'], name=op.f('fk_opportunity_stage_changes_changed_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['from_stage_id'], ['pipeline_stages.id'], name=op.f('fk_opportunity_stage_changes_from_stage_id_pipeline_stages')),
@@ -517,11 +879,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_opportunity_stage_changes_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_stage_changes_opportunity', ['opportunity_id', 'changed_at'], unique=False)
 
+    with op.batch_alter_table('teams', schema=None) as batch_op:
+        batch_op.create_foreign_key(batch_op.f('fk_teams_manager_id_users'), 'users', ['manager_id'], ['id'], ondelete='SET NULL', use_alter=True)
+
+    with op.batch_alter_table('leads', schema=None) as batch_op:
+        batch_op.create_foreign_key(batch_op.f('fk_leads_converted_opportunity_id_opportunities'), 'opportunities', ['converted_opportunity_id'], ['id'], ondelete='SET NULL', use_alter=True)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('teams', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_teams_manager_id_users'), type_='foreignkey')
+
+    with op.batch_alter_table('leads', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_leads_converted_opportunity_id_opportunities'), type_='foreignkey')
+
     with op.batch_alter_table('opportunity_stage_changes', schema=None) as batch_op:
         batch_op.drop_index('ix_stage_changes_opportunity')
         batch_op.drop_index(batch_op.f('ix_opportunity_stage_changes_tenant_id'))
@@ -573,17 +947,62 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_leads_owner_id'))
 
     op.drop_table('leads')
+    with op.batch_alter_table('oauth_access_tokens', schema=None) as batch_op:
+        batch_op.drop_index('ix_oauth_access_tokens_token_hash')
+
+    op.drop_table('oauth_access_tokens')
+    with op.batch_alter_table('model_scores', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_model_scores_tenant_id'))
+        batch_op.drop_index('ix_model_scores_record')
+
+    op.drop_table('model_scores')
+    with op.batch_alter_table('model_monitor_runs', schema=None) as batch_op:
+        batch_op.drop_index('ix_model_monitor_runs_version')
+        batch_op.drop_index(batch_op.f('ix_model_monitor_runs_tenant_id'))
+
+    op.drop_table('model_monitor_runs')
+    with op.batch_alter_table('model_alerts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_model_alerts_tenant_id'))
+
+    op.drop_table('model_alerts')
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.drop_index('ix_contacts_tenant_name')
         batch_op.drop_index('ix_contacts_tenant_mobile')
         batch_op.drop_index(batch_op.f('ix_contacts_tenant_id'))
         batch_op.drop_index('ix_contacts_tenant_external')
         batch_op.drop_index('ix_contacts_tenant_email')
+        batch_op.drop_index('ix_contacts_tenant_created')
         batch_op.drop_index('ix_contacts_tenant_city')
         batch_op.drop_index(batch_op.f('ix_contacts_owner_id'))
         batch_op.drop_index(batch_op.f('ix_contacts_account_id'))
 
     op.drop_table('contacts')
+    op.drop_table('user_totp')
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.drop_index('ix_recovery_codes_user')
+
+    op.drop_table('recovery_codes')
+    with op.batch_alter_table('record_shares', schema=None) as batch_op:
+        batch_op.drop_index('ix_record_shares_lookup')
+
+    op.drop_table('record_shares')
+    with op.batch_alter_table('password_history', schema=None) as batch_op:
+        batch_op.drop_index('ix_password_history_user')
+
+    op.drop_table('password_history')
+    with op.batch_alter_table('model_versions', schema=None) as batch_op:
+        batch_op.drop_index('ix_model_versions_tenant_template')
+        batch_op.drop_index(batch_op.f('ix_model_versions_tenant_id'))
+
+    op.drop_table('model_versions')
+    with op.batch_alter_table('login_challenges', schema=None) as batch_op:
+        batch_op.drop_index('ix_login_challenges_token_hash')
+
+    op.drop_table('login_challenges')
+    with op.batch_alter_table('llm_usage', schema=None) as batch_op:
+        batch_op.drop_index('ix_llm_usage_tenant_created')
+
+    op.drop_table('llm_usage')
     with op.batch_alter_table('import_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_runs_tenant_id'))
 
@@ -599,6 +1018,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_auth_sessions_token_hash')
 
     op.drop_table('auth_sessions')
+    with op.batch_alter_table('api_clients', schema=None) as batch_op:
+        batch_op.drop_index('ix_api_clients_prefix')
+
+    op.drop_table('api_clients')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_index('ix_accounts_tenant_name')
         batch_op.drop_index(batch_op.f('ix_accounts_tenant_id'))
@@ -611,10 +1034,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_users_team_id'))
 
     op.drop_table('users')
+    with op.batch_alter_table('sharing_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sharing_rules_tenant_id'))
+
+    op.drop_table('sharing_rules')
     with op.batch_alter_table('teams', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_teams_tenant_id'))
 
     op.drop_table('teams')
+    with op.batch_alter_table('roles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_roles_tenant_id'))
+
+    op.drop_table('roles')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_index('ix_products_tenant_name')
         batch_op.drop_index(batch_op.f('ix_products_tenant_id'))
@@ -625,9 +1056,26 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_pipeline_stages_tenant_id'))
 
     op.drop_table('pipeline_stages')
+    op.drop_table('login_lockouts')
+    with op.batch_alter_table('llm_providers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_llm_providers_tenant_id'))
+
+    op.drop_table('llm_providers')
+    with op.batch_alter_table('llm_policies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_llm_policies_tenant_id'))
+
+    op.drop_table('llm_policies')
     with op.batch_alter_table('field_definitions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_field_definitions_tenant_id'))
 
     op.drop_table('field_definitions')
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_events_tenant_id_occurred_at')
+        batch_op.drop_index('ix_audit_events_tenant_id_object_name_record_id')
+        batch_op.drop_index('ix_audit_events_tenant_id_actor_id')
+        batch_op.drop_index('ix_audit_events_tenant_id_action')
+
+    op.drop_table('audit_events')
+    op.drop_table('audit_chain_heads')
     op.drop_table('tenants')
     # ### end Alembic commands ###

@@ -1,0 +1,1 @@
+"""Reproducible benchmarks of Zhike; `benchmarks/run_all.py` runs them all."""

@@ -1,0 +1,1 @@
+"""AI features: private models, the LLM gateway, retrieval, context and agents."""

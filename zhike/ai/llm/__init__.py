@@ -1,0 +1,1 @@
+"""The LLM gateway: every language-model call goes through it, routed by sensitivity."""

@@ -1,0 +1,108 @@
+"""Administration: users, teams, custom field definitions and tenant settings.
+
+Reads are open to every user of the tenant; writes need the administrator role.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel
+
+from zhike.api.deps import ActorDep, SessionDep
+from zhike.platform import fields
+from zhike.platform.fields import FieldDefinitionCreate, FieldDefinitionRead, FieldDefinitionUpdate
+from zhike.security import admin
+from zhike.security.schemas import (
+    TeamCreate,
+    TeamRead,
+    TenantRead,
+    TenantUpdate,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+
+router = APIRouter(tags=["admin"])
+
+
+class UserList(BaseModel):
+    items: list[UserRead]
+
+
+class TeamList(BaseModel):
+    items: list[TeamRead]
+
+
+class FieldList(BaseModel):
+    items: list[FieldDefinitionRead]
+
+
+@router.get("/users", response_model=UserList)
+def list_users(session: SessionDep, actor: ActorDep) -> UserList:
+    return UserList(
+        items=[UserRead.model_validate(user) for user in admin.list_users(session, actor)]
+    )
+
+
+@router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+def create_user(body: UserCreate, session: SessionDep, actor: ActorDep) -> UserRead:
+    """Create a user. The password is stored only as an Argon2 hash and is never returned."""
+    return UserRead.model_validate(admin.create_user(session, actor, body))
+
+
+@router.patch("/users/{user_id}", response_model=UserRead)
+def update_user(
+    user_id: uuid.UUID, body: UserUpdate, session: SessionDep, actor: ActorDep
+) -> UserRead:
+    return UserRead.model_validate(admin.update_user(session, actor, user_id, body))
+
+
+@router.get("/teams", response_model=TeamList)
+def list_teams(session: SessionDep, actor: ActorDep) -> TeamList:
+    return TeamList(
+        items=[TeamRead.model_validate(team) for team in admin.list_teams(session, actor)]
+    )
+
+
+@router.post("/teams", response_model=TeamRead, status_code=status.HTTP_201_CREATED)
+def create_team(body: TeamCreate, session: SessionDep, actor: ActorDep) -> TeamRead:
+    return TeamRead.model_validate(admin.create_team(session, actor, body))
+
+
+@router.get("/fields", response_model=FieldList)
+def list_fields(
+    session: SessionDep,
+    actor: ActorDep,
+    object: Annotated[str | None, Query(description="object name, such as contacts")] = None,
+) -> FieldList:
+    definitions = fields.list_fields(session, actor, object)
+    return FieldList(items=[FieldDefinitionRead.model_validate(item) for item in definitions])
+
+
+@router.post("/fields", response_model=FieldDefinitionRead, status_code=status.HTTP_201_CREATED)
+def create_field(
+    body: FieldDefinitionCreate, session: SessionDep, actor: ActorDep
+) -> FieldDefinitionRead:
+    return FieldDefinitionRead.model_validate(fields.create_field(session, actor, body))
+
+
+@router.patch("/fields/{field_id}", response_model=FieldDefinitionRead)
+def update_field(
+    field_id: uuid.UUID, body: FieldDefinitionUpdate, session: SessionDep, actor: ActorDep
+) -> FieldDefinitionRead:
+    """Change labels, classification or choices. Name and type cannot change."""
+    return FieldDefinitionRead.model_validate(fields.update_field(session, actor, field_id, body))
+
+
+@router.get("/tenant", response_model=TenantRead)
+def get_tenant(session: SessionDep, actor: ActorDep) -> TenantRead:
+    return TenantRead.model_validate(admin.get_tenant(session, actor))
+
+
+@router.patch("/tenant", response_model=TenantRead)
+def update_tenant(body: TenantUpdate, session: SessionDep, actor: ActorDep) -> TenantRead:
+    """Change the name, IANA time zone, default currency or locale (administrators only)."""
+    return TenantRead.model_validate(admin.update_tenant(session, actor, body))

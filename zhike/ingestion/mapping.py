@@ -1,0 +1,256 @@
+"""Turn one source row into the values of one target record, as a profile step says.
+
+Each field mapping is compiled once into a small function, so the per-row work
+is a handful of dictionary look-ups and the type conversion itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from zhike.core.i18n import translate
+from zhike.ingestion.convert import FALSE_WORDS, TRUE_WORDS, ConversionError, convert
+from zhike.ingestion.profile import ROW_NUMBER_COLUMN, TEMPLATE_PART, FieldMapping, Lookup, Step
+from zhike.ingestion.readers import FileError
+from zhike.security.context import Actor
+
+_NOT_WORD = re.compile(r"[^\w]+")
+_MISSING = object()
+
+
+@dataclass
+class PendingLookup:
+    field: str
+    lookup: Lookup
+    key: str
+    column: str
+
+
+@dataclass
+class MappedRow:
+    number: int
+    values: dict[str, Any]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    lookups: list[PendingLookup] = field(default_factory=list)
+
+
+def row_error(
+    actor: Actor, field_name: str, column: str, value: Any, code: str, **params: Any
+) -> dict[str, Any]:
+    shown = "" if value is None else str(value)
+    if len(shown) > 200:
+        shown = shown[:200] + "…"
+    return {
+        "field": field_name,
+        "column": column,
+        "value": shown,
+        "code": code,
+        "message": translate(
+            f"error.{code}", actor.locale, field=field_name, column=column, value=shown, **params
+        ),
+    }
+
+
+def _transform(names: Sequence[str]) -> Callable[[str], str]:
+    def apply(text: str) -> str:
+        for name in names:
+            if name == "lower":
+                text = text.lower()
+            elif name == "upper":
+                text = text.upper()
+            elif name == "collapse_spaces":
+                text = " ".join(text.split())
+            elif name == "slug":
+                text = _NOT_WORD.sub(".", text.lower()).strip(".")
+            else:
+                text = text.strip()
+        return text
+
+    return apply
+
+
+class RowMapper:
+    """Maps rows of one file to values of the step's target."""
+
+    def __init__(
+        self, step: Step, header: list[str], actor: Actor, max_cell_bytes: int, file_name: str
+    ) -> None:
+        self.step = step
+        self.actor = actor
+        self.max_cell_bytes = max_cell_bytes
+        positions = {name: position for position, name in enumerate(header) if name}
+        wanted = step.required_columns()
+        missing = [name for name in wanted if name not in positions]
+        if missing:
+            raise FileError(
+                "import_header_mismatch",
+                file=file_name,
+                step=step.name,
+                missing=", ".join(missing),
+                found=", ".join(name for name in header if name) or "-",
+            )
+        self.header = header
+        # Only the columns the step reads are looked at, so wide files cost no more.
+        self.index = {name: positions[name] for name in wanted}
+        self.skip_if_empty = [self.index[name] for name in step.skip_if_empty]
+        self.fields = [
+            (name, mapping, self._compile(mapping)) for name, mapping in step.fields.items()
+        ]
+        self.columns_of_field = {
+            name: ", ".join(mapping.source_columns()) for name, mapping in step.fields.items()
+        }
+
+    def _compile(self, mapping: FieldMapping) -> Callable[[dict[str, Any]], Any]:
+        # Transforms apply to each cell a field reads, so that a template can slug a
+        # name without touching its own literal text ("{name}@example.com").
+        shape = _transform(mapping.transforms) if mapping.transforms else None
+
+        def cell(cells: dict[str, Any], name: str) -> Any:
+            value = cells.get(name, "")
+            return shape(value) if shape is not None and isinstance(value, str) else value
+
+        if mapping.value is not None:
+            constant = mapping.value
+            return lambda cells: constant
+        if mapping.column is not None:
+            column = mapping.column
+            return lambda cells: cell(cells, column)
+        if mapping.columns is not None:
+            names, separator = mapping.columns, mapping.separator
+
+            def combine(cells: dict[str, Any]) -> str:
+                parts = (str(cell(cells, name)).strip() for name in names)
+                return separator.join(part for part in parts if part)
+
+            return combine
+        template = mapping.template or ""
+
+        def fill(cells: dict[str, Any]) -> str:
+            if not any(
+                str(cells.get(name, "")).strip() for name in TEMPLATE_PART.findall(template)
+            ):
+                return ""
+            return TEMPLATE_PART.sub(
+                lambda match: str(cell(cells, match.group(1))).strip(), template
+            )
+
+        return fill
+
+    def _cells(self, number: int, raw: list[Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        errors: list[dict[str, Any]] = []
+        limit = self.max_cell_bytes
+        cells: dict[str, Any] = {ROW_NUMBER_COLUMN: str(number)}
+        for name, position in self.index.items():
+            value = raw[position] if position < len(raw) else ""
+            if isinstance(value, str):
+                # A character takes at most 4 bytes in UTF-8: only long cells need encoding.
+                if len(value) * 4 > limit and len(value.encode("utf-8")) > limit:
+                    size = len(value.encode("utf-8"))
+                    errors.append(
+                        row_error(
+                            self.actor,
+                            name,
+                            name,
+                            value[:50],
+                            "cell_too_large",
+                            size=size,
+                            maximum=limit,
+                        )
+                    )
+                    value = ""
+                else:
+                    value = value.strip()
+            cells[name] = value
+        for split in self.step.splits:
+            text = str(cells.get(split.column, ""))
+            if split.pattern is not None:
+                match = re.fullmatch(split.pattern, text) if text else None
+                parts = list(match.groups("")) if match else []
+                if text and match is None:
+                    errors.append(
+                        row_error(self.actor, split.column, split.column, text, "split_no_match")
+                    )
+            else:
+                parts = text.split(split.separator, len(split.into) - 1) if text else []
+            for position, name in enumerate(split.into):
+                cells[name] = parts[position].strip() if position < len(parts) else ""
+        return cells, errors
+
+    def is_relevant(self, raw: list[Any]) -> bool:
+        for position in self.skip_if_empty:
+            if position >= len(raw) or not str(raw[position]).strip():
+                return False
+        return True
+
+    def map_row(self, number: int, raw: list[Any]) -> MappedRow:
+        cells, errors = self._cells(number, raw)
+        row = MappedRow(number, {}, errors)
+        if errors:
+            # A row with an oversized or unsplittable cell is rejected for that reason alone.
+            return row
+        custom: dict[str, Any] = {}
+        for name, mapping, source in self.fields:
+            value = self._field_value(row, name, mapping, source(cells))
+            if value is _MISSING:
+                continue
+            if name.startswith("custom."):
+                custom[name.removeprefix("custom.")] = value
+            else:
+                row.values[name] = value
+        if custom:
+            row.values["custom"] = custom
+        return row
+
+    def _field_value(self, row: MappedRow, name: str, mapping: FieldMapping, raw: Any) -> Any:
+        column = self.columns_of_field[name]
+        empty = raw == "" if isinstance(raw, str) else raw is None
+        if not empty and mapping.map is not None:
+            key = str(raw)
+            if key in mapping.map:
+                raw = mapping.map[key]
+                empty = raw is None or raw == ""
+            elif mapping.map_strict:
+                row.errors.append(
+                    row_error(
+                        self.actor,
+                        name,
+                        column,
+                        raw,
+                        "value_not_in_map",
+                        allowed=", ".join(str(item) for item in mapping.map),
+                    )
+                )
+                return _MISSING
+        if empty:
+            if mapping.default is not None:
+                raw = mapping.default
+            elif mapping.required:
+                row.errors.append(row_error(self.actor, name, column, "", "required_cell"))
+                return _MISSING
+            else:
+                return None
+        if mapping.lookup is not None:
+            row.lookups.append(PendingLookup(name, mapping.lookup, str(raw), column))
+            return None
+        if not isinstance(raw, str) and mapping.type == "text":
+            return raw if mapping.value is not None else str(raw)
+        try:
+            return convert(
+                mapping.type,
+                raw,
+                timezone=self.actor.timezone,
+                fmt=mapping.format,
+                multiply=mapping.multiply,
+                true_words=frozenset(word.lower() for word in mapping.true_values)
+                if mapping.true_values
+                else TRUE_WORDS,
+                false_words=frozenset(word.lower() for word in mapping.false_values)
+                if mapping.false_values
+                else FALSE_WORDS,
+            )
+        except ConversionError as error:
+            row.errors.append(row_error(self.actor, name, column, raw, error.code, **error.params))
+            return _MISSING

@@ -1,0 +1,255 @@
+"""The services behind the admin endpoints: users, teams and tenant settings.
+
+Reads are open to every user of the tenant; every write needs a role that
+administers the tenant.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhike.audit.service import record_event
+from zhike.core.db import Base
+from zhike.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from zhike.core.i18n import SUPPORTED_LOCALES
+from zhike.core.money import normalize_currency
+from zhike.core.timeutil import load_zone, utc_now
+from zhike.ingestion.standardize import StandardizationError, normalize_email
+from zhike.platform.normalize import field_error
+from zhike.security.access import scope_select
+from zhike.security.context import Actor
+from zhike.security.models import Role, Team, Tenant, User
+from zhike.security.passwords import set_password
+from zhike.security.policy import PasswordRules, policy_for
+from zhike.security.roles import BUILTIN_ROLES
+from zhike.security.schemas import TeamCreate, TenantUpdate, UserCreate, UserUpdate
+from zhike.security.tenants import MIN_PASSWORD_LENGTH
+
+logger = logging.getLogger(__name__)
+
+ADMINISTRATOR = "administrator"
+
+
+def require_administrator(actor: Actor) -> None:
+    """Raise 403 unless the actor's role administers the tenant, or the actor is the system."""
+    if not (actor.grants.is_administrator or actor.is_system):
+        raise Forbidden("forbidden")
+
+
+def known_roles(session: Session, actor: Actor) -> list[str]:
+    custom = session.scalars(scope_select(actor, Role, select(Role.key)))
+    return sorted({*BUILTIN_ROLES, *custom})
+
+
+def _check_references(
+    session: Session, actor: Actor, values: dict[str, Any], targets: dict[str, type[Base]]
+) -> None:
+    errors = []
+    for name, model in targets.items():
+        value = values.get(name)
+        if value is None:
+            continue
+        statement = scope_select(actor, model, select(model.id))  # type: ignore[attr-defined]
+        if session.scalar(statement.where(model.id == value)) is None:  # type: ignore[attr-defined]
+            errors.append(field_error(actor, name, value, "reference_not_found"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _check_user_values(session: Session, actor: Actor, values: dict[str, Any]) -> None:
+    errors = []
+    for name in ("display_name", "role", "is_active"):
+        if name in values and values[name] is None:
+            errors.append(field_error(actor, name, None, "required"))
+    if values.get("role") is not None:
+        roles = known_roles(session, actor)
+        if values["role"] not in roles:
+            errors.append(
+                field_error(
+                    actor, "role", values["role"], "invalid_choice", allowed=", ".join(roles)
+                )
+            )
+    if values.get("locale") is not None and values["locale"] not in SUPPORTED_LOCALES:
+        errors.append(
+            field_error(
+                actor,
+                "locale",
+                values["locale"],
+                "invalid_choice",
+                allowed=", ".join(SUPPORTED_LOCALES),
+            )
+        )
+    password = values.get("password")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        errors.append(
+            field_error(actor, "password", "***", "password_too_short", minimum=MIN_PASSWORD_LENGTH)
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    _check_references(session, actor, values, {"team_id": Team, "manager_id": User})
+
+
+def list_users(session: Session, actor: Actor) -> list[User]:
+    statement = scope_select(actor, User, select(User)).order_by(User.display_name, User.id)
+    return list(session.scalars(statement))
+
+
+def get_user(session: Session, actor: Actor, user_id: uuid.UUID) -> User:
+    user = session.scalar(scope_select(actor, User, select(User)).where(User.id == user_id))
+    if user is None:
+        raise NotFound("record_not_found", object="users", id=str(user_id))
+    return user
+
+
+def create_user(session: Session, actor: Actor, data: UserCreate) -> User:
+    require_administrator(actor)
+    values = data.model_dump()
+    try:
+        values["email"] = normalize_email(values["email"])
+    except StandardizationError as error:
+        raise ValidationFailed(
+            [field_error(actor, "email", values["email"], error.code)]
+        ) from error
+    _check_user_values(session, actor, values)
+    taken = session.scalar(
+        select(User.id).where(User.tenant_id == actor.tenant_id, User.email == values["email"])
+    )
+    if taken is not None:
+        raise Conflict("user_exists", email=values["email"])
+    password = values.pop("password")
+    user = User(tenant_id=actor.tenant_id, **values)
+    session.add(user)
+    session.flush()
+    set_password(session, user, password, _password_rules(session, actor), now=utc_now())
+    record_event(
+        session,
+        actor,
+        "permission.change",
+        object_name="users",
+        record_id=user.id,
+        changes={"role": [None, user.role], "team_id": [None, _text(user.team_id)]},
+        details={"created": True, "email": user.email},
+        sensitive_fields={"email"},
+    )
+    logger.info("user created", extra={"user_id": str(user.id), "role": user.role})
+    return user
+
+
+def _password_rules(session: Session, actor: Actor) -> PasswordRules:
+    tenant = session.get(Tenant, actor.tenant_id)
+    if tenant is None:
+        raise NotFound("tenant_not_found", slug=str(actor.tenant_id))
+    return policy_for(tenant).password
+
+
+def _text(value: uuid.UUID | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+def update_user(session: Session, actor: Actor, user_id: uuid.UUID, data: UserUpdate) -> User:
+    require_administrator(actor)
+    user = get_user(session, actor, user_id)
+    values = data.model_dump(exclude_unset=True)
+    _check_user_values(session, actor, values)
+    if user.id == actor.user_id and (
+        values.get("role", ADMINISTRATOR) != ADMINISTRATOR or values.get("is_active") is False
+    ):
+        # Otherwise a tenant can lock out its only administrator by mistake.
+        raise Conflict("cannot_demote_self")
+    password = values.pop("password", None)
+    if password is not None:
+        set_password(session, user, password, _password_rules(session, actor), now=utc_now())
+    before = {
+        name: _text(getattr(user, name))
+        if isinstance(getattr(user, name), uuid.UUID)
+        else getattr(user, name)
+        for name in values
+    }
+    for name, value in values.items():
+        setattr(user, name, value)
+    session.flush()
+    after = {
+        name: _text(value) if isinstance(value, uuid.UUID) else value
+        for name, value in values.items()
+    }
+    changes = {name: [before[name], after[name]] for name in values if before[name] != after[name]}
+    if changes or password is not None:
+        record_event(
+            session,
+            actor,
+            "permission.change",
+            object_name="users",
+            record_id=user.id,
+            changes=changes,
+            details={"password_reset": password is not None},
+        )
+    return user
+
+
+def list_teams(session: Session, actor: Actor) -> list[Team]:
+    statement = scope_select(actor, Team, select(Team)).order_by(Team.name, Team.id)
+    return list(session.scalars(statement))
+
+
+def create_team(session: Session, actor: Actor, data: TeamCreate) -> Team:
+    require_administrator(actor)
+    values = data.model_dump()
+    _check_references(session, actor, values, {"parent_id": Team, "manager_id": User})
+    taken = session.scalar(
+        select(Team.id).where(Team.tenant_id == actor.tenant_id, Team.name == values["name"])
+    )
+    if taken is not None:
+        raise Conflict("team_exists", name=values["name"])
+    team = Team(tenant_id=actor.tenant_id, **values)
+    session.add(team)
+    session.flush()
+    return team
+
+
+def get_tenant(session: Session, actor: Actor) -> Tenant:
+    tenant = session.get(Tenant, actor.tenant_id)
+    if tenant is None:
+        raise NotFound("record_not_found", object="tenant", id=str(actor.tenant_id))
+    return tenant
+
+
+def update_tenant(session: Session, actor: Actor, data: TenantUpdate) -> Tenant:
+    require_administrator(actor)
+    tenant = get_tenant(session, actor)
+    values = data.model_dump(exclude_unset=True)
+    errors = [
+        field_error(actor, name, None, "required")
+        for name, value in values.items()
+        if value is None
+    ]
+    if values.get("timezone") is not None:
+        try:
+            load_zone(values["timezone"])
+        except ValueError:
+            errors.append(field_error(actor, "timezone", values["timezone"], "invalid_timezone"))
+    if values.get("currency") is not None:
+        try:
+            values["currency"] = normalize_currency(values["currency"])
+        except ValueError:
+            errors.append(field_error(actor, "currency", values["currency"], "invalid_currency"))
+    if values.get("locale") is not None and values["locale"] not in SUPPORTED_LOCALES:
+        errors.append(
+            field_error(
+                actor,
+                "locale",
+                values["locale"],
+                "invalid_choice",
+                allowed=", ".join(SUPPORTED_LOCALES),
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    for name, value in values.items():
+        setattr(tenant, name, value)
+    session.flush()
+    return tenant

@@ -1,0 +1,193 @@
+"""Roles: which actions a role may take on each object, over which records and fields.
+
+Built-in roles cover the usual org chart of a Chinese sales and service team;
+a tenant adds custom roles as rows in ``roles``. A role key that resolves to
+neither grants nothing, so every check fails closed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ACTIONS = ("create", "read", "update", "delete", "export", "import")
+SCOPES = ("own", "department", "department_tree", "company")
+Scope = Literal["own", "department", "department_tree", "company"]
+FieldAccess = Literal["hidden", "read_only", "editable"]
+
+# Objects whose rows carry owner_id, so data scopes narrow them; the others are
+# reference data that a role reads either wholly or not at all.
+OWNED_OBJECTS = (
+    "accounts",
+    "contacts",
+    "leads",
+    "opportunities",
+    "activities",
+    "tickets",
+    "campaigns",
+)
+ALL_OBJECTS = (*OWNED_OBJECTS, "products", "campaign_members")
+
+
+class ObjectGrant(BaseModel):
+    """What a role may do with one object."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    actions: frozenset[str] = frozenset()
+    scope: Scope = "own"
+    fields: dict[str, FieldAccess] = Field(default_factory=dict)
+    can_reveal: bool = Field(
+        default=False, description="may see sensitive values in clear, each reveal audited"
+    )
+
+    @field_validator("actions")
+    @classmethod
+    def _known_actions(cls, value: frozenset[str]) -> frozenset[str]:
+        unknown = value - set(ACTIONS)
+        if unknown:
+            raise ValueError(f"unknown actions {sorted(unknown)}; use {', '.join(ACTIONS)}")
+        return value
+
+
+class RoleDefinition(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    name_zh: str
+    name_en: str
+    objects: dict[str, ObjectGrant] = Field(default_factory=dict)
+    is_administrator: bool = False
+    can_read_audit: bool = False
+    is_builtin: bool = False
+
+    def grant(self, object_name: str) -> ObjectGrant | None:
+        return self.objects.get(object_name)
+
+
+def _grant(actions: str, scope: Scope, reveal: bool = False, **fields: FieldAccess) -> ObjectGrant:
+    return ObjectGrant(
+        actions=frozenset(actions.split()), scope=scope, can_reveal=reveal, fields=fields
+    )
+
+
+_FULL = "create read update delete export import"
+_WORK = "create read update"
+
+BUILTIN_ROLES: dict[str, RoleDefinition] = {
+    role.key: role
+    for role in (
+        RoleDefinition(
+            key="administrator",
+            name_zh="系统管理员",
+            name_en="Administrator",
+            is_builtin=True,
+            is_administrator=True,
+            can_read_audit=True,
+            objects={name: _grant(_FULL, "company", reveal=True) for name in ALL_OBJECTS},
+        ),
+        RoleDefinition(
+            key="sales_director",
+            name_zh="销售总监",
+            name_en="Sales director",
+            is_builtin=True,
+            objects={
+                **{
+                    name: _grant(_FULL, "company", reveal=True)
+                    for name in ("accounts", "contacts", "leads", "opportunities", "activities")
+                },
+                "products": _grant("read export", "company"),
+                "campaigns": _grant("read", "company"),
+                "campaign_members": _grant("read", "company"),
+                "tickets": _grant("read export", "company"),
+            },
+        ),
+        RoleDefinition(
+            key="sales_manager",
+            name_zh="销售经理",
+            name_en="Sales manager",
+            is_builtin=True,
+            objects={
+                **{
+                    name: _grant(_FULL, "department_tree", reveal=True)
+                    for name in ("accounts", "contacts", "leads", "opportunities", "activities")
+                },
+                "products": _grant("read", "company"),
+                "campaigns": _grant("read", "company"),
+                "campaign_members": _grant("read", "company"),
+                "tickets": _grant("read", "department_tree"),
+            },
+        ),
+        RoleDefinition(
+            key="sales_rep",
+            name_zh="销售代表",
+            name_en="Sales rep",
+            is_builtin=True,
+            objects={
+                # Reps call and email their own customers, so they may reveal (audited).
+                "accounts": _grant(_WORK, "own", True, unified_social_credit_code="read_only"),
+                "contacts": _grant(_WORK, "own", True, id_number="hidden"),
+                "leads": _grant(_WORK, "own", True),
+                "opportunities": _grant(_WORK, "own"),
+                "activities": _grant(_WORK + " delete", "own"),
+                "products": _grant("read", "company"),
+                "campaigns": _grant("read", "company"),
+                "tickets": _grant("read", "own"),
+            },
+        ),
+        RoleDefinition(
+            key="marketer",
+            name_zh="市场专员",
+            name_en="Marketer",
+            is_builtin=True,
+            objects={
+                "campaigns": _grant(_FULL, "company"),
+                "campaign_members": _grant(_FULL, "company"),
+                "leads": _grant("create read update export import", "company"),
+                "contacts": _grant("read", "company", id_number="hidden"),
+                "accounts": _grant("read", "company"),
+                "products": _grant("read", "company"),
+                "activities": _grant(_WORK, "own"),
+            },
+        ),
+        RoleDefinition(
+            key="service_agent",
+            name_zh="客服专员",
+            name_en="Service agent",
+            is_builtin=True,
+            objects={
+                "tickets": _grant(_WORK, "company"),
+                "accounts": _grant("read", "company"),
+                "contacts": _grant("read update", "company", True, id_number="hidden"),
+                "activities": _grant(_WORK, "own"),
+                "products": _grant("read", "company"),
+            },
+        ),
+        RoleDefinition(
+            key="analyst",
+            name_zh="数据分析师",
+            name_en="Analyst",
+            is_builtin=True,
+            objects={name: _grant("read export", "company") for name in ALL_OBJECTS},
+        ),
+        RoleDefinition(
+            key="auditor",
+            name_zh="审计员",
+            name_en="Auditor",
+            is_builtin=True,
+            can_read_audit=True,
+        ),
+    )
+}
+
+SYSTEM_ROLE = RoleDefinition(
+    key="system",
+    name_zh="系统",
+    name_en="System",
+    is_builtin=True,
+    is_administrator=True,
+    objects={name: _grant(_FULL, "company", reveal=True) for name in ALL_OBJECTS},
+)
+
+NO_ACCESS = RoleDefinition(key="none", name_zh="无权限", name_en="No access")
