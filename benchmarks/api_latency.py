@@ -314,7 +314,8 @@ async def _login(app: FastAPI, slug: str, email: str) -> str:
     return str(response.json()["access_token"])
 
 
-def _prepare(url: str) -> Database:
+def prepare_database(url: str) -> Database:
+    """Point the app at a fresh database at ``url`` and build its schema."""
     os.environ["ZHIKE_DATABASE_URL"] = url
     reset_settings_cache()
     database = Database(url, Settings(database_url=url))
@@ -327,7 +328,7 @@ def measure_backend(
     backend: str, rows: int, repeat: int, iterations: int, transport: str, seed: int, workdir: Path
 ) -> dict[str, Any]:
     with throwaway_database(backend, workdir) as url:
-        database = _prepare(url)
+        database = prepare_database(url)
         # Build the app before the long fill, so every module it loads is read now.
         app = create_app()
         try:

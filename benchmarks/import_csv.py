@@ -98,12 +98,19 @@ def worker(url: str, slug: str, csv_path: Path, email: str, mode: str) -> dict[s
     database = Database(url, Settings(database_url=url))
     set_database(database)
     baseline_kib = _memory_kib("VmHWM")
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
+    cpu_started = time.process_time()
     outcome = run_import(database, slug, PROFILE, csv_path, mode=mode, user_email=email)
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     database.dispose()
     return {
         "seconds": seconds,
+        # CPU time of the importing process alone (Python and the SQLite library; not the
+        # PostgreSQL server): what the import costs when it does not wait for a core.
+        "cpu_seconds": cpu_seconds,
+        "load_average": [load_before, os.getloadavg()[0]],
         "peak_rss_kib": _memory_kib("VmHWM"),
         "rss_before_import_kib": baseline_kib,
         "result": _describe(outcome),
@@ -152,7 +159,12 @@ def _import_once(
     report["rows_per_second"] = round(rows / report["seconds"]) if report["seconds"] else None
     report["peak_rss_mib"] = round((report["peak_rss_kib"] or 0) / 1024, 1)
     report["rss_before_import_mib"] = round((report["rss_before_import_kib"] or 0) / 1024, 1)
+    report["rows_per_cpu_second"] = (
+        round(rows / report["cpu_seconds"]) if report["cpu_seconds"] else None
+    )
+    report["cpu_microseconds_per_row"] = round(report["cpu_seconds"] / rows * 1e6, 1)
     report["seconds"] = round(report["seconds"], 2)
+    report["cpu_seconds"] = round(report["cpu_seconds"], 2)
     return report
 
 
@@ -200,6 +212,12 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
                     "summary": {
                         "rows_per_second": median_of([run["rows_per_second"] for run in runs]),
                         "seconds": median_of([run["seconds"] for run in runs]),
+                        "rows_per_cpu_second": median_of(
+                            [run["rows_per_cpu_second"] for run in runs]
+                        ),
+                        "cpu_microseconds_per_row": median_of(
+                            [run["cpu_microseconds_per_row"] for run in runs]
+                        ),
                         "peak_rss_mib": median_of([run["peak_rss_mib"] for run in runs]),
                         "rss_before_import_mib": median_of(
                             [run["rss_before_import_mib"] for run in runs]

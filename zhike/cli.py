@@ -10,13 +10,16 @@ import typer
 from rich.console import Console
 
 from zhike.ai.models.cli import models_app
+from zhike.analytics.cli import report_app
 from zhike.audit.cli import audit_app
 from zhike.core.db import Database, set_database
 from zhike.core.errors import ZhikeError
 from zhike.core.logging import configure_logging
 from zhike.core.settings import get_settings
+from zhike.customers.dedup_cli import dedup_app
 from zhike.demo.command import demo_command
 from zhike.ingestion.commands import export_command, import_command
+from zhike.knowledge.cli import kb_app
 
 app = typer.Typer(help="Zhike (知客) CRM", no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema management", no_args_is_help=True)
@@ -27,8 +30,11 @@ app.add_typer(models_app, name="models")
 privacy_app = typer.Typer(help="Personal data detection", no_args_is_help=True)
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(audit_app, name="audit")
+app.add_typer(report_app, name="report")
 keys_app = typer.Typer(help="Encryption keys of highly sensitive fields", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(dedup_app, name="dedup")
+app.add_typer(kb_app, name="kb")
 app.command("demo")(demo_command)
 app.command("import")(import_command)
 app.command("export")(export_command)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi.testclient import TestClient
+
+from zhike.core.db import Database
+from zhike.customers.models import Account
 
 
 def test_create_contact_normalises_phone_and_email(client: TestClient) -> None:
@@ -52,3 +57,25 @@ def test_invalid_phone_is_rejected_with_field_error(client: TestClient) -> None:
     assert error["code"] == "invalid_phone"
     assert error["value"] == "12345"
     assert client.get("/api/v1/contacts").json()["items"] == []
+
+
+def test_write_is_committed_before_response(client: TestClient, database: Database) -> None:
+    for index in range(20):
+        response = client.post("/api/v1/accounts", json={"name": f"提交顺序测试{index}"})
+        assert response.status_code == 201
+
+        # A separate session must see the row as soon as the client has the answer.
+        with database.session() as session:
+            stored = session.get(Account, uuid.UUID(response.json()["id"]))
+        assert stored is not None
+
+
+def test_api_docs_load_only_local_assets(client: TestClient) -> None:
+    page = client.get("/api/v1/docs")
+    script = client.get("/api/v1/docs-assets/swagger-ui-bundle.js")
+    schema = client.get("/api/v1/openapi.json").json()
+
+    assert page.status_code == 200
+    assert "https://" not in page.text
+    assert script.status_code == 200
+    assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"

@@ -91,6 +91,24 @@ def test_api_latency_runs_and_compares_same_rows(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_permission_benchmark_compares_scoped_and_unscoped_pages(tmp_path: Path) -> None:
+    results = _run(
+        "bench_permissions.py", tmp_path / "permissions.json", "--permission-iterations", "1"
+    )
+
+    expected = ["sqlite", "postgresql"] if BACKEND == "all" else ["sqlite"]
+    assert sorted(results["backends"]) == sorted(expected)
+    for outcome in results["backends"].values():
+        assert outcome["rows"] == 200
+        assert outcome["scoped_rows"] == 20
+        assert sorted(outcome["cases"]) == ["department_tree", "own"]
+        for case in outcome["cases"].values():
+            assert case["summary"]["scoped_service_p50_ms"] > 0
+            assert case["summary"]["unscoped_raw_p50_ms"] > 0
+            assert sorted(case["plans"]) == ["scoped", "unscoped"]
+
+
+@pytest.mark.slow
 def test_import_benchmark_runs_or_says_why_not(tmp_path: Path) -> None:
     # SQLite only: the PostgreSQL path of the harness is the one the API benchmark already runs.
     results = _run("import_csv.py", tmp_path / "import.json", backend="sqlite")

@@ -56,6 +56,11 @@ def test_api_key_scopes_and_fields(database: Database, tenant: TenantInfo, clock
         listed = client.get("/api/v1/accounts", headers=bearer(secret))
         assert listed.status_code == 200
         assert [item["name"] for item in listed.json()["items"]] == ["杭州知客"]
+        # Fields outside the key's allow-list are absent from every answer, not just masked.
+        assert "phone" not in listed.json()["items"][0]
+        assert listed.json()["items"][0]["city"] == "杭州"
+        single = client.get(f"/api/v1/accounts/{created.json()['id']}", headers=bearer(secret))
+        assert "phone" not in single.json()
         made = client.post("/api/v1/accounts", json={"name": "接口新建"}, headers=bearer(secret))
         assert made.status_code == 201, made.text
         hidden_write = client.post(

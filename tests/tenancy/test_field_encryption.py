@@ -141,3 +141,16 @@ def test_keys_rotate_command(database: Database, tenant: Any, tmp_path: Path) ->
             else:
                 os.environ[name] = value
         reset_settings_cache()
+
+
+def test_rotation_in_another_process_is_picked_up(tmp_path: Path) -> None:
+    server_view = LocalKeyFile(tmp_path / "keys.json")
+    sealed_before = encrypt(ID_NUMBER, "contacts.id_number", server_view)
+    rotating_process = LocalKeyFile(tmp_path / "keys.json")
+
+    new_key = rotating_process.rotate()
+    sealed_after = encrypt(ID_NUMBER, "contacts.id_number", rotating_process)
+
+    assert key_id_of(encrypt(ID_NUMBER, "contacts.id_number", server_view)) == new_key
+    assert decrypt(sealed_after, "contacts.id_number", server_view) == ID_NUMBER
+    assert decrypt(sealed_before, "contacts.id_number", server_view) == ID_NUMBER

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhike.ai.llm import api as llm_api
 from zhike.ai.models import api as models_api
+from zhike.analytics import api as reports_api
 from zhike.api import access as access_api
 from zhike.api import admin as admin_api
 from zhike.api import api_keys as api_keys_api
@@ -21,12 +22,14 @@ from zhike.api import landing
 from zhike.api import pipeline as pipeline_api
 from zhike.api import sessions as sessions_api
 from zhike.api import timeline as timeline_api
+from zhike.api.docs import install_docs
 from zhike.api.ratelimit_headers import RateLimitHeadersMiddleware
 from zhike.api.records import build_record_router
 from zhike.audit import api as audit_api
 from zhike.core.errors import ValidationFailed, ZhikeError, problem_body
 from zhike.core.i18n import negotiate_locale, translate
 from zhike.core.settings import get_settings
+from zhike.knowledge import api as knowledge_api
 from zhike.platform.objects import all_objects
 
 logger = logging.getLogger(__name__)
@@ -98,7 +101,7 @@ def create_app() -> FastAPI:
         title="Zhike CRM API",
         version="0.1.0",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.add_exception_handler(ZhikeError, _zhike_error)
@@ -114,14 +117,18 @@ def create_app() -> FastAPI:
     app.include_router(llm_api.router, prefix=API_PREFIX)
     app.include_router(models_api.router, prefix=API_PREFIX)
     app.include_router(models_api.sales_router, prefix=API_PREFIX)
+    app.include_router(reports_api.router, prefix=API_PREFIX)
     # Before the record routers, whose /{object}/{record_id} would otherwise take /export.
     app.include_router(imports_api.router, prefix=API_PREFIX)
+    app.include_router(knowledge_api.router, prefix=API_PREFIX)
     for spec in all_objects():
         app.include_router(build_record_router(spec), prefix=API_PREFIX)
+    app.include_router(models_api.scores_router, prefix=API_PREFIX)
     for router in (timeline_api.router, pipeline_api.router, admin_api.router, access_api.router):
         app.include_router(router, prefix=API_PREFIX)
 
     app.include_router(landing.router)
+    install_docs(app, f"{API_PREFIX}/docs")
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -4,15 +4,18 @@
 order: an ``Authorization: Bearer`` API key (``zk_…``), OAuth access token
 (``zko_…``) or login token, else the session cookie of the web UI. Cookie
 requests with an unsafe method must echo the CSRF cookie in ``X-CSRF-Token``.
-It then applies the tenant's IP allow-list and the rate limits.
+It then applies the tenant's IP allow-list and the rate limits. Login sessions
+are resolved through ``zhike.security.session_cache``, which keeps a resolved
+actor for two seconds and forgets it on any change to what it was built from.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -22,7 +25,7 @@ from zhike.core.db import get_database
 from zhike.core.errors import Forbidden, Unauthorized
 from zhike.core.i18n import negotiate_locale
 from zhike.core.settings import get_settings
-from zhike.core.timeutil import utc_now
+from zhike.core.timeutil import ensure_utc, utc_now
 from zhike.security.actors import actor_for
 from zhike.security.api_keys import API_KEY_PREFIX, resolve_api_key
 from zhike.security.context import Actor
@@ -31,7 +34,8 @@ from zhike.security.models import Tenant
 from zhike.security.oauth import ACCESS_TOKEN_PREFIX, resolve_access_token
 from zhike.security.policy import SecurityPolicy, policy_for
 from zhike.security.ratelimit import RateLimited, RateLimitResult, get_rate_limiter
-from zhike.security.sessions import csrf_matches, resolve_session
+from zhike.security.session_cache import CachedSession, session_cache
+from zhike.security.sessions import csrf_hash_matches, digest, resolve_session
 from zhike.security.tenancy import bind_tenant
 
 SESSION_COOKIE = "zhike_session"
@@ -51,7 +55,11 @@ class AuthContext:
 
 
 def get_session() -> Iterator[Session]:
-    """Open one session per request and commit at the edge, after the handler succeeded."""
+    """Open one session per request; it commits when the handler returns, before the response.
+
+    ``scope="function"`` on the dependency is what puts the commit before the response,
+    so a client never sees success for a change that was not stored.
+    """
     with get_database().session() as session:
         yield session
 
@@ -73,15 +81,14 @@ def request_clock(request: Request) -> datetime:
 
 def get_actor(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     authorization: Annotated[str | None, Header()] = None,
 ) -> Actor:
     now = request_clock(request)
     ip = request_ip(request)
     user_agent = request.headers.get("user-agent")
-    actor, context, tenant = _authenticate(request, session, authorization, now, ip, user_agent)
+    actor, context, policy = _authenticate(request, session, authorization, now, ip, user_agent)
     bind_tenant(session, actor.tenant_id)
-    policy = policy_for(tenant)
     if context.kind in ("api_key", "oauth"):
         require_ip_allowed(ip, policy.ip_allowlist_api)
     else:
@@ -102,39 +109,67 @@ def _authenticate(
     now: datetime,
     ip: str | None,
     user_agent: str | None,
-) -> tuple[Actor, AuthContext, Tenant]:
+) -> tuple[Actor, AuthContext, SecurityPolicy]:
     if authorization and authorization.lower().startswith("bearer "):
         token = authorization[7:].strip()
         if token.startswith(API_KEY_PREFIX):
             actor, client = resolve_api_key(session, token, now=now, ip=ip, user_agent=user_agent)
             if not _client_ip_allowed(ip, client.allowed_ips):
                 raise Forbidden("ip_not_allowed", ip=ip or "?")
-            return actor, AuthContext("api_key", client_id=client.id), _tenant(session, actor)
+            context = AuthContext("api_key", client_id=client.id)
+            return actor, context, policy_for(_tenant(session, actor))
         if token.startswith(ACCESS_TOKEN_PREFIX):
             actor, client = resolve_access_token(
                 session, token, now=now, ip=ip, user_agent=user_agent
             )
             if not _client_ip_allowed(ip, client.allowed_ips):
                 raise Forbidden("ip_not_allowed", ip=ip or "?")
-            return actor, AuthContext("oauth", client_id=client.id), _tenant(session, actor)
-        record, user, tenant = resolve_session(session, token, now=now)
-        if record.csrf_hash is not None:
+            context = AuthContext("oauth", client_id=client.id)
+            return actor, context, policy_for(_tenant(session, actor))
+        login = _login_session(session, token, now)
+        if login.csrf_hash is not None:
             # A cookie session's token must not be replayed as a bearer token to skip CSRF.
             raise Unauthorized("invalid_token")
-        context = AuthContext("bearer", session_id=record.id, token=token)
-        return actor_for(tenant, user, session), context, tenant
+        context = AuthContext("bearer", session_id=login.session_id, token=token)
+        return login.fresh_actor(), context, login.policy
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise Unauthorized("missing_token")
-    record, user, tenant = resolve_session(session, cookie, now=now)
-    if record.csrf_hash is None:
+    login = _login_session(session, cookie, now)
+    if login.csrf_hash is None:
         raise Unauthorized("invalid_token")
-    if request.method not in SAFE_METHODS and not csrf_matches(
-        record, request.headers.get(CSRF_HEADER), request.cookies.get(CSRF_COOKIE)
+    if request.method not in SAFE_METHODS and not csrf_hash_matches(
+        login.csrf_hash, request.headers.get(CSRF_HEADER), request.cookies.get(CSRF_COOKIE)
     ):
         raise Forbidden("csrf_failed")
-    context = AuthContext("cookie", session_id=record.id, token=cookie)
-    return actor_for(tenant, user, session), context, tenant
+    context = AuthContext("cookie", session_id=login.session_id, token=cookie)
+    return login.fresh_actor(), context, login.policy
+
+
+def _login_session(session: Session, token: str, now: datetime) -> CachedSession:
+    """The login session of ``token``, from the short-lived cache or resolved in full."""
+    token_hash = digest(token)
+    cached = session_cache.get(token_hash, now)
+    if cached is not None:
+        bind_tenant(session, cached.tenant_id)
+        return cached
+    record, user, tenant = resolve_session(session, token, now=now)
+    policy = policy_for(tenant)
+    resolved = CachedSession(
+        token_hash=token_hash,
+        session_id=record.id,
+        tenant_id=tenant.id,
+        csrf_hash=record.csrf_hash,
+        expires_at=ensure_utc(record.expires_at),
+        last_seen_at=ensure_utc(record.last_seen_at or record.created_at),
+        idle_limit=timedelta(minutes=policy.idle_minutes()),
+        actor=actor_for(tenant, user, session),
+        policy=policy,
+        resolved_at=ensure_utc(now),
+        resolved_monotonic=time.monotonic(),
+    )
+    session_cache.put(resolved)
+    return resolved
 
 
 def _client_ip_allowed(ip: str | None, cidrs: list[str]) -> bool:
@@ -182,5 +217,5 @@ def _apply_rate_limits(
             raise RateLimited(tightest)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ActorDep = Annotated[Actor, Depends(get_actor)]

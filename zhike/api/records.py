@@ -81,10 +81,9 @@ def build_record_router(spec: ObjectSpec) -> APIRouter:
         """
         service = RecordService(session, actor, spec)
         params = list_params(request, q, sort, limit, cursor)
-        page = service.list(params)
+        page = service.list_presented(params)
         total = service.count(params) if with_total else None
-        items = [service.present(record) for record in page.items]
-        return JSONResponse({"items": items, "next_cursor": page.next_cursor, "total": total})
+        return JSONResponse({"items": page.items, "next_cursor": page.next_cursor, "total": total})
 
     @router.post("", response_model=read_schema, status_code=status.HTTP_201_CREATED)
     def create_record(

@@ -11,6 +11,7 @@ def load_models() -> type[Base]:
     from zhike.audit import models as _audit  # noqa: F401
     from zhike.customers import models as _customers  # noqa: F401
     from zhike.ingestion import models as _ingestion  # noqa: F401
+    from zhike.knowledge import models as _knowledge  # noqa: F401
     from zhike.marketing import models as _marketing  # noqa: F401
     from zhike.platform import models as _platform  # noqa: F401
     from zhike.sales import models as _sales  # noqa: F401

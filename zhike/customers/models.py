@@ -19,6 +19,9 @@ class Account(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
     __table_args__ = (
         Index("ix_accounts_tenant_name", "tenant_id", "name"),
         Index("ix_accounts_tenant_external", "tenant_id", "source", "external_id", unique=True),
+        # Newest-first pages, unscoped and scoped by owner, read in index order.
+        Index("ix_accounts_tenant_created", "tenant_id", "created_at", "id"),
+        Index("ix_accounts_tenant_owner_created", "tenant_id", "owner_id", "created_at", "id"),
     )
 
     name: Mapped[str] = mapped_column(String(200))
@@ -55,6 +58,9 @@ class Contact(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
         # of sorting every contact of the tenant (or of the city) first.
         Index("ix_contacts_tenant_created", "tenant_id", "created_at", "id"),
         Index("ix_contacts_tenant_city", "tenant_id", "city", "created_at", "id"),
+        # The own, department and department_tree scopes narrow by owner; this keeps a
+        # scoped first page an index range read instead of a filter over the tenant.
+        Index("ix_contacts_tenant_owner_created", "tenant_id", "owner_id", "created_at", "id"),
     )
 
     name: Mapped[str] = mapped_column(String(200))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from zhike.ai.models.hooks import score_after_write
 from zhike.customers.models import Account, Contact
 from zhike.customers.schemas import (
     AccountCreate,
@@ -59,6 +60,7 @@ ACCOUNTS = register_object(
             references(parent_account_id=Account),
             custom_fields("accounts"),
         ),
+        after_write=(score_after_write,),
     )
 )
 
@@ -99,5 +101,6 @@ CONTACTS = register_object(
             references(account_id=Account),
             custom_fields("contacts"),
         ),
+        after_write=(score_after_write,),
     )
 )

@@ -13,6 +13,7 @@ start and the end only.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 import uuid
@@ -227,6 +228,18 @@ class _Import:
         self.rejected_rows = 0
 
     def run(self) -> ImportResult:
+        # A batch keeps thousands of rows alive long enough to reach the oldest
+        # garbage collector generation, and each full collection then walks every
+        # object of the process (all loaded modules): a quarter to a half of the
+        # time of a 20,000-row import in our measurements.
+        # Freezing what exists before the import keeps those walks short.
+        gc.freeze()
+        try:
+            return self._run()
+        finally:
+            gc.unfreeze()
+
+    def _run(self) -> ImportResult:
         session = self.database.session_factory()
         stamp = utc_now()
         sqlite = not self.live_progress

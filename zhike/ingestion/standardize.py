@@ -40,6 +40,9 @@ def to_half_width(text: str) -> str:
 
 def clean_text(text: str) -> str:
     """Trim, fold full-width forms and collapse runs of white space."""
+    if text.isascii():
+        # NFKC leaves ASCII unchanged; most cells of an import are ASCII.
+        return " ".join(text.split())
     return " ".join(to_half_width(text).split())
 
 

@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.orm import Session
 
 from zhike.core.db import Base
@@ -25,6 +25,7 @@ from zhike.customers.models import Account, Contact
 from zhike.ingestion.profile import Profile
 from zhike.marketing.models import CAMPAIGN_STATUSES, MEMBER_STATUSES, Campaign, CampaignMember
 from zhike.platform.bulk import BulkTarget
+from zhike.platform.bulk_sql import existing_rows
 from zhike.platform.normalize import (
     choices,
     currency_fields,
@@ -263,13 +264,10 @@ def lookup_ids(
     """Ids of live records of ``table`` whose ``column`` is one of ``keys``."""
     if not keys:
         return {}
-    statement = select(table.c[column], table.c.id).where(
-        table.c.tenant_id == actor.tenant_id, table.c[column].in_(keys)
-    )
+    conditions: list[ColumnElement[bool]] = [table.c.tenant_id == actor.tenant_id]
     if "deleted_at" in table.c:
-        statement = statement.where(table.c.deleted_at.is_(None))
+        conditions.append(table.c.deleted_at.is_(None))
     if column == "external_id" and "source" in table.c:
-        statement = statement.where(
-            table.c.source.is_(None) if source is None else table.c.source == source
-        )
-    return {str(key): record_id for key, record_id in session.execute(statement)}
+        conditions.append(table.c.source.is_(None) if source is None else table.c.source == source)
+    found = existing_rows(session.connection(), table, column, keys, conditions, [column, "id"])
+    return {str(key): record_id for key, record_id in found}

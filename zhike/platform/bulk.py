@@ -5,6 +5,8 @@ million contacts needs a batch path. ``BulkWriter`` validates a batch with the
 same rules as ``RecordService`` (the object's Pydantic schema and its
 ``ObjectSpec.normalizers``, run per row, with database-backed checks done once
 per batch) and then writes it with one executemany INSERT and one UPDATE.
+The INSERT goes to the DB-API directly (``bulk_sql.PreparedInsert``), with the
+columns' own converters.
 
 Every row of a batch gets the same ``updated_at`` stamp, unique to the writer.
 A key that already carries that stamp was written earlier by the same writer,
@@ -21,14 +23,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-from sqlalchemy import Column, Integer, Numeric, String, bindparam, insert, select, update
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from sqlalchemy import Column, ColumnElement, Integer, Numeric, String, bindparam, update
 from sqlalchemy.orm import Session
 
 from zhike.core.db import Base
 from zhike.core.errors import ValidationFailed
 from zhike.core.i18n import translate
 from zhike.core.ids import new_id
+from zhike.platform.bulk_sql import PreparedInsert, existing_rows
 from zhike.platform.normalize import field_error, normalize_batch
 from zhike.platform.objects import Normalizer, ObjectSpec
 from zhike.security.context import Actor
@@ -67,6 +70,8 @@ class BulkRow:
     number: int
     values: dict[str, Any]
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # The row's key, read once by the writer.
+    key: Any = None
 
 
 @dataclass
@@ -87,6 +92,8 @@ class _ColumnRules:
     callable_defaults: dict[str, Callable[[], Any]]
     columns: frozenset[str]
     not_null: frozenset[str]
+    # Required columns whose value no default fills in.
+    required_without_default: tuple[str, ...] = ()
 
 
 def _no_context(function: Callable[[Any], Any]) -> Callable[[], Any]:
@@ -128,6 +135,7 @@ def _column_rules(table: Any) -> _ColumnRules:
         callables,
         frozenset(column.name for column in table.columns),
         frozenset(column.name for column in table.columns if not column.nullable),
+        tuple(name for name in required if name not in scalars),
     )
 
 
@@ -170,6 +178,13 @@ class BulkWriter:
         self.schema_fields = (
             frozenset(target.schema.model_fields) if target.schema is not None else frozenset()
         )
+        # Validates a whole batch in one call; mypy cannot read a type held in a variable.
+        self.schema_list: TypeAdapter[list[BaseModel]] | None = (
+            TypeAdapter(list[target.schema])  # type: ignore[name-defined]
+            if target.schema is not None
+            else None
+        )
+        self.prepared_insert: PreparedInsert | None = None
 
     def write(self, rows: list[BulkRow]) -> BatchReport:
         report = BatchReport()
@@ -177,7 +192,7 @@ class BulkWriter:
         pending = self._drop_duplicates_in_batch(pending, report)
         existing = self._load_existing(pending)
         pending = self._drop_written_earlier(pending, existing, report)
-        records = [existing.get(self._key_of(row)) for row in pending]
+        records = [existing.get(row.key) for row in pending] if existing else [None] * len(pending)
         pending, records = self._validate_schema(pending, records, report)
         outcomes = normalize_batch(
             self.target.normalizers,
@@ -217,12 +232,14 @@ class BulkWriter:
 
     def _drop_invalid(self, rows: list[BulkRow], report: BatchReport) -> list[BulkRow]:
         pending = []
+        external = self.key == "external_id"
         for row in rows:
             if row.errors:
                 report.rejected.append(row)
             else:
-                if self.key == "external_id" and row.values.get("external_id"):
+                if external and row.values.get("external_id"):
                     row.values["source"] = self.source
+                row.key = self._key_of(row)
                 pending.append(row)
         return pending
 
@@ -230,15 +247,14 @@ class BulkWriter:
         if self.on_duplicate == "skip":
             report.skipped += 1
             return
-        key = self._key_of(row)
-        row.errors.append(field_error(self.actor, self.key or "", key, "duplicate_key_in_file"))
+        row.errors.append(field_error(self.actor, self.key or "", row.key, "duplicate_key_in_file"))
         report.rejected.append(row)
 
     def _drop_duplicates_in_batch(self, rows: list[BulkRow], report: BatchReport) -> list[BulkRow]:
         seen: set[Any] = set()
         kept = []
         for row in rows:
-            key = self._key_of(row)
+            key = row.key
             if key is not None and key != "":
                 if key in seen:
                     self._duplicate(row, report)
@@ -248,28 +264,24 @@ class BulkWriter:
         return kept
 
     def _load_existing(self, rows: list[BulkRow]) -> dict[Any, Any]:
-        keys = {self._key_of(row) for row in rows} - {None, ""}
+        keys = {row.key for row in rows} - {None, ""}
         if not keys or self.key is None:
             return {}
-        column = self.table.c[self.key]
-        statement = select(self.table).where(
-            self.table.c.tenant_id == self.actor.tenant_id, column.in_(keys)
-        )
+        conditions: list[ColumnElement[bool]] = [self.table.c.tenant_id == self.actor.tenant_id]
         if self.key == "external_id":
             source = self.table.c.source
-            statement = statement.where(
-                source.is_(None) if self.source is None else source == self.source
-            )
+            conditions.append(source.is_(None) if self.source is None else source == self.source)
         # Soft-deleted rows are matched too: the unique key still holds them, and
         # re-importing a record brings it back.
-        return {getattr(row, self.key): row for row in self.session.execute(statement)}
+        found = existing_rows(self.session.connection(), self.table, self.key, keys, conditions)
+        return {getattr(row, self.key): row for row in found}
 
     def _drop_written_earlier(
         self, rows: list[BulkRow], existing: dict[Any, Any], report: BatchReport
     ) -> list[BulkRow]:
         kept = []
         for row in rows:
-            record = existing.get(self._key_of(row))
+            record = existing.get(row.key)
             if record is not None and record.updated_at == self.stamp:
                 self._duplicate(row, report)
                 continue
@@ -280,8 +292,33 @@ class BulkWriter:
         self, rows: list[BulkRow], records: list[Any], report: BatchReport
     ) -> tuple[list[BulkRow], list[Any]]:
         schema = self.target.schema
-        if schema is None:
+        if schema is None or not rows:
             return rows, records
+        fields = self.schema_fields
+        subsets = [
+            {name: value for name, value in row.values.items() if name in fields} for row in rows
+        ]
+        assert self.schema_list is not None
+        try:
+            # One call validates the whole batch; only a batch with an invalid row
+            # pays for the row-by-row pass that reports each row's errors.
+            validated = self.schema_list.validate_python(subsets)
+        except ValidationError:
+            return self._validate_each(schema, rows, records, report)
+        # exclude_unset keeps exactly the fields the row gave, as PATCH does.
+        for row, values in zip(
+            rows, self.schema_list.dump_python(validated, exclude_unset=True), strict=True
+        ):
+            row.values.update(values)
+        return rows, records
+
+    def _validate_each(
+        self,
+        schema: type[BaseModel],
+        rows: list[BulkRow],
+        records: list[Any],
+        report: BatchReport,
+    ) -> tuple[list[BulkRow], list[Any]]:
         kept_rows, kept_records = [], []
         for row, record in zip(rows, records, strict=True):
             subset = {
@@ -315,20 +352,17 @@ class BulkWriter:
 
     def _check_columns(self, values: dict[str, Any], *, creating: bool) -> list[dict[str, Any]]:
         rules = self.rules
+        lengths = rules.lengths
         errors = []
         for name, value in values.items():
             if value is None:
                 continue
-            if (
-                name in rules.lengths
-                and isinstance(value, str)
-                and len(value) > rules.lengths[name]
-            ):
-                errors.append(
-                    field_error(
-                        self.actor, name, value, "value_too_long", maximum=rules.lengths[name]
+            limit = lengths.get(name)
+            if limit is not None:
+                if isinstance(value, str) and len(value) > limit:
+                    errors.append(
+                        field_error(self.actor, name, value, "value_too_long", maximum=limit)
                     )
-                )
             elif name in rules.numerics and isinstance(value, Decimal | int):
                 precision, scale = rules.numerics[name]
                 if abs(Decimal(value)) >= Decimal(10) ** (precision - scale):
@@ -342,8 +376,8 @@ class BulkWriter:
         if creating:
             errors.extend(
                 field_error(self.actor, name, None, "required")
-                for name in rules.required
-                if values.get(name) is None and name not in rules.scalar_defaults
+                for name in rules.required_without_default
+                if values.get(name) is None
             )
         return errors
 
@@ -354,11 +388,9 @@ class BulkWriter:
             row[name] = make()
         columns, not_null = rules.columns, rules.not_null
         # An empty cell of a column that cannot be NULL leaves the column's default.
-        row.update(
-            (name, value)
-            for name, value in values.items()
-            if name in columns and (value is not None or name not in not_null)
-        )
+        for name, value in values.items():
+            if name in columns and (value is not None or name not in not_null):
+                row[name] = value
         row["id"] = new_id()
         if row.get("custom") is None and "custom" in columns:
             row["custom"] = {}
@@ -383,7 +415,11 @@ class BulkWriter:
         self, inserts: list[dict[str, Any]], updates: list[tuple[dict[str, Any], Any]]
     ) -> None:
         if inserts:
-            self.session.execute(insert(self.table), inserts)
+            connection = self.session.connection()
+            if self.prepared_insert is None:
+                shared = {**self.template, "owner_id": self.actor.user_id}
+                self.prepared_insert = PreparedInsert(connection.dialect, self.table, shared)
+            self.prepared_insert.execute(connection, inserts)
         # executemany needs one statement per set of columns; rows of a profile step
         # almost always share one.
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}

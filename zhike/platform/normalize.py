@@ -43,32 +43,34 @@ def standardized_fields(
     texts: tuple[str, ...] = ("name",),
 ) -> Normalizer:
     """Build a normaliser for the contact-data fields of an object."""
-    rules: list[tuple[tuple[str, ...], Callable[[str, str], str]]] = [
-        (phones, standardize.normalize_phone),
-        (mobiles, standardize.normalize_mobile),
-        (emails, lambda value, _region: standardize.normalize_email(value)),
-        (credit_codes, lambda value, _region: standardize.normalize_credit_code(value)),
-        (id_numbers, lambda value, _region: standardize.normalize_id_number(value)),
+    # (field, function, whether it takes the region), in the order the rules apply.
+    rules: list[tuple[str, Callable[..., str], bool]] = [
+        *((name, standardize.normalize_phone, True) for name in phones),
+        *((name, standardize.normalize_mobile, True) for name in mobiles),
+        *((name, standardize.normalize_email, False) for name in emails),
+        *((name, standardize.normalize_credit_code, False) for name in credit_codes),
+        *((name, standardize.normalize_id_number, False) for name in id_numbers),
     ]
+    clean_text = standardize.clean_text
 
     def normalize(
         session: Session, actor: Actor, values: dict[str, Any], record: Any
     ) -> dict[str, Any]:
         errors: list[dict[str, Any]] = []
         for name in texts:
-            if isinstance(values.get(name), str):
-                values[name] = standardize.clean_text(values[name])
-        for fields, function in rules:
-            for name in fields:
-                raw = values.get(name)
-                if raw is None or raw == "":
-                    if name in values:
-                        values[name] = None
-                    continue
-                try:
-                    values[name] = function(str(raw), actor.region)
-                except standardize.StandardizationError as error:
-                    errors.append(field_error(actor, name, raw, error.code))
+            text = values.get(name)
+            if isinstance(text, str):
+                values[name] = clean_text(text)
+        for name, function, regional in rules:
+            raw = values.get(name)
+            if raw is None or raw == "":
+                if name in values:
+                    values[name] = None
+                continue
+            try:
+                values[name] = function(str(raw), actor.region) if regional else function(str(raw))
+            except standardize.StandardizationError as error:
+                errors.append(field_error(actor, name, raw, error.code))
         if errors:
             raise ValidationFailed(errors)
         return values

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from zhike.core.errors import InvalidInput
 from zhike.core.timeutil import ensure_utc
 
 OPERATORS = ("eq", "ne", "in", "gt", "gte", "lt", "lte", "contains", "isnull")
-MAX_PAGE_SIZE = 500
+MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
 
 
@@ -119,10 +120,37 @@ def _custom_condition(
     raise InvalidInput("unknown_operator", parameter=parameter, allowed="eq, contains, isnull")
 
 
+PHONE_FIELDS = frozenset({"mobile", "phone"})
+EMAIL_FIELDS = frozenset({"email"})
+_PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]*\d[\d\s\-()]*$")
+
+
+def search_targets(fields: tuple[str, ...], text: str) -> tuple[tuple[str, ...], str]:
+    """Choose the searched fields by the shape of the text, and the text to look for.
+
+    A number is looked for in phone fields only (spaces and dashes dropped, as stored
+    numbers carry none), an address with ``@`` in e-mail fields only, anything else in
+    the other fields. Each LIKE '%…%' scans every row, so fewer columns is less work.
+    An object without fields of the matching kind searches all its fields.
+    """
+    text = text.strip()
+    if _PHONE_LIKE.match(text):
+        phones = tuple(name for name in fields if name in PHONE_FIELDS)
+        if phones:
+            return phones, re.sub(r"\D", "", text)
+    if "@" in text:
+        emails = tuple(name for name in fields if name in EMAIL_FIELDS)
+        if emails:
+            return emails, text
+    others = tuple(name for name in fields if name not in PHONE_FIELDS | EMAIL_FIELDS)
+    return (others or fields), text
+
+
 def search_condition(model: Any, fields: tuple[str, ...], text: str) -> ColumnElement[bool]:
-    pattern = f"%{_escape_like(text.strip())}%"
+    targets, needle = search_targets(fields, text)
+    pattern = f"%{_escape_like(needle)}%"
     columns = model.__table__.c
-    return or_(*(columns[name].ilike(pattern, escape="\\") for name in fields))
+    return or_(*(columns[name].ilike(pattern, escape="\\") for name in targets))
 
 
 def parse_sort(sort: str | None, allowed: tuple[str, ...], default: str) -> tuple[str, bool]:

@@ -12,8 +12,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import func, select
+from pydantic import BaseModel, TypeAdapter
+from sqlalchemy import Column, Select, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -31,9 +31,45 @@ from zhike.platform.query import (
 )
 from zhike.security.access import require, scope_select
 from zhike.security.context import Actor
-from zhike.security.fields import check_writable, present, sensitive_field_kinds
+from zhike.security.fields import check_writable, present, present_many, sensitive_field_kinds
 
 logger = logging.getLogger(__name__)
+
+
+_PLAIN_COLUMNS: dict[tuple[str, type[BaseModel]], tuple[Column[Any], ...] | None] = {}
+_PAGE_ADAPTERS: dict[type[BaseModel], TypeAdapter[list[Any]]] = {}
+
+
+def _plain_columns(spec: ObjectSpec) -> tuple[Column[Any], ...] | None:
+    """The table columns a list page needs, or None when the read schema is not only columns."""
+    key = (spec.name, spec.read_schema)
+    if key not in _PLAIN_COLUMNS:
+        table_columns: Any = spec.model.__table__.c
+        fields = set(spec.read_schema.model_fields)
+        plain = fields <= set(table_columns.keys())
+        needed = fields | set(spec.sort_fields) | {"id"}
+        _PLAIN_COLUMNS[key] = (
+            tuple(column for column in table_columns if column.key in needed) if plain else None
+        )
+    return _PLAIN_COLUMNS[key]
+
+
+def _page_adapter(schema: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    adapter = _PAGE_ADAPTERS.get(schema)
+    if adapter is None:
+        adapter = _PAGE_ADAPTERS[schema] = TypeAdapter(list[schema])  # type: ignore[valid-type]
+    return adapter
+
+
+def _page(records: list[Any], requested: int, field: str) -> Page:
+    """Cut the one row read past the page; its presence means there is a next page."""
+    limit = max(1, min(requested, MAX_PAGE_SIZE))
+    next_cursor = None
+    if len(records) > limit:
+        records = records[:limit]
+        last = records[-1]
+        next_cursor = encode_cursor(getattr(last, field), last.id)
+    return Page(records, next_cursor)
 
 
 @dataclass
@@ -173,10 +209,13 @@ class RecordService:
         logger.info("record deleted", extra={"object": self.spec.name, "record_id": str(record.id)})
         return record
 
-    def list(self, params: ListParams) -> Page:
+    def _list_statement(
+        self, params: ListParams, statement: Select[Any]
+    ) -> tuple[Select[Any], str]:
+        """Scope, filter, search, sort and page ``statement``; also return the sort field."""
         require(self.actor, self.spec.name, "read")
         limit = max(1, min(params.limit, MAX_PAGE_SIZE))
-        statement = scope_select(self.actor, self.model, select(self.model))
+        statement = scope_select(self.actor, self.model, statement)
         for parameter, raw in params.filters.items():
             statement = statement.where(
                 build_condition(self.model, parameter, raw, self.spec.filter_fields)
@@ -187,13 +226,30 @@ class RecordService:
             )
         field, descending = parse_sort(params.sort, self.spec.sort_fields, self.spec.default_sort)
         statement = apply_sort_and_cursor(statement, self.model, field, descending, params.cursor)
-        records = list(self.session.scalars(statement.limit(limit + 1)))
-        next_cursor = None
-        if len(records) > limit:
-            records = records[:limit]
-            last = records[-1]
-            next_cursor = encode_cursor(getattr(last, field), last.id)
-        return Page(records, next_cursor)
+        return statement.limit(limit + 1), field
+
+    def list(self, params: ListParams) -> Page:
+        statement, field = self._list_statement(params, select(self.model))
+        return _page(list(self.session.scalars(statement)), params.limit, field)
+
+    def list_presented(self, params: ListParams) -> Page:
+        """A page as the actor may see it: hidden fields dropped, sensitive ones masked.
+
+        Same rows and cursor as ``list``. When the read schema holds only columns, rows
+        are read as plain tuples and validated as one list, which skips building an ORM
+        object per row; the page is then masked with one decision per field.
+        """
+        columns = _plain_columns(self.spec)
+        if columns is None:
+            page = self.list(params)
+            return Page([self.present(record) for record in page.items], page.next_cursor)
+        statement, field = self._list_statement(params, select(*columns))
+        page = _page(list(self.session.execute(statement)), params.limit, field)
+        adapter = _page_adapter(self.spec.read_schema)
+        data = adapter.dump_python(
+            adapter.validate_python([row._asdict() for row in page.items]), mode="json"
+        )
+        return Page(present_many(self.session, self.actor, self.spec.name, data), page.next_cursor)
 
     def count(self, params: ListParams) -> int:
         require(self.actor, self.spec.name, "read")

@@ -56,6 +56,9 @@ class Lead(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
         Index("ix_leads_tenant_external", "tenant_id", "source", "external_id", unique=True),
         Index("ix_leads_tenant_status", "tenant_id", "status"),
         Index("ix_leads_tenant_name", "tenant_id", "name"),
+        # Newest-first pages, unscoped and scoped by owner, read in index order.
+        Index("ix_leads_tenant_created", "tenant_id", "created_at", "id"),
+        Index("ix_leads_tenant_owner_created", "tenant_id", "owner_id", "created_at", "id"),
     )
 
     name: Mapped[str] = mapped_column(String(200))
@@ -89,7 +92,9 @@ class Opportunity(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
             "ix_opportunities_tenant_external", "tenant_id", "source", "external_id", unique=True
         ),
         Index("ix_opportunities_tenant_stage", "tenant_id", "stage_id"),
-        Index("ix_opportunities_tenant_owner", "tenant_id", "owner_id"),
+        Index("ix_opportunities_tenant_owner", "tenant_id", "owner_id", "created_at", "id"),
+        # Newest-first pages read in index order (the owner index above serves scoped ones).
+        Index("ix_opportunities_tenant_created", "tenant_id", "created_at", "id"),
         Index("ix_opportunities_tenant_name", "tenant_id", "name"),
     )
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from zhike.ai.models.hooks import score_after_write
 from zhike.core.errors import ValidationFailed
 from zhike.core.timeutil import utc_now
 from zhike.customers.models import Account, Contact
@@ -103,6 +104,7 @@ LEADS = register_object(
             owner_reference(),
             custom_fields("leads"),
         ),
+        after_write=(score_after_write,),
     )
 )
 
@@ -146,7 +148,7 @@ OPPORTUNITIES = register_object(
             normalize_stage,
             custom_fields("opportunities"),
         ),
-        after_write=(record_stage_change,),
+        after_write=(record_stage_change, score_after_write),
     )
 )
 

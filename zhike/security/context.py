@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from zhike.security.roles import BUILTIN_ROLES, NO_ACCESS, SYSTEM_ROLE, RoleDefinition
@@ -63,19 +63,9 @@ class Actor:
         return self.user_id is None and self.role == "system"
 
     def with_locale(self, locale: str) -> Actor:
-        return Actor(
-            tenant_id=self.tenant_id,
-            user_id=self.user_id,
-            role=self.role,
-            locale=locale,
-            timezone=self.timezone,
-            region=self.region,
-            currency=self.currency,
-            team_id=self.team_id,
-            team_path=self.team_path,
-            grants=self.grants,
-            sharing=self.sharing,
-        )
+        # Every other field carries over: dropping the member lists or shares here
+        # would silently narrow what the actor sees when a request names a language.
+        return replace(self, locale=locale, cache={})
 
 
 def system_actor(tenant_id: uuid.UUID, **settings: Any) -> Actor:

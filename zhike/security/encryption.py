@@ -51,12 +51,17 @@ class LocalKeyFile:
         self.path = path
         self._lock = threading.Lock()
         self._data: dict[str, Any] | None = None
+        self._loaded_mtime: int | None = None
 
     def _load(self) -> dict[str, Any]:
-        if self._data is None:
+        # Re-read when the file changed, so a rotation by `zhike keys rotate` in another
+        # process reaches running servers without a restart.
+        mtime = self.path.stat().st_mtime_ns if self.path.exists() else None
+        if self._data is None or mtime != self._loaded_mtime:
             with self._lock:
                 if self.path.exists():
                     self._data = json.loads(self.path.read_text("utf-8"))
+                    self._loaded_mtime = self.path.stat().st_mtime_ns
                 else:
                     self._data = {"current": "", "keys": {}}
                     self._add_key(self._data)
@@ -72,6 +77,7 @@ class LocalKeyFile:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             json.dump(data, handle)
         temporary.replace(self.path)
+        self._loaded_mtime = self.path.stat().st_mtime_ns
         logger.info("field encryption key created", extra={"key_id": key_id})
         return key_id
 

@@ -98,6 +98,39 @@ def present(
     return shown
 
 
+def present_many(
+    session: Session, actor: Actor, object_name: str, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``present`` for a page of rows: which fields to hide and mask is decided once."""
+    hidden = hidden_fields(actor, object_name)
+    kinds: dict[tuple[str, ...], dict[str, MaskKind]] = {}
+    custom_masked: dict[str, bool] = {}
+    shown_rows = []
+    for row in rows:
+        shown = {name: value for name, value in row.items() if name not in hidden}
+        names = tuple(shown)
+        masks = kinds.get(names)
+        if masks is None:
+            masks = {
+                name: _MASK_KINDS.get(name, MaskKind.AUTO)
+                for name in masked_fields(session, actor, object_name, names)
+            }
+            kinds[names] = masks
+        for name, kind in masks.items():
+            shown[name] = mask_value(shown[name], kind)
+        custom = shown.get("custom")
+        if isinstance(custom, dict) and custom:
+            visible = {key: value for key, value in custom.items() if key not in hidden}
+            for key in visible:
+                if key not in custom_masked:
+                    custom_masked[key] = bool(masked_fields(session, actor, object_name, [key]))
+                if custom_masked[key]:
+                    visible[key] = mask_value(visible[key])
+            shown["custom"] = visible
+        shown_rows.append(shown)
+    return shown_rows
+
+
 def check_writable(actor: Actor, object_name: str, values: dict[str, Any]) -> None:
     """Reject writes to fields that the role hides or makes read-only."""
     grant = actor.grants.grant(object_name)

@@ -27,7 +27,7 @@ OWNED_OBJECTS = (
     "tickets",
     "campaigns",
 )
-ALL_OBJECTS = (*OWNED_OBJECTS, "products", "campaign_members")
+ALL_OBJECTS = (*OWNED_OBJECTS, "products", "campaign_members", "kb_articles")
 
 
 class ObjectGrant(BaseModel):
@@ -101,6 +101,7 @@ BUILTIN_ROLES: dict[str, RoleDefinition] = {
                 "campaigns": _grant("read", "company"),
                 "campaign_members": _grant("read", "company"),
                 "tickets": _grant("read export", "company"),
+                "kb_articles": _grant("read", "company"),
             },
         ),
         RoleDefinition(
@@ -117,6 +118,7 @@ BUILTIN_ROLES: dict[str, RoleDefinition] = {
                 "campaigns": _grant("read", "company"),
                 "campaign_members": _grant("read", "company"),
                 "tickets": _grant("read", "department_tree"),
+                "kb_articles": _grant("read", "company"),
             },
         ),
         RoleDefinition(
@@ -134,6 +136,7 @@ BUILTIN_ROLES: dict[str, RoleDefinition] = {
                 "products": _grant("read", "company"),
                 "campaigns": _grant("read", "company"),
                 "tickets": _grant("read", "own"),
+                "kb_articles": _grant("read", "company"),
             },
         ),
         RoleDefinition(
@@ -149,6 +152,7 @@ BUILTIN_ROLES: dict[str, RoleDefinition] = {
                 "accounts": _grant("read", "company"),
                 "products": _grant("read", "company"),
                 "activities": _grant(_WORK, "own"),
+                "kb_articles": _grant("read", "company"),
             },
         ),
         RoleDefinition(
@@ -162,6 +166,7 @@ BUILTIN_ROLES: dict[str, RoleDefinition] = {
                 "contacts": _grant("read update", "company", True, id_number="hidden"),
                 "activities": _grant(_WORK, "own"),
                 "products": _grant("read", "company"),
+                "kb_articles": _grant(_FULL, "company"),
             },
         ),
         RoleDefinition(

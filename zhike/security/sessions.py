@@ -98,11 +98,14 @@ def resolve_session(
 
 
 def csrf_matches(record: AuthSession, header: str | None, cookie: str | None) -> bool:
-    if record.csrf_hash is None or not header or not cookie:
+    return csrf_hash_matches(record.csrf_hash, header, cookie)
+
+
+def csrf_hash_matches(csrf_hash: str | None, header: str | None, cookie: str | None) -> bool:
+    """True when the header echoes the cookie and both match the session's CSRF digest."""
+    if csrf_hash is None or not header or not cookie:
         return False
-    return hmac.compare_digest(header, cookie) and hmac.compare_digest(
-        digest(header), record.csrf_hash
-    )
+    return hmac.compare_digest(header, cookie) and hmac.compare_digest(digest(header), csrf_hash)
 
 
 def list_sessions(

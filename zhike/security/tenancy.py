@@ -18,12 +18,21 @@ TENANT_KEY = "zhike.tenant_id"
 
 
 def bind_tenant(session: Session, tenant_id: uuid.UUID) -> None:
-    """Scope this session's current and later transactions to ``tenant_id``."""
-    session.info[TENANT_KEY] = str(tenant_id)
+    """Scope this session's current and later transactions to ``tenant_id``.
+
+    Outside a transaction only the session is marked: ``_apply_tenant`` sets the
+    value when the next transaction begins, so binding costs no extra round trip.
+    Binding again to the tenant already bound is a no-op for the same reason.
+    """
+    value = str(tenant_id)
+    previous = session.info.get(TENANT_KEY)
+    session.info[TENANT_KEY] = value
+    if previous == value or not session.in_transaction():
+        return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
             text("SELECT set_config(:key, :value, true)"),
-            {"key": TENANT_KEY, "value": str(tenant_id)},
+            {"key": TENANT_KEY, "value": value},
         )
 
 

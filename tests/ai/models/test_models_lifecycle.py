@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from models_support import add_leads
 from sqlalchemy import func, select
 
 from zhike.ai.models.artifacts import load_artifact
@@ -19,45 +19,8 @@ from zhike.audit.models import AuditEvent
 from zhike.core.db import Database
 from zhike.core.errors import Conflict
 from zhike.core.timeutil import utc_now
-from zhike.sales.models import Activity, Lead
+from zhike.sales.models import Lead
 from zhike.security.models import Tenant
-
-SOURCES = ("referral", "paid_search", "social", "trade_show")
-
-
-def add_leads(database: Database, tenant_id, count: int, seed: int, signal: bool = True) -> None:
-    """Decided leads whose conversion depends on source and follow-up activity."""
-    rng = random.Random(seed)
-    now = utc_now()
-    with database.session() as session:
-        for index in range(count):
-            source = rng.choice(SOURCES)
-            first = now - timedelta(days=rng.randint(200, 400))
-            active = rng.random() < 0.5
-            chance = (0.55 if source == "referral" else 0.1) + (0.25 if active else 0.0)
-            converted = rng.random() < (chance if signal else 0.3)
-            lead = Lead(
-                tenant_id=tenant_id,
-                name=f"线索{seed}-{index}",
-                lead_source=source,
-                mobile="13800000000" if rng.random() < 0.5 else None,
-                status="converted" if converted else "disqualified",
-                first_contact_at=first,
-                converted_at=first + timedelta(days=40) if converted else None,
-                custom={"landing_page": f"page-{rng.randint(1, 3)}"},
-            )
-            session.add(lead)
-            session.flush()
-            if active:
-                session.add(
-                    Activity(
-                        tenant_id=tenant_id,
-                        kind="call",
-                        subject="电话跟进",
-                        lead_id=lead.id,
-                        occurred_at=first + timedelta(days=3),
-                    )
-                )
 
 
 def test_cold_start_scores_with_rules_before_any_model(database: Database, tenant) -> None:
@@ -103,7 +66,11 @@ def test_train_score_explain_promote_and_roll_back(
         assert first.fingerprint["rows"] == 400
         assert len(first.fingerprint["sha256"]) == 64
         assert first.metrics["roc_auc"] > 0.7
-        assert set(first.metrics["candidates"]) == {"gradient_boosting", "logistic_regression"}
+        assert set(first.metrics["candidates"]) == {
+            "gradient_boosting",
+            "logistic_regression",
+            "blend",
+        }
         scores = score_template(session, tenant.actor, "lead_score")
     assert len(scores) == 400
     assert all(score.model_version_id == first.id for score in scores)

@@ -14,6 +14,7 @@ from zhike.ai.models.explain import render_factors
 from zhike.ai.models.models import ModelAlert, ModelScore, ModelVersion
 from zhike.ai.models.monitoring import monitor
 from zhike.ai.models.progress import template_progress
+from zhike.ai.models.realtime import read_record_scores
 from zhike.ai.models.schemas import (
     AlertOut,
     Factor,
@@ -27,12 +28,16 @@ from zhike.ai.models.templates import get_template
 from zhike.ai.models.training import train_template
 from zhike.api.deps import ActorDep, SessionDep
 from zhike.core.errors import NotFound
+from zhike.platform.objects import all_objects, get_object
+from zhike.platform.records import RecordService
 from zhike.sales.forecast import combined_forecast, deals_from_crm
 from zhike.sales.stalled import find_stalled
 from zhike.security.admin import require_administrator
 from zhike.security.context import Actor
 
 router = APIRouter(prefix="/models", tags=["models"])
+# Mounted after the record routers: GET /{object}/{record_id}/scores.
+scores_router = APIRouter(tags=["models"])
 sales_router = APIRouter(prefix="/sales", tags=["sales"])
 
 
@@ -136,19 +141,44 @@ def _score_out(
     )
 
 
+def _stored_scores_out(
+    session: SessionDep, actor: ActorDep, object_name: str, record_id: uuid.UUID
+) -> list[ScoreOut]:
+    return [
+        ScoreOut(
+            template=row.template,
+            object_name=object_name,
+            record_id=row.record_id,
+            score=row.score,
+            label=row.label,
+            source=row.source,
+            model_version_id=row.model_version_id,
+            model_version=number,
+            details={key: value for key, value in row.details.items() if key != "reasons_deferred"},
+            top_factors=[Factor(**item) for item in render_factors(factors, actor.locale)],
+            scored_at=row.scored_at,
+        )
+        for row, factors, number in read_record_scores(session, actor, object_name, record_id)
+    ]
+
+
+@scores_router.get("/{object_name}/{record_id}/scores", response_model=list[ScoreOut])
+def record_scores(
+    object_name: str, record_id: uuid.UUID, session: SessionDep, actor: ActorDep
+) -> list[ScoreOut]:
+    """Scores of one record with model version, time and top reasons in the reader's language.
+
+    The caller must be able to read the record; otherwise it is not found.
+    """
+    return _stored_scores_out(session, actor, object_name, record_id)
+
+
 @router.get("/scores/{object_name}/{record_id}", response_model=list[ScoreOut])
 def read_scores(
     object_name: str, record_id: uuid.UUID, session: SessionDep, actor: ActorDep
 ) -> list[ScoreOut]:
-    """Stored scores of one record with their reasons, in the reader's language."""
-    rows = session.scalars(
-        select(ModelScore).where(
-            ModelScore.tenant_id == actor.tenant_id,
-            ModelScore.object_name == object_name,
-            ModelScore.record_id == record_id,
-        )
-    )
-    return [_score_out(actor, object_name, row, row.template) for row in rows]
+    """Stored scores of one record (same as ``GET /{object}/{record_id}/scores``)."""
+    return _stored_scores_out(session, actor, object_name, record_id)
 
 
 @router.post("/scores/{object_name}/{record_id}", response_model=list[ScoreOut])
@@ -158,6 +188,8 @@ def rescore(
     """Score one record now (the real-time path used after a create or an update)."""
     if not templates_for(object_name):
         raise NotFound("model_object_not_scored", object=object_name)
+    if object_name in {spec.name for spec in all_objects()}:
+        RecordService(session, actor, get_object(object_name)).get(record_id)
     scores = [
         _score_out(actor, object_name, result, template)
         for template in templates_for(object_name)

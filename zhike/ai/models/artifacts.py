@@ -18,6 +18,8 @@ TRUSTED_TYPES = [
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.utils.validation.check_array",
+    # A plain attribute container; soft-voting blends keep their members in one.
+    "sklearn.utils._bunch.Bunch",
 ]
 
 

@@ -31,7 +31,11 @@ EXPLAIN_CHUNK = 4000
 
 def _input_groups(pipeline: Pipeline, columns: TabularColumns) -> dict[str, list[int]]:
     """Which encoded columns each input feature became (one-hot and missing flags included)."""
-    names = [str(name) for name in pipeline.named_steps["features"].get_feature_names_out()]
+    encoder = pipeline.named_steps["features"]
+    names = [str(name) for name in encoder.get_feature_names_out()]
+    if getattr(encoder, "verbose_feature_names_out", False):
+        # A blend encodes every input twice, as "boost_category__x" and "linear_category__x_a".
+        names = [name.split("__", 1)[1] if "__" in name else name for name in names]
     inputs = sorted(columns.all, key=len, reverse=True)
     groups: dict[str, list[int]] = {name: [] for name in columns.all}
     for index, encoded in enumerate(names):

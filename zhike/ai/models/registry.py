@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhike.ai.models.model_cache import invalidate_on_commit
 from zhike.ai.models.models import ModelVersion
 from zhike.ai.models.templates import get_template
 from zhike.audit.service import record_event
@@ -61,6 +62,7 @@ def promote(
     version.promoted_at = now
     version.archived_at = None
     session.flush()
+    invalidate_on_commit(session, actor.tenant_id, version.template)
     record_event(
         session,
         actor,
@@ -109,6 +111,7 @@ def rollback(session: Session, actor: Actor, template: str) -> ModelVersion:
     earlier.archived_at = None
     # The promotion time is kept: rolling back again walks further into the past.
     session.flush()
+    invalidate_on_commit(session, actor.tenant_id, template)
     record_event(
         session,
         actor,

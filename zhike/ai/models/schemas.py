@@ -52,6 +52,8 @@ class ScoreOut(BaseModel):
     details: dict[str, Any]
     top_factors: list[Factor]
     scored_at: datetime | None = None
+    # The version's number within its template; None for cold-start rules.
+    model_version: int | None = None
 
 
 class TrainRequest(BaseModel):

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from zhike.ai.models.coldstart import lexicon_sentiment, rule_scores, sentiment_label
 from zhike.ai.models.explain import tabular_contributions, text_factors, top_tabular_factors
 from zhike.ai.models.features import FeatureSet, build_features
-from zhike.ai.models.learners import TrainedModel
+from zhike.ai.models.learners import TrainedModel, limit_threads, prepare_frame
 from zhike.ai.models.models import ModelScore, ModelVersion
+from zhike.ai.models.realtime import templates_for as templates_for
 from zhike.ai.models.templates import TEMPLATES, Template, effective_template
 from zhike.ai.models.training import current_production, load_model, tenant_settings
 from zhike.core.timeutil import utc_now
@@ -27,6 +28,9 @@ from zhike.security.context import Actor
 logger = logging.getLogger(__name__)
 
 WRITE_BATCH = 5000
+# Batch scoring writes every score but explains only the highest ones, the records people
+# open first; the others are explained when someone reads them (``realtime.explain_stored``).
+EXPLAIN_TOP = 100
 _CACHE_SIZE = 32
 _model_cache: OrderedDict[tuple[uuid.UUID, str], TrainedModel] = OrderedDict()
 
@@ -63,9 +67,16 @@ def _rule_frame(features: FeatureSet) -> pd.DataFrame:
 
 
 def compute_scores(
-    template: Template, features: FeatureSet, version: ModelVersion | None
+    template: Template,
+    features: FeatureSet,
+    version: ModelVersion | None,
+    explain_top: int | None = None,
 ) -> list[Score]:
-    """Scores and top factors of every record in ``features``; no database writes."""
+    """Scores and top factors of the records in ``features``; no database writes.
+
+    ``explain_top`` limits reasons to that many highest scores (None: every record); the
+    others get ``details["reasons_deferred"]`` and are explained on demand.
+    """
     if not features.record_ids:
         return []
     if version is None:
@@ -74,17 +85,48 @@ def compute_scores(
     if model.kind == "text":
         return _text_scores(template, features, model, version)
     assert model.columns is not None
-    probabilities, names, contributions = tabular_contributions(
-        model.pipeline, model.columns, model.background, features.frame
-    )
-    factors = top_tabular_factors(names, contributions, features.frame)
     details = _close_dates(version, features)
+    if explain_top is None or explain_top >= len(features.record_ids):
+        probabilities, names, contributions = tabular_contributions(
+            model.pipeline, model.columns, model.background, features.frame
+        )
+        factors = top_tabular_factors(names, contributions, features.frame)
+    else:
+        probabilities = batch_probabilities(model, features.frame)
+        factors = [[] for _ in features.record_ids]
+        chosen = np.argsort(-probabilities, kind="stable")[:explain_top]
+        if chosen.size:
+            subset = features.frame.iloc[chosen]
+            _, names, contributions = tabular_contributions(
+                model.pipeline, model.columns, model.background, subset
+            )
+            for row, row_factors in zip(
+                chosen, top_tabular_factors(names, contributions, subset), strict=True
+            ):
+                factors[row] = row_factors
+        explained = set(chosen.tolist())
+        for row in range(len(details)):
+            if row not in explained:
+                details[row] = {**details[row], "reasons_deferred": True}
     return [
         Score(record_id, float(probability), None, "model", version.id, row_factors, row_details)
         for record_id, probability, row_factors, row_details in zip(
             features.record_ids, probabilities, factors, details, strict=True
         )
     ]
+
+
+def batch_probabilities(model: TrainedModel, frame: pd.DataFrame) -> np.ndarray:
+    """Probabilities of a whole batch on one native thread.
+
+    Batch scoring runs in a worker next to other workers and the API; OpenMP threads
+    that spin-wait for a busy core made a 100,000-row batch slower, not faster.
+    """
+    assert model.columns is not None
+    data = prepare_frame(frame, model.columns)
+    with limit_threads(1):
+        probabilities: np.ndarray = model.pipeline.predict_proba(data)[:, 1]
+    return probabilities
 
 
 def _cold_start(template: Template, features: FeatureSet) -> list[Score]:
@@ -157,7 +199,9 @@ def score_template(
     template = effective_template(template_name, tenant_settings(session, actor.tenant_id))
     features = build_features(session, actor.tenant_id, template, record_ids)
     version = current_production(session, actor.tenant_id, template.name)
-    scores = compute_scores(template, features, version)
+    scores = compute_scores(
+        template, features, version, EXPLAIN_TOP if record_ids is None else None
+    )
     write_scores(session, actor.tenant_id, template, scores, replace_all=record_ids is None)
     return scores
 
@@ -213,18 +257,13 @@ def score_tenant(session: Session, actor: Actor) -> dict[str, int]:
     return counts
 
 
-def templates_for(object_name: str) -> list[str]:
-    return [name for name, template in TEMPLATES.items() if template.object_name == object_name]
-
-
 def score_record(
     session: Session, actor: Actor, object_name: str, record_id: uuid.UUID
 ) -> list[Score]:
-    """Real-time hook for the record service: rescore one record after it was created or changed."""
-    results: list[Score] = []
-    for name in templates_for(object_name):
-        results.extend(score_template(session, actor, name, [record_id]))
-    return results
+    """Rescore one record now, through the single-record path where a template has one."""
+    from zhike.ai.models.realtime import score_one
+
+    return score_one(session, actor, object_name, record_id)
 
 
 def positive_probabilities(model: TrainedModel, features: FeatureSet) -> np.ndarray:

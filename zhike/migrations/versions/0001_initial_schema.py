@@ -331,9 +331,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_accounts_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('ix_accounts_tenant_created', ['tenant_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_accounts_tenant_external', ['tenant_id', 'source', 'external_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_accounts_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_accounts_tenant_name', ['tenant_id', 'name'], unique=False)
+        batch_op.create_index('ix_accounts_tenant_owner_created', ['tenant_id', 'owner_id', 'created_at', 'id'], unique=False)
 
     op.create_table('api_clients',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -426,6 +428,37 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('import_runs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_runs_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('kb_articles',
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('title', sa.String(length=500), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('similar_questions', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('category', sa.String(length=100), nullable=True),
+    sa.Column('tags', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('published_revision', sa.Integer(), nullable=True),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('owner_id', sa.Uuid(), nullable=True),
+    sa.Column('external_id', sa.String(), nullable=True),
+    sa.Column('source', sa.String(), nullable=True),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_kb_articles_owner_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_kb_articles_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_articles'))
+    )
+    with op.batch_alter_table('kb_articles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kb_articles_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('ix_kb_articles_tenant_external', ['tenant_id', 'source', 'external_id'], unique=True)
+        batch_op.create_index(batch_op.f('ix_kb_articles_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_kb_articles_tenant_status', ['tenant_id', 'status'], unique=False)
 
     op.create_table('llm_usage',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -593,6 +626,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contacts_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_contacts_tenant_mobile', ['tenant_id', 'mobile'], unique=False)
         batch_op.create_index('ix_contacts_tenant_name', ['tenant_id', 'name'], unique=False)
+        batch_op.create_index('ix_contacts_tenant_owner_created', ['tenant_id', 'owner_id', 'created_at', 'id'], unique=False)
+
+    op.create_table('kb_article_revisions',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('article_id', sa.Uuid(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=500), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('similar_questions', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('author_id', sa.Uuid(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['article_id'], ['kb_articles.id'], name=op.f('fk_kb_article_revisions_article_id_kb_articles'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_kb_article_revisions_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_kb_article_revisions_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_article_revisions'))
+    )
+    with op.batch_alter_table('kb_article_revisions', schema=None) as batch_op:
+        batch_op.create_index('ix_kb_article_revisions_article', ['article_id', 'revision'], unique=True)
+        batch_op.create_index(batch_op.f('ix_kb_article_revisions_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('model_alerts',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -702,9 +755,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_leads_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('ix_leads_tenant_created', ['tenant_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_leads_tenant_external', ['tenant_id', 'source', 'external_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_leads_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_leads_tenant_name', ['tenant_id', 'name'], unique=False)
+        batch_op.create_index('ix_leads_tenant_owner_created', ['tenant_id', 'owner_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_leads_tenant_status', ['tenant_id', 'status'], unique=False)
 
     op.create_table('tickets',
@@ -810,10 +865,11 @@ def upgrade() -> None:
     with op.batch_alter_table('opportunities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_opportunities_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_opportunities_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('ix_opportunities_tenant_created', ['tenant_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_opportunities_tenant_external', ['tenant_id', 'source', 'external_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_opportunities_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_opportunities_tenant_name', ['tenant_id', 'name'], unique=False)
-        batch_op.create_index('ix_opportunities_tenant_owner', ['tenant_id', 'owner_id'], unique=False)
+        batch_op.create_index('ix_opportunities_tenant_owner', ['tenant_id', 'owner_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_opportunities_tenant_stage', ['tenant_id', 'stage_id'], unique=False)
 
     op.create_table('activities',
@@ -918,6 +974,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_opportunities_tenant_name')
         batch_op.drop_index(batch_op.f('ix_opportunities_tenant_id'))
         batch_op.drop_index('ix_opportunities_tenant_external')
+        batch_op.drop_index('ix_opportunities_tenant_created')
         batch_op.drop_index(batch_op.f('ix_opportunities_owner_id'))
         batch_op.drop_index(batch_op.f('ix_opportunities_account_id'))
 
@@ -941,9 +998,11 @@ def downgrade() -> None:
     op.drop_table('tickets')
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.drop_index('ix_leads_tenant_status')
+        batch_op.drop_index('ix_leads_tenant_owner_created')
         batch_op.drop_index('ix_leads_tenant_name')
         batch_op.drop_index(batch_op.f('ix_leads_tenant_id'))
         batch_op.drop_index('ix_leads_tenant_external')
+        batch_op.drop_index('ix_leads_tenant_created')
         batch_op.drop_index(batch_op.f('ix_leads_owner_id'))
 
     op.drop_table('leads')
@@ -965,7 +1024,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_model_alerts_tenant_id'))
 
     op.drop_table('model_alerts')
+    with op.batch_alter_table('kb_article_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kb_article_revisions_tenant_id'))
+        batch_op.drop_index('ix_kb_article_revisions_article')
+
+    op.drop_table('kb_article_revisions')
     with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.drop_index('ix_contacts_tenant_owner_created')
         batch_op.drop_index('ix_contacts_tenant_name')
         batch_op.drop_index('ix_contacts_tenant_mobile')
         batch_op.drop_index(batch_op.f('ix_contacts_tenant_id'))
@@ -1003,6 +1068,13 @@ def downgrade() -> None:
         batch_op.drop_index('ix_llm_usage_tenant_created')
 
     op.drop_table('llm_usage')
+    with op.batch_alter_table('kb_articles', schema=None) as batch_op:
+        batch_op.drop_index('ix_kb_articles_tenant_status')
+        batch_op.drop_index(batch_op.f('ix_kb_articles_tenant_id'))
+        batch_op.drop_index('ix_kb_articles_tenant_external')
+        batch_op.drop_index(batch_op.f('ix_kb_articles_owner_id'))
+
+    op.drop_table('kb_articles')
     with op.batch_alter_table('import_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_runs_tenant_id'))
 
@@ -1023,9 +1095,11 @@ def downgrade() -> None:
 
     op.drop_table('api_clients')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
+        batch_op.drop_index('ix_accounts_tenant_owner_created')
         batch_op.drop_index('ix_accounts_tenant_name')
         batch_op.drop_index(batch_op.f('ix_accounts_tenant_id'))
         batch_op.drop_index('ix_accounts_tenant_external')
+        batch_op.drop_index('ix_accounts_tenant_created')
         batch_op.drop_index(batch_op.f('ix_accounts_owner_id'))
 
     op.drop_table('accounts')

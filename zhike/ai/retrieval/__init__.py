@@ -1,0 +1,1 @@
+"""Chinese-aware retrieval: segmentation, incremental BM25, learned synonyms and re-ranking."""

@@ -1,0 +1,159 @@
+"""The typed report query: one model for the report builder, dashboards, the API and the CLI.
+
+A query names a base object, filters, group-by terms and measures. Field paths
+are dotted: ``amount`` is a field of the base object, ``account.industry`` a
+field of a related object reached through a declared relation (see
+``relations.py``), and ``custom.region`` (or ``account.custom.region``) a
+custom field kept in the JSON column.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+FilterOperator = Literal[
+    "eq",
+    "ne",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "in",
+    "not_in",
+    "between",
+    "contains",
+    "is_empty",
+    "is_not_empty",
+    "relative",
+]
+TimeBucket = Literal["day", "week", "month", "quarter", "year", "fiscal_year"]
+Aggregate = Literal[
+    "count", "count_distinct", "sum", "avg", "min", "max", "median", "conversion_rate"
+]
+
+MAX_LIMIT = 10_000
+
+
+class ReportFilter(BaseModel):
+    """One condition; every filter of a query must hold (AND).
+
+    ``value`` is a scalar for comparisons and ``contains``, a list for ``in`` and
+    ``not_in``, a two-item list (inclusive) for ``between``, nothing for
+    ``is_empty``/``is_not_empty``, and a period name for ``relative``
+    (``today``, ``yesterday``, ``this_week``, ``last_week``, ``this_month``,
+    ``last_month``, ``this_quarter``, ``last_quarter``, ``this_year``,
+    ``last_year``, ``this_fiscal_year``, ``last_fiscal_year``, ``last_N_days``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    field: str = Field(min_length=1, max_length=200)
+    op: FilterOperator = "eq"
+    value: Any = None
+
+
+class ReportGroup(BaseModel):
+    """A group-by term: a field, or a time bucket of a date or time field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    field: str = Field(min_length=1, max_length=200)
+    bucket: TimeBucket | None = None
+    alias: str | None = Field(default=None, max_length=100)
+
+    @property
+    def name(self) -> str:
+        if self.alias:
+            return self.alias
+        return f"{self.field}:{self.bucket}" if self.bucket else self.field
+
+
+class ReportMeasure(BaseModel):
+    """An aggregate over the rows of each group.
+
+    ``conversion_rate`` needs ``from_stage`` and ``to_stage`` (pipeline stage keys)
+    and only applies to opportunities: the share of the group's opportunities
+    that reached ``from_stage`` and also reached ``to_stage``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    aggregate: Aggregate = "count"
+    field: str | None = Field(default=None, max_length=200)
+    from_stage: str | None = Field(default=None, max_length=50)
+    to_stage: str | None = Field(default=None, max_length=50)
+    alias: str | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _arguments(self) -> ReportMeasure:
+        if self.aggregate == "conversion_rate":
+            if not self.from_stage or not self.to_stage:
+                raise ValueError("conversion_rate needs from_stage and to_stage")
+        elif self.aggregate != "count" and not self.field:
+            raise ValueError(f"{self.aggregate} needs a field")
+        return self
+
+    @property
+    def name(self) -> str:
+        if self.alias:
+            return self.alias
+        if self.aggregate == "conversion_rate":
+            return f"conversion_rate:{self.from_stage}->{self.to_stage}"
+        return f"{self.aggregate}:{self.field}" if self.field else self.aggregate
+
+
+class ReportSort(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    column: str = Field(min_length=1, max_length=200)
+    descending: bool = False
+
+
+class ReportQuery(BaseModel):
+    """A report: ``object`` filtered, grouped and measured.
+
+    ``compare_previous`` adds, for each measure, its value over the previous
+    period and the change; the period is the query's ``relative`` or ``between``
+    filter on a date or time field. ``as_of`` fixes "today" for relative periods
+    (default: the current date in the tenant's time zone).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    object: str = Field(min_length=1, max_length=50)
+    filters: list[ReportFilter] = Field(default_factory=list, max_length=50)
+    group_by: list[ReportGroup] = Field(default_factory=list, max_length=5)
+    measures: list[ReportMeasure] = Field(
+        default_factory=lambda: [ReportMeasure()], min_length=1, max_length=20
+    )
+    sort: list[ReportSort] = Field(default_factory=list, max_length=5)
+    limit: int = Field(default=1000, ge=1, le=MAX_LIMIT)
+    compare_previous: bool = False
+    as_of: date | None = None
+
+    @model_validator(mode="after")
+    def _unique_columns(self) -> ReportQuery:
+        names = [group.name for group in self.group_by] + [m.name for m in self.measures]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate column names {duplicates}; give each an alias")
+        return self
+
+
+ColumnKind = Literal["dimension", "measure"]
+
+
+class ReportColumn(BaseModel):
+    name: str
+    kind: ColumnKind
+    type: str
+
+
+class ReportResult(BaseModel):
+    """Columns and rows; row values line up with ``columns``. Amounts are decimal strings."""
+
+    columns: list[ReportColumn]
+    rows: list[list[Any]]

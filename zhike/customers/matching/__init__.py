@@ -1,0 +1,1 @@
+"""Identity resolution: blocking, field comparisons and Fellegi–Sunter scoring."""

@@ -1,0 +1,1 @@
+"""Knowledge base: articles and FAQ entries with versions, review and publishing."""
