@@ -79,3 +79,16 @@ def test_api_docs_load_only_local_assets(client: TestClient) -> None:
     assert "https://" not in page.text
     assert script.status_code == 200
     assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_cursor_from_another_sort_is_rejected(client: TestClient) -> None:
+    for name in ("甲公司", "乙公司", "丙公司"):
+        client.post("/api/v1/accounts", json={"name": name})
+    page = client.get("/api/v1/accounts", params={"sort": "name", "limit": 1}).json()
+
+    response = client.get(
+        "/api/v1/accounts", params={"sort": "-created_at", "cursor": page["next_cursor"]}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_cursor"

@@ -143,3 +143,20 @@ def test_export_to_file_keeps_negative_numbers(
     assert record["name"] == "'-负数公司"
     assert record["employee_count"] == -3
     assert record["annual_revenue"] == -1250
+
+
+def test_import_and_export_are_audited(
+    client: TestClient, database: Database, tenant: TenantInfo
+) -> None:
+    run = _import(client, CONTACTS)
+    client.get("/api/v1/contacts/export", params={"format": "csv", "city": "北京"})
+
+    imports = client.get("/api/v1/audit/events", params={"action": "import"}).json()["items"]
+    exports = client.get("/api/v1/audit/events", params={"action": "export"}).json()["items"]
+
+    assert [event["record_id"] for event in imports] == [run["id"]]
+    assert imports[0]["details"]["rows_created"] == 3
+    assert len(exports) == 1
+    assert exports[0]["object_name"] == "contacts"
+    assert exports[0]["details"]["rows"] == 2
+    assert exports[0]["details"]["filters"] == {"city": "北京"}

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhike.audit.service import record_event
 from zhike.core.errors import InvalidInput
 from zhike.ingestion.export_cells import neutralize_text
 from zhike.platform.models import FieldDefinition
@@ -121,9 +122,18 @@ def write_export(
         + [_cell((data.get("custom") or {}).get(name), zone) for name in custom]
         for data in export_rows(session, actor, spec, params)
     )
-    if fmt == "csv":
-        return _write_csv(header, rows, out)
-    return _write_xlsx(spec.name, header, rows, out)
+    count = (
+        _write_csv(header, rows, out) if fmt == "csv" else _write_xlsx(spec.name, header, rows, out)
+    )
+    # Exports carry personal data out of the system, so each one is on record.
+    record_event(
+        session,
+        actor,
+        "export",
+        object_name=spec.name,
+        details={"format": fmt, "rows": count, "filters": params.filters, "search": params.search},
+    )
+    return count
 
 
 def _write_csv(header: list[str], rows: Iterator[list[Any]], out: IO[bytes]) -> int:

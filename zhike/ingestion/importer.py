@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from zhike.audit.service import record_event
 from zhike.core.db import Database
 from zhike.core.errors import InvalidInput, NotFound, ZhikeError
 from zhike.core.i18n import translate
@@ -321,6 +322,24 @@ class _Import:
                 run.rejects_file = self.result.rejects_file
                 run.error = (self.result.error or "")[:2000] or None
                 run.finished_at = utc_now()
+                # Every finished run is on record, failed and rolled-back ones included.
+                record_event(
+                    session,
+                    self.actor,
+                    "import",
+                    object_name="import_runs",
+                    record_id=run.id,
+                    details={
+                        "profile": run.profile,
+                        "mode": run.mode,
+                        "status": run.status,
+                        "source": run.source_name,
+                        "rows_read": run.rows_read,
+                        "rows_created": run.rows_created,
+                        "rows_updated": run.rows_updated,
+                        "rows_rejected": run.rows_rejected,
+                    },
+                )
 
     def _run_step(self, session: Session, index: int, step: Step, path: Path, stamp: Any) -> None:
         target = resolve_target(step.target)

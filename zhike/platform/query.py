@@ -163,19 +163,23 @@ def parse_sort(sort: str | None, allowed: tuple[str, ...], default: str) -> tupl
     return field, descending
 
 
-def encode_cursor(value: Any, record_id: uuid.UUID) -> str:
+def encode_cursor(value: Any, record_id: uuid.UUID, field: str | None = None) -> str:
+    """Encode the sort value and id of a page's last row, and the field it was sorted by."""
     if isinstance(value, datetime | date | Decimal | uuid.UUID):
         encoded: Any = [type(value).__name__, str(value)]
     else:
         encoded = ["raw", value]
-    payload = json.dumps([encoded, str(record_id)], ensure_ascii=False).encode()
+    payload = json.dumps([encoded, str(record_id), field], ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[Any, uuid.UUID]:
+def decode_cursor(cursor: str, field: str | None = None) -> tuple[Any, uuid.UUID]:
+    """Decode a cursor; one made for another sort field is rejected as invalid."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        (kind, raw), record_id = json.loads(base64.urlsafe_b64decode(padded))
+        (kind, raw), record_id, *rest = json.loads(base64.urlsafe_b64decode(padded))
+        if field is not None and rest and rest[0] != field:
+            raise ValueError(f"cursor sorted by {rest[0]!r}, request sorts by {field!r}")
         decoders: dict[str, Any] = {
             "datetime": datetime.fromisoformat,
             "date": date.fromisoformat,
@@ -202,14 +206,14 @@ def apply_sort_and_cursor(
         # Without the NULLs-last term an index on (tenant_id, field, id) yields rows already
         # in order, so a page reads about `limit` rows instead of sorting the whole tenant.
         if cursor:
-            value, last_id = decode_cursor(cursor)
+            value, last_id = decode_cursor(cursor, field)
             after_id = id_column < last_id if descending else id_column > last_id
             beyond = column < value if descending else column > value
             statement = statement.where(or_(beyond, and_(column == value, after_id)))
         return statement.order_by(*ordering)
     is_null = column.is_(None)
     if cursor:
-        value, last_id = decode_cursor(cursor)
+        value, last_id = decode_cursor(cursor, field)
         after_id = id_column < last_id if descending else id_column > last_id
         if value is None:
             statement = statement.where(and_(is_null, after_id))

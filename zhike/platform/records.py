@@ -68,7 +68,7 @@ def _page(records: list[Any], requested: int, field: str) -> Page:
     if len(records) > limit:
         records = records[:limit]
         last = records[-1]
-        next_cursor = encode_cursor(getattr(last, field), last.id)
+        next_cursor = encode_cursor(getattr(last, field), last.id, field)
     return Page(records, next_cursor)
 
 

@@ -143,3 +143,13 @@ def test_privacy_scan_command_prints_spans_and_redacted_text(tmp_path: Path) -> 
         },
         {"line": 2, "spans": [], "redacted": "订单号202403151234"},
     ]
+
+
+def test_full_width_mobile_is_detected() -> None:
+    from zhike.ai.llm.privacy import Detector
+
+    text = "我的电话是１３９１２３４５６７８，谢谢"
+    spans = Detector().detect(text)
+
+    assert [(span.category, span.text) for span in spans] == [("phone", "１３９１２３４５６７８")]
+    assert text[spans[0].start : spans[0].end] == "１３９１２３４５６７８"

@@ -89,6 +89,9 @@ _ROLE_MARKERS = re.compile(
 )
 
 
+_FULL_WIDTH_TO_ASCII = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     start: int
@@ -182,7 +185,13 @@ class Detector:
         self.names = names
 
     def detect(self, text: str) -> list[Span]:
-        spans = list(_regex_spans(text))
+        # Patterns run on a copy with full-width forms folded one character to one, so
+        # １３８１２３４５６７８ is found and the offsets still point into ``text``.
+        folded = text.translate(_FULL_WIDTH_TO_ASCII)
+        spans = [
+            Span(span.start, span.end, span.category, text[span.start : span.end])
+            for span in _regex_spans(folded)
+        ]
         if self.names is not None:
             spans.extend(
                 Span(start, end, category, text[start:end])

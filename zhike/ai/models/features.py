@@ -52,6 +52,10 @@ def _rows(session: Session, statement: Any) -> pd.DataFrame:
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
+# A tenant's custom field named like a built-in feature (e.g. "age") keeps both.
+CUSTOM_SUFFIX = "_custom"
+
+
 def _custom_columns(values: pd.Series, excluded: tuple[str, ...], prefix: str = "") -> pd.DataFrame:
     """Scalar custom field values as columns, so a tenant's own fields become features."""
     records = [value if isinstance(value, dict) else {} for value in values]
@@ -192,7 +196,9 @@ def lead_features(
     frame["first_contact_weekday"] = first.dt.day_of_week.astype(float)
     frame = frame.join(_activity_features(session, tenant_id, "lead_id", reference, only))
     frame = frame.join(_campaign_touches(session, tenant_id, "lead_id", reference, only))
-    frame = frame.join(_custom_columns(rows["custom"], template.excluded_fields))
+    frame = frame.join(
+        _custom_columns(rows["custom"], template.excluded_fields), suffixes=("", CUSTOM_SUFFIX)
+    )
     return FeatureSet(list(rows["id"]), frame, labels, reference)
 
 
@@ -332,7 +338,9 @@ def account_features(
     frame["founded_year"] = pd.to_numeric(rows["founded_year"], errors="coerce").astype(float)
     frame = frame.join(_activity_features(session, tenant_id, "account_id", reference, only))
     frame = frame.join(_ticket_features(session, tenant_id, reference, only))
-    frame = frame.join(_custom_columns(rows["custom"], template.excluded_fields))
+    frame = frame.join(
+        _custom_columns(rows["custom"], template.excluded_fields), suffixes=("", CUSTOM_SUFFIX)
+    )
     return FeatureSet(list(rows["id"]), frame, labels, _as_utc(rows["updated_at"]))
 
 
@@ -404,8 +412,14 @@ def campaign_member_features(
         lambda series: series.astype(float).cumsum().shift(1, fill_value=0.0)
     )
     frame["previous_responses"] = previous_responses.reindex(rows.index).fillna(0).astype(float)
-    frame = frame.join(_custom_columns(rows["contact_custom"], template.excluded_fields))
-    frame = frame.join(_custom_columns(rows["member_custom"], template.excluded_fields, "touch_"))
+    frame = frame.join(
+        _custom_columns(rows["contact_custom"], template.excluded_fields),
+        suffixes=("", CUSTOM_SUFFIX),
+    )
+    frame = frame.join(
+        _custom_columns(rows["member_custom"], template.excluded_fields, "touch_"),
+        suffixes=("", CUSTOM_SUFFIX),
+    )
     return FeatureSet(list(rows["id"]), frame, labels, touched)
 
 
