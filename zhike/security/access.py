@@ -68,7 +68,7 @@ def scope_select(
 def record_condition(
     actor: Actor, object_name: str, model: type[Base], grant: ObjectGrant, action: str
 ) -> ColumnElement[bool]:
-    """The rows of one object that a data scope and the shares open to the actor."""
+    """Build the condition for the rows that the data scope and the shares open to the actor."""
     columns: Any = model.__table__.c
     if grant.scope == "company" or object_name not in OWNED_OBJECTS or "owner_id" not in columns:
         return true()
@@ -99,7 +99,7 @@ def _owner_condition(actor: Actor, grant: ObjectGrant, owner: Any) -> ColumnElem
 def _manual_share_condition(
     actor: Actor, object_name: str, record_id: Any, editing: bool
 ) -> ColumnElement[bool] | None:
-    """Records shared with the actor by hand, or None when there are none."""
+    """Build the condition for records shared with the actor by hand; None when there are none."""
     from zhike.security.models import RecordShare
 
     if not actor.shares_overflow:

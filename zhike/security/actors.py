@@ -48,8 +48,8 @@ def team_tree(
 ) -> tuple[tuple[uuid.UUID, ...], tuple[uuid.UUID, ...]]:
     """Return the team with its parents (nearest first) and the team with all teams below it.
 
-    A tenant has tens of teams, not thousands, so both are walked in memory; a
-    cycle in the parent links stops the walk instead of looping.
+    Both are walked in memory over all of the tenant's team rows, which assumes a
+    tenant has at most a few thousand teams. A cycle in the parent links stops the walk.
     """
     if team_id is None:
         return (), ()

@@ -49,7 +49,7 @@ def _overrides(session: Session, actor: Actor) -> dict[tuple[str, str], str]:
 def sensitive_field_kinds(
     session: Session, actor: Actor, object_name: str, names: Iterable[str]
 ) -> dict[str, MaskKind]:
-    """Return how to mask each sensitive field of ``names``, whoever is acting (for audit)."""
+    """Return how to mask each sensitive field of ``names`` in the audit log, for any actor."""
     overrides = _overrides(session, actor)
     return {
         name: _MASK_KINDS.get(name.removeprefix("custom."), MaskKind.AUTO)
@@ -62,7 +62,7 @@ def sensitive_field_kinds(
 def masked_fields(
     session: Session, actor: Actor, object_name: str, names: Iterable[str]
 ) -> set[str]:
-    """Return the fields of ``names`` whose values the actor sees masked."""
+    """Return the fields of ``names`` whose values are shown masked to the actor."""
     if actor.is_system:
         return set()
     overrides = _overrides(session, actor)

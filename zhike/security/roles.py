@@ -31,7 +31,7 @@ ALL_OBJECTS = (*OWNED_OBJECTS, "products", "campaign_members", "kb_articles")
 
 
 class ObjectGrant(BaseModel):
-    """What a role may do with one object."""
+    """Grant of one role on one object: actions, data scope, field access and reveal right."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

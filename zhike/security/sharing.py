@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from zhike.audit.service import record_event
 from zhike.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from zhike.core.timeutil import utc_now
 from zhike.platform.objects import get_object
 from zhike.platform.query import build_condition
 from zhike.platform.records import RecordService
@@ -98,8 +99,6 @@ def delete_role(session: Session, actor: Actor, key: str) -> None:
     )
     if holders:
         raise Conflict("role_in_use", key=key, count=holders)
-    from zhike.core.timeutil import utc_now
-
     row.deleted_at = utc_now()
     record_event(
         session,
@@ -164,8 +163,6 @@ def delete_sharing_rule(session: Session, actor: Actor, rule_id: uuid.UUID) -> N
     )
     if rule is None:
         raise NotFound("sharing_rule_not_found", id=str(rule_id))
-    from zhike.core.timeutil import utc_now
-
     rule.deleted_at = utc_now()
     record_event(
         session,
