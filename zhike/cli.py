@@ -165,6 +165,21 @@ def serve(
     )
 
 
+@app.command("worker")
+def worker(
+    workers: int = typer.Option(2, min=1, help="worker threads in this process"),
+) -> None:
+    """Run background jobs (journeys, agents, scoring, reminders) until stopped."""
+    from huey.consumer import Consumer
+
+    from zhike.jobs import load_task_modules
+    from zhike.jobs.queue import get_queue
+
+    open_database()
+    load_task_modules()
+    Consumer(get_queue(), workers=workers, worker_type="thread").run()
+
+
 @privacy_app.command("scan")
 def privacy_scan(
     file: Path = typer.Argument(help="UTF-8 text file, one message per line"),

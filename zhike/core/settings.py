@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="Redis for shared rate-limit counters; memory when unset"
     )
+    jobs_redis_url: str | None = Field(
+        default=None,
+        description="Redis for the background job queue; an SQLite file in data_dir when unset",
+    )
     rate_limit_tenant_per_minute: int = Field(default=6000, ge=0, description="0 turns it off")
     rate_limit_user_per_minute: int = Field(default=1200, ge=0, description="0 turns it off")
     rate_limit_key_per_minute: int = Field(default=1200, ge=0, description="0 turns it off")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from huey import SqliteHuey, crontab
+from huey import crontab
 from sqlalchemy import select
 
 from zhike.ai.models.models import ModelVersion
@@ -20,7 +20,7 @@ from zhike.ai.models.scoring import score_tenant
 from zhike.ai.models.training import train_template
 from zhike.core.db import Database, get_database
 from zhike.core.errors import Conflict
-from zhike.core.settings import get_settings
+from zhike.jobs.queue import get_queue
 from zhike.security.context import Actor
 from zhike.security.models import Tenant
 from zhike.security.tenants import get_tenant_by_slug
@@ -28,14 +28,7 @@ from zhike.security.tenants import get_tenant_by_slug
 logger = logging.getLogger(__name__)
 
 
-def _queue() -> SqliteHuey:
-    folder = get_settings().data_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(name="zhike", filename=str(folder / "jobs.sqlite3"))
-
-
-# TODO: move to one shared queue in zhike.jobs when the other domains add their tasks.
-huey = _queue()
+huey = get_queue()
 
 
 def system_actor(tenant: Tenant) -> Actor:
