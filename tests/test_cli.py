@@ -123,7 +123,11 @@ def test_db_upgrade_refuses_a_database_from_a_newer_version(
     [
         (["Bad_Slug"], "Tenant slug Bad_Slug is invalid"),
         (["acme", "--admin-email", "not-an-email"], "Administrator email not-an-email is invalid"),
-        (["acme", "--admin-password", "short"], "The password is too short; use at least 8"),
+        (["acme", "--admin-password", "short"], "The password is too short; use at least 10"),
+        (["acme", "--admin-password", "alllowercase"], "The password must mix at least 3"),
+        (["acme", "--admin-password", "Zhike-2026!"], "The password is easy to guess"),
+        (["acme", "--admin-password", "P@ssword2026"], "The password is easy to guess"),
+        (["acme", "--name", "  "], "The company name is empty"),
         (["acme", "--timezone", "Mars/Base"], "unknown time zone 'Mars/Base'"),
         (["existing"], "Tenant existing already exists; choose another slug."),
     ],
@@ -137,7 +141,7 @@ def test_tenants_create_errors_exit_non_zero_with_a_clear_message(
     base = {
         "--name": "测试公司",
         "--admin-email": "admin@example.com",
-        "--admin-password": "Zhike-2026",
+        "--admin-password": "Blue-river-2026",
     }
     created = runner.invoke(app, ["tenants", "create", "existing", *flatten(base)])
     assert created.exit_code == 0, created.output
@@ -210,7 +214,7 @@ def test_demo_refuses_an_explicit_database_that_already_has_the_demo_tenant(
     use_database(monkeypatch, path)
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     existing = ["tenants", "create", "demo", "--name", "已有", "--admin-email", "a@example.com"]
-    assert runner.invoke(app, [*existing, "--admin-password", "Zhike-2026"]).exit_code == 0
+    assert runner.invoke(app, [*existing, "--admin-password", "Blue-river-2026"]).exit_code == 0
 
     result = runner.invoke(app, ["demo", "--no-serve"])
 

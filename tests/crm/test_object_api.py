@@ -324,3 +324,21 @@ def test_openapi_lists_object_paths(client: TestClient) -> None:
         "/api/v1/tenant",
     ):
         assert extra in paths
+
+
+def test_contact_filters_standardize_their_values_like_writes_do(client: TestClient) -> None:
+    created = client.post(
+        "/api/v1/contacts",
+        json={"name": "王芳", "mobile": "13800138000", "email": "Wang.Fang@Example.com"},
+    )
+    assert created.status_code == 201, created.text
+    spellings = {
+        "mobile": "+86 138 0013 8000",
+        "mobile__in": "138-0013-8000,13900139000",
+        "email": "WANG.FANG@example.com",
+    }
+    for parameter, value in spellings.items():
+        page = client.get("/api/v1/contacts", params={parameter: value}).json()
+        assert [item["id"] for item in page["items"]] == [created.json()["id"]], parameter
+    unmatched = client.get("/api/v1/contacts", params={"mobile": "not a number"})
+    assert (unmatched.status_code, unmatched.json()["items"]) == (200, [])

@@ -72,6 +72,8 @@ def test_two_step_login_replay_and_recovery(
     database: Database, tenant: TenantInfo, clock: Clock
 ) -> None:
     with make_client(clock) as client:
+        before = _step1(client, tenant)
+        assert (before["totp_required"], before["totp_enrolled"]) == (False, False)
         token = admin_token(client, tenant)
         secret, recovery = _enrol(client, token, clock)
         assert len(recovery) == 10
@@ -80,6 +82,7 @@ def test_two_step_login_replay_and_recovery(
 
         first = _step1(client, tenant)
         assert (first["totp_required"], first["access_token"]) == (True, None)
+        assert first["totp_enrolled"] is True
         code = totp.totp_code(secret, clock.now)
         wrong = client.post(
             "/api/v1/auth/login/totp",

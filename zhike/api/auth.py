@@ -110,11 +110,11 @@ def _login_response(result: auth.LoginResult, response: Response) -> LoginRespon
         tenant_id=user.tenant_id,
         display_name=user.display_name,
         role=user.role,
+        totp_enrolled=result.totp_enrolled,
         recovery_codes=result.recovery_codes,
     )
     if result.issued is None:
         body.totp_required = True
-        body.totp_enrolled = result.totp_enrolled
         body.challenge_token = result.challenge_token
         return body
     if result.issued.csrf_token is None:

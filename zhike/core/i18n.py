@@ -1,8 +1,10 @@
 """Message catalogs: zh-CN is the default locale and en is complete.
 
-Catalogs are flat JSON files under ``core/locales``; a key missing from the
-requested locale falls back to zh-CN, and a key missing everywhere is
-returned as is so that a gap is visible rather than silent.
+Catalogs are JSON files under ``core/locales``: ``<locale>.json`` for the
+core messages and ``<locale>/<area>.json`` for each domain area, so areas
+grow without editing one shared file. Nested objects flatten to dotted keys.
+A key missing from the requested locale falls back to zh-CN, and a key
+missing everywhere is returned as is so that a gap is visible rather than silent.
 """
 
 from __future__ import annotations
@@ -19,10 +21,30 @@ DEFAULT_LOCALE = "zh-CN"
 SUPPORTED_LOCALES = ("zh-CN", "en")
 
 
+def _flatten(prefix: str, value: Any, into: dict[str, str], source: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), item, into, source)
+        return
+    if not isinstance(value, str):
+        raise TypeError(f"message {prefix!r} in {source} must be a string")
+    if prefix in into:
+        raise ValueError(f"message {prefix!r} is defined twice; {source} repeats it")
+    into[prefix] = value
+
+
 @cache
 def load_catalog(locale: str) -> dict[str, str]:
-    text = resources.files("zhike.core").joinpath("locales", f"{locale}.json").read_text("utf-8")
-    catalog: dict[str, str] = json.loads(text)
+    folder = resources.files("zhike.core").joinpath("locales")
+    catalog: dict[str, str] = {}
+    main = folder.joinpath(f"{locale}.json")
+    _flatten("", json.loads(main.read_text("utf-8")), catalog, main.name)
+    areas = folder.joinpath(locale)
+    if areas.is_dir():
+        for area in sorted(areas.iterdir(), key=lambda entry: entry.name):
+            if area.name.endswith(".json"):
+                source = f"{locale}/{area.name}"
+                _flatten("", json.loads(area.read_text("utf-8")), catalog, source)
     return catalog
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Column, ColumnElement, Select, String, and_, cast, false,
 
 from zhike.core.errors import InvalidInput
 from zhike.core.timeutil import ensure_utc
+from zhike.ingestion import standardize
 
 OPERATORS = ("eq", "ne", "in", "gt", "gte", "lt", "lte", "contains", "isnull")
 MAX_PAGE_SIZE = 1000
@@ -69,12 +70,37 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# Stored values of these fields are standardized on every write, so an equality
+# filter must standardize its value the same way or "138 0013 8000" finds nothing.
+_STANDARDIZED_FILTERS: dict[str, Callable[[str], str]] = {
+    "mobile": standardize.normalize_mobile,
+    "phone": standardize.normalize_phone,
+    "email": standardize.normalize_email,
+    "unified_social_credit_code": standardize.normalize_credit_code,
+}
+
+
+def _standardized(field: str, raw: str) -> str:
+    normalizer = _STANDARDIZED_FILTERS.get(field)
+    if normalizer is None:
+        return raw
+    try:
+        return normalizer(raw)
+    except standardize.StandardizationError:
+        # Not a valid value of the field: it matches nothing, as entered.
+        return raw
+
+
 def build_condition(
     model: Any, parameter: str, raw: str, allowed: tuple[str, ...]
 ) -> ColumnElement[bool]:
     """Turn ``field__op=value`` into a SQL condition on an allowed field."""
     field, _, operator = parameter.partition("__")
     operator = operator or "eq"
+    if operator in ("eq", "ne"):
+        raw = _standardized(field, raw)
+    elif operator == "in":
+        raw = ",".join(_standardized(field, part) for part in raw.split(",") if part)
     if field.startswith("custom."):
         return _custom_condition(model, field.removeprefix("custom."), operator, raw, parameter)
     if field not in allowed:

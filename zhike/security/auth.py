@@ -134,7 +134,10 @@ def authenticate(
         session.flush()
         return LoginResult(user, tenant, challenge_token=token, totp_enrolled=enrolled)
     return LoginResult(
-        user, tenant, issued=_open_session(session, tenant, user, now, cookie, ip, user_agent)
+        user,
+        tenant,
+        issued=_open_session(session, tenant, user, now, cookie, ip, user_agent),
+        totp_enrolled=False,
     )
 
 
