@@ -192,3 +192,35 @@ def test_builtin_role_cannot_be_replaced(org: Any) -> None:
 
     assert response.status_code == 409
     assert by_rep.status_code == 403
+
+
+def _pages(client: TestClient, params: dict[str, Any]) -> list[str]:
+    names: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = client.get(
+            "/api/v1/contacts", params={**params, "cursor": cursor} if cursor else params
+        )
+        assert page.status_code == 200, page.text
+        names.extend(item["name"] for item in page.json()["items"])
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            return names
+
+
+def test_department_pages_keep_the_order_and_rows_of_the_full_list(org: Any) -> None:
+    owners = ["shanghai_rep", "east_rep", "east_manager", "north_rep"]
+    for number in range(22):
+        city = "杭州" if number % 3 else "宁波"
+        _contact(org, owners[number % len(owners)], f"客户{number:02d}", city=city)
+    team = {
+        f"客户{number:02d}" for number in range(22) if owners[number % len(owners)] != "north_rep"
+    }
+    for params in (
+        {"sort": "-created_at", "limit": 4},
+        {"sort": "created_at", "limit": 5},
+        {"sort": "-updated_at", "limit": 3, "city": "杭州"},
+    ):
+        everything = _pages(org.admin, {**params, "limit": 500})
+        expected = [name for name in everything if name in team]
+        assert _pages(org.clients["east_manager"], params) == expected, params

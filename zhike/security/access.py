@@ -65,6 +65,37 @@ def scope_select(
     return statement.where(record_condition(actor, object_name, model, grant, action))
 
 
+def owner_set_scope(
+    actor: Actor, model: type[Base], action: str = "read"
+) -> tuple[uuid.UUID, ...] | None:
+    """The owners whose rows make up everything the actor may ``action``, if that is all.
+
+    None when the scope is wider (company), narrower than an owner list would say
+    (no user), or widened by manual shares or sharing rules; then only the full
+    condition of ``scope_select`` describes the rows.
+    """
+    columns: Any = model.__table__.c
+    object_name = object_name_for(model)
+    if object_name is None or object_name not in OWNED_OBJECTS or "owner_id" not in columns:
+        return None
+    grant = grant_for(actor, object_name)
+    if grant is None or action not in grant.actions or actor.user_id is None:
+        return None
+    if grant.scope == "department":
+        members = actor.department_members
+    elif grant.scope == "department_tree":
+        members = actor.subtree_members
+    elif grant.scope == "own":
+        members = ()
+    else:
+        return None
+    if actor.shares_overflow or any(name == object_name for name, _, _ in actor.shares):
+        return None
+    if any(rule.object_name == object_name for rule in actor.sharing):
+        return None
+    return tuple(dict.fromkeys((actor.user_id, *members)))
+
+
 def record_condition(
     actor: Actor, object_name: str, model: type[Base], grant: ObjectGrant, action: str
 ) -> ColumnElement[bool]:
