@@ -126,9 +126,17 @@ def test_reimport_upserts(database: Database, tenant: TenantInfo, tmp_path: Path
     changed = VALID_ROWS.replace("李四,+86 139 1234 5678", "李四,13698765432")
     result = _run(database, tenant, tmp_path, _contacts(tmp_path, changed))
 
-    assert (result.status, result.rows_created, result.rows_updated) == ("succeeded", 0, 3)
+    assert (result.status, result.rows_created, result.rows_updated) == ("succeeded", 0, 1)
+    assert result.rows_unchanged == 2
     assert count(database, Contact, tenant.tenant.id) == 3
     with database.session() as session:
+        versions = dict(
+            session.execute(
+                select(Contact.external_id, Contact.version).where(
+                    Contact.tenant_id == tenant.tenant.id
+                )
+            ).all()
+        )
         contact = session.scalar(
             select(Contact).where(
                 Contact.tenant_id == tenant.tenant.id, Contact.external_id == "c2"
@@ -136,6 +144,10 @@ def test_reimport_upserts(database: Database, tenant: TenantInfo, tmp_path: Path
         )
     assert contact is not None
     assert (contact.mobile, contact.version) == ("+8613698765432", 2)
+    assert versions == {"c1": 1, "c2": 2, "c3": 1}
+
+    again = _run(database, tenant, tmp_path, _contacts(tmp_path, changed))
+    assert (again.rows_created, again.rows_updated, again.rows_unchanged) == (0, 0, 3)
 
 
 @pytest.mark.parametrize(
@@ -152,6 +164,12 @@ def test_reimport_upserts(database: Database, tenant: TenantInfo, tmp_path: Path
             "contacts.csv",
             "import_truncated_csv",
             "ends inside a quoted cell that starts at row 2",
+        ),
+        (
+            (CONTACT_HEADER + VALID_ROWS + "c4,赵六,1381234").encode(),
+            "contacts.csv",
+            "import_truncated_row",
+            "its last row 5 has 3 of 6 cells and no line break after it",
         ),
         (
             b"external_id,nom\nc1,x\n",

@@ -106,7 +106,8 @@ def test_keys_across_batches_upsert(
     changed = [["k3", "王芳", "15012345678", "", "", ""], *ROWS[:2]]
     result = run_import(database, tenant.slug, "contacts-csv", _write(tmp_path / "d.csv", changed))
 
-    assert (result.status, result.rows_created, result.rows_updated) == ("succeeded", 0, 3)
+    assert (result.status, result.rows_created, result.rows_updated) == ("succeeded", 0, 1)
+    assert result.rows_unchanged == 2
     assert count(database, Contact, tenant.tenant.id) == 3
     assert _contacts(database, tenant)["k3"].mobile == "+8615012345678"
     # The same key in a later batch of one file is a duplicate, not a second update.

@@ -84,6 +84,7 @@ def import_command(
             read=result.rows_read,
             created=result.rows_created,
             updated=result.rows_updated,
+            unchanged=result.rows_unchanged,
             rejected=result.rows_rejected,
             seconds=result.seconds,
             rate=result.rows_per_second,

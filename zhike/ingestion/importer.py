@@ -62,6 +62,7 @@ class StepResult:
     rows_read: int = 0
     rows_created: int = 0
     rows_updated: int = 0
+    rows_unchanged: int = 0
     rows_skipped: int = 0
     rows_rejected: int = 0
 
@@ -75,6 +76,7 @@ class ImportResult:
     rows_read: int = 0
     rows_created: int = 0
     rows_updated: int = 0
+    rows_unchanged: int = 0
     rows_rejected: int = 0
     rejects_file: str | None = None
     error: str | None = None
@@ -133,19 +135,30 @@ def run_import(
 def import_for_actor(
     database: Database,
     actor: Actor,
-    profile_name: str | Path,
+    profile_name: str | Path | Profile,
     source: Path,
     mode: str = "all-or-nothing",
     progress: ProgressCallback | None = None,
     source_label: str | None = None,
+    *,
+    dry_run: bool = False,
+    run_id: uuid.UUID | None = None,
 ) -> ImportResult:
+    """Import ``source`` for ``actor``; a dry run validates every row and then rolls back.
+
+    ``run_id`` names an ImportRun created beforehand (so a caller can hand out
+    its id before the work starts); otherwise one is created here.
+    """
     if mode not in MODES:
         raise InvalidInput("import_unknown_mode", mode=mode, known=", ".join(MODES))
-    profile = load_profile(profile_name)
+    profile = profile_name if isinstance(profile_name, Profile) else load_profile(profile_name)
     check_import_allowed(actor, profile)
     files = [resolve_file(source, step, profile) for step in profile.steps]
-    run_id = _create_run(database, actor, profile, mode, source_label or source.name)
-    return _Import(database, actor, profile, mode, files, run_id, progress).run()
+    if run_id is None:
+        run_id = _create_run(database, actor, profile, mode, source_label or source.name)
+    work = _Import(database, actor, profile, mode, files, run_id, progress)
+    work.dry_run = dry_run
+    return work.run()
 
 
 def check_import_allowed(actor: Actor, profile: Profile) -> None:
@@ -227,6 +240,7 @@ class _Import:
         self.live_progress = database.engine.dialect.name != "sqlite"
         self.started = time.perf_counter()
         self.rejected_rows = 0
+        self.dry_run = False
 
     def run(self) -> ImportResult:
         # A batch keeps thousands of rows alive long enough to reach the oldest
@@ -252,7 +266,11 @@ class _Import:
                 # One stamp per step: a key met again in a later step is an update,
                 # a key met again within the same step is a duplicate.
                 self._run_step(session, index, step, path, stamp + timedelta(microseconds=index))
-            if self.result.rows_rejected and self.mode == "all-or-nothing":
+            if self.dry_run:
+                # The counts are what a real run would do; nothing is kept.
+                session.rollback()
+                self.result.status = "validated"
+            elif self.result.rows_rejected and self.mode == "all-or-nothing":
                 session.rollback()
                 self.result.status = "rolled_back"
                 self.result.error_code = "import_rolled_back"
@@ -289,8 +307,9 @@ class _Import:
             if sqlite:
                 session.connection().exec_driver_sql("PRAGMA cache_size=-2000")
             session.close()
-        if self.result.status != "succeeded" and self.mode == "all-or-nothing":
+        if self.result.status not in ("succeeded", "validated") and self.mode == "all-or-nothing":
             self.result.rows_created = self.result.rows_updated = 0
+            self.result.rows_unchanged = 0
         self._finish()
         return self.result
 
@@ -337,6 +356,7 @@ class _Import:
                         "rows_read": run.rows_read,
                         "rows_created": run.rows_created,
                         "rows_updated": run.rows_updated,
+                        "rows_unchanged": self.result.rows_unchanged,
                         "rows_rejected": run.rows_rejected,
                     },
                 )
@@ -461,10 +481,12 @@ class _Import:
         report = writer.write([BulkRow(row.number, row.values, row.errors) for row in batch])
         stats.rows_created += report.created
         stats.rows_updated += report.updated
+        stats.rows_unchanged += report.unchanged
         stats.rows_skipped += report.skipped
         stats.rows_rejected += len(report.rejected)
         self.result.rows_created += report.created
         self.result.rows_updated += report.updated
+        self.result.rows_unchanged += report.unchanged
         self.result.rows_rejected += len(report.rejected)
         for row in sorted(report.rejected, key=lambda item: item.number):
             for error in row.errors:

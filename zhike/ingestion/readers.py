@@ -141,7 +141,7 @@ def _open_text(path: Path, encoding: str | None, delimiter: str | None) -> Table
     return Table(
         path=path,
         header=header,
-        rows=_text_rows(reader, path, state, encoding),
+        rows=_text_rows(reader, path, state, encoding, len(header), _ends_with_newline(path)),
         encoding=encoding,
         delimiter=delimiter,
         size=path.stat().st_size,
@@ -169,17 +169,40 @@ def _next_text_row(
         ) from None
 
 
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(0, io.SEEK_END)
+        if handle.tell() == 0:
+            return True
+        handle.seek(-1, io.SEEK_END)
+        return handle.read(1) in (b"\n", b"\r")
+
+
 def _text_rows(
-    reader: Any, path: Path, state: dict[str, int], encoding: str
+    reader: Any, path: Path, state: dict[str, int], encoding: str, width: int, ends_cleanly: bool
 ) -> Iterator[tuple[int, list[Any]]]:
+    # One row is held back: only the last row can show that the file was cut off.
+    held: tuple[int, list[Any]] | None = None
     while True:
         state["row"] += 1
         row = _next_text_row(reader, path, state, encoding)
         if row is None:
-            return
+            break
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
-        yield state["row"], row
+        if held is not None:
+            yield held
+        held = (state["row"], row)
+    if held is None:
+        return
+    number, last = held
+    # A last row that is short of cells and lacks the final line break was cut off
+    # mid-row (an interrupted copy or download); importing it would store half a record.
+    if not ends_cleanly and len(last) < width:
+        raise FileError(
+            "import_truncated_row", file=path.name, row=number, cells=len(last), expected=width
+        )
+    yield held
 
 
 def _open_xlsx(path: Path, sheet: str | None) -> Table:
