@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -15,6 +17,7 @@ from typer.testing import CliRunner
 
 from zhike.cli import app
 from zhike.core import db as core_db
+from zhike.core.inuse import in_use_elsewhere
 from zhike.core.migrate import alembic_config
 from zhike.core.settings import reset_settings_cache
 
@@ -222,3 +225,32 @@ def test_demo_refuses_an_explicit_database_that_already_has_the_demo_tenant(
     assert "数据库中已有租户 demo" in result.output
     assert table_rows(path, "accounts") == 0
     assert not (cli_folder / "var" / "demo.db").exists()
+
+
+def test_demo_refuses_to_replace_a_database_a_server_is_using(cli_folder: Path) -> None:
+    path = cli_folder / "var" / "demo.db"
+    path.parent.mkdir()
+    path.write_bytes(b"stands in for the served demo")
+    # Another process, as `zhike serve` would be, holds the file while it runs.
+    holder = subprocess.Popen(  # noqa: S603 - this interpreter and a fixed script
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from zhike.core.inuse import hold_shared;"
+            "hold_shared(Path(sys.argv[1])); print('held', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        refused = runner.invoke(app, ["demo", "--no-serve"])
+        assert refused.exit_code == 1
+        assert "正被运行中的知客服务使用" in refused.output
+        assert path.read_bytes() == b"stands in for the served demo"
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not in_use_elsewhere(path)

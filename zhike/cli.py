@@ -157,9 +157,13 @@ def serve(
     import uvicorn
 
     from zhike.api.app import create_app
+    from zhike.core.inuse import hold_shared, sqlite_file
 
     settings = get_settings()
     open_database()
+    served = sqlite_file(settings.database_url)
+    if served is not None:
+        hold_shared(served)
     uvicorn.run(
         create_app(), host=host or settings.host, port=port or settings.port, log_config=None
     )

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from zhike.core.db import Database, set_database
 from zhike.core.errors import ZhikeError
 from zhike.core.i18n import translate
+from zhike.core.inuse import hold_shared, in_use_elsewhere, sqlite_file
 from zhike.core.logging import configure_logging
 from zhike.core.settings import Settings, get_settings
 from zhike.demo.generator import (
@@ -127,6 +128,9 @@ def demo_command(
 
     from zhike.api.app import create_app
 
+    served = sqlite_file(database.engine.url.render_as_string(hide_password=False))
+    if served is not None:
+        hold_shared(served)
     uvicorn.run(create_app(), host=listen_host, port=listen_port, log_config=None)
 
 
@@ -149,6 +153,8 @@ def _open_demo_database(settings: Settings, say: _Printer) -> Database:
         url = settings.database_url
     else:
         path = DEMO_DATABASE_FILE.resolve()
+        if in_use_elsewhere(path):
+            raise say.error("cli.demo.database_in_use", path=str(path))
         if path.exists():
             # Only demo data lives in this file, so a fresh one beats a half-migrated one.
             for leftover in (
