@@ -124,3 +124,19 @@ def test_import_benchmark_runs_or_says_why_not(tmp_path: Path) -> None:
         assert per_size["200"]["summary"]["status"] == ["succeeded"]
         assert per_size["200"]["runs"][0]["result"]["rows_rejected"] == 0
         assert per_size["200"]["runs"][0]["peak_rss_mib"] > 0
+
+
+def test_value_benchmark_reports_quality_and_speed(tmp_path: Path) -> None:
+    output = tmp_path / "value.json"
+    arguments = ["--rows", "3000", "--repeat", "1", "--requests", "20", "--output", str(output)]
+    completed = subprocess.run(  # noqa: S603 - this interpreter and a script of the repository
+        [sys.executable, "-m", "benchmarks.bench_value", *arguments],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(output.read_text("utf-8"))
+    assert result["summary"]["rows"] == 3000
+    assert result["runs"][0]["recommend"]["samples"] == 20

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+
+from fastapi import APIRouter, Query
 
 from zhike.analytics.query import ReportQuery, ReportResult
 from zhike.analytics.service import run_report
+from zhike.analytics.value import (
+    CustomerValueReport,
+    ProductSuggestions,
+    customer_value,
+    suggest_products,
+)
 from zhike.api.deps import ActorDep, SessionDep
 
 router = APIRouter(tags=["reports"])
@@ -20,3 +28,37 @@ def run(query: ReportQuery, session: SessionDep, actor: ActorDep) -> ReportResul
     Amounts are decimal strings; time buckets use the tenant's time zone.
     """
     return run_report(session, actor, query)
+
+
+@router.get("/analytics/customer-value", response_model=CustomerValueReport)
+def customer_value_report(
+    session: SessionDep,
+    actor: ActorDep,
+    horizon_weeks: int = Query(52, ge=1, le=520, description="weeks of future purchases to value"),
+    discount_rate: float = Query(0.1, ge=0, le=1, description="annual discount rate"),
+    limit: int = Query(100, ge=1, le=1000),
+) -> CustomerValueReport:
+    """RFM segment and lifetime value (BG/NBD with Gamma-Gamma) of the accounts you can see.
+
+    Won opportunities are the purchases. The fitted parameters come with the
+    result, and each account carries its purchase count, recency, probability of
+    still being active and expected purchases, which together explain its value.
+    """
+    return customer_value(
+        session,
+        actor,
+        horizon_weeks=horizon_weeks,
+        annual_discount_rate=discount_rate,
+        limit=limit,
+    )
+
+
+@router.get("/accounts/{account_id}/product-suggestions", response_model=ProductSuggestions)
+def product_suggestions(
+    account_id: uuid.UUID,
+    session: SessionDep,
+    actor: ActorDep,
+    limit: int = Query(3, ge=1, le=20),
+) -> ProductSuggestions:
+    """Next-best products for an account, each with the products of its that led there."""
+    return suggest_products(session, actor, account_id, limit)
