@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from fastapi import APIRouter, Query
 
+from zhike.analytics.funnel import Funnel, sales_funnel
 from zhike.analytics.query import ReportQuery, ReportResult
 from zhike.analytics.service import run_report
 from zhike.analytics.value import (
@@ -62,3 +64,17 @@ def product_suggestions(
 ) -> ProductSuggestions:
     """Next-best products for an account, each with the products of its that led there."""
     return suggest_products(session, actor, account_id, limit)
+
+
+@router.get("/analytics/funnel", response_model=Funnel)
+def funnel(
+    session: SessionDep,
+    actor: ActorDep,
+    created_from: date | None = Query(None, description="first creation day, tenant time zone"),
+    created_to: date | None = Query(None, description="last creation day, inclusive"),
+    owner_id: uuid.UUID | None = None,
+) -> Funnel:
+    """Stage-to-stage conversion and time in stage of the opportunities you can read."""
+    return sales_funnel(
+        session, actor, created_from=created_from, created_to=created_to, owner_id=owner_id
+    )
