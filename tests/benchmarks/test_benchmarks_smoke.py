@@ -140,3 +140,14 @@ def test_value_benchmark_reports_quality_and_speed(tmp_path: Path) -> None:
     result = json.loads(output.read_text("utf-8"))
     assert result["summary"]["rows"] == 3000
     assert result["runs"][0]["recommend"]["samples"] == 20
+
+
+def test_report_benchmark_agrees_with_hand_written_sql(tmp_path: Path) -> None:
+    results = _run("bench_report.py", tmp_path / "report.json", "--iterations", "1")
+
+    expected = ["sqlite", "postgresql"] if BACKEND == "all" else ["sqlite"]
+    assert sorted(results["backends"]) == sorted(expected)
+    for outcome in results["backends"].values():
+        assert outcome["rows"] == 200
+        assert outcome["runs"][0]["groups"] > 0
+        assert outcome["summary"]["engine_p50_ms"] > 0
