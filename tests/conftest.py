@@ -64,6 +64,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("ZHIKE_PASSWORD_HASH_TIME_COST", "1")
     os.environ.setdefault("ZHIKE_PASSWORD_HASH_MEMORY_KIB", "1024")
     os.environ.setdefault("ZHIKE_PASSWORD_HASH_PARALLELISM", "1")
+    # API tests see the landing page at / whether or not the web UI was built;
+    # tests/web passes the build folder to create_app itself.
+    os.environ["ZHIKE_WEB_UI"] = "false"
     reset_settings_cache()
 
 

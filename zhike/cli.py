@@ -8,7 +8,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from sqlalchemy.orm import Session
 
+from zhike.ai.agents.cli import agent_app
+from zhike.ai.ask.cli import ask_command
 from zhike.ai.models.cli import models_app
 from zhike.analytics.cli import report_app
 from zhike.audit.cli import audit_app
@@ -20,6 +23,10 @@ from zhike.customers.dedup_cli import dedup_app
 from zhike.demo.command import demo_command
 from zhike.ingestion.commands import export_command, import_command
 from zhike.knowledge.cli import kb_app
+from zhike.marketing.cli import marketing_app
+from zhike.sales.pool_cli import pool_app
+from zhike.sales.process_cli import sales_app
+from zhike.security.context import Actor
 
 app = typer.Typer(help="Zhike (知客) CRM", no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema management", no_args_is_help=True)
@@ -35,9 +42,14 @@ keys_app = typer.Typer(help="Encryption keys of highly sensitive fields", no_arg
 app.add_typer(keys_app, name="keys")
 app.add_typer(dedup_app, name="dedup")
 app.add_typer(kb_app, name="kb")
+app.add_typer(marketing_app, name="marketing")
+app.add_typer(pool_app, name="pool")
+app.add_typer(sales_app, name="sales")
+app.add_typer(agent_app, name="agent")
 app.command("demo")(demo_command)
 app.command("import")(import_command)
 app.command("export")(export_command)
+app.command("ask")(ask_command)
 
 console = Console(stderr=True)
 logger = logging.getLogger(__name__)
@@ -47,6 +59,28 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print an error for a person and return the exit to raise."""
     console.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
     return typer.Exit(code)
+
+
+def acting_user(session: Session, tenant: str, user: str) -> Actor:
+    """The actor for ``--tenant``/``--user``, with the session bound to that tenant."""
+    from sqlalchemy import select
+
+    from zhike.security.actors import actor_for
+    from zhike.security.models import Tenant, User
+    from zhike.security.tenancy import bind_tenant
+
+    found = session.scalar(select(Tenant).where(Tenant.slug == tenant))
+    if found is None:
+        raise fail(f"tenant {tenant} does not exist")
+    person = session.scalar(
+        select(User).where(
+            User.tenant_id == found.id, User.email == user, User.deleted_at.is_(None)
+        )
+    )
+    if person is None or not person.is_active:
+        raise fail(f"no active user {user} in tenant {tenant}")
+    bind_tenant(session, found.id)
+    return actor_for(found, person, session)
 
 
 def open_database() -> Database:

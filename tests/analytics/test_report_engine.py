@@ -346,6 +346,7 @@ def test_report_api(client: TestClient, database: Database, tenant: TenantInfo) 
             {"name": "sum:amount", "kind": "measure", "type": "decimal"},
         ],
         "rows": [["2017-05", "12.34"]],
+        "privacy": None,
     }
     assert masked.status_code == 403
     assert masked.json()["code"] == "report_field_masked"

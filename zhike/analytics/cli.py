@@ -22,15 +22,11 @@ def report_run(
     as_json: bool = typer.Option(False, "--json", help="print columns and rows as JSON"),
 ) -> None:
     """Run the report query in FILE as USER and print its result."""
-    from sqlalchemy import select
 
     from zhike.analytics.query import ReportQuery
     from zhike.analytics.service import run_report
-    from zhike.cli import fail, open_database
+    from zhike.cli import acting_user, fail, open_database
     from zhike.core.errors import ZhikeError
-    from zhike.security.actors import actor_for
-    from zhike.security.models import Tenant, User
-    from zhike.security.tenancy import bind_tenant
 
     try:
         parsed = ReportQuery.model_validate_json(query.read_text(encoding="utf-8"))
@@ -40,19 +36,9 @@ def report_run(
         raise fail(f"{query} is not a valid report query:\n{error}") from error
     database = open_database()
     with database.session() as session:
-        found = session.scalar(select(Tenant).where(Tenant.slug == tenant))
-        if found is None:
-            raise fail(f"tenant {tenant} does not exist")
-        person = session.scalar(
-            select(User).where(
-                User.tenant_id == found.id, User.email == user, User.deleted_at.is_(None)
-            )
-        )
-        if person is None or not person.is_active:
-            raise fail(f"no active user {user} in tenant {tenant}")
-        bind_tenant(session, found.id)
+        actor = acting_user(session, tenant, user)
         try:
-            result = run_report(session, actor_for(found, person, session), parsed)
+            result = run_report(session, actor, parsed)
         except ZhikeError as error:
             raise fail(error.message("en")) from error
     if as_json:

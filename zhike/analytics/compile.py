@@ -310,6 +310,11 @@ class ReportCompiler:
         quantum = CENT if ref.kind == "amount" else RATIO
         if aggregate == "sum":
             kind = {"amount": "decimal", "integer": "integer"}.get(ref.kind, "number")
+            if measure.clip is not None:
+                # Typed like the field, so an amount bound is stored the way amounts are.
+                bound = literal(measure.clip, type_=value.type)
+                floor = literal(-measure.clip, type_=value.type)
+                value = case((value > bound, bound), (value < floor, floor), else_=value)
             return MeasurePlan(measure, {label: func.sum(value)}, lambda row: row[label], kind)
         if aggregate == "avg":
             # Sum and count, divided here: exact Decimal on both backends, where AVG()

@@ -10,6 +10,7 @@ custom field kept in the JSON column.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -86,6 +87,11 @@ class ReportMeasure(BaseModel):
     from_stage: str | None = Field(default=None, max_length=50)
     to_stage: str | None = Field(default=None, max_length=50)
     alias: str | None = Field(default=None, max_length=100)
+    clip: Decimal | None = Field(
+        default=None,
+        gt=0,
+        description="largest absolute value a row may add to a sum; needed for private sums",
+    )
 
     @model_validator(mode="after")
     def _arguments(self) -> ReportMeasure:
@@ -112,6 +118,20 @@ class ReportSort(BaseModel):
     descending: bool = False
 
 
+class ReportPrivacy(BaseModel):
+    """Differential privacy for the measures of a report.
+
+    Each count and (clipped) sum gets Laplace noise scaled to ``epsilon``, split
+    evenly over the measures; the query spends ``epsilon`` from the tenant's
+    monthly budget and is refused once the budget is used up.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["differential"] = "differential"
+    epsilon: float = Field(gt=0, le=10, description="privacy loss this query may spend")
+
+
 class ReportQuery(BaseModel):
     """A report: ``object`` filtered, grouped and measured.
 
@@ -133,6 +153,7 @@ class ReportQuery(BaseModel):
     limit: int = Field(default=1000, ge=1, le=MAX_LIMIT)
     compare_previous: bool = False
     as_of: date | None = None
+    privacy: ReportPrivacy | None = None
 
     @model_validator(mode="after")
     def _unique_columns(self) -> ReportQuery:
@@ -152,8 +173,16 @@ class ReportColumn(BaseModel):
     type: str
 
 
+class PrivacySpent(BaseModel):
+    epsilon: float
+    budget_remaining: float = Field(description="what the tenant may still spend this month")
+
+
 class ReportResult(BaseModel):
     """Columns and rows; row values line up with ``columns``. Amounts are decimal strings."""
 
     columns: list[ReportColumn]
     rows: list[list[Any]]
+    privacy: PrivacySpent | None = Field(
+        default=None, description="set when the measures carry differential-privacy noise"
+    )

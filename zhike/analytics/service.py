@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from zhike.analytics import privacy
 from zhike.analytics.compile import CENT, ReportCompiler, ReportContext
 from zhike.analytics.periods import local_today
 from zhike.analytics.query import ReportColumn, ReportQuery, ReportResult
@@ -52,8 +53,14 @@ def report_context(session: Session, actor: Actor, as_of: date | None) -> Report
 def run_report(session: Session, actor: Actor, query: ReportQuery) -> ReportResult:
     """Run ``query`` with the actor's permissions and return its columns and rows."""
     started = time.perf_counter()
+    if query.privacy is not None:
+        privacy.check_private_query(query)
     compiler = ReportCompiler(session, actor, query, report_context(session, actor, query.as_of))
     rows = _grouped_rows(session, compiler, None)
+    spent = None
+    if query.privacy is not None:
+        spent = privacy.charge(session, actor, query)
+        rows = privacy.add_noise(query, rows, len(compiler.groups))
     columns = [
         ReportColumn(name=group.name, kind="dimension", type=kind)
         for group, _, kind in compiler.groups
@@ -77,7 +84,7 @@ def run_report(session: Session, actor: Actor, query: ReportQuery) -> ReportResu
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
         },
     )
-    return ReportResult(columns=columns, rows=rows)
+    return ReportResult(columns=columns, rows=rows, privacy=spent)
 
 
 def _grouped_rows(

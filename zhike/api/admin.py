@@ -18,12 +18,14 @@ from zhike.security import admin
 from zhike.security.schemas import (
     TeamCreate,
     TeamRead,
+    TeamUpdate,
     TenantRead,
     TenantUpdate,
     UserCreate,
     UserRead,
     UserUpdate,
 )
+from zhike.security.tenant_settings import tenant_read
 
 router = APIRouter(tags=["admin"])
 
@@ -42,8 +44,14 @@ class FieldList(BaseModel):
 
 @router.get("/users", response_model=UserList)
 def list_users(session: SessionDep, actor: ActorDep) -> UserList:
+    """Users of the tenant; ``has_totp`` says whether each has a confirmed authenticator."""
+    users = admin.list_users(session, actor)
+    enrolled = admin.users_with_totp(session, actor)
     return UserList(
-        items=[UserRead.model_validate(user) for user in admin.list_users(session, actor)]
+        items=[
+            UserRead.model_validate(user).model_copy(update={"has_totp": user.id in enrolled})
+            for user in users
+        ]
     )
 
 
@@ -70,6 +78,14 @@ def list_teams(session: SessionDep, actor: ActorDep) -> TeamList:
 @router.post("/teams", response_model=TeamRead, status_code=status.HTTP_201_CREATED)
 def create_team(body: TeamCreate, session: SessionDep, actor: ActorDep) -> TeamRead:
     return TeamRead.model_validate(admin.create_team(session, actor, body))
+
+
+@router.patch("/teams/{team_id}", response_model=TeamRead)
+def update_team(
+    team_id: uuid.UUID, body: TeamUpdate, session: SessionDep, actor: ActorDep
+) -> TeamRead:
+    """Rename a team, move it in the department tree or change its manager (administrators)."""
+    return TeamRead.model_validate(admin.update_team(session, actor, team_id, body))
 
 
 @router.get("/fields", response_model=FieldList)
@@ -99,10 +115,13 @@ def update_field(
 
 @router.get("/tenant", response_model=TenantRead)
 def get_tenant(session: SessionDep, actor: ActorDep) -> TenantRead:
-    return TenantRead.model_validate(admin.get_tenant(session, actor))
+    return tenant_read(session, admin.get_tenant(session, actor))
 
 
 @router.patch("/tenant", response_model=TenantRead)
 def update_tenant(body: TenantUpdate, session: SessionDep, actor: ActorDep) -> TenantRead:
-    """Change the name, IANA time zone, default currency or locale (administrators only)."""
-    return TenantRead.model_validate(admin.update_tenant(session, actor, body))
+    """Change the name, time zone, currency, locale, fiscal year start or working hours.
+
+    Administrators only; the change is audited.
+    """
+    return tenant_read(session, admin.update_tenant(session, actor, body))

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from zhike.ai.agents import api as agents_api
+from zhike.ai.ask import api as assistant_api
+from zhike.ai.context import api as context_api
 from zhike.ai.llm import api as llm_api
 from zhike.ai.models import api as models_api
 from zhike.analytics import api as reports_api
@@ -17,20 +21,34 @@ from zhike.api import access as access_api
 from zhike.api import admin as admin_api
 from zhike.api import api_keys as api_keys_api
 from zhike.api import auth as auth_api
+from zhike.api import home as home_api
+from zhike.api import import_wizard as import_wizard_api
 from zhike.api import imports as imports_api
-from zhike.api import landing
+from zhike.api import list_options as list_options_api
+from zhike.api import metadata as metadata_api
 from zhike.api import pipeline as pipeline_api
 from zhike.api import sessions as sessions_api
+from zhike.api import targets as targets_api
 from zhike.api import timeline as timeline_api
 from zhike.api.docs import install_docs
 from zhike.api.ratelimit_headers import RateLimitHeadersMiddleware
 from zhike.api.records import build_record_router
+from zhike.api.spa import STATIC_DIR, install_web, spa_fallback
 from zhike.audit import api as audit_api
 from zhike.core.errors import ValidationFailed, ZhikeError, problem_body
 from zhike.core.i18n import negotiate_locale, translate
 from zhike.core.settings import get_settings
+from zhike.customers import merge_api as customers_merge_api
 from zhike.knowledge import api as knowledge_api
+from zhike.marketing import api as marketing_api
 from zhike.platform.objects import all_objects
+from zhike.sales import api_leads as sales_leads_api
+from zhike.sales import contract_api as sales_contract_api
+from zhike.sales import insight_api as sales_insight_api
+from zhike.sales import process_api as sales_process_api
+from zhike.sales import quote_api as sales_quote_api
+from zhike.service import api as service_api
+from zhike.service import bot_api
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +98,12 @@ def _request_validation(request: Request, exc: Exception) -> JSONResponse:
     return _problem(request, ValidationFailed(errors))
 
 
-def _http_error(request: Request, exc: Exception) -> JSONResponse:
+def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        page = spa_fallback(request)
+        if page is not None:
+            return page
     codes = {404: "route_not_found", 405: "method_not_allowed"}
     error = ZhikeError(codes.get(exc.status_code, "http_error"), path=request.url.path)
     error.status = exc.status_code
@@ -95,8 +117,12 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return _problem(request, error)
 
 
-def create_app() -> FastAPI:
-    get_settings().check_production_ready()
+def create_app(web_dir: Path | None = None) -> FastAPI:
+    """Build the application; ``web_dir`` overrides where the built web UI is read from."""
+    settings = get_settings()
+    settings.check_production_ready()
+    if web_dir is None and settings.web_ui:
+        web_dir = STATIC_DIR
     app = FastAPI(
         title="Zhike CRM API",
         version="0.1.0",
@@ -119,15 +145,42 @@ def create_app() -> FastAPI:
     app.include_router(models_api.sales_router, prefix=API_PREFIX)
     app.include_router(reports_api.router, prefix=API_PREFIX)
     # Before the record routers, whose /{object}/{record_id} would otherwise take /export.
+    # The wizard's /imports/objects and /imports/uploads go before /imports/{run_id}.
+    app.include_router(import_wizard_api.router, prefix=API_PREFIX)
     app.include_router(imports_api.router, prefix=API_PREFIX)
+    for router in (
+        home_api.router,
+        targets_api.router,
+        metadata_api.router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(knowledge_api.router, prefix=API_PREFIX)
+    app.include_router(marketing_api.router, prefix=API_PREFIX)
+    app.include_router(marketing_api.public_router, prefix=API_PREFIX)
+    app.include_router(sales_leads_api.router, prefix=API_PREFIX)
+    app.include_router(sales_leads_api.public_router, prefix=API_PREFIX)
+    for router in (
+        sales_process_api.router,
+        sales_quote_api.router,
+        sales_contract_api.router,
+        sales_insight_api.router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(service_api.router, prefix=API_PREFIX)
+    app.include_router(service_api.public_router, prefix=API_PREFIX)
+    app.include_router(bot_api.router, prefix=API_PREFIX)
+    app.include_router(customers_merge_api.router, prefix=API_PREFIX)
+    app.include_router(assistant_api.router, prefix=API_PREFIX)
+    app.include_router(context_api.router, prefix=API_PREFIX)
+    app.include_router(agents_api.router, prefix=API_PREFIX)
     for spec in all_objects():
         app.include_router(build_record_router(spec), prefix=API_PREFIX)
     app.include_router(models_api.scores_router, prefix=API_PREFIX)
     for router in (timeline_api.router, pipeline_api.router, admin_api.router, access_api.router):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(list_options_api.router, prefix=API_PREFIX)
 
-    app.include_router(landing.router)
+    install_web(app, web_dir)
     install_docs(app, f"{API_PREFIX}/docs")
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])

@@ -79,6 +79,19 @@ class InvalidInput(ZhikeError):
     code = "invalid_input"
 
 
+class RecordMerged(ZhikeError):
+    """The record was merged into another; the problem names the survivor to read instead."""
+
+    status = 410
+    code = "record_merged"
+
+    def extra_members(self) -> dict[str, Any]:
+        return {
+            "survivor_id": self.params["survivor_id"],
+            "survivor_location": f"/api/v1/{self.params['object']}/{self.params['survivor_id']}",
+        }
+
+
 def problem_body(error: ZhikeError, locale: str, instance: str | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"https://zhike.dev/problems/{error.code}",

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
         default=65_536, ge=1024, description="longest accepted import cell, in bytes"
     )
     data_dir: Path = Path("var")
+    web_ui: bool = Field(
+        default=True,
+        description="serve the built web UI at / when present; off keeps the small landing page",
+    )
     password_hash_time_cost: int = Field(default=3, ge=1, description="Argon2id passes")
     password_hash_memory_kib: int = Field(
         default=65_536, ge=8, description="Argon2id memory per hash, in KiB"
@@ -72,6 +76,15 @@ class Settings(BaseSettings):
     login_failures_per_ip: int = Field(
         default=100, ge=1, description="failed logins per IP in 10 minutes before throttling"
     )
+    # Outgoing mail for reminders and notifications to users (not marketing sends).
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server; no reminder mail when unset"
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=False, description="upgrade the connection with STARTTLS")
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = Field(default="zhike@localhost", description="From address of reminder mail")
 
     @field_validator("database_url")
     @classmethod

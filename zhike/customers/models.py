@@ -45,6 +45,10 @@ class Account(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
     )
     is_churned: Mapped[bool | None] = mapped_column(default=None)
     description: Mapped[str | None] = mapped_column(String(4000), default=None)
+    # Set with deleted_at when this account was merged away; names the surviving account.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), default=None
+    )
 
 
 class Contact(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
@@ -84,3 +88,7 @@ class Contact(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
     address: Mapped[str | None] = mapped_column(String(300), default=None)
     do_not_contact: Mapped[bool] = mapped_column(default=False)
     description: Mapped[str | None] = mapped_column(String(4000), default=None)
+    # Set with deleted_at when this contact was merged away; names the surviving contact.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), default=None
+    )

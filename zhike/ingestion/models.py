@@ -12,7 +12,8 @@ from zhike.core.db import Base
 from zhike.core.ids import new_id
 from zhike.core.timeutil import utc_now
 
-IMPORT_STATUSES = ("running", "succeeded", "failed", "rolled_back")
+# queued: created, work not started; validated: a dry run that checked every row and kept none.
+IMPORT_STATUSES = ("queued", "running", "succeeded", "failed", "rolled_back", "validated")
 
 
 class ImportRun(Base):

@@ -35,6 +35,7 @@ from zhike.platform.normalize import (
     standardized_fields,
 )
 from zhike.platform.objects import Normalizer, all_objects
+from zhike.sales.duplicates import record_imported_lead_duplicates
 from zhike.sales.models import (
     LEAD_STATUSES,
     Lead,
@@ -187,7 +188,10 @@ def record_stage_changes(
     session.execute(insert(table), rows)
 
 
-_AFTER_WRITE = {"opportunities": (record_stage_changes,)}
+_AFTER_WRITE = {
+    "opportunities": (record_stage_changes,),
+    "leads": (record_imported_lead_duplicates,),
+}
 
 
 def resolve_target(name: str) -> BulkTarget:

@@ -6,7 +6,16 @@ import importlib
 
 # Each domain that defines Huey tasks lists its module here, so a worker
 # process registers every task before it starts consuming.
-TASK_MODULES: tuple[str, ...] = ("zhike.ai.models.jobs",)
+TASK_MODULES: tuple[str, ...] = (
+    "zhike.ai.models.jobs",
+    "zhike.ai.agents.jobs",
+    "zhike.ingestion.jobs",
+    "zhike.service.jobs",
+    "zhike.marketing.jobs",
+    "zhike.sales.reminder_jobs",
+    "zhike.sales.pool_jobs",
+    "zhike.customers.jobs",
+)
 
 
 def load_task_modules() -> None:

@@ -129,7 +129,7 @@ def search(
 async def import_file(
     session: SessionDep,
     actor: ActorDep,
-    file: Annotated[UploadFile, File(description="Markdown, text, or an FAQ CSV/XLSX")],
+    file: Annotated[UploadFile, File(description="Markdown, text, DOCX, PDF, or an FAQ CSV/XLSX")],
     publish: bool = False,
 ) -> ImportResult:
     """Create articles or FAQ entries from a file, as drafts unless `publish` is set."""

@@ -1,4 +1,7 @@
-"""Reading knowledge from files: Markdown, plain text and FAQ spreadsheets (CSV, XLSX).
+"""Reading knowledge from files: Markdown, plain text, Word (DOCX), PDF and FAQ spreadsheets.
+
+A DOCX or PDF becomes one article: its title is the document's title property,
+else its first heading (DOCX) or first line, else the file name.
 
 An FAQ spreadsheet has the columns ``question`` and ``answer`` (or 问题 and 答案),
 optionally ``id`` (or 编号): rows sharing an id are the standard question (the first
@@ -22,7 +25,9 @@ COLUMN_NAMES = {
     "title": ("title", "标题"),
     "body": ("body", "正文", "内容"),
 }
-SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".csv", ".xlsx")
+# Titles that PDF writers (reportlab, some print drivers) store when the author set none.
+PLACEHOLDER_TITLES = frozenset({"untitled", "无标题", "(anonymous)"})
+SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".docx", ".pdf", ".csv", ".xlsx")
 
 
 def _decode(content: bytes) -> str:
@@ -107,6 +112,67 @@ def read_table(name: str, content: bytes) -> list[dict[str, Any]]:
     return list(entries.values())
 
 
+def read_docx(name: str, content: bytes) -> list[dict[str, Any]]:
+    """One article from a Word document: headings become Markdown headings in the body."""
+    import zipfile
+
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = Document(io.BytesIO(content))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise InvalidInput("kb_import_unreadable", file=name, reason=str(error)[:200]) from None
+    title = (document.core_properties.title or "").strip()
+    lines: list[str] = []
+    for paragraph in document.paragraphs:
+        text = paragraph.text.strip()
+        if not text:
+            continue
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        if style.startswith("Heading") or style == "Title":
+            if not title:
+                title = text
+                continue
+            level = style.removeprefix("Heading").strip()
+            lines.append(f"{'#' * (int(level) + 1 if level.isdigit() else 2)} {text}")
+        else:
+            lines.append(text)
+    for table in document.tables:
+        for row in table.rows:
+            cells = [cell.text.strip() for cell in row.cells]
+            if any(cells):
+                lines.append(" | ".join(cells))
+    return _document_article(name, title, lines)
+
+
+def read_pdf(name: str, content: bytes) -> list[dict[str, Any]]:
+    """One article from the text layer of a PDF; scanned pages without text yield nothing."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(content))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        metadata_title = (reader.metadata.title if reader.metadata else None) or ""
+    except (PdfReadError, ValueError, KeyError) as error:
+        raise InvalidInput("kb_import_unreadable", file=name, reason=str(error)[:200]) from None
+    lines = [line.strip() for page in pages for line in page.splitlines() if line.strip()]
+    if not lines:
+        raise InvalidInput("kb_import_no_text", file=name)
+    title = str(metadata_title).strip()
+    if title.lower() in PLACEHOLDER_TITLES:
+        title = ""
+    if not title:
+        title, lines = lines[0], lines[1:]
+    return _document_article(name, title, lines)
+
+
+def _document_article(name: str, title: str, lines: list[str]) -> list[dict[str, Any]]:
+    title = title or PurePath(name).stem
+    return [{"kind": "article", "title": title[:500], "body": "\n".join(lines).strip()}]
+
+
 def read_knowledge_file(name: str, content: bytes) -> list[dict[str, Any]]:
     """Article or FAQ entry bodies (create-schema fields) found in one file."""
     suffix = PurePath(name).suffix.lower()
@@ -114,6 +180,10 @@ def read_knowledge_file(name: str, content: bytes) -> list[dict[str, Any]]:
         return _document(name, _decode(content), is_markdown=True)
     if suffix == ".txt":
         return _document(name, _decode(content), is_markdown=False)
+    if suffix == ".docx":
+        return read_docx(name, content)
+    if suffix == ".pdf":
+        return read_pdf(name, content)
     if suffix in (".csv", ".xlsx"):
         return read_table(name, content)
     raise InvalidInput("kb_import_format", file=name, supported=", ".join(SUPPORTED_SUFFIXES))

@@ -1,8 +1,10 @@
 """Per-tenant search indexes of published knowledge, kept in step with publishing.
 
 Each process holds one index per tenant, built from the published revisions on
-first use and then changed entry by entry when an article is published, archived
-or deleted, once the transaction that did so has committed.
+first use. Publishing, archiving or deleting an article writes a numbered change
+row in the same transaction; before each search a process applies the changes
+it has not seen, entry by entry, so every process serves a publish on its next
+search once the publishing transaction has committed.
 """
 
 from __future__ import annotations
@@ -13,19 +15,23 @@ import threading
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import event, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhike.ai.retrieval.engine import RetrievalConfig, SearchIndex
 from zhike.ai.retrieval.synonyms import group_pairs, mine_synonyms
-from zhike.knowledge.models import KnowledgeArticle, KnowledgeArticleRevision
+from zhike.knowledge.models import (
+    KnowledgeArticle,
+    KnowledgeArticleRevision,
+    KnowledgeIndexChange,
+)
 
 logger = logging.getLogger(__name__)
 
 PASSAGE_CHARACTERS = 300
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
 
-_indexes: dict[uuid.UUID, SearchIndex] = {}
+_indexes: dict[uuid.UUID, tuple[SearchIndex, int]] = {}
 _lock = threading.Lock()
 
 
@@ -82,30 +88,95 @@ def _build(session: Session, tenant_id: uuid.UUID) -> SearchIndex:
     return index
 
 
+def _published_texts(
+    session: Session, tenant_id: uuid.UUID, article_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
+    """What the index should hold now for each article; articles absent here are removed."""
+    rows = session.execute(
+        select(KnowledgeArticle.id, KnowledgeArticle.kind, KnowledgeArticleRevision)
+        .join(
+            KnowledgeArticleRevision,
+            (KnowledgeArticleRevision.article_id == KnowledgeArticle.id)
+            & (KnowledgeArticleRevision.revision == KnowledgeArticle.published_revision),
+        )
+        .where(
+            KnowledgeArticle.tenant_id == tenant_id,
+            KnowledgeArticle.id.in_(article_ids),
+            KnowledgeArticle.deleted_at.is_(None),
+            KnowledgeArticle.published_revision.is_not(None),
+            KnowledgeArticle.status != "archived",
+        )
+    ).all()
+    return {
+        article_id: entry_texts(kind, revision.title, revision.body, revision.similar_questions)
+        for article_id, kind, revision in rows
+    }
+
+
+def _last_sequence(session: Session, tenant_id: uuid.UUID) -> int:
+    value = session.scalar(
+        select(func.max(KnowledgeIndexChange.sequence)).where(
+            KnowledgeIndexChange.tenant_id == tenant_id
+        )
+    )
+    return int(value or 0)
+
+
 def tenant_index(session: Session, tenant_id: uuid.UUID) -> SearchIndex:
+    """The tenant's index, first brought up to date with changes made by any process."""
     with _lock:
-        index = _indexes.get(tenant_id)
-    if index is None:
-        index = _build(session, tenant_id)
+        found = _indexes.get(tenant_id)
+    if found is None:
+        # Read the position first: a change committed during the build is applied again
+        # on the next search, which is harmless because applying a change is idempotent.
+        sequence = _last_sequence(session, tenant_id)
+        built = _build(session, tenant_id)
         with _lock:
-            index = _indexes.setdefault(tenant_id, index)
+            found = _indexes.setdefault(tenant_id, (built, sequence))
+        return found[0]
+    index, applied = found
+    changes = session.execute(
+        select(KnowledgeIndexChange.sequence, KnowledgeIndexChange.article_id)
+        .where(
+            KnowledgeIndexChange.tenant_id == tenant_id,
+            KnowledgeIndexChange.sequence > applied,
+        )
+        .order_by(KnowledgeIndexChange.sequence)
+    ).all()
+    if not changes:
+        return index
+    article_ids = list(dict.fromkeys(article_id for _, article_id in changes))
+    current = _published_texts(session, tenant_id, article_ids)
+    for article_id in article_ids:
+        texts = current.get(article_id)
+        if texts is None:
+            index.remove(str(article_id))
+        else:
+            index.put(str(article_id), texts)
+    with _lock:
+        stored = _indexes.get(tenant_id)
+        if stored is not None and stored[0] is index:
+            _indexes[tenant_id] = (index, max(stored[1], changes[-1][0]))
+    logger.debug(
+        "knowledge index caught up", extra={"tenant_id": str(tenant_id), "changes": len(changes)}
+    )
     return index
 
 
-def after_commit(session: Session, tenant_id: uuid.UUID, key: str, texts: list[str] | None) -> None:
-    """Put (or with None remove) an entry once the session commits; a rollback changes nothing."""
+def record_change(session: Session, tenant_id: uuid.UUID, article_id: uuid.UUID) -> None:
+    """Number a change to what an article publishes, in the caller's transaction.
 
-    def apply(_session: Session) -> None:
-        with _lock:
-            index = _indexes.get(tenant_id)
-        if index is None:
-            return  # built from the database on first search, which already has the change
-        if texts is None:
-            index.remove(key)
-        else:
-            index.put(key, texts)
-
-    event.listen(session, "after_commit", apply, once=True)
+    Two transactions that take the same number conflict on the unique index, so one
+    fails rather than a change being skipped.
+    """
+    session.add(
+        KnowledgeIndexChange(
+            tenant_id=tenant_id,
+            sequence=_last_sequence(session, tenant_id) + 1,
+            article_id=article_id,
+        )
+    )
+    session.flush()
 
 
 def forget(tenant_id: uuid.UUID) -> None:

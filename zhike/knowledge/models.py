@@ -71,3 +71,22 @@ class KnowledgeArticleRevision(Base):
             "body": self.body,
             "similar_questions": list(self.similar_questions or []),
         }
+
+
+class KnowledgeIndexChange(Base):
+    """One publish, archive or delete, numbered per tenant so every process can catch up.
+
+    Each process keeps the number of the last change its in-memory index contains
+    and, before searching, applies the changes numbered after it (one indexed read
+    when nothing changed). A publish in one API process is therefore searchable in
+    every other one on its next search.
+    """
+
+    __tablename__ = "kb_index_changes"
+    __table_args__ = (Index("ix_kb_index_changes_sequence", "tenant_id", "sequence", unique=True),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    article_id: Mapped[uuid.UUID]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)

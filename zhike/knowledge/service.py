@@ -73,28 +73,10 @@ class KnowledgeService:
 
     def delete(self, article_id: uuid.UUID, expected_version: int | None) -> None:
         article = self.records.delete(article_id, expected_version)
-        knowledge_index.after_commit(self.session, self.actor.tenant_id, str(article.id), None)
+        knowledge_index.record_change(self.session, self.actor.tenant_id, article.id)
 
     def _sync_index(self, article: KnowledgeArticle) -> None:
-        key = str(article.id)
-        if article.status == "archived" or article.published_revision is None:
-            knowledge_index.after_commit(self.session, self.actor.tenant_id, key, None)
-            return
-        revision = self._revision(article.id, article.published_revision)
-        texts = knowledge_index.entry_texts(
-            article.kind, revision.title, revision.body, revision.similar_questions
-        )
-        knowledge_index.after_commit(self.session, self.actor.tenant_id, key, texts)
-
-    def _revision(self, article_id: uuid.UUID, revision: int) -> KnowledgeArticleRevision:
-        found = self.session.scalar(
-            select(KnowledgeArticleRevision).where(
-                KnowledgeArticleRevision.article_id == article_id,
-                KnowledgeArticleRevision.revision == revision,
-            )
-        )
-        assert found is not None, "every revision is saved when written"
-        return found
+        knowledge_index.record_change(self.session, self.actor.tenant_id, article.id)
 
     def revisions(self, article_id: uuid.UUID) -> list[RevisionRead]:
         self.records.get(article_id)

@@ -9,6 +9,9 @@ from sqlalchemy.orm import Session
 from zhike.core.errors import ValidationFailed
 from zhike.core.timeutil import utc_now
 from zhike.customers.models import Contact
+
+# Registers the listener that notes contact, lead and account changes for segments.
+from zhike.marketing import engagement as _engagement  # noqa: F401
 from zhike.marketing.models import CAMPAIGN_STATUSES, MEMBER_STATUSES, Campaign, CampaignMember
 from zhike.marketing.schemas import (
     CampaignCreate,

@@ -21,6 +21,9 @@ INTERNAL: Final = "internal"
 SENSITIVE: Final = "sensitive"
 HIGHLY_SENSITIVE: Final = "highly_sensitive"
 
+# Key of Tenant.settings holding the tenant's classification of built-in fields.
+SETTINGS_KEY: Final = "field_classifications"
+
 # Order of strictness, so that "the strictest classification involved" is a max().
 RANK: Final[dict[str, int]] = {name: index for index, name in enumerate(CLASSIFICATIONS)}
 
@@ -52,6 +55,11 @@ DEFAULT_FIELD_CLASSIFICATIONS: Final[dict[str, dict[str, str]]] = {
         "province": INTERNAL,
         "lead_source": INTERNAL,
         "status": INTERNAL,
+    },
+    "tickets": {
+        "requester_name": SENSITIVE,
+        "requester_email": SENSITIVE,
+        "requester_phone": SENSITIVE,
     },
     "accounts": {
         "name": INTERNAL,
@@ -87,13 +95,27 @@ def default_classification(object_name: str, field_name: str) -> str:
 
 
 def load_classifications(session: Session, tenant_id: uuid.UUID) -> dict[tuple[str, str], str]:
-    """Load the tenant's overrides from FieldDefinition rows: (object, field) to classification."""
+    """Load the tenant's overrides: (object, field) to classification.
+
+    Built-in fields are overridden in ``Tenant.settings[SETTINGS_KEY]``; custom
+    fields carry their classification on their FieldDefinition row.
+    """
+    from zhike.security.models import Tenant
+
+    tenant = session.get(Tenant, tenant_id)
+    stored = (tenant.settings or {}).get(SETTINGS_KEY) if tenant is not None else None
+    overrides: dict[tuple[str, str], str] = {}
+    for key, value in (stored or {}).items():
+        object_name, _, field_name = str(key).partition(".")
+        if field_name and value in RANK:
+            overrides[(object_name, field_name)] = value
     rows = session.execute(
         select(
             FieldDefinition.object_name, FieldDefinition.name, FieldDefinition.classification
         ).where(FieldDefinition.tenant_id == tenant_id, FieldDefinition.deleted_at.is_(None))
     ).all()
-    return {(row[0], row[1]): row[2] for row in rows if row[2] in RANK}
+    overrides.update({(row[0], row[1]): row[2] for row in rows if row[2] in RANK})
+    return overrides
 
 
 def classify_field(

@@ -21,6 +21,9 @@ from zhike.ingestion import standardize
 
 OPERATORS = ("eq", "ne", "in", "gt", "gte", "lt", "lte", "contains", "isnull")
 MAX_PAGE_SIZE = 1000
+# Every object filters by id, so a client can fetch a known set of records in one
+# request (`id__in=…`), e.g. the names behind the references on a page.
+ALWAYS_FILTERABLE = frozenset({"id"})
 DEFAULT_PAGE_SIZE = 50
 
 
@@ -35,8 +38,11 @@ class ListParams:
 
 def coerce_value(column: Column[Any], raw: str, parameter: str) -> Any:
     """Convert the text of a query parameter to the column's Python type."""
+    kind = column.type
+    # A TypeDecorator such as UTCDateTime reports ``object``; its underlying type knows better.
+    kind = getattr(kind, "impl_instance", kind)
     try:
-        python_type = column.type.python_type
+        python_type = kind.python_type
     except NotImplementedError:
         python_type = str
     if python_type is bool:
@@ -103,7 +109,7 @@ def build_condition(
         raw = ",".join(_standardized(field, part) for part in raw.split(",") if part)
     if field.startswith("custom."):
         return _custom_condition(model, field.removeprefix("custom."), operator, raw, parameter)
-    if field not in allowed:
+    if field not in allowed and field not in ALWAYS_FILTERABLE:
         raise InvalidInput(
             "unknown_filter", parameter=parameter, allowed=", ".join(sorted(allowed))
         )

@@ -17,7 +17,7 @@ from sqlalchemy import Column, Select, func, select, union_all
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
-from zhike.core.errors import Conflict, NotFound, PreconditionFailed
+from zhike.core.errors import Conflict, NotFound, PreconditionFailed, RecordMerged
 from zhike.core.timeutil import utc_now
 from zhike.platform.objects import ObjectSpec
 from zhike.platform.query import (
@@ -29,7 +29,7 @@ from zhike.platform.query import (
     parse_sort,
     search_condition,
 )
-from zhike.security.access import owner_set_scope, require, scope_select
+from zhike.security.access import owner_set_scope, record_condition, require, scope_select
 from zhike.security.context import Actor
 from zhike.security.fields import check_writable, present, present_many, sensitive_field_kinds
 
@@ -158,8 +158,38 @@ class RecordService:
         )
         record = self.session.scalars(statement).first()
         if record is None:
+            survivor_id = self._survivor_of(record_id, action)
+            if survivor_id is not None:
+                raise RecordMerged(
+                    "record_merged",
+                    object=self.spec.name,
+                    id=str(record_id),
+                    survivor_id=str(survivor_id),
+                )
             raise NotFound("record_not_found", object=self.spec.name, id=str(record_id))
         return record
+
+    def _survivor_of(self, record_id: uuid.UUID, action: str) -> uuid.UUID | None:
+        """The live record a merged-away record now lives on in, if the actor could reach it."""
+        columns: Any = self.model.__table__.c
+        if "merged_into_id" not in columns:
+            return None
+        grant = require(self.actor, self.spec.name, action)
+        current: uuid.UUID | None = record_id
+        # A survivor may itself have been merged later; follow a short chain.
+        for _ in range(5):
+            pointer = self.session.scalar(
+                select(columns.merged_into_id).where(
+                    columns.tenant_id == self.actor.tenant_id,
+                    columns.id == current,
+                    columns.deleted_at.is_not(None),
+                    record_condition(self.actor, self.spec.name, self.model, grant, action),
+                )
+            )
+            if pointer is None:
+                return current if current != record_id else None
+            current = pointer
+        return current
 
     def find_by_external_id(self, source: str | None, external_id: str) -> Any:
         statement = scope_select(self.actor, self.model, select(self.model)).where(

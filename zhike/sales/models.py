@@ -59,6 +59,9 @@ class Lead(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
         # Newest-first pages, unscoped and scoped by owner, read in index order.
         Index("ix_leads_tenant_created", "tenant_id", "created_at", "id"),
         Index("ix_leads_tenant_owner_created", "tenant_id", "owner_id", "created_at", "id"),
+        # Duplicate checks on every capture path look leads up by normalised mobile and email.
+        Index("ix_leads_tenant_mobile", "tenant_id", "mobile"),
+        Index("ix_leads_tenant_email", "tenant_id", "email"),
     )
 
     name: Mapped[str] = mapped_column(String(200))
@@ -70,6 +73,10 @@ class Lead(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
     province: Mapped[str | None] = mapped_column(String(50), default=None)
     city: Mapped[str | None] = mapped_column(String(50), default=None)
     lead_source: Mapped[str | None] = mapped_column(String(100), default=None)
+    # The product the lead asked about; assignment rules and pools route by product line.
+    product_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("products.id", ondelete="SET NULL"), default=None
+    )
     status: Mapped[str] = mapped_column(String(20), default="new")
     first_contact_at: Mapped[datetime | None] = mapped_column(default=None)
     converted_at: Mapped[datetime | None] = mapped_column(default=None)

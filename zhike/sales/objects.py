@@ -22,6 +22,7 @@ from zhike.platform.normalize import (
     utc_times,
 )
 from zhike.platform.objects import ObjectSpec, register_object
+from zhike.sales.duplicates import record_lead_duplicates
 from zhike.sales.models import (
     ACTIVITY_KINDS,
     ACTIVITY_STATUSES,
@@ -32,6 +33,7 @@ from zhike.sales.models import (
     Product,
 )
 from zhike.sales.opportunities import normalize_stage, record_stage_change
+from zhike.sales.process import enforce_stage_rules
 from zhike.sales.schemas import (
     ActivityCreate,
     ActivityRead,
@@ -82,6 +84,7 @@ LEADS = register_object(
             "owner_id",
             "status",
             "lead_source",
+            "product_id",
             "company",
             "province",
             "city",
@@ -102,9 +105,10 @@ LEADS = register_object(
             ),
             choices(status=LEAD_STATUSES),
             owner_reference(),
+            references(product_id=Product),
             custom_fields("leads"),
         ),
-        after_write=(score_after_write,),
+        after_write=(score_after_write, record_lead_duplicates),
     )
 )
 
@@ -145,6 +149,8 @@ OPPORTUNITIES = register_object(
             money_fields(("amount", "currency")),
             owner_reference(),
             references(account_id=Account, contact_id=Contact, product_id=Product, lead_id=Lead),
+            # Before normalize_stage, so a process's stage probability can fill an empty one.
+            enforce_stage_rules,
             normalize_stage,
             custom_fields("opportunities"),
         ),

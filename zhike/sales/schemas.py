@@ -63,6 +63,7 @@ class LeadCreate(WriteSchema):
     province: OptionalText = None
     city: OptionalText = None
     lead_source: OptionalText = None
+    product_id: uuid.UUID | None = None
     status: str | None = None
     first_contact_at: datetime | None = None
     description: LongText = None
@@ -82,6 +83,7 @@ class LeadRead(OwnedRead):
     province: str | None
     city: str | None
     lead_source: str | None
+    product_id: uuid.UUID | None = None
     status: str
     first_contact_at: datetime | None
     converted_at: datetime | None

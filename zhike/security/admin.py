@@ -22,12 +22,20 @@ from zhike.core.timeutil import load_zone, utc_now
 from zhike.ingestion.standardize import StandardizationError, normalize_email
 from zhike.platform.normalize import field_error
 from zhike.security.access import scope_select
+from zhike.security.actors import team_tree
 from zhike.security.context import Actor
-from zhike.security.models import Role, Team, Tenant, User
+from zhike.security.models import Role, Team, Tenant, User, UserTotp
 from zhike.security.passwords import set_password
 from zhike.security.policy import PasswordRules, policy_for
 from zhike.security.roles import BUILTIN_ROLES
-from zhike.security.schemas import TeamCreate, TenantUpdate, UserCreate, UserUpdate
+from zhike.security.schemas import (
+    TeamCreate,
+    TeamUpdate,
+    TenantUpdate,
+    UserCreate,
+    UserUpdate,
+)
+from zhike.security.tenant_settings import SETTING_FIELDS, apply_settings
 from zhike.security.tenants import MIN_PASSWORD_LENGTH
 
 logger = logging.getLogger(__name__)
@@ -211,6 +219,65 @@ def create_team(session: Session, actor: Actor, data: TeamCreate) -> Team:
     return team
 
 
+def update_team(session: Session, actor: Actor, team_id: uuid.UUID, data: TeamUpdate) -> Team:
+    """Change a team; a parent that is the team itself or one of its descendants is rejected."""
+    require_administrator(actor)
+    team = session.scalar(scope_select(actor, Team, select(Team)).where(Team.id == team_id))
+    if team is None:
+        raise NotFound("record_not_found", object="teams", id=str(team_id))
+    values = data.model_dump(exclude_unset=True)
+    if "name" in values and values["name"] is None:
+        raise ValidationFailed([field_error(actor, "name", None, "required")])
+    _check_references(session, actor, values, {"parent_id": Team, "manager_id": User})
+    parent = values.get("parent_id")
+    if parent is not None:
+        _, subtree = team_tree(session, actor.tenant_id, team.id)
+        if parent in subtree:
+            raise ValidationFailed([field_error(actor, "parent_id", str(parent), "team_cycle")])
+    if values.get("name") and values["name"] != team.name:
+        taken = session.scalar(
+            select(Team.id).where(
+                Team.tenant_id == actor.tenant_id, Team.name == values["name"], Team.id != team.id
+            )
+        )
+        if taken is not None:
+            raise Conflict("team_exists", name=values["name"])
+    before = {
+        name: _text(getattr(team, name)) if name.endswith("_id") else getattr(team, name)
+        for name in values
+    }
+    for name, value in values.items():
+        setattr(team, name, value)
+    session.flush()
+    after = {
+        name: _text(value) if name.endswith("_id") else value for name, value in values.items()
+    }
+    changes = {name: [before[name], after[name]] for name in values if before[name] != after[name]}
+    if changes:
+        # Moving a team changes whose records its managers see.
+        record_event(
+            session,
+            actor,
+            "permission.change",
+            object_name="teams",
+            record_id=team.id,
+            changes=changes,
+        )
+    return team
+
+
+def users_with_totp(session: Session, actor: Actor) -> set[uuid.UUID]:
+    """Return the ids of users with a confirmed TOTP authenticator; empty for non-administrators."""
+    if not (actor.grants.is_administrator or actor.is_system):
+        return set()
+    rows = session.scalars(
+        select(UserTotp.user_id).where(
+            UserTotp.tenant_id == actor.tenant_id, UserTotp.confirmed_at.is_not(None)
+        )
+    )
+    return set(rows)
+
+
 def get_tenant(session: Session, actor: Actor) -> Tenant:
     tenant = session.get(Tenant, actor.tenant_id)
     if tenant is None:
@@ -249,7 +316,21 @@ def update_tenant(session: Session, actor: Actor, data: TenantUpdate) -> Tenant:
         )
     if errors:
         raise ValidationFailed(errors)
+    settings = {name: values.pop(name) for name in SETTING_FIELDS if name in values}
+    before = {name: getattr(tenant, name) for name in values}
     for name, value in values.items():
         setattr(tenant, name, value)
+    apply_settings(session, actor, tenant, settings)
     session.flush()
+    record_event(
+        session,
+        actor,
+        "config.change",
+        object_name="tenants",
+        record_id=tenant.id,
+        changes={
+            name: [before[name], values[name]] for name in values if before[name] != values[name]
+        },
+        details={"settings": sorted(settings)},
+    )
     return tenant

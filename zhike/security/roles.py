@@ -26,8 +26,36 @@ OWNED_OBJECTS = (
     "activities",
     "tickets",
     "campaigns",
+    "quotes",
+    "contracts",
+    "approval_requests",
+    # Agent runs belong to the user the agent works for; approving a step is an update.
+    "agent_runs",
 )
-ALL_OBJECTS = (*OWNED_OBJECTS, "products", "campaign_members", "kb_articles")
+# Marketing automation objects: segments and lists, journeys (with templates), the
+# consent ledger and suppression list, and outbound marketing messages.
+MARKETING_OBJECTS = ("segments", "journeys", "consents", "marketing_messages")
+# Configuration of the lead lifecycle: public pools, assignment rules and web capture forms.
+# Claiming and releasing need read on sales_pools plus update on the pooled object.
+SALES_POOL_OBJECTS = ("sales_pools", "assignment_rules", "lead_forms")
+# The sales process: process and stage rules, price books, payment collection
+# (plans, receipts, invoices; read through the contract) and the rep insight
+# dashboard, whose data scope decides whose profiles a user sees.
+SALES_PROCESS_OBJECTS = ("sales_processes", "price_books", "payments", "rep_insight")
+# The duplicate review queue and merges: create is a scan, read lists the queue and
+# merge records, update decides a pair, merges and unmerges. Each decision also
+# needs update on both records involved.
+CUSTOMER_DATA_OBJECTS = ("duplicate_candidates",)
+ALL_OBJECTS = (
+    *OWNED_OBJECTS,
+    "products",
+    "campaign_members",
+    "kb_articles",
+    *MARKETING_OBJECTS,
+    *SALES_POOL_OBJECTS,
+    *SALES_PROCESS_OBJECTS,
+    *CUSTOMER_DATA_OBJECTS,
+)
 
 
 class ObjectGrant(BaseModel):
@@ -102,6 +130,17 @@ BUILTIN_ROLES: dict[str, RoleDefinition] = {
                 "campaign_members": _grant("read", "company"),
                 "tickets": _grant("read export", "company"),
                 "kb_articles": _grant("read", "company"),
+                "segments": _grant("read", "company"),
+                "consents": _grant("create read", "company"),
+                **{name: _grant(_FULL, "company") for name in SALES_POOL_OBJECTS},
+                # The director approves deals and discounts and oversees collection.
+                **{name: _grant(_FULL, "company") for name in ("quotes", "contracts", "payments")},
+                "approval_requests": _grant("create read update export", "company"),
+                "sales_processes": _grant("read", "company"),
+                "price_books": _grant("read export", "company"),
+                "rep_insight": _grant("read export", "company"),
+                "agent_runs": _grant(_WORK, "company"),
+                "duplicate_candidates": _grant(_WORK, "company"),
             },
         ),
         RoleDefinition(
@@ -119,6 +158,21 @@ BUILTIN_ROLES: dict[str, RoleDefinition] = {
                 "campaign_members": _grant("read", "company"),
                 "tickets": _grant("read", "department_tree"),
                 "kb_articles": _grant("read", "company"),
+                "segments": _grant("read", "company"),
+                "consents": _grant("create read", "company"),
+                "sales_pools": _grant("create read update", "company"),
+                "assignment_rules": _grant(_WORK + " delete", "company"),
+                "lead_forms": _grant("read", "company"),
+                # A manager decides the approvals of their team and records receipts.
+                "quotes": _grant(_FULL, "department_tree"),
+                "contracts": _grant(_FULL, "department_tree"),
+                "payments": _grant(_WORK, "company"),
+                "approval_requests": _grant("create read update", "department_tree"),
+                "sales_processes": _grant("read", "company"),
+                "price_books": _grant("read", "company"),
+                "rep_insight": _grant("read", "department_tree"),
+                "agent_runs": _grant(_WORK, "department_tree"),
+                "duplicate_candidates": _grant(_WORK, "company"),
             },
         ),
         RoleDefinition(
@@ -137,6 +191,20 @@ BUILTIN_ROLES: dict[str, RoleDefinition] = {
                 "campaigns": _grant("read", "company"),
                 "tickets": _grant("read", "own"),
                 "kb_articles": _grant("read", "company"),
+                # A rep records the consent a customer gives in a call; sending is marketing's.
+                "consents": _grant("create read", "company"),
+                "sales_pools": _grant("read", "company"),
+                # Reps quote and sign their own deals; approving and booking receipts is not theirs.
+                "quotes": _grant(_WORK, "own"),
+                "contracts": _grant(_WORK, "own"),
+                "payments": _grant("read", "company"),
+                "approval_requests": _grant("create read", "own"),
+                "sales_processes": _grant("read", "company"),
+                "price_books": _grant("read", "company"),
+                "rep_insight": _grant("read", "own"),
+                "agent_runs": _grant(_WORK, "own"),
+                # A rep may clean up duplicates among the records they may edit.
+                "duplicate_candidates": _grant("read update", "company"),
             },
         ),
         RoleDefinition(
@@ -153,6 +221,11 @@ BUILTIN_ROLES: dict[str, RoleDefinition] = {
                 "products": _grant("read", "company"),
                 "activities": _grant(_WORK, "own"),
                 "kb_articles": _grant("read", "company"),
+                "segments": _grant(_FULL, "company"),
+                "journeys": _grant(_FULL, "company"),
+                "consents": _grant("create read update export import", "company"),
+                "marketing_messages": _grant("create read export", "company"),
+                "lead_forms": _grant(_FULL, "company"),
             },
         ),
         RoleDefinition(
@@ -167,6 +240,8 @@ BUILTIN_ROLES: dict[str, RoleDefinition] = {
                 "activities": _grant(_WORK, "own"),
                 "products": _grant("read", "company"),
                 "kb_articles": _grant(_FULL, "company"),
+                "consents": _grant("create read", "company"),
+                "agent_runs": _grant(_WORK, "own"),
             },
         ),
         RoleDefinition(

@@ -52,10 +52,18 @@ class UserRead(BaseModel):
     is_active: bool
     created_at: datetime
     version: int
+    has_totp: bool = False
 
 
 class TeamCreate(AdminWrite):
     name: Name
+    parent_id: uuid.UUID | None = None
+    manager_id: uuid.UUID | None = None
+    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+
+
+class TeamUpdate(AdminWrite):
+    name: Name | None = None
     parent_id: uuid.UUID | None = None
     manager_id: uuid.UUID | None = None
     region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
@@ -79,6 +87,13 @@ class TenantUpdate(AdminWrite):
     )
     currency: Annotated[str, StringConstraints(strip_whitespace=True, max_length=3)] | None = None
     locale: Locale | None = Field(default=None, description="zh-CN or en")
+    fiscal_year_start_month: int | None = Field(
+        default=None, ge=1, le=12, description="month the fiscal year starts in, 1 to 12"
+    )
+    working_hours: dict[str, list[tuple[str, str]]] | None = Field(
+        default=None,
+        description="weekday (mon..sun) to local [start, end] spans, e.g. ['09:00', '18:00']",
+    )
 
 
 class TenantRead(BaseModel):
@@ -91,3 +106,5 @@ class TenantRead(BaseModel):
     currency: str
     locale: str
     region: str
+    fiscal_year_start_month: int = 1
+    working_hours: dict[str, list[tuple[str, str]]] = Field(default_factory=dict)

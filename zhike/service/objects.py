@@ -1,4 +1,9 @@
-"""Declaration of service tickets for the generic record service."""
+"""Declaration of service tickets for the generic record service.
+
+The status workflow is checked here and the desk's side effects run as an
+after-write hook, so a status change through the generic record API, an
+import or the desk endpoints follows the same rules and leaves the same history.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from zhike.core.errors import Conflict
 from zhike.core.timeutil import utc_now
 from zhike.customers.models import Account, Contact
 from zhike.platform.normalize import (
@@ -19,16 +25,27 @@ from zhike.platform.normalize import (
 from zhike.platform.objects import ObjectSpec, register_object
 from zhike.sales.models import Product
 from zhike.security.context import Actor
+from zhike.security.models import User
 from zhike.service.models import TICKET_PRIORITIES, TICKET_STATUSES, Ticket
 from zhike.service.schemas import TicketCreate, TicketRead, TicketUpdate
 
 SOLVED_STATUSES = ("resolved", "closed")
 
+# Which status each status may move to; closed is final, a follow-up is a new ticket.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("open", "pending", "on_hold", "resolved", "closed"),
+    "open": ("pending", "on_hold", "resolved", "closed"),
+    "pending": ("open", "on_hold", "resolved", "closed"),
+    "on_hold": ("open", "pending", "resolved", "closed"),
+    "resolved": ("open", "closed"),
+    "closed": (),
+}
+
 
 def ticket_times(
     session: Session, actor: Actor, values: dict[str, Any], record: Any
 ) -> dict[str, Any]:
-    """Stamp when a ticket was opened and resolved, and clear the latter when it reopens."""
+    """Stamp when a ticket was opened, resolved and closed; clear them when it reopens."""
     if record is None and values.get("opened_at") is None:
         values["opened_at"] = utc_now()
     status = values.get("status")
@@ -39,7 +56,53 @@ def ticket_times(
         values["resolved_at"] = utc_now()
     elif status not in SOLVED_STATUSES and was_solved:
         values["resolved_at"] = None
+    if status == "closed" and (record is None or record.closed_at is None):
+        values["closed_at"] = utc_now()
     return values
+
+
+def ticket_workflow(
+    session: Session, actor: Actor, values: dict[str, Any], record: Any
+) -> dict[str, Any]:
+    """Reject a status change that the workflow does not allow from the current status."""
+    status = values.get("status")
+    if record is None or status is None or status == record.status:
+        return values
+    if status not in TRANSITIONS.get(record.status, ()):
+        allowed = ", ".join(TRANSITIONS.get(record.status, ())) or "-"
+        raise Conflict(
+            "ticket_invalid_transition", current=record.status, target=status, allowed=allowed
+        )
+    return values
+
+
+def assignee_is_owner(
+    session: Session, actor: Actor, values: dict[str, Any], record: Any
+) -> dict[str, Any]:
+    """The assignee owns the ticket, so the record scopes of agents follow the assignment."""
+    if values.get("assignee_id") is not None:
+        values["owner_id"] = values["assignee_id"]
+    return values
+
+
+def desk_values(
+    session: Session, actor: Actor, values: dict[str, Any], record: Any
+) -> dict[str, Any]:
+    from zhike.service.desk import derive_values
+
+    return derive_values(session, actor, values, record)
+
+
+def desk_effects(
+    session: Session,
+    actor: Actor,
+    record: Any,
+    values: dict[str, Any],
+    previous: dict[str, Any] | None,
+) -> None:
+    from zhike.service.desk import after_ticket_write
+
+    after_ticket_write(session, actor, record, values, previous)
 
 
 TICKETS = register_object(
@@ -49,33 +112,52 @@ TICKETS = register_object(
         create_schema=TicketCreate,
         update_schema=TicketUpdate,
         read_schema=TicketRead,
-        search_fields=("subject",),
+        search_fields=("subject", "number"),
         filter_fields=(
+            "number",
             "status",
             "priority",
             "category",
             "channel",
             "owner_id",
+            "assignee_id",
             "account_id",
             "contact_id",
             "product_id",
+            "sla_state",
+            "customer_tier",
             "opened_at",
             "resolved_at",
+            "resolution_due_at",
             "created_at",
             "updated_at",
             "external_id",
             "source",
         ),
-        sort_fields=("opened_at", "resolved_at", "created_at", "updated_at", "subject"),
+        sort_fields=(
+            "opened_at",
+            "resolved_at",
+            "resolution_due_at",
+            "first_response_due_at",
+            "created_at",
+            "updated_at",
+            "subject",
+        ),
         default_sort="-opened_at",
         normalizers=(
             required_fields("subject", "status", "priority"),
             utc_times("opened_at", "resolved_at"),
             choices(status=TICKET_STATUSES, priority=TICKET_PRIORITIES),
+            ticket_workflow,
             ticket_times,
+            assignee_is_owner,
             owner_reference(),
-            references(account_id=Account, contact_id=Contact, product_id=Product),
+            references(
+                account_id=Account, contact_id=Contact, product_id=Product, assignee_id=User
+            ),
             custom_fields("tickets"),
+            desk_values,
         ),
+        after_write=(desk_effects,),
     )
 )

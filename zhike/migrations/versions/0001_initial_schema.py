@@ -33,6 +33,54 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tenants')),
     sa.UniqueConstraint('slug', name=op.f('uq_tenants_slug'))
     )
+    op.create_table('agent_observations',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('agent', sa.String(length=50), nullable=False),
+    sa.Column('record_id', sa.Uuid(), nullable=False),
+    sa.Column('value', sa.Double(), nullable=False),
+    sa.Column('observed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_agent_observations_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agent_observations')),
+    sa.UniqueConstraint('tenant_id', 'agent', 'record_id', name=op.f('uq_agent_observations_tenant_id_agent_record_id'))
+    )
+    with op.batch_alter_table('agent_observations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agent_observations_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('agent_settings',
+    sa.Column('agent', sa.String(length=50), nullable=False),
+    sa.Column('is_enabled', sa.Boolean(), nullable=False),
+    sa.Column('config', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_agent_settings_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agent_settings')),
+    sa.UniqueConstraint('tenant_id', 'agent', name=op.f('uq_agent_settings_tenant_id_agent'))
+    )
+    with op.batch_alter_table('agent_settings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agent_settings_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('agent_tool_effects',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=200), nullable=False),
+    sa.Column('tool', sa.String(length=100), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_agent_tool_effects_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agent_tool_effects')),
+    sa.UniqueConstraint('tenant_id', 'idempotency_key', name=op.f('uq_agent_tool_effects_tenant_id_idempotency_key'))
+    )
+    with op.batch_alter_table('agent_tool_effects', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agent_tool_effects_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('audit_chain_heads',
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('last_sequence', sa.BigInteger(), nullable=False),
@@ -91,6 +139,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('field_definitions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_field_definitions_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('kb_index_changes',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('article_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_kb_index_changes_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_index_changes'))
+    )
+    with op.batch_alter_table('kb_index_changes', schema=None) as batch_op:
+        batch_op.create_index('ix_kb_index_changes_sequence', ['tenant_id', 'sequence'], unique=True)
 
     op.create_table('llm_policies',
     sa.Column('allow_external', sa.Boolean(), nullable=False),
@@ -157,6 +217,51 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_lockouts')),
     sa.UniqueConstraint('tenant_id', 'email', name=op.f('uq_login_lockouts_tenant_id_email'))
     )
+    op.create_table('marketing_changes',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('object_name', sa.String(length=30), nullable=False),
+    sa.Column('record_id', sa.Uuid(), nullable=False),
+    sa.Column('fields', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_marketing_changes_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_marketing_changes'))
+    )
+    with op.batch_alter_table('marketing_changes', schema=None) as batch_op:
+        batch_op.create_index('ix_marketing_changes_tenant', ['tenant_id', 'id'], unique=False)
+
+    op.create_table('marketing_settings',
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('signing_key', sa.String(length=64), nullable=False),
+    sa.Column('double_opt_in_channels', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('quiet_hours_start', sa.String(length=5), nullable=True),
+    sa.Column('quiet_hours_end', sa.String(length=5), nullable=True),
+    sa.Column('frequency_cap', sa.Integer(), nullable=False),
+    sa.Column('frequency_window_days', sa.Integer(), nullable=False),
+    sa.Column('public_base_url', sa.String(length=300), nullable=False),
+    sa.Column('unsubscribe_link_days', sa.Integer(), nullable=False),
+    sa.Column('channels', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_marketing_settings_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('tenant_id', name=op.f('pk_marketing_settings'))
+    )
+    op.create_table('message_templates',
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('subject', sa.String(length=500), nullable=True),
+    sa.Column('body', sa.String(length=20000), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_message_templates_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_templates')),
+    sa.UniqueConstraint('tenant_id', 'name', name=op.f('uq_message_templates_tenant_id_name'))
+    )
+    with op.batch_alter_table('message_templates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_templates_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('pipeline_stages',
     sa.Column('key', sa.String(length=50), nullable=False),
     sa.Column('name_zh', sa.String(length=100), nullable=False),
@@ -178,6 +283,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('pipeline_stages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pipeline_stages_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('price_books',
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('approval_threshold_percent', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_price_books_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_price_books')),
+    sa.UniqueConstraint('tenant_id', 'name', name=op.f('uq_price_books_tenant_id_name'))
+    )
+    with op.batch_alter_table('price_books', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_price_books_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('products',
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -223,6 +348,76 @@ def upgrade() -> None:
     with op.batch_alter_table('roles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_roles_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('sales_pools',
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('object_name', sa.String(length=20), nullable=False),
+    sa.Column('description', sa.String(length=1000), nullable=True),
+    sa.Column('provinces', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('product_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('member_team_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('max_owned_per_user', sa.Integer(), nullable=True),
+    sa.Column('max_claims_per_day', sa.Integer(), nullable=True),
+    sa.Column('return_after_days_without_activity', sa.Integer(), nullable=True),
+    sa.Column('return_after_days_without_progress', sa.Integer(), nullable=True),
+    sa.Column('warn_days_before', sa.Integer(), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_sales_pools_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sales_pools')),
+    sa.UniqueConstraint('tenant_id', 'name', name=op.f('uq_sales_pools_tenant_id_name'))
+    )
+    with op.batch_alter_table('sales_pools', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_pools_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('sales_processes',
+    sa.Column('key', sa.String(length=50), nullable=False),
+    sa.Column('name_zh', sa.String(length=100), nullable=False),
+    sa.Column('name_en', sa.String(length=100), nullable=False),
+    sa.Column('product_series', sa.String(length=100), nullable=True),
+    sa.Column('account_tier', sa.String(length=20), nullable=True),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_sales_processes_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sales_processes')),
+    sa.UniqueConstraint('tenant_id', 'key', name=op.f('uq_sales_processes_tenant_id_key'))
+    )
+    with op.batch_alter_table('sales_processes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_processes_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('sla_policies',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('priority', sa.String(length=20), nullable=False),
+    sa.Column('customer_tier', sa.String(length=20), nullable=True),
+    sa.Column('first_response_minutes', sa.Integer(), nullable=False),
+    sa.Column('resolution_minutes', sa.Integer(), nullable=False),
+    sa.Column('uses_business_hours', sa.Boolean(), nullable=False),
+    sa.Column('warn_ratio', sa.Double(), nullable=False),
+    sa.Column('escalation', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_sla_policies_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_policies'))
+    )
+    with op.batch_alter_table('sla_policies', schema=None) as batch_op:
+        batch_op.create_index('ix_sla_policies_tenant', ['tenant_id', 'priority'], unique=False)
+
     op.create_table('teams',
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('parent_id', sa.Uuid(), nullable=True),
@@ -244,6 +439,114 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('teams', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_teams_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('ticket_counters',
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('last_number', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ticket_counters_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('tenant_id', name=op.f('pk_ticket_counters'))
+    )
+    op.create_table('lead_assignment_rules',
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('method', sa.String(length=20), nullable=False),
+    sa.Column('provinces', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('cities', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('product_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('lead_sources', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('min_score', sa.Double(), nullable=True),
+    sa.Column('max_score', sa.Double(), nullable=True),
+    sa.Column('working_hours', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('members', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('cursor', sa.Integer(), nullable=False),
+    sa.Column('fallback_pool_id', sa.Uuid(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['fallback_pool_id'], ['sales_pools.id'], name=op.f('fk_lead_assignment_rules_fallback_pool_id_sales_pools'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_lead_assignment_rules_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lead_assignment_rules'))
+    )
+    with op.batch_alter_table('lead_assignment_rules', schema=None) as batch_op:
+        batch_op.create_index('ix_assignment_rules_order', ['tenant_id', 'position'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lead_assignment_rules_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('lead_capture_forms',
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('form_key', sa.String(length=64), nullable=False),
+    sa.Column('fields', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('lead_source', sa.String(length=100), nullable=False),
+    sa.Column('pool_id', sa.Uuid(), nullable=True),
+    sa.Column('assign', sa.Boolean(), nullable=False),
+    sa.Column('min_fill_seconds', sa.Integer(), nullable=False),
+    sa.Column('max_per_minute_per_ip', sa.Integer(), nullable=False),
+    sa.Column('max_per_minute', sa.Integer(), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['pool_id'], ['sales_pools.id'], name=op.f('fk_lead_capture_forms_pool_id_sales_pools'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_lead_capture_forms_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lead_capture_forms')),
+    sa.UniqueConstraint('form_key', name=op.f('uq_lead_capture_forms_form_key'))
+    )
+    with op.batch_alter_table('lead_capture_forms', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lead_capture_forms_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('price_book_entries',
+    sa.Column('price_book_id', sa.Uuid(), nullable=False),
+    sa.Column('product_id', sa.Uuid(), nullable=False),
+    sa.Column('unit_price', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['price_book_id'], ['price_books.id'], name=op.f('fk_price_book_entries_price_book_id_price_books'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_price_book_entries_product_id_products'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_price_book_entries_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_price_book_entries')),
+    sa.UniqueConstraint('price_book_id', 'product_id', name=op.f('uq_price_book_entries_price_book_id_product_id'))
+    )
+    with op.batch_alter_table('price_book_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_price_book_entries_price_book_id'), ['price_book_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_price_book_entries_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('sales_process_stages',
+    sa.Column('process_id', sa.Uuid(), nullable=False),
+    sa.Column('stage_id', sa.Uuid(), nullable=False),
+    sa.Column('probability', sa.Integer(), nullable=True),
+    sa.Column('entry_criteria', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('exit_criteria', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('guidance_zh', sa.String(length=4000), nullable=True),
+    sa.Column('guidance_en', sa.String(length=4000), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['process_id'], ['sales_processes.id'], name=op.f('fk_sales_process_stages_process_id_sales_processes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['stage_id'], ['pipeline_stages.id'], name=op.f('fk_sales_process_stages_stage_id_pipeline_stages')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_sales_process_stages_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sales_process_stages')),
+    sa.UniqueConstraint('process_id', 'stage_id', name=op.f('uq_sales_process_stages_process_id_stage_id'))
+    )
+    with op.batch_alter_table('sales_process_stages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_process_stages_process_id'), ['process_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_process_stages_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('sharing_rules',
     sa.Column('object_name', sa.String(length=50), nullable=False),
@@ -314,6 +617,7 @@ def upgrade() -> None:
     sa.Column('parent_account_id', sa.Uuid(), nullable=True),
     sa.Column('is_churned', sa.Boolean(), nullable=True),
     sa.Column('description', sa.String(length=4000), nullable=True),
+    sa.Column('merged_into_id', sa.Uuid(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -324,6 +628,7 @@ def upgrade() -> None:
     sa.Column('owner_id', sa.Uuid(), nullable=True),
     sa.Column('external_id', sa.String(), nullable=True),
     sa.Column('source', sa.String(), nullable=True),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['accounts.id'], name=op.f('fk_accounts_merged_into_id_accounts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_accounts_owner_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['parent_account_id'], ['accounts.id'], name=op.f('fk_accounts_parent_account_id_accounts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_accounts_tenant_id_tenants'), ondelete='CASCADE'),
@@ -336,6 +641,57 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_accounts_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_accounts_tenant_name', ['tenant_id', 'name'], unique=False)
         batch_op.create_index('ix_accounts_tenant_owner_created', ['tenant_id', 'owner_id', 'created_at', 'id'], unique=False)
+
+    op.create_table('agent_runs',
+    sa.Column('agent', sa.String(length=50), nullable=False),
+    sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('is_dry_run', sa.Boolean(), nullable=False),
+    sa.Column('trigger', sa.String(length=30), nullable=False),
+    sa.Column('subject_object', sa.String(length=50), nullable=True),
+    sa.Column('subject_id', sa.Uuid(), nullable=True),
+    sa.Column('goal', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('plan', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('outcome', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('replan_count', sa.Integer(), nullable=False),
+    sa.Column('error', sa.String(length=2000), nullable=True),
+    sa.Column('created_by_id', sa.Uuid(), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('lease_holder', sa.String(length=100), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('owner_id', sa.Uuid(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_agent_runs_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_agent_runs_owner_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_agent_runs_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agent_runs'))
+    )
+    with op.batch_alter_table('agent_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agent_runs_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('ix_agent_runs_tenant_created', ['tenant_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_agent_runs_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_agent_runs_tenant_status', ['tenant_id', 'status'], unique=False)
+
+    op.create_table('analytics_privacy_spend',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=True),
+    sa.Column('object_name', sa.String(length=50), nullable=False),
+    sa.Column('epsilon', sa.Double(), nullable=False),
+    sa.Column('spent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_analytics_privacy_spend_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_analytics_privacy_spend_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_analytics_privacy_spend'))
+    )
+    with op.batch_alter_table('analytics_privacy_spend', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_analytics_privacy_spend_spent_at'), ['spent_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_analytics_privacy_spend_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('api_clients',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -357,6 +713,35 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('api_clients', schema=None) as batch_op:
         batch_op.create_index('ix_api_clients_prefix', ['prefix'], unique=True)
+
+    op.create_table('approval_requests',
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('subject_id', sa.Uuid(), nullable=False),
+    sa.Column('target', sa.String(length=100), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.String(length=2000), nullable=True),
+    sa.Column('requested_by_id', sa.Uuid(), nullable=True),
+    sa.Column('decided_by_id', sa.Uuid(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decision_note', sa.String(length=2000), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('owner_id', sa.Uuid(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_approval_requests_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_approval_requests_owner_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_approval_requests_requested_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_approval_requests_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_approval_requests'))
+    )
+    with op.batch_alter_table('approval_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_approval_requests_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('ix_approval_requests_subject', ['tenant_id', 'subject_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_approval_requests_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('auth_sessions',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -406,6 +791,30 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_campaigns_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_campaigns_tenant_name', ['tenant_id', 'name'], unique=False)
 
+    op.create_table('duplicate_candidates',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('object_name', sa.String(length=40), nullable=False),
+    sa.Column('first_id', sa.Uuid(), nullable=False),
+    sa.Column('second_id', sa.Uuid(), nullable=False),
+    sa.Column('score', sa.Double(), nullable=False),
+    sa.Column('matched_fields', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('reasons', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('decided_by', sa.Uuid(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('merge_id', sa.Uuid(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by'], ['users.id'], name=op.f('fk_duplicate_candidates_decided_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_duplicate_candidates_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_duplicate_candidates'))
+    )
+    with op.batch_alter_table('duplicate_candidates', schema=None) as batch_op:
+        batch_op.create_index('ix_duplicate_candidates_pair', ['tenant_id', 'object_name', 'first_id', 'second_id'], unique=True)
+        batch_op.create_index('ix_duplicate_candidates_status', ['tenant_id', 'status', 'score'], unique=False)
+        batch_op.create_index(batch_op.f('ix_duplicate_candidates_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('import_runs',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
@@ -428,6 +837,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('import_runs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_runs_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('import_uploads',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=True),
+    sa.Column('file_name', sa.String(length=300), nullable=False),
+    sa.Column('stored_path', sa.String(length=500), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('encoding', sa.String(length=30), nullable=True),
+    sa.Column('delimiter', sa.String(length=2), nullable=True),
+    sa.Column('sheets', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_import_uploads_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_import_uploads_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_uploads'))
+    )
+    with op.batch_alter_table('import_uploads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_import_uploads_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('kb_articles',
     sa.Column('kind', sa.String(length=20), nullable=False),
@@ -524,6 +952,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_model_versions_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_model_versions_tenant_template', ['tenant_id', 'template', 'created_at'], unique=False)
 
+    op.create_table('notifications',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=50), nullable=False),
+    sa.Column('params', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('object_name', sa.String(length=50), nullable=True),
+    sa.Column('record_id', sa.Uuid(), nullable=True),
+    sa.Column('dedup_key', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('email_requested', sa.Boolean(), nullable=False),
+    sa.Column('emailed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_notifications_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
+    sa.UniqueConstraint('tenant_id', 'dedup_key', name=op.f('uq_notifications_tenant_id_dedup_key'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_notifications_user', ['tenant_id', 'user_id', 'read_at'], unique=False)
+
     op.create_table('password_history',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
@@ -536,6 +986,32 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('password_history', schema=None) as batch_op:
         batch_op.create_index('ix_password_history_user', ['user_id', 'created_at'], unique=False)
+
+    op.create_table('record_merges',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('object_name', sa.String(length=40), nullable=False),
+    sa.Column('survivor_id', sa.Uuid(), nullable=False),
+    sa.Column('merged_id', sa.Uuid(), nullable=False),
+    sa.Column('candidate_id', sa.Uuid(), nullable=True),
+    sa.Column('survivor_before', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('survivor_after', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('merged_snapshot', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('field_choices', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('repointed', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('merged_by', sa.Uuid(), nullable=True),
+    sa.Column('merged_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('unmerged_by', sa.Uuid(), nullable=True),
+    sa.Column('unmerged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['merged_by'], ['users.id'], name=op.f('fk_record_merges_merged_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_record_merges_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unmerged_by'], ['users.id'], name=op.f('fk_record_merges_unmerged_by_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_record_merges'))
+    )
+    with op.batch_alter_table('record_merges', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_record_merges_merged_id'), ['merged_id'], unique=False)
+        batch_op.create_index('ix_record_merges_survivor', ['tenant_id', 'object_name', 'survivor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_record_merges_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('record_shares',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -571,6 +1047,116 @@ def upgrade() -> None:
     with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
         batch_op.create_index('ix_recovery_codes_user', ['user_id'], unique=False)
 
+    op.create_table('sales_pool_entries',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('pool_id', sa.Uuid(), nullable=False),
+    sa.Column('object_name', sa.String(length=20), nullable=False),
+    sa.Column('record_id', sa.Uuid(), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('owner_id', sa.Uuid(), nullable=True),
+    sa.Column('entered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('followup_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('progress_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('progress_rank', sa.Integer(), nullable=False),
+    sa.Column('warned_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('claim_count', sa.Integer(), nullable=False),
+    sa.Column('last_owner_id', sa.Uuid(), nullable=True),
+    sa.ForeignKeyConstraint(['last_owner_id'], ['users.id'], name=op.f('fk_sales_pool_entries_last_owner_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_sales_pool_entries_owner_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['pool_id'], ['sales_pools.id'], name=op.f('fk_sales_pool_entries_pool_id_sales_pools'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_sales_pool_entries_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sales_pool_entries')),
+    sa.UniqueConstraint('tenant_id', 'object_name', 'record_id', name=op.f('uq_sales_pool_entries_tenant_id_object_name_record_id'))
+    )
+    with op.batch_alter_table('sales_pool_entries', schema=None) as batch_op:
+        batch_op.create_index('ix_pool_entries_followup', ['tenant_id', 'pool_id', 'state', 'followup_at'], unique=False)
+        batch_op.create_index('ix_pool_entries_owner', ['tenant_id', 'pool_id', 'owner_id', 'state'], unique=False)
+        batch_op.create_index('ix_pool_entries_progress', ['tenant_id', 'pool_id', 'state', 'progress_at'], unique=False)
+
+    op.create_table('sales_pool_events',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('pool_id', sa.Uuid(), nullable=True),
+    sa.Column('object_name', sa.String(length=20), nullable=False),
+    sa.Column('record_id', sa.Uuid(), nullable=False),
+    sa.Column('action', sa.String(length=10), nullable=False),
+    sa.Column('reason', sa.String(length=50), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=True),
+    sa.Column('user_id', sa.Uuid(), nullable=True),
+    sa.Column('actor_id', sa.Uuid(), nullable=True),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_sales_pool_events_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['pool_id'], ['sales_pools.id'], name=op.f('fk_sales_pool_events_pool_id_sales_pools'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_sales_pool_events_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_sales_pool_events_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sales_pool_events'))
+    )
+    with op.batch_alter_table('sales_pool_events', schema=None) as batch_op:
+        batch_op.create_index('ix_pool_events_record', ['tenant_id', 'record_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_pool_events_user_day', ['tenant_id', 'pool_id', 'action', 'user_id', 'occurred_at'], unique=False)
+
+    op.create_table('sales_targets',
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=True),
+    sa.Column('team_id', sa.Uuid(), nullable=True),
+    sa.Column('amount', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_sales_targets_team_id_teams'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_sales_targets_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_sales_targets_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sales_targets'))
+    )
+    with op.batch_alter_table('sales_targets', schema=None) as batch_op:
+        batch_op.create_index('ix_sales_targets_period', ['tenant_id', 'period_start'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_targets_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('segments',
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('object_name', sa.String(length=30), nullable=False),
+    sa.Column('definition', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('member_count', sa.Integer(), nullable=False),
+    sa.Column('evaluated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('owner_id', sa.Uuid(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_segments_owner_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_segments_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_segments')),
+    sa.UniqueConstraint('tenant_id', 'name', name=op.f('uq_segments_tenant_id_name'))
+    )
+    with op.batch_alter_table('segments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_segments_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('service_agent_profiles',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('skills', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('max_open_tickets', sa.Integer(), nullable=False),
+    sa.Column('is_available', sa.Boolean(), nullable=False),
+    sa.Column('last_assigned_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_service_agent_profiles_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_service_agent_profiles_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_agent_profiles'))
+    )
+    with op.batch_alter_table('service_agent_profiles', schema=None) as batch_op:
+        batch_op.create_index('ix_agent_profiles_user', ['tenant_id', 'user_id'], unique=True)
+
     op.create_table('user_totp',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
@@ -601,6 +1187,7 @@ def upgrade() -> None:
     sa.Column('address', sa.String(length=300), nullable=True),
     sa.Column('do_not_contact', sa.Boolean(), nullable=False),
     sa.Column('description', sa.String(length=4000), nullable=True),
+    sa.Column('merged_into_id', sa.Uuid(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -612,6 +1199,7 @@ def upgrade() -> None:
     sa.Column('external_id', sa.String(), nullable=True),
     sa.Column('source', sa.String(), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_contacts_account_id_accounts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['contacts.id'], name=op.f('fk_contacts_merged_into_id_contacts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_contacts_owner_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_contacts_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts'))
@@ -627,6 +1215,27 @@ def upgrade() -> None:
         batch_op.create_index('ix_contacts_tenant_mobile', ['tenant_id', 'mobile'], unique=False)
         batch_op.create_index('ix_contacts_tenant_name', ['tenant_id', 'name'], unique=False)
         batch_op.create_index('ix_contacts_tenant_owner_created', ['tenant_id', 'owner_id', 'created_at', 'id'], unique=False)
+
+    op.create_table('journeys',
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('campaign_id', sa.Uuid(), nullable=True),
+    sa.Column('graph', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('winners', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('owner_id', sa.Uuid(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_journeys_campaign_id_campaigns'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_journeys_owner_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_journeys_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_journeys')),
+    sa.UniqueConstraint('tenant_id', 'name', name=op.f('uq_journeys_tenant_id_name'))
+    )
+    with op.batch_alter_table('journeys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_journeys_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('kb_article_revisions',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -720,6 +1329,69 @@ def upgrade() -> None:
     with op.batch_alter_table('oauth_access_tokens', schema=None) as batch_op:
         batch_op.create_index('ix_oauth_access_tokens_token_hash', ['token_hash'], unique=True)
 
+    op.create_table('segment_members',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('segment_id', sa.Uuid(), nullable=False),
+    sa.Column('record_id', sa.Uuid(), nullable=False),
+    sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['segment_id'], ['segments.id'], name=op.f('fk_segment_members_segment_id_segments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_segment_members_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_segment_members')),
+    sa.UniqueConstraint('segment_id', 'record_id', name=op.f('uq_segment_members_segment_id_record_id'))
+    )
+    with op.batch_alter_table('segment_members', schema=None) as batch_op:
+        batch_op.create_index('ix_segment_members_record', ['tenant_id', 'record_id'], unique=False)
+
+    op.create_table('consent_entries',
+    sa.Column('contact_id', sa.Uuid(), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('purpose', sa.String(length=40), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('source', sa.String(length=100), nullable=False),
+    sa.Column('wording_version', sa.String(length=50), nullable=False),
+    sa.Column('proof', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by', sa.Uuid(), nullable=True),
+    sa.Column('confirmation_digest', sa.String(length=64), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_consent_entries_contact_id_contacts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by'], ['users.id'], name=op.f('fk_consent_entries_recorded_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_consent_entries_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_entries'))
+    )
+    with op.batch_alter_table('consent_entries', schema=None) as batch_op:
+        batch_op.create_index('ix_consent_entries_confirmation', ['confirmation_digest'], unique=False)
+        batch_op.create_index('ix_consent_entries_key', ['tenant_id', 'contact_id', 'channel', 'purpose', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_consent_entries_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('journey_enrollments',
+    sa.Column('journey_id', sa.Uuid(), nullable=False),
+    sa.Column('contact_id', sa.Uuid(), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('step_id', sa.String(length=60), nullable=True),
+    sa.Column('step_count', sa.Integer(), nullable=False),
+    sa.Column('wake_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('waiting_since', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('variants', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('history', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_journey_enrollments_contact_id_contacts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['journey_id'], ['journeys.id'], name=op.f('fk_journey_enrollments_journey_id_journeys'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_journey_enrollments_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_journey_enrollments')),
+    sa.UniqueConstraint('journey_id', 'contact_id', name=op.f('uq_journey_enrollments_journey_id_contact_id'))
+    )
+    with op.batch_alter_table('journey_enrollments', schema=None) as batch_op:
+        batch_op.create_index('ix_journey_enrollments_due', ['state', 'wake_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_journey_enrollments_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('leads',
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('company', sa.String(length=200), nullable=True),
@@ -730,6 +1402,7 @@ def upgrade() -> None:
     sa.Column('province', sa.String(length=50), nullable=True),
     sa.Column('city', sa.String(length=50), nullable=True),
     sa.Column('lead_source', sa.String(length=100), nullable=True),
+    sa.Column('product_id', sa.Uuid(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('first_contact_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('converted_at', sa.DateTime(timezone=True), nullable=True),
@@ -750,19 +1423,78 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['converted_account_id'], ['accounts.id'], name=op.f('fk_leads_converted_account_id_accounts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['converted_contact_id'], ['contacts.id'], name=op.f('fk_leads_converted_contact_id_contacts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_leads_owner_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_leads_product_id_products'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_leads_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_leads'))
     )
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_leads_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index('ix_leads_tenant_created', ['tenant_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_leads_tenant_email', ['tenant_id', 'email'], unique=False)
         batch_op.create_index('ix_leads_tenant_external', ['tenant_id', 'source', 'external_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_leads_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_leads_tenant_mobile', ['tenant_id', 'mobile'], unique=False)
         batch_op.create_index('ix_leads_tenant_name', ['tenant_id', 'name'], unique=False)
         batch_op.create_index('ix_leads_tenant_owner_created', ['tenant_id', 'owner_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_leads_tenant_status', ['tenant_id', 'status'], unique=False)
 
+    op.create_table('marketing_suppressions',
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('address', sa.String(length=254), nullable=False),
+    sa.Column('reason', sa.String(length=20), nullable=False),
+    sa.Column('contact_id', sa.Uuid(), nullable=True),
+    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_marketing_suppressions_contact_id_contacts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_marketing_suppressions_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_marketing_suppressions')),
+    sa.UniqueConstraint('tenant_id', 'channel', 'address', name=op.f('uq_marketing_suppressions_tenant_id_channel_address'))
+    )
+    with op.batch_alter_table('marketing_suppressions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_marketing_suppressions_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('message_sends',
+    sa.Column('send_key', sa.String(length=200), nullable=False),
+    sa.Column('path', sa.String(length=20), nullable=False),
+    sa.Column('contact_id', sa.Uuid(), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('purpose', sa.String(length=40), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.String(length=60), nullable=True),
+    sa.Column('template_id', sa.Uuid(), nullable=True),
+    sa.Column('subject', sa.String(length=500), nullable=True),
+    sa.Column('body', sa.String(length=20000), nullable=True),
+    sa.Column('campaign_id', sa.Uuid(), nullable=True),
+    sa.Column('journey_id', sa.Uuid(), nullable=True),
+    sa.Column('step_id', sa.String(length=60), nullable=True),
+    sa.Column('variant', sa.String(length=60), nullable=True),
+    sa.Column('address', sa.String(length=254), nullable=True),
+    sa.Column('scheduled_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('provider_message_id', sa.String(length=200), nullable=True),
+    sa.Column('requested_by', sa.Uuid(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_message_sends_campaign_id_campaigns'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_message_sends_contact_id_contacts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['requested_by'], ['users.id'], name=op.f('fk_message_sends_requested_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_message_sends_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_sends')),
+    sa.UniqueConstraint('tenant_id', 'send_key', name=op.f('uq_message_sends_tenant_id_send_key'))
+    )
+    with op.batch_alter_table('message_sends', schema=None) as batch_op:
+        batch_op.create_index('ix_message_sends_campaign', ['campaign_id'], unique=False)
+        batch_op.create_index('ix_message_sends_contact', ['tenant_id', 'contact_id', 'channel', 'sent_at'], unique=False)
+        batch_op.create_index('ix_message_sends_due', ['status', 'scheduled_at'], unique=False)
+        batch_op.create_index('ix_message_sends_journey', ['journey_id', 'step_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_sends_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('tickets',
+    sa.Column('number', sa.String(length=20), nullable=True),
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('description', sa.String(length=10000), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
@@ -772,8 +1504,25 @@ def upgrade() -> None:
     sa.Column('account_id', sa.Uuid(), nullable=True),
     sa.Column('contact_id', sa.Uuid(), nullable=True),
     sa.Column('product_id', sa.Uuid(), nullable=True),
+    sa.Column('assignee_id', sa.Uuid(), nullable=True),
+    sa.Column('requester_name', sa.String(length=200), nullable=True),
+    sa.Column('requester_email', sa.String(length=254), nullable=True),
+    sa.Column('requester_phone', sa.String(length=40), nullable=True),
+    sa.Column('customer_tier', sa.String(length=20), nullable=True),
     sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('first_responded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sla_policy_id', sa.Uuid(), nullable=True),
+    sa.Column('first_response_due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolution_due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sla_paused_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sla_paused_seconds', sa.Integer(), nullable=False),
+    sa.Column('sla_state', sa.String(length=20), nullable=False),
+    sa.Column('escalation_level', sa.Integer(), nullable=False),
+    sa.Column('category_source', sa.String(length=20), nullable=True),
+    sa.Column('routing', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('predicted_resolution_hours', sa.Double(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -785,19 +1534,44 @@ def upgrade() -> None:
     sa.Column('external_id', sa.String(), nullable=True),
     sa.Column('source', sa.String(), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_tickets_account_id_accounts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_tickets_assignee_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_tickets_contact_id_contacts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_tickets_owner_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_tickets_product_id_products'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['sla_policy_id'], ['sla_policies.id'], name=op.f('fk_tickets_sla_policy_id_sla_policies'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_tickets_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets'))
     )
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_account_time', ['account_id', 'opened_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index('ix_tickets_contact_time', ['contact_id', 'opened_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('ix_tickets_tenant_due', ['tenant_id', 'sla_state', 'resolution_due_at'], unique=False)
         batch_op.create_index('ix_tickets_tenant_external', ['tenant_id', 'source', 'external_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_tickets_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_tickets_tenant_number', ['tenant_id', 'number'], unique=True)
         batch_op.create_index('ix_tickets_tenant_status', ['tenant_id', 'status'], unique=False)
+
+    op.create_table('bot_conversations',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('channel', sa.String(length=30), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('handoff_reason', sa.String(length=40), nullable=True),
+    sa.Column('ticket_id', sa.Uuid(), nullable=True),
+    sa.Column('verified_ticket_id', sa.Uuid(), nullable=True),
+    sa.Column('failed_verifications', sa.Integer(), nullable=False),
+    sa.Column('pending', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_bot_conversations_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_bot_conversations_ticket_id_tickets'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['verified_ticket_id'], ['tickets.id'], name=op.f('fk_bot_conversations_verified_ticket_id_tickets'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bot_conversations'))
+    )
+    with op.batch_alter_table('bot_conversations', schema=None) as batch_op:
+        batch_op.create_index('ix_bot_conversations_tenant_time', ['tenant_id', 'created_at'], unique=False)
 
     op.create_table('campaign_members',
     sa.Column('campaign_id', sa.Uuid(), nullable=False),
@@ -828,6 +1602,74 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_campaign_members_lead_id'), ['lead_id'], unique=False)
         batch_op.create_index('ix_campaign_members_tenant_external', ['tenant_id', 'source', 'external_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_campaign_members_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('csat_surveys',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('ticket_id', sa.Uuid(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('rating', sa.Integer(), nullable=True),
+    sa.Column('comment', sa.String(length=2000), nullable=True),
+    sa.Column('responded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_csat_surveys_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_csat_surveys_ticket_id_tickets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_csat_surveys'))
+    )
+    with op.batch_alter_table('csat_surveys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_csat_surveys_ticket_id'), ['ticket_id'], unique=False)
+        batch_op.create_index('ix_csat_surveys_token', ['tenant_id', 'token_hash'], unique=True)
+
+    op.create_table('engagement_events',
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('contact_id', sa.Uuid(), nullable=True),
+    sa.Column('lead_id', sa.Uuid(), nullable=True),
+    sa.Column('account_id', sa.Uuid(), nullable=True),
+    sa.Column('campaign_id', sa.Uuid(), nullable=True),
+    sa.Column('journey_id', sa.Uuid(), nullable=True),
+    sa.Column('step_id', sa.String(length=60), nullable=True),
+    sa.Column('send_id', sa.Uuid(), nullable=True),
+    sa.Column('variant', sa.String(length=60), nullable=True),
+    sa.Column('value', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=True),
+    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_engagement_events_account_id_accounts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_engagement_events_campaign_id_campaigns'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_engagement_events_contact_id_contacts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['lead_id'], ['leads.id'], name=op.f('fk_engagement_events_lead_id_leads'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_engagement_events_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_engagement_events'))
+    )
+    with op.batch_alter_table('engagement_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_engagement_events_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_engagement_events_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index('ix_engagement_events_contact', ['tenant_id', 'contact_id', 'kind', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_engagement_events_journey', ['journey_id', 'step_id', 'kind'], unique=False)
+        batch_op.create_index('ix_engagement_events_lead', ['tenant_id', 'lead_id', 'kind'], unique=False)
+        batch_op.create_index('ix_engagement_events_send', ['send_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_engagement_events_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('lead_duplicates',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('lead_id', sa.Uuid(), nullable=False),
+    sa.Column('matched_object', sa.String(length=20), nullable=False),
+    sa.Column('matched_id', sa.Uuid(), nullable=False),
+    sa.Column('rule', sa.String(length=20), nullable=False),
+    sa.Column('channel', sa.String(length=50), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('detected_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['lead_id'], ['leads.id'], name=op.f('fk_lead_duplicates_lead_id_leads'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_lead_duplicates_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lead_duplicates')),
+    sa.UniqueConstraint('lead_id', 'matched_object', 'matched_id', name=op.f('uq_lead_duplicates_lead_id_matched_object_matched_id'))
+    )
+    with op.batch_alter_table('lead_duplicates', schema=None) as batch_op:
+        batch_op.create_index('ix_lead_duplicates_tenant', ['tenant_id', 'status', 'detected_at'], unique=False)
 
     op.create_table('opportunities',
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -872,6 +1714,42 @@ def upgrade() -> None:
         batch_op.create_index('ix_opportunities_tenant_owner', ['tenant_id', 'owner_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_opportunities_tenant_stage', ['tenant_id', 'stage_id'], unique=False)
 
+    op.create_table('ticket_events',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('ticket_id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('actor_id', sa.Uuid(), nullable=True),
+    sa.Column('actor_kind', sa.String(length=20), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_ticket_events_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ticket_events_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_events_ticket_id_tickets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_events'))
+    )
+    with op.batch_alter_table('ticket_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ticket_events_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_ticket_events_ticket_time', ['ticket_id', 'created_at'], unique=False)
+
+    op.create_table('ticket_messages',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('ticket_id', sa.Uuid(), nullable=False),
+    sa.Column('author_kind', sa.String(length=20), nullable=False),
+    sa.Column('author_id', sa.Uuid(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('is_internal', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_ticket_messages_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ticket_messages_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_messages_ticket_id_tickets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_messages'))
+    )
+    with op.batch_alter_table('ticket_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ticket_messages_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_ticket_messages_ticket_time', ['ticket_id', 'created_at'], unique=False)
+
     op.create_table('activities',
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
@@ -914,6 +1792,49 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_activities_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_activities_ticket_id'), ['ticket_id'], unique=False)
 
+    op.create_table('bot_turns',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('conversation_id', sa.Uuid(), nullable=False),
+    sa.Column('role', sa.String(length=20), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('action', sa.String(length=20), nullable=True),
+    sa.Column('confidence', sa.Double(), nullable=True),
+    sa.Column('question', sa.Text(), nullable=True),
+    sa.Column('reason', sa.String(length=40), nullable=True),
+    sa.Column('citations', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['conversation_id'], ['bot_conversations.id'], name=op.f('fk_bot_turns_conversation_id_bot_conversations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_bot_turns_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bot_turns'))
+    )
+    with op.batch_alter_table('bot_turns', schema=None) as batch_op:
+        batch_op.create_index('ix_bot_turns_conversation', ['conversation_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bot_turns_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('lead_conversions',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('lead_id', sa.Uuid(), nullable=False),
+    sa.Column('account_id', sa.Uuid(), nullable=True),
+    sa.Column('contact_id', sa.Uuid(), nullable=True),
+    sa.Column('opportunity_id', sa.Uuid(), nullable=True),
+    sa.Column('account_created', sa.Boolean(), nullable=False),
+    sa.Column('contact_created', sa.Boolean(), nullable=False),
+    sa.Column('activities_moved', sa.Integer(), nullable=False),
+    sa.Column('released_source', sa.String(length=50), nullable=True),
+    sa.Column('released_external_id', sa.String(length=100), nullable=True),
+    sa.Column('converted_by_id', sa.Uuid(), nullable=True),
+    sa.Column('converted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_lead_conversions_account_id_accounts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_lead_conversions_contact_id_contacts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['converted_by_id'], ['users.id'], name=op.f('fk_lead_conversions_converted_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['lead_id'], ['leads.id'], name=op.f('fk_lead_conversions_lead_id_leads'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunities.id'], name=op.f('fk_lead_conversions_opportunity_id_opportunities'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_lead_conversions_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lead_conversions')),
+    sa.UniqueConstraint('lead_id', name=op.f('uq_lead_conversions_lead_id'))
+    )
     op.create_table('opportunity_stage_changes',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
@@ -935,6 +1856,296 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_opportunity_stage_changes_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_stage_changes_opportunity', ['opportunity_id', 'changed_at'], unique=False)
 
+    op.create_table('quotes',
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('version_number', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('opportunity_id', sa.Uuid(), nullable=True),
+    sa.Column('account_id', sa.Uuid(), nullable=True),
+    sa.Column('contact_id', sa.Uuid(), nullable=True),
+    sa.Column('price_book_id', sa.Uuid(), nullable=True),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('valid_until', sa.Date(), nullable=True),
+    sa.Column('discount_percent', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('tax_percent', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('list_total', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('subtotal', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('discount_amount', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('tax_amount', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('total', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('effective_discount_percent', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('requires_approval', sa.Boolean(), nullable=False),
+    sa.Column('terms', sa.String(length=4000), nullable=True),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('owner_id', sa.Uuid(), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_quotes_account_id_accounts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_quotes_contact_id_contacts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunities.id'], name=op.f('fk_quotes_opportunity_id_opportunities'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_quotes_owner_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['price_book_id'], ['price_books.id'], name=op.f('fk_quotes_price_book_id_price_books'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_quotes_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quotes')),
+    sa.UniqueConstraint('tenant_id', 'number', 'version_number', name=op.f('uq_quotes_tenant_id_number_version_number'))
+    )
+    with op.batch_alter_table('quotes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quotes_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quotes_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_quotes_tenant_opportunity', ['tenant_id', 'opportunity_id'], unique=False)
+        batch_op.create_index('ix_quotes_tenant_owner', ['tenant_id', 'owner_id', 'created_at'], unique=False)
+
+    op.create_table('activity_plans',
+    sa.Column('activity_id', sa.Uuid(), nullable=False),
+    sa.Column('remind_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('remind_by_email', sa.Boolean(), nullable=False),
+    sa.Column('recurrence_rule', sa.String(length=500), nullable=True),
+    sa.Column('series_id', sa.Uuid(), nullable=True),
+    sa.Column('check_in_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('check_in_latitude', sa.Double(), nullable=True),
+    sa.Column('check_in_longitude', sa.Double(), nullable=True),
+    sa.Column('check_in_address', sa.String(length=300), nullable=True),
+    sa.Column('outcome', sa.String(length=30), nullable=True),
+    sa.Column('outcome_note', sa.String(length=4000), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], name=op.f('fk_activity_plans_activity_id_activities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_activity_plans_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_plans')),
+    sa.UniqueConstraint('activity_id', name=op.f('uq_activity_plans_activity_id'))
+    )
+    with op.batch_alter_table('activity_plans', schema=None) as batch_op:
+        batch_op.create_index('ix_activity_plans_remind', ['remind_at', 'reminded_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_plans_series_id'), ['series_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_plans_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('agent_steps',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('run_id', sa.Uuid(), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('sub_goal', sa.String(length=100), nullable=True),
+    sa.Column('tool', sa.String(length=100), nullable=False),
+    sa.Column('fallback_tools', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('executor', sa.String(length=20), nullable=False),
+    sa.Column('assignee_id', sa.Uuid(), nullable=True),
+    sa.Column('depends_on', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('trigger', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('inputs', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('output', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('max_attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=200), nullable=False),
+    sa.Column('needs_approval', sa.Boolean(), nullable=False),
+    sa.Column('approval_reason', sa.String(length=50), nullable=True),
+    sa.Column('decision', sa.String(length=20), nullable=True),
+    sa.Column('decided_by_id', sa.Uuid(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decision_note', sa.String(length=2000), nullable=True),
+    sa.Column('activity_id', sa.Uuid(), nullable=True),
+    sa.Column('error', sa.String(length=2000), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], name=op.f('fk_agent_steps_activity_id_activities'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_agent_steps_assignee_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_agent_steps_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['run_id'], ['agent_runs.id'], name=op.f('fk_agent_steps_run_id_agent_runs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_agent_steps_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agent_steps')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_agent_steps_idempotency_key')),
+    sa.UniqueConstraint('run_id', 'key', name=op.f('uq_agent_steps_run_id_key'))
+    )
+    with op.batch_alter_table('agent_steps', schema=None) as batch_op:
+        batch_op.create_index('ix_agent_steps_run_position', ['run_id', 'position'], unique=False)
+        batch_op.create_index(batch_op.f('ix_agent_steps_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_agent_steps_tenant_status', ['tenant_id', 'status'], unique=False)
+
+    op.create_table('contracts',
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('quote_id', sa.Uuid(), nullable=True),
+    sa.Column('opportunity_id', sa.Uuid(), nullable=True),
+    sa.Column('account_id', sa.Uuid(), nullable=True),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('signed_on', sa.Date(), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=True),
+    sa.Column('ends_on', sa.Date(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('owner_id', sa.Uuid(), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_contracts_account_id_accounts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunities.id'], name=op.f('fk_contracts_opportunity_id_opportunities'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_contracts_owner_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['quote_id'], ['quotes.id'], name=op.f('fk_contracts_quote_id_quotes'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_contracts_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts')),
+    sa.UniqueConstraint('tenant_id', 'number', name=op.f('uq_contracts_tenant_id_number'))
+    )
+    with op.batch_alter_table('contracts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contracts_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('ix_contracts_tenant_account', ['tenant_id', 'account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contracts_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_contracts_tenant_owner', ['tenant_id', 'owner_id', 'created_at'], unique=False)
+
+    op.create_table('quote_lines',
+    sa.Column('quote_id', sa.Uuid(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Uuid(), nullable=True),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.String(length=2000), nullable=True),
+    sa.Column('quantity', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('unit_price', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('discount_percent', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_quote_lines_product_id_products'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['quote_id'], ['quotes.id'], name=op.f('fk_quote_lines_quote_id_quotes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_quote_lines_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quote_lines'))
+    )
+    with op.batch_alter_table('quote_lines', schema=None) as batch_op:
+        batch_op.create_index('ix_quote_lines_quote', ['quote_id', 'position'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quote_lines_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('agent_trace_events',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('run_id', sa.Uuid(), nullable=False),
+    sa.Column('step_id', sa.Uuid(), nullable=True),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('message', sa.String(length=2000), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['agent_runs.id'], name=op.f('fk_agent_trace_events_run_id_agent_runs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['step_id'], ['agent_steps.id'], name=op.f('fk_agent_trace_events_step_id_agent_steps'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_agent_trace_events_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agent_trace_events')),
+    sa.UniqueConstraint('run_id', 'sequence', name=op.f('uq_agent_trace_events_run_id_sequence'))
+    )
+    with op.batch_alter_table('agent_trace_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agent_trace_events_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('invoices',
+    sa.Column('contract_id', sa.Uuid(), nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('tax_percent', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('is_void', sa.Boolean(), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_invoices_contract_id_contracts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_invoices_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoices')),
+    sa.UniqueConstraint('tenant_id', 'number', name=op.f('uq_invoices_tenant_id_number'))
+    )
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invoices_contract_id'), ['contract_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invoices_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('payment_instalments',
+    sa.Column('contract_id', sa.Uuid(), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_payment_instalments_contract_id_contracts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_payment_instalments_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_instalments')),
+    sa.UniqueConstraint('contract_id', 'sequence', name=op.f('uq_payment_instalments_contract_id_sequence'))
+    )
+    with op.batch_alter_table('payment_instalments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payment_instalments_contract_id'), ['contract_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payment_instalments_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('payment_receipts',
+    sa.Column('contract_id', sa.Uuid(), nullable=False),
+    sa.Column('received_on', sa.Date(), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('method', sa.String(length=30), nullable=False),
+    sa.Column('reference', sa.String(length=100), nullable=True),
+    sa.Column('unapplied_amount', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('recorded_by_id', sa.Uuid(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custom', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_payment_receipts_contract_id_contracts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_payment_receipts_recorded_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_payment_receipts_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_receipts'))
+    )
+    with op.batch_alter_table('payment_receipts', schema=None) as batch_op:
+        batch_op.create_index('ix_payment_receipts_contract', ['contract_id', 'received_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payment_receipts_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('receipt_allocations',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('receipt_id', sa.Uuid(), nullable=False),
+    sa.Column('instalment_id', sa.Uuid(), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=2).with_variant(sa.BigInteger(), 'sqlite'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['instalment_id'], ['payment_instalments.id'], name=op.f('fk_receipt_allocations_instalment_id_payment_instalments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['receipt_id'], ['payment_receipts.id'], name=op.f('fk_receipt_allocations_receipt_id_payment_receipts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_receipt_allocations_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_receipt_allocations'))
+    )
+    with op.batch_alter_table('receipt_allocations', schema=None) as batch_op:
+        batch_op.create_index('ix_receipt_allocations_instalment', ['instalment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_receipt_allocations_receipt_id'), ['receipt_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_receipt_allocations_tenant_id'), ['tenant_id'], unique=False)
+
     with op.batch_alter_table('teams', schema=None) as batch_op:
         batch_op.create_foreign_key(batch_op.f('fk_teams_manager_id_users'), 'users', ['manager_id'], ['id'], ondelete='SET NULL', use_alter=True)
 
@@ -952,11 +2163,73 @@ def downgrade() -> None:
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_leads_converted_opportunity_id_opportunities'), type_='foreignkey')
 
+    with op.batch_alter_table('receipt_allocations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_receipt_allocations_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_receipt_allocations_receipt_id'))
+        batch_op.drop_index('ix_receipt_allocations_instalment')
+
+    op.drop_table('receipt_allocations')
+    with op.batch_alter_table('payment_receipts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payment_receipts_tenant_id'))
+        batch_op.drop_index('ix_payment_receipts_contract')
+
+    op.drop_table('payment_receipts')
+    with op.batch_alter_table('payment_instalments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payment_instalments_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_payment_instalments_contract_id'))
+
+    op.drop_table('payment_instalments')
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invoices_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_invoices_contract_id'))
+
+    op.drop_table('invoices')
+    with op.batch_alter_table('agent_trace_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agent_trace_events_tenant_id'))
+
+    op.drop_table('agent_trace_events')
+    with op.batch_alter_table('quote_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quote_lines_tenant_id'))
+        batch_op.drop_index('ix_quote_lines_quote')
+
+    op.drop_table('quote_lines')
+    with op.batch_alter_table('contracts', schema=None) as batch_op:
+        batch_op.drop_index('ix_contracts_tenant_owner')
+        batch_op.drop_index(batch_op.f('ix_contracts_tenant_id'))
+        batch_op.drop_index('ix_contracts_tenant_account')
+        batch_op.drop_index(batch_op.f('ix_contracts_owner_id'))
+
+    op.drop_table('contracts')
+    with op.batch_alter_table('agent_steps', schema=None) as batch_op:
+        batch_op.drop_index('ix_agent_steps_tenant_status')
+        batch_op.drop_index(batch_op.f('ix_agent_steps_tenant_id'))
+        batch_op.drop_index('ix_agent_steps_run_position')
+
+    op.drop_table('agent_steps')
+    with op.batch_alter_table('activity_plans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_activity_plans_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_activity_plans_series_id'))
+        batch_op.drop_index('ix_activity_plans_remind')
+
+    op.drop_table('activity_plans')
+    with op.batch_alter_table('quotes', schema=None) as batch_op:
+        batch_op.drop_index('ix_quotes_tenant_owner')
+        batch_op.drop_index('ix_quotes_tenant_opportunity')
+        batch_op.drop_index(batch_op.f('ix_quotes_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_quotes_owner_id'))
+
+    op.drop_table('quotes')
     with op.batch_alter_table('opportunity_stage_changes', schema=None) as batch_op:
         batch_op.drop_index('ix_stage_changes_opportunity')
         batch_op.drop_index(batch_op.f('ix_opportunity_stage_changes_tenant_id'))
 
     op.drop_table('opportunity_stage_changes')
+    op.drop_table('lead_conversions')
+    with op.batch_alter_table('bot_turns', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bot_turns_tenant_id'))
+        batch_op.drop_index('ix_bot_turns_conversation')
+
+    op.drop_table('bot_turns')
     with op.batch_alter_table('activities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_activities_ticket_id'))
         batch_op.drop_index(batch_op.f('ix_activities_tenant_id'))
@@ -968,6 +2241,16 @@ def downgrade() -> None:
         batch_op.drop_index('ix_activities_account_time')
 
     op.drop_table('activities')
+    with op.batch_alter_table('ticket_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_messages_ticket_time')
+        batch_op.drop_index(batch_op.f('ix_ticket_messages_tenant_id'))
+
+    op.drop_table('ticket_messages')
+    with op.batch_alter_table('ticket_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_events_ticket_time')
+        batch_op.drop_index(batch_op.f('ix_ticket_events_tenant_id'))
+
+    op.drop_table('ticket_events')
     with op.batch_alter_table('opportunities', schema=None) as batch_op:
         batch_op.drop_index('ix_opportunities_tenant_stage')
         batch_op.drop_index('ix_opportunities_tenant_owner')
@@ -979,6 +2262,25 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_opportunities_account_id'))
 
     op.drop_table('opportunities')
+    with op.batch_alter_table('lead_duplicates', schema=None) as batch_op:
+        batch_op.drop_index('ix_lead_duplicates_tenant')
+
+    op.drop_table('lead_duplicates')
+    with op.batch_alter_table('engagement_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_engagement_events_tenant_id'))
+        batch_op.drop_index('ix_engagement_events_send')
+        batch_op.drop_index('ix_engagement_events_lead')
+        batch_op.drop_index('ix_engagement_events_journey')
+        batch_op.drop_index('ix_engagement_events_contact')
+        batch_op.drop_index(batch_op.f('ix_engagement_events_campaign_id'))
+        batch_op.drop_index(batch_op.f('ix_engagement_events_account_id'))
+
+    op.drop_table('engagement_events')
+    with op.batch_alter_table('csat_surveys', schema=None) as batch_op:
+        batch_op.drop_index('ix_csat_surveys_token')
+        batch_op.drop_index(batch_op.f('ix_csat_surveys_ticket_id'))
+
+    op.drop_table('csat_surveys')
     with op.batch_alter_table('campaign_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaign_members_tenant_id'))
         batch_op.drop_index('ix_campaign_members_tenant_external')
@@ -987,25 +2289,61 @@ def downgrade() -> None:
         batch_op.drop_index('ix_campaign_members_campaign')
 
     op.drop_table('campaign_members')
+    with op.batch_alter_table('bot_conversations', schema=None) as batch_op:
+        batch_op.drop_index('ix_bot_conversations_tenant_time')
+
+    op.drop_table('bot_conversations')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_index('ix_tickets_tenant_status')
+        batch_op.drop_index('ix_tickets_tenant_number')
         batch_op.drop_index(batch_op.f('ix_tickets_tenant_id'))
         batch_op.drop_index('ix_tickets_tenant_external')
+        batch_op.drop_index('ix_tickets_tenant_due')
         batch_op.drop_index(batch_op.f('ix_tickets_owner_id'))
         batch_op.drop_index('ix_tickets_contact_time')
+        batch_op.drop_index(batch_op.f('ix_tickets_assignee_id'))
         batch_op.drop_index('ix_tickets_account_time')
 
     op.drop_table('tickets')
+    with op.batch_alter_table('message_sends', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_sends_tenant_id'))
+        batch_op.drop_index('ix_message_sends_journey')
+        batch_op.drop_index('ix_message_sends_due')
+        batch_op.drop_index('ix_message_sends_contact')
+        batch_op.drop_index('ix_message_sends_campaign')
+
+    op.drop_table('message_sends')
+    with op.batch_alter_table('marketing_suppressions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_marketing_suppressions_tenant_id'))
+
+    op.drop_table('marketing_suppressions')
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.drop_index('ix_leads_tenant_status')
         batch_op.drop_index('ix_leads_tenant_owner_created')
         batch_op.drop_index('ix_leads_tenant_name')
+        batch_op.drop_index('ix_leads_tenant_mobile')
         batch_op.drop_index(batch_op.f('ix_leads_tenant_id'))
         batch_op.drop_index('ix_leads_tenant_external')
+        batch_op.drop_index('ix_leads_tenant_email')
         batch_op.drop_index('ix_leads_tenant_created')
         batch_op.drop_index(batch_op.f('ix_leads_owner_id'))
 
     op.drop_table('leads')
+    with op.batch_alter_table('journey_enrollments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_journey_enrollments_tenant_id'))
+        batch_op.drop_index('ix_journey_enrollments_due')
+
+    op.drop_table('journey_enrollments')
+    with op.batch_alter_table('consent_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consent_entries_tenant_id'))
+        batch_op.drop_index('ix_consent_entries_key')
+        batch_op.drop_index('ix_consent_entries_confirmation')
+
+    op.drop_table('consent_entries')
+    with op.batch_alter_table('segment_members', schema=None) as batch_op:
+        batch_op.drop_index('ix_segment_members_record')
+
+    op.drop_table('segment_members')
     with op.batch_alter_table('oauth_access_tokens', schema=None) as batch_op:
         batch_op.drop_index('ix_oauth_access_tokens_token_hash')
 
@@ -1029,6 +2367,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_kb_article_revisions_article')
 
     op.drop_table('kb_article_revisions')
+    with op.batch_alter_table('journeys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_journeys_tenant_id'))
+
+    op.drop_table('journeys')
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.drop_index('ix_contacts_tenant_owner_created')
         batch_op.drop_index('ix_contacts_tenant_name')
@@ -1043,6 +2385,30 @@ def downgrade() -> None:
 
     op.drop_table('contacts')
     op.drop_table('user_totp')
+    with op.batch_alter_table('service_agent_profiles', schema=None) as batch_op:
+        batch_op.drop_index('ix_agent_profiles_user')
+
+    op.drop_table('service_agent_profiles')
+    with op.batch_alter_table('segments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_segments_tenant_id'))
+
+    op.drop_table('segments')
+    with op.batch_alter_table('sales_targets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_targets_tenant_id'))
+        batch_op.drop_index('ix_sales_targets_period')
+
+    op.drop_table('sales_targets')
+    with op.batch_alter_table('sales_pool_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_pool_events_user_day')
+        batch_op.drop_index('ix_pool_events_record')
+
+    op.drop_table('sales_pool_events')
+    with op.batch_alter_table('sales_pool_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_pool_entries_progress')
+        batch_op.drop_index('ix_pool_entries_owner')
+        batch_op.drop_index('ix_pool_entries_followup')
+
+    op.drop_table('sales_pool_entries')
     with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
         batch_op.drop_index('ix_recovery_codes_user')
 
@@ -1051,10 +2417,21 @@ def downgrade() -> None:
         batch_op.drop_index('ix_record_shares_lookup')
 
     op.drop_table('record_shares')
+    with op.batch_alter_table('record_merges', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_record_merges_tenant_id'))
+        batch_op.drop_index('ix_record_merges_survivor')
+        batch_op.drop_index(batch_op.f('ix_record_merges_merged_id'))
+
+    op.drop_table('record_merges')
     with op.batch_alter_table('password_history', schema=None) as batch_op:
         batch_op.drop_index('ix_password_history_user')
 
     op.drop_table('password_history')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_user')
+        batch_op.drop_index(batch_op.f('ix_notifications_tenant_id'))
+
+    op.drop_table('notifications')
     with op.batch_alter_table('model_versions', schema=None) as batch_op:
         batch_op.drop_index('ix_model_versions_tenant_template')
         batch_op.drop_index(batch_op.f('ix_model_versions_tenant_id'))
@@ -1075,10 +2452,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_kb_articles_owner_id'))
 
     op.drop_table('kb_articles')
+    with op.batch_alter_table('import_uploads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_import_uploads_tenant_id'))
+
+    op.drop_table('import_uploads')
     with op.batch_alter_table('import_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_runs_tenant_id'))
 
     op.drop_table('import_runs')
+    with op.batch_alter_table('duplicate_candidates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_duplicate_candidates_tenant_id'))
+        batch_op.drop_index('ix_duplicate_candidates_status')
+        batch_op.drop_index('ix_duplicate_candidates_pair')
+
+    op.drop_table('duplicate_candidates')
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.drop_index('ix_campaigns_tenant_name')
         batch_op.drop_index(batch_op.f('ix_campaigns_tenant_id'))
@@ -1090,10 +2477,28 @@ def downgrade() -> None:
         batch_op.drop_index('ix_auth_sessions_token_hash')
 
     op.drop_table('auth_sessions')
+    with op.batch_alter_table('approval_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_approval_requests_tenant_id'))
+        batch_op.drop_index('ix_approval_requests_subject')
+        batch_op.drop_index(batch_op.f('ix_approval_requests_owner_id'))
+
+    op.drop_table('approval_requests')
     with op.batch_alter_table('api_clients', schema=None) as batch_op:
         batch_op.drop_index('ix_api_clients_prefix')
 
     op.drop_table('api_clients')
+    with op.batch_alter_table('analytics_privacy_spend', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_analytics_privacy_spend_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_analytics_privacy_spend_spent_at'))
+
+    op.drop_table('analytics_privacy_spend')
+    with op.batch_alter_table('agent_runs', schema=None) as batch_op:
+        batch_op.drop_index('ix_agent_runs_tenant_status')
+        batch_op.drop_index(batch_op.f('ix_agent_runs_tenant_id'))
+        batch_op.drop_index('ix_agent_runs_tenant_created')
+        batch_op.drop_index(batch_op.f('ix_agent_runs_owner_id'))
+
+    op.drop_table('agent_runs')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_index('ix_accounts_tenant_owner_created')
         batch_op.drop_index('ix_accounts_tenant_name')
@@ -1112,10 +2517,42 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sharing_rules_tenant_id'))
 
     op.drop_table('sharing_rules')
+    with op.batch_alter_table('sales_process_stages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_process_stages_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_sales_process_stages_process_id'))
+
+    op.drop_table('sales_process_stages')
+    with op.batch_alter_table('price_book_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_price_book_entries_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_price_book_entries_price_book_id'))
+
+    op.drop_table('price_book_entries')
+    with op.batch_alter_table('lead_capture_forms', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lead_capture_forms_tenant_id'))
+
+    op.drop_table('lead_capture_forms')
+    with op.batch_alter_table('lead_assignment_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lead_assignment_rules_tenant_id'))
+        batch_op.drop_index('ix_assignment_rules_order')
+
+    op.drop_table('lead_assignment_rules')
+    op.drop_table('ticket_counters')
     with op.batch_alter_table('teams', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_teams_tenant_id'))
 
     op.drop_table('teams')
+    with op.batch_alter_table('sla_policies', schema=None) as batch_op:
+        batch_op.drop_index('ix_sla_policies_tenant')
+
+    op.drop_table('sla_policies')
+    with op.batch_alter_table('sales_processes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_processes_tenant_id'))
+
+    op.drop_table('sales_processes')
+    with op.batch_alter_table('sales_pools', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_pools_tenant_id'))
+
+    op.drop_table('sales_pools')
     with op.batch_alter_table('roles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_roles_tenant_id'))
 
@@ -1126,10 +2563,23 @@ def downgrade() -> None:
         batch_op.drop_index('ix_products_tenant_external')
 
     op.drop_table('products')
+    with op.batch_alter_table('price_books', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_price_books_tenant_id'))
+
+    op.drop_table('price_books')
     with op.batch_alter_table('pipeline_stages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pipeline_stages_tenant_id'))
 
     op.drop_table('pipeline_stages')
+    with op.batch_alter_table('message_templates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_templates_tenant_id'))
+
+    op.drop_table('message_templates')
+    op.drop_table('marketing_settings')
+    with op.batch_alter_table('marketing_changes', schema=None) as batch_op:
+        batch_op.drop_index('ix_marketing_changes_tenant')
+
+    op.drop_table('marketing_changes')
     op.drop_table('login_lockouts')
     with op.batch_alter_table('llm_providers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_llm_providers_tenant_id'))
@@ -1139,6 +2589,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_llm_policies_tenant_id'))
 
     op.drop_table('llm_policies')
+    with op.batch_alter_table('kb_index_changes', schema=None) as batch_op:
+        batch_op.drop_index('ix_kb_index_changes_sequence')
+
+    op.drop_table('kb_index_changes')
     with op.batch_alter_table('field_definitions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_field_definitions_tenant_id'))
 
@@ -1151,5 +2605,17 @@ def downgrade() -> None:
 
     op.drop_table('audit_events')
     op.drop_table('audit_chain_heads')
+    with op.batch_alter_table('agent_tool_effects', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agent_tool_effects_tenant_id'))
+
+    op.drop_table('agent_tool_effects')
+    with op.batch_alter_table('agent_settings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agent_settings_tenant_id'))
+
+    op.drop_table('agent_settings')
+    with op.batch_alter_table('agent_observations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agent_observations_tenant_id'))
+
+    op.drop_table('agent_observations')
     op.drop_table('tenants')
     # ### end Alembic commands ###

@@ -1,0 +1,73 @@
+"""The assistant panel: a question answered as a table and a chart, and a question asked back."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from testkit import TenantInfo
+
+from zhike.core.db import Database
+from zhike.platform.objects import get_object
+from zhike.platform.records import RecordService
+
+from .conftest import save_screenshot
+from .web_support import add_user, log_in
+
+pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+
+
+def _add_deals(database: Database, tenant: TenantInfo) -> None:
+    north = add_user(database, tenant, "zhao", "sales_rep")
+    south = add_user(database, tenant, "qian", "sales_rep")
+    with database.session() as session:
+        deals = RecordService(session, tenant.actor, get_object("opportunities"))
+        for owner, amount in ((north.id, "120000"), (north.id, "80000"), (south.id, "230000")):
+            deals.create(
+                {
+                    "name": "云服务器项目",
+                    "owner_id": owner,
+                    "stage": "won",
+                    "amount": amount,
+                    "closed_on": date(2026, 1, 5),
+                }
+            )
+
+
+def test_question_answered_as_table_and_chart(
+    page: Any, database: Database, tenant: TenantInfo
+) -> None:
+    _add_deals(database, tenant)
+    page.goto("/")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    page.get_by_test_id("assistant-toggle").click()
+    panel = page.get_by_role("complementary", name="AI 助手")
+
+    panel.get_by_label("向 AI 助手提问").fill("每个销售的赢单金额")
+    panel.get_by_role("button", name="发送").click()
+
+    table = panel.get_by_test_id("assistant-table")
+    # The first question of a fresh server process also trains the intent model.
+    expect(table).to_contain_text("zhao", timeout=30_000)
+    expect(table).to_contain_text("200,000.00")
+    expect(table).to_contain_text("230,000.00")
+    expect(panel.get_by_role("img", name="图表：金额 · 合计")).to_be_visible()
+    expect(panel.get_by_text("数据查询")).to_be_visible()
+    save_screenshot(page, "assistant-answer")
+
+
+def test_ambiguous_region_is_asked_back(page: Any, database: Database, tenant: TenantInfo) -> None:
+    _add_deals(database, tenant)
+    page.goto("/")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    page.get_by_test_id("assistant-toggle").click()
+    panel = page.get_by_role("complementary", name="AI 助手")
+
+    panel.get_by_label("向 AI 助手提问").fill("上季度华东区赢单金额最高的三个销售是谁？")
+    panel.get_by_label("向 AI 助手提问").press("Enter")
+
+    expect(panel.get_by_test_id("assistant-clarification")).to_contain_text("华东", timeout=30_000)
+    expect(panel.get_by_test_id("assistant-table")).to_have_count(0)
+    save_screenshot(page, "assistant-clarification")

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+
+import { formatValue, sumAmounts } from './format'
+
+const chinese = { locale: 'zh-CN', timezone: 'Asia/Shanghai', yes: '是', no: '否' }
+
+describe('formatValue', () => {
+  it('shows an empty value as a dash', () => {
+    expect(formatValue({ field_type: 'text' }, null, chinese)).toBe('—')
+  })
+
+  it('shows money with its currency', () => {
+    expect(formatValue({ field_type: 'money' }, '1234.50', chinese, 'CNY')).toBe('¥1,234.50')
+  })
+
+  it('shows a datetime in the user time zone', () => {
+    expect(formatValue({ field_type: 'datetime' }, '2026-03-01T17:30:00Z', chinese)).toContain('2026年3月2日')
+  })
+
+  it('shows a date without shifting the day', () => {
+    expect(formatValue({ field_type: 'date' }, '2026-03-01', { ...chinese, locale: 'en' })).toBe('Mar 1, 2026')
+  })
+
+  it('shows booleans in words', () => {
+    expect(formatValue({ field_type: 'boolean' }, false, chinese)).toBe('否')
+  })
+})
+
+describe('sumAmounts', () => {
+  it('adds decimal strings exactly', () => {
+    expect(sumAmounts(['0.10', '0.20', '1000000000000.05'])).toBe('1000000000000.35')
+  })
+
+  it('handles negatives and ignores blanks', () => {
+    expect(sumAmounts(['-5.5', '2', null, 'x'])).toBe('-3.50')
+  })
+})

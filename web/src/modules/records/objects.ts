@@ -1,0 +1,147 @@
+import {
+  Box,
+  Coin,
+  OfficeBuilding,
+  Promotion,
+  Tickets,
+  User,
+  UserFilled,
+} from '@element-plus/icons-vue'
+import type { Component } from 'vue'
+
+import type { MenuSection } from '../types'
+
+export interface RelatedList {
+  /** Object listed, filtered by `foreignKey` = this record's id. */
+  objectName: string
+  foreignKey: string
+  columns: string[]
+}
+
+/** How the generic list and record screens show one CRM object. */
+export interface ObjectScreen {
+  name: string
+  icon: Component
+  section: MenuSection
+  order: number
+  /** Field that names a record in lists, links and the page header. */
+  titleField: string
+  /** Columns shown until the user chooses others. */
+  defaultColumns: string[]
+  /** Fields shown in the record page header. */
+  headerFields: string[]
+  /** Accounts and contacts have a 360° timeline. */
+  hasTimeline: boolean
+  related: RelatedList[]
+}
+
+export const OBJECT_SCREENS: ObjectScreen[] = [
+  {
+    name: 'accounts',
+    icon: OfficeBuilding,
+    section: 'sales',
+    order: 10,
+    titleField: 'name',
+    defaultColumns: ['name', 'industry', 'tier', 'province', 'city', 'phone', 'owner_id', 'created_at'],
+    headerFields: ['industry', 'tier', 'city', 'phone', 'owner_id'],
+    hasTimeline: true,
+    related: [
+      { objectName: 'contacts', foreignKey: 'account_id', columns: ['name', 'title', 'mobile', 'email'] },
+      {
+        objectName: 'opportunities',
+        foreignKey: 'account_id',
+        columns: ['name', 'stage_id', 'amount', 'expected_close_date'],
+      },
+      { objectName: 'tickets', foreignKey: 'account_id', columns: ['subject', 'status', 'priority', 'opened_at'] },
+    ],
+  },
+  {
+    name: 'contacts',
+    icon: User,
+    section: 'sales',
+    order: 20,
+    titleField: 'name',
+    defaultColumns: ['name', 'account_id', 'title', 'mobile', 'email', 'city', 'owner_id'],
+    headerFields: ['account_id', 'title', 'mobile', 'email', 'owner_id'],
+    hasTimeline: true,
+    related: [
+      {
+        objectName: 'opportunities',
+        foreignKey: 'contact_id',
+        columns: ['name', 'stage_id', 'amount', 'expected_close_date'],
+      },
+      { objectName: 'tickets', foreignKey: 'contact_id', columns: ['subject', 'status', 'priority', 'opened_at'] },
+    ],
+  },
+  {
+    name: 'leads',
+    icon: UserFilled,
+    section: 'sales',
+    order: 5,
+    titleField: 'name',
+    defaultColumns: ['name', 'company', 'mobile', 'lead_source', 'status', 'city', 'owner_id', 'created_at'],
+    headerFields: ['company', 'status', 'lead_source', 'mobile', 'owner_id'],
+    hasTimeline: false,
+    related: [],
+  },
+  {
+    name: 'opportunities',
+    icon: Coin,
+    section: 'sales',
+    order: 30,
+    titleField: 'name',
+    defaultColumns: ['name', 'account_id', 'stage_id', 'amount', 'probability', 'expected_close_date', 'owner_id'],
+    headerFields: ['account_id', 'stage_id', 'amount', 'expected_close_date', 'owner_id'],
+    hasTimeline: false,
+    related: [],
+  },
+  {
+    name: 'products',
+    icon: Box,
+    section: 'sales',
+    order: 60,
+    titleField: 'name',
+    defaultColumns: ['name', 'code', 'series', 'list_price', 'is_active'],
+    headerFields: ['code', 'series', 'list_price', 'is_active'],
+    hasTimeline: false,
+    related: [],
+  },
+  {
+    name: 'campaigns',
+    icon: Promotion,
+    section: 'marketing',
+    order: 10,
+    titleField: 'name',
+    defaultColumns: ['name', 'channel', 'status', 'starts_on', 'ends_on', 'budget', 'owner_id'],
+    headerFields: ['channel', 'status', 'starts_on', 'ends_on', 'budget'],
+    hasTimeline: false,
+    related: [],
+  },
+  {
+    name: 'tickets',
+    icon: Tickets,
+    section: 'service',
+    order: 10,
+    titleField: 'subject',
+    defaultColumns: ['subject', 'status', 'priority', 'category', 'account_id', 'opened_at', 'owner_id'],
+    headerFields: ['status', 'priority', 'category', 'account_id', 'owner_id'],
+    hasTimeline: false,
+    related: [],
+  },
+]
+
+export function screenOf(name: string): ObjectScreen | undefined {
+  return OBJECT_SCREENS.find((screen) => screen.name === name)
+}
+
+/** Reference fields and the object they point to; their values are shown as linked names. */
+export const REFERENCES: Record<string, string> = {
+  account_id: 'accounts',
+  parent_account_id: 'accounts',
+  contact_id: 'contacts',
+  product_id: 'products',
+  lead_id: 'leads',
+  converted_account_id: 'accounts',
+  converted_contact_id: 'contacts',
+  converted_opportunity_id: 'opportunities',
+}

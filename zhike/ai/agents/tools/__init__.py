@@ -1,0 +1,1 @@
+"""The tool registry and the tools that every agent shares."""

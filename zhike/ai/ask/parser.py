@@ -1,0 +1,584 @@
+"""The offline semantic parser: a question in Chinese or English to a typed report query.
+
+The grammar works on matched phrases (see ``tokens.py``), not on word order alone:
+
+1. Time ranges, time buckets, numeric comparisons ("金额大于5000") and top-N
+   ("前三", "top 5") are read first with patterns and blanked out.
+2. Every other phrase is looked up in the tenant's lexicon.
+3. The base object is the one the phrases vote for (an object word, a measure
+   field, a condition) among those that reach every value and dimension named.
+4. Values become filters. Several values of one field become ``in``, and a value
+   after a negation becomes ``ne`` or ``not_in``. Dimensions after a group word, a
+   "which"/"who" word or a superlative become group-by terms. Aggregate words and
+   measure fields become measures, and superlatives sort and limit.
+
+A question the grammar cannot settle is not guessed: ``parse_question`` returns a
+``Clarification`` naming what is missing or ambiguous.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from zhike.ai.ask import vocabulary as words
+from zhike.ai.ask.lexicon import Lexicon, Term, normalize
+from zhike.ai.ask.timeparse import find_time, number_value
+from zhike.ai.ask.tokens import Phrase, match_phrases, tokenize
+from zhike.analytics.query import (
+    ReportFilter,
+    ReportGroup,
+    ReportMeasure,
+    ReportQuery,
+    ReportSort,
+)
+
+# Base objects in the order a tie between votes is settled.
+OBJECT_PRIORITY = (
+    "opportunities",
+    "tickets",
+    "accounts",
+    "leads",
+    "contacts",
+    "activities",
+    "products",
+)
+# Money words that do not say which money field they mean.
+GENERIC_MONEY_WORDS = frozenset({"金额", "amount", "amounts", "value", "money", "钱", "总额"})
+# Count words that ask for a number of records even when an amount is also named.
+STRONG_COUNT_WORDS = frozenset(
+    {
+        "数量",
+        "个数",
+        "多少个",
+        "多少家",
+        "多少笔",
+        "多少条",
+        "多少位",
+        "几个",
+        "数目",
+        "笔数",
+        "how many",
+        "number of",
+        "count",
+        "count of",
+        "number",
+    }
+)
+MINE_WORDS = ("我的", "我负责的", "我自己的", "my", "mine", "my own")
+DEFAULT_LIMIT = 1000
+
+_PUNCTUATION = re.compile(r"[?？!！。，,、；;：:“”\"'‘’（）()\[\]【】<>《》]")
+_AMOUNT = r"(\d+(?:\.\d+)?)\s*(万|千|百万|亿|k|m|million|thousand)?"
+_COMPARATORS: tuple[tuple[str, str], ...] = (
+    (r"不少于|不低于|至少|大于等于|>=|at least|no less than", "gte"),
+    (r"不超过|不高于|至多|小于等于|<=|at most|no more than", "lte"),
+    (
+        r"大于|超过|高于|多于|>|over|above|more than|greater than|exceeding|exceeds"
+        r"|bigger than|larger than",
+        "gt",
+    ),
+    (r"小于|低于|少于|不到|<|under|below|less than|smaller than|fewer than", "lt"),
+)
+_SCALE = {
+    "万": 10_000,
+    "千": 1_000,
+    "百万": 1_000_000,
+    "亿": 100_000_000,
+    "k": 1_000,
+    "thousand": 1_000,
+    "m": 1_000_000,
+    "million": 1_000_000,
+}
+_CN_NUMBER = (
+    r"\d+|[一二两三四五六七八九十]+|one|two|three|four|five|six|seven|eight|nine|ten|twenty"
+)
+_TOP_N = (
+    rf"(?:前|排名前|最高的|最多的|最大的|最好的|top|best|highest|biggest|largest|first)\s*({_CN_NUMBER})\s*(?:个|名|位|家|款|大|强|笔)?",
+    rf"(?:最低的|最少的|最小的|倒数|后|bottom|worst|lowest|last)\s*({_CN_NUMBER})\s*(?:个|名|位|家|款|笔)?",
+    rf"(?<![哪每这那])({_CN_NUMBER})\s*(?:个|名|位|家|款|大|笔)",
+    rf"\b(?:which|the|our)\s+({_CN_NUMBER})\b(?!\s*(?:days?|weeks?|months?|years?))",
+    rf"\b({_CN_NUMBER})\s+(?:best|top|biggest|largest|highest|leading|most)",
+    rf"\b({_CN_NUMBER})\s+(?:worst|lowest|smallest|least|fewest)",
+)
+# Patterns of _TOP_N that ask for the lowest values, and those that only count
+# when the question also has a superlative ("三个销售" alone is no ranking).
+_BOTTOM_PATTERNS = (1, 5)
+_NEEDS_SUPERLATIVE = (2, 3)
+_SUPERLATIVE = re.compile(
+    "|".join(
+        re.escape(word)
+        for word in (*words.TOP_WORDS, *words.BOTTOM_WORDS, *words.RANK_WORDS)
+        if word != "前"
+    )
+)
+
+
+@dataclass(slots=True)
+class Clarification:
+    """A question back to the asker: ``code`` is stable, ``params`` fill its message."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    options: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ParseResult:
+    query: ReportQuery | None = None
+    clarification: Clarification | None = None
+    # Phrases that the parser understood, for the explanation shown with an answer.
+    understood: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+    @property
+    def has_signal(self) -> bool:
+        return bool(self.understood)
+
+
+@dataclass(slots=True)
+class _Scan:
+    """Findings of the pattern pass that runs before lexicon matching."""
+
+    text: str
+    thresholds: list[tuple[str, float | int]] = field(default_factory=list)
+    top_n: int | None = None
+    top_ascending: bool = False
+
+
+def _number(raw: str, scale: str | None) -> float | int:
+    value = float(raw) * _SCALE.get(scale or "", 1)
+    return int(value) if value.is_integer() else value
+
+
+def _scan(text: str) -> _Scan:
+    scan = _Scan(text)
+    for pattern, op in _COMPARATORS:
+        while True:
+            match = re.search(rf"(?:{pattern})\s*{_AMOUNT}", scan.text)
+            if match is None:
+                break
+            scan.thresholds.append((op, _number(match.group(1), match.group(2))))
+            marker = f" __threshold{len(scan.thresholds) - 1}__ "
+            scan.text = scan.text[: match.start()] + marker + scan.text[match.end() :]
+    for pattern, op in (
+        (rf"{_AMOUNT}\s*(?:以上|及以上)", "gte"),
+        (rf"{_AMOUNT}\s*(?:以下|及以下)", "lte"),
+    ):
+        while True:
+            match = re.search(pattern, scan.text)
+            if match is None:
+                break
+            scan.thresholds.append((op, _number(match.group(1), match.group(2))))
+            marker = f" __threshold{len(scan.thresholds) - 1}__ "
+            scan.text = scan.text[: match.start()] + marker + scan.text[match.end() :]
+    for index, pattern in enumerate(_TOP_N):
+        match = re.search(pattern, scan.text)
+        if match is None:
+            continue
+        count = number_value(match.group(1))
+        if count is None or count <= 0:
+            continue
+        if index in _NEEDS_SUPERLATIVE and not _SUPERLATIVE.search(scan.text):
+            continue
+        scan.top_n = count
+        scan.top_ascending = index in _BOTTOM_PATTERNS
+        marker = " __bottom__ " if scan.top_ascending else " __top__ "
+        scan.text = scan.text[: match.start()] + marker + scan.text[match.end() :]
+        break
+    return scan
+
+
+@dataclass(slots=True)
+class _Reading:
+    """The phrases sorted by role, with positions, while the query is assembled."""
+
+    phrases: list[Phrase]
+    base: str = "opportunities"
+
+    def of(self, kind: str) -> list[tuple[Phrase, Term]]:
+        found = []
+        for phrase in self.phrases:
+            term = phrase.first(kind)
+            if term is not None:
+                found.append((phrase, term))
+        return found
+
+    def governed(self, phrase: Phrase, kinds: tuple[str, ...], before: int = 2) -> bool:
+        """True when a word of ``kinds`` precedes ``phrase`` closely, with no dimension between.
+
+        "各行业的客户数量" groups by industry only: "各" governs the first dimension after it.
+        """
+        for position in range(phrase.position - 1, max(-1, phrase.position - before - 1), -1):
+            other = self.phrases[position]
+            if any(other.has(kind) for kind in kinds):
+                return True
+            if other.has("dimension"):
+                return False
+        return False
+
+    def near(self, phrase: Phrase, kinds: tuple[str, ...], before: int = 2, after: int = 0) -> bool:
+        low, high = phrase.position - before, phrase.position + after
+        return any(
+            other is not phrase
+            and low <= other.position <= high
+            and any(other.has(k) for k in kinds)
+            for other in self.phrases
+        )
+
+
+def path_for(base: str, target: str | None, name: str | None) -> str | None:
+    """Return the dotted path of ``target.name`` seen from ``base``, or None when out of reach."""
+    if target is None or name is None:
+        return None
+    prefix = words.PATHS.get(base, {}).get(target)
+    return None if prefix is None else prefix + name
+
+
+def _reachable(base: str, term: Term) -> bool:
+    return path_for(base, term.target, term.field or "id") is not None
+
+
+def _choose_base(reading: _Reading, lexicon: Lexicon) -> str | None:
+    votes: dict[str, int] = {name: 0 for name in OBJECT_PRIORITY if name in lexicon.readable}
+    required: list[list[Term]] = []
+    for phrase in reading.phrases:
+        objects = [term for term in phrase.terms if term.kind == "object"]
+        dimension = phrase.has("dimension")
+        grouped = dimension and (
+            reading.governed(phrase, ("group", "which", "top", "bottom"), before=2)
+            or reading.near(phrase, ("rank", "group_after"), before=0, after=1)
+        )
+        for term in objects:
+            if term.target in votes and not grouped:
+                votes[term.target] += 3
+        for term in phrase.terms:
+            if term.kind in ("measure_field", "condition") and term.target in votes:
+                votes[term.target] += 2
+        values = [term for term in phrase.terms if term.kind == "value"]
+        if values:
+            required.append(values)
+    candidates = [
+        name
+        for name in votes
+        if all(any(_reachable(name, term) for term in terms) for terms in required)
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda name: (votes[name], -OBJECT_PRIORITY.index(name)))
+
+
+def _is_group_dimension(reading: _Reading, phrase: Phrase, top: bool) -> bool:
+    if reading.governed(phrase, ("group", "which"), before=2):
+        return True
+    if reading.near(phrase, ("rank", "group_after"), before=0, after=1):
+        return True
+    if top and reading.near(phrase, ("top", "bottom"), before=4):
+        return True
+    # "What amount did each rep win" puts "each" right before; "销售的赢单金额排名"
+    # puts the rank word further on.
+    return reading.near(phrase, ("rank",), before=0, after=3)
+
+
+def _dimension(base: str, phrase: Phrase) -> str | None:
+    for term in phrase.terms:
+        if term.kind == "dimension":
+            path = path_for(base, term.target, term.field)
+            if path is not None and term.target != base:
+                return path
+            if path is not None and term.field is not None and term.target == base:
+                return path
+    return None
+
+
+def _value_filters(reading: _Reading, base: str) -> tuple[list[ReportFilter], list[str]]:
+    """Filters from values: one field's values OR-ed, negated after a negation word."""
+    chosen: dict[tuple[str, bool], list[Any]] = {}
+    order: list[tuple[str, bool]] = []
+    for phrase in reading.phrases:
+        for term in phrase.terms:
+            if term.kind != "value":
+                continue
+            path = path_for(base, term.target, term.field)
+            if path is None:
+                continue
+            negated = reading.near(phrase, ("negation",), before=1)
+            key = (path, negated)
+            if key not in chosen:
+                chosen[key] = []
+                order.append(key)
+            if term.value not in chosen[key]:
+                chosen[key].append(term.value)
+            break
+    filters = []
+    for path, negated in order:
+        values = sorted(chosen[(path, negated)], key=str)
+        if len(values) == 1:
+            filters.append(ReportFilter(field=path, op="ne" if negated else "eq", value=values[0]))
+        else:
+            filters.append(ReportFilter(field=path, op="not_in" if negated else "in", value=values))
+    return filters, [
+        path for path, negated in order if not negated and len(chosen[(path, negated)]) > 1
+    ]
+
+
+def _condition_filters(reading: _Reading, base: str) -> list[ReportFilter]:
+    filters = []
+    for phrase in reading.phrases:
+        if phrase.has("value"):
+            continue
+        for term in phrase.terms:
+            if term.kind != "condition":
+                continue
+            prefix = words.PATHS.get(base, {}).get(term.target or "")
+            if prefix is None:
+                continue
+            for name, op, value in term.conditions:
+                filters.append(ReportFilter(field=prefix + name, op=op, value=value))
+            break
+    return filters
+
+
+def _measure_fields(reading: _Reading, base: str) -> list[tuple[Phrase, str]]:
+    found: list[tuple[Phrase, str]] = []
+    for phrase in reading.phrases:
+        candidates = [term for term in phrase.terms if term.kind == "measure_field"]
+        own = [term for term in candidates if term.target == base]
+        for term in own or candidates:
+            path = path_for(base, term.target, term.field)
+            if path is not None:
+                if path not in [known for _, known in found]:
+                    found.append((phrase, path))
+                break
+    return found
+
+
+def _aggregate_for(reading: _Reading, phrase: Phrase) -> str | None:
+    for other in reading.phrases:
+        if phrase.position - 3 <= other.position <= phrase.position + 1 and other is not phrase:
+            term = other.first("aggregate")
+            if term is not None and isinstance(term.value, str):
+                return term.value
+    return None
+
+
+def _date_field(reading: _Reading, base: str, filters: list[ReportFilter], measured: bool) -> str:
+    if reading.of("created"):
+        return words.CREATED_DATE_FIELD.get(base, words.DEFAULT_DATE_FIELD[base])
+    if reading.of("closed"):
+        return words.CLOSED_DATE_FIELD.get(base, words.DEFAULT_DATE_FIELD[base])
+    if base == "opportunities":
+        closing = any(
+            item.field in ("stage.key", "stage.is_won", "stage.is_lost")
+            and item.op in ("eq", "in")
+            and item.value not in (False,)
+            for item in filters
+        )
+        open_only = any(item.field == "stage.is_won" and item.value is False for item in filters)
+        if open_only or not (closing or measured):
+            return "engaged_on"
+        return "closed_on"
+    return words.DEFAULT_DATE_FIELD.get(base, "created_at")
+
+
+def parse_question(
+    question: str, lexicon: Lexicon, today: date, user_id: uuid.UUID | None = None
+) -> ParseResult:
+    """Parse ``question`` into a report query, or into a clarification when it is ambiguous."""
+    text = _PUNCTUATION.sub(" ", normalize(question))
+    time = find_time(text, today, lexicon.fiscal_start_month)
+    scan = _scan(time.text)
+    text = scan.text
+    mine = any(re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text) for word in MINE_WORDS)
+    for word in MINE_WORDS:
+        text = re.sub(rf"(?<![a-z]){re.escape(word)}(?![a-z])", " ", text)
+    phrases, unknown = match_phrases(tokenize(text, lexicon), lexicon)
+    result = ParseResult(unknown=unknown)
+    result.understood = [phrase.text for phrase in phrases if phrase.terms]
+    if time.filter is not None or time.bucket is not None:
+        result.understood.append("time")
+    for phrase in phrases:
+        if phrase.text.startswith("__threshold"):
+            index = int(phrase.text[len("__threshold") : -2])
+            phrase.terms = [Term("aggregate", value=("threshold", index))]
+        elif phrase.text in ("__top__", "__bottom__"):
+            phrase.terms = [Term("top" if phrase.text == "__top__" else "bottom")]
+    reading = _Reading(phrases)
+
+    if not result.understood:
+        return ParseResult(clarification=Clarification("assistant_not_understood"), unknown=unknown)
+
+    # A region the tenant does not have is asked back, never guessed.
+    for phrase, _ in reading.of("region_name"):
+        if phrase.has("value"):
+            continue
+        if not lexicon.region_values:
+            return _clarify(result, "assistant_region_field_missing", region=phrase.text)
+        return _clarify(
+            result,
+            "assistant_region_unknown",
+            options=lexicon.region_values,
+            region=phrase.text,
+            known=", ".join(lexicon.region_values),
+        )
+
+    base = _choose_base(reading, lexicon)
+    if base is None:
+        return _clarify(result, "assistant_object_unclear")
+    reading.base = base
+
+    if reading.of("sla"):
+        sla_path = lexicon.sla_fields.get(base) if base == "tickets" else None
+        if base != "tickets" or sla_path is None:
+            return _clarify(result, "assistant_sla_field_missing", object=base)
+
+    top = bool(reading.of("top") or reading.of("bottom") or scan.top_n)
+    ascending = scan.top_ascending or (bool(reading.of("bottom")) and not reading.of("top"))
+
+    # Group-by terms: a time bucket, then dimensions in question order.
+    filters, respectively = _value_filters(reading, base)
+    filters.extend(_condition_filters(reading, base))
+    measure_fields = _measure_fields(reading, base)
+    date_field = _date_field(reading, base, filters, bool(measure_fields))
+    groups: list[ReportGroup] = []
+    if time.bucket is not None:
+        groups.append(ReportGroup(field=date_field, bucket=time.bucket))
+    used_dimension_phrases: set[int] = set()
+    for phrase in reading.phrases:
+        is_measure_word = phrase.has("measure_field") and not phrase.has("object")
+        if not phrase.has("dimension") or is_measure_word:
+            continue
+        path = _dimension(base, phrase)
+        if path is None or not _is_group_dimension(reading, phrase, top):
+            continue
+        if path not in [group.field for group in groups]:
+            groups.append(ReportGroup(field=path))
+            used_dimension_phrases.add(phrase.position)
+    if reading.of("who") and not groups:
+        owner = path_for(base, "users", "display_name")
+        if owner is not None:
+            groups.append(ReportGroup(field=owner))
+    if not groups and reading.of("group") and respectively:
+        groups.extend(ReportGroup(field=path) for path in respectively)
+    if not groups and reading.of("which"):
+        for phrase in reading.phrases:
+            if phrase.has("object") and phrase.first("object").target == base:  # type: ignore[union-attr]
+                groups.append(ReportGroup(field="name"))
+                break
+
+    # Measures.
+    measures: list[ReportMeasure] = []
+    sort_measure: str | None = None
+    for phrase, path in measure_fields:
+        if phrase.text in GENERIC_MONEY_WORDS and len(lexicon.money_fields.get(base, [])) > 1:
+            fields = lexicon.money_fields[base]
+            return _clarify(
+                result,
+                "assistant_money_field_ambiguous",
+                options=[item.path for item in fields],
+                fields=", ".join(f"{item.label} ({item.path})" for item in fields),
+            )
+        aggregate = _aggregate_for(reading, phrase)
+        if aggregate is None or not isinstance(aggregate, str):
+            aggregate = "sum"
+            if top and not groups:
+                aggregate = "min" if ascending else "max"
+        measures.append(ReportMeasure(aggregate=aggregate, field=path))
+    plain_aggregates = [
+        term.value for _, term in reading.of("aggregate") if isinstance(term.value, str)
+    ]
+    wants_money = bool(reading.of("money")) and not measures
+    if wants_money and not plain_aggregates:
+        plain_aggregates = ["sum"]
+    if not measures and plain_aggregates and (plain_aggregates[0] != "sum" or wants_money):
+        money = lexicon.money_fields.get(base, [])
+        if len(money) > 1:
+            return _clarify(
+                result,
+                "assistant_money_field_ambiguous",
+                options=[item.path for item in money],
+                fields=", ".join(f"{item.label} ({item.path})" for item in money),
+            )
+        if money:
+            measures.append(ReportMeasure(aggregate=plain_aggregates[0], field=money[0].path))
+    strong_count = any(phrase.text in STRONG_COUNT_WORDS for phrase, _ in reading.of("count"))
+    if not measures or strong_count:
+        measures.insert(0, ReportMeasure(aggregate="count"))
+        if strong_count and len(measures) > 1:
+            sort_measure = measures[0].name
+
+    # Comparisons attach to the nearest measure field before them, else the money field.
+    for phrase, term in reading.of("aggregate"):
+        if not isinstance(term.value, tuple):
+            continue
+        op, number = scan.thresholds[term.value[1]]
+        target = next(
+            (path for other, path in reversed(measure_fields) if other.position < phrase.position),
+            None,
+        )
+        if target is None:
+            money = lexicon.money_fields.get(base, [])
+            if measure_fields:
+                target = measure_fields[0][1]
+            elif money:
+                target = money[0].path
+        if target is None:
+            return _clarify(result, "assistant_comparison_unclear", value=str(number))
+        filters.append(ReportFilter(field=target, op=op, value=number))
+        # The field of a comparison is a filter, not a measure, unless it was named twice.
+        measures = [
+            item
+            for item in measures
+            if item.field != target or _named_twice(measure_fields, target)
+        ] or [ReportMeasure(aggregate="count")]
+
+    if reading.of("sla"):
+        filters.append(ReportFilter(field=lexicon.sla_fields[base], op="eq", value=True))
+    if mine and user_id is not None and path_for(base, "users", "id") is not None:
+        filters.append(ReportFilter(field="owner_id", op="eq", value=str(user_id)))
+    if time.filter is not None:
+        filters.append(ReportFilter(field=date_field, op=time.filter.op, value=time.filter.value))
+
+    sort: list[ReportSort] = []
+    limit = DEFAULT_LIMIT
+    if groups and (top or reading.of("rank")):
+        column = sort_measure or next(
+            (item.name for item in measures if item.field is not None), measures[0].name
+        )
+        sort = [ReportSort(column=column, descending=not ascending)]
+        if scan.top_n:
+            limit = scan.top_n
+        elif top and not reading.of("rank") and _singular(reading):
+            limit = 1
+
+    filters.sort(key=lambda item: (item.field, item.op))
+    try:
+        result.query = ReportQuery(
+            object=base, filters=filters, group_by=groups, measures=measures, sort=sort, limit=limit
+        )
+    except ValidationError:
+        return _clarify(result, "assistant_object_unclear")
+    return result
+
+
+def _named_twice(measure_fields: list[tuple[Phrase, str]], path: str) -> bool:
+    return sum(1 for _, known in measure_fields if known == path) > 1
+
+
+def _singular(reading: _Reading) -> bool:
+    """True when the question requests one winner: "哪个", "which", "who", a bare superlative."""
+    plural = {"哪些", "哪几个", "哪几位"}
+    return not any(phrase.text in plural for phrase, _ in reading.of("which"))
+
+
+def _clarify(
+    result: ParseResult, code: str, options: list[str] | None = None, **params: Any
+) -> ParseResult:
+    result.clarification = Clarification(code, params, options or [])
+    result.query = None
+    return result

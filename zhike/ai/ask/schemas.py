@@ -1,0 +1,53 @@
+"""Request and answer shapes of natural-language questions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from zhike.ai.context.intent import Intent
+from zhike.analytics.query import ReportColumn, ReportQuery
+
+ChartType = Literal["number", "bar", "line", "pie", "table"]
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=500)
+    as_of: date | None = Field(
+        default=None,
+        description="the day relative periods count from; default today in the tenant's time zone",
+    )
+
+
+class ChartSuggestion(BaseModel):
+    """How to draw the rows: ``x`` and ``series`` are dimension columns, ``y`` measure columns."""
+
+    type: ChartType
+    x: str | None = None
+    y: list[str] = Field(default_factory=list)
+    series: str | None = None
+
+
+class ClarificationOut(BaseModel):
+    """The question asked back instead of a guess; ``options`` are values the asker may pick."""
+
+    code: str
+    message: str
+    options: list[str] = Field(default_factory=list)
+
+
+class AskAnswer(BaseModel):
+    question: str
+    intent: Intent
+    intent_confidence: float
+    source: Literal["offline", "llm"] = Field(description="which parser built the query")
+    query: ReportQuery | None = None
+    columns: list[ReportColumn] = Field(default_factory=list)
+    rows: list[list[Any]] = Field(default_factory=list)
+    chart: ChartSuggestion | None = None
+    clarification: ClarificationOut | None = None
+    message: str | None = Field(default=None, description="a short answer or hint for the asker")

@@ -1,0 +1,193 @@
+"""Answering a natural-language question: intent, typed query, report run, chart.
+
+The one entry point for the CLI, the API and the assistant panel. The query is
+run by the report service as the asker, so the answer never holds more than
+the same user sees in the report builder.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from zhike.ai.ask.charts import suggest_chart
+from zhike.ai.ask.lexicon import cached_lexicon
+from zhike.ai.ask.llm import QUERY_PURPOSE, parse_with_model
+from zhike.ai.ask.parser import ParseResult, parse_question
+from zhike.ai.ask.schemas import AskAnswer, ClarificationOut
+from zhike.ai.context.intent import IntentResult, network_provider_configured, recognise_intent
+from zhike.ai.llm.gateway import LLMGateway
+from zhike.analytics.periods import local_today
+from zhike.analytics.service import run_report
+from zhike.core.errors import InvalidInput
+from zhike.core.i18n import translate
+from zhike.security.context import Actor
+
+logger = logging.getLogger(__name__)
+
+# Below this confidence a request for an action that the parser read as a query is
+# answered with data.
+OVERRIDE_CONFIDENCE = 0.6
+
+_gateway: LLMGateway | None = None
+_gateway_lock = threading.Lock()
+
+
+def default_gateway() -> LLMGateway:
+    """Return the process-wide gateway, created on first use so that imports stay cheap."""
+    global _gateway
+    with _gateway_lock:
+        if _gateway is None:
+            _gateway = LLMGateway()
+        return _gateway
+
+
+def _parse(
+    session: Session,
+    actor: Actor,
+    question: str,
+    today: date,
+    gateway: LLMGateway | None,
+) -> tuple[ParseResult, str]:
+    lexicon = cached_lexicon(session, actor)
+    if gateway is not None and network_provider_configured(session, actor, QUERY_PURPOSE):
+        parsed = parse_with_model(session, actor, question, lexicon, today, gateway)
+        if parsed is not None:
+            return parsed, "llm"
+    return parse_question(question, lexicon, today, actor.user_id), "offline"
+
+
+def _data_question(intent: IntentResult, parsed: ParseResult) -> bool:
+    """Whether to answer with data: the classifier says so, or the parser understood a query.
+
+    A parsed query with filters, groups or a measure beyond a bare count overrides
+    any intent but a confident request for an action.
+    """
+    if intent.intent == "query_data":
+        return True
+    if parsed.query is None:
+        return False
+    query = parsed.query
+    understood = bool(query.filters or query.group_by or query.measures[0].aggregate != "count")
+    if intent.intent == "take_action":
+        return understood and intent.confidence < OVERRIDE_CONFIDENCE
+    return understood or intent.intent == "investigate_anomaly"
+
+
+def ask(
+    session: Session,
+    actor: Actor,
+    question: str,
+    *,
+    as_of: date | None = None,
+    gateway: LLMGateway | None = None,
+) -> AskAnswer:
+    """Answer ``question`` as ``actor``; ``gateway`` None keeps everything offline."""
+    return _finish(*_steps(session, actor, question, as_of, gateway))
+
+
+def _steps(
+    session: Session,
+    actor: Actor,
+    question: str,
+    as_of: date | None,
+    gateway: LLMGateway | None,
+) -> tuple[Session, Actor, str, IntentResult, ParseResult, str, date | None]:
+    text = question.strip()
+    if not text:
+        raise InvalidInput("assistant_empty_question")
+    intent = recognise_intent(session, actor, text, gateway)
+    today = as_of or local_today(actor.timezone)
+    parsed, source = _parse(session, actor, text, today, gateway)
+    return session, actor, text, intent, parsed, source, as_of
+
+
+def _finish(
+    session: Session,
+    actor: Actor,
+    question: str,
+    intent: IntentResult,
+    parsed: ParseResult,
+    source: str,
+    as_of: date | None,
+) -> AskAnswer:
+    started = time.perf_counter()
+    answer = AskAnswer(
+        question=question,
+        intent=intent.intent,
+        intent_confidence=intent.confidence,
+        source=source,
+    )
+    if not _data_question(intent, parsed):
+        answer.message = translate(f"assistant.intent_hint.{intent.intent}", actor.locale)
+        return answer
+    answer.intent = (
+        "investigate_anomaly" if intent.intent == "investigate_anomaly" else "query_data"
+    )
+    if parsed.clarification is not None:
+        answer.clarification = ClarificationOut(
+            code=parsed.clarification.code,
+            message=translate(
+                f"assistant.clarify.{parsed.clarification.code}",
+                actor.locale,
+                **parsed.clarification.params,
+            ),
+            options=parsed.clarification.options,
+        )
+        return answer
+    assert parsed.query is not None
+    query = parsed.query.model_copy(update={"as_of": as_of}) if as_of else parsed.query
+    result = run_report(session, actor, query)
+    answer.query = parsed.query
+    answer.columns = result.columns
+    answer.rows = result.rows
+    answer.chart = suggest_chart(query, result)
+    answer.message = translate("assistant.answer_rows", actor.locale, count=len(result.rows))
+    logger.info(
+        "question answered",
+        extra={
+            "object": query.object,
+            "source": source,
+            "rows": len(result.rows),
+            "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+    return answer
+
+
+def ask_events(
+    session: Session,
+    actor: Actor,
+    question: str,
+    *,
+    as_of: date | None = None,
+    gateway: LLMGateway | None = None,
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield the answer of ``ask`` in stages, for the assistant panel's event stream.
+
+    Yields ``intent``, then ``query`` or ``clarification``, then ``result``, and
+    ``done`` last; each event's data is JSON-ready.
+    """
+    steps = _steps(session, actor, question, as_of, gateway)
+    intent, parsed = steps[3], steps[4]
+    yield (
+        "intent",
+        {"intent": intent.intent, "confidence": intent.confidence, "source": intent.source},
+    )
+    if parsed.query is not None:
+        yield (
+            "query",
+            {"query": parsed.query.model_dump(mode="json", exclude_none=True), "source": steps[5]},
+        )
+    answer = _finish(*steps)
+    if answer.clarification is not None:
+        yield "clarification", answer.clarification.model_dump(mode="json")
+    else:
+        yield "result", answer.model_dump(mode="json")
+    yield "done", {}

@@ -1,0 +1,267 @@
+"""Time expressions in Chinese and English questions, as report filters and time buckets.
+
+Relative periods ("上季度", "last month") stay named, so the report service resolves
+them in the tenant's time zone and fiscal calendar on the day the report runs.
+Explicit periods ("2017年第二季度", "March 2017", "FY2017") become inclusive date
+ranges; fiscal years start in the tenant's fiscal start month.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from zhike.ai.ask.vocabulary import NUMBER_WORDS
+from zhike.analytics.periods import unit_range
+
+TimeBucketName = str
+
+
+@dataclass(frozen=True, slots=True)
+class TimeFilter:
+    """``relative`` with a period name, or ``between`` with two ISO dates (inclusive)."""
+
+    op: str
+    value: str | list[str]
+
+
+@dataclass(slots=True)
+class TimeFindings:
+    filter: TimeFilter | None
+    bucket: TimeBucketName | None
+    text: str  # the question with the time expressions blanked out
+
+
+_CN_DIGITS = "一二两三四五六七八九十"
+_NUMBER = rf"(\d+|[{_CN_DIGITS}]+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|thirty)"
+_MONTHS_EN = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MONTH_NAME = "|".join([*_MONTHS_EN, *(name[:3] for name in _MONTHS_EN), "sept"])
+_QUARTER_WORDS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+}
+
+
+def number_value(text: str) -> int | None:
+    """Read "3", "三", "十二" or "three" as an integer; None when it is not a number."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    if text in NUMBER_WORDS:
+        return NUMBER_WORDS[text]
+    if text == "twelve":
+        return 12
+    if text == "thirty":
+        return 30
+    if text and all(char in _CN_DIGITS for char in text):
+        if "十" in text:
+            tens, _, ones = text.partition("十")
+            return (NUMBER_WORDS.get(tens, 1) if tens else 1) * 10 + (
+                NUMBER_WORDS.get(ones, 0) if ones else 0
+            )
+        if len(text) == 1:
+            return NUMBER_WORDS.get(text)
+    return None
+
+
+def _month_number(name: str) -> int:
+    name = name[:3]
+    return next(index for index, month in enumerate(_MONTHS_EN, 1) if month.startswith(name))
+
+
+def _between(start: date, end_exclusive: date) -> TimeFilter:
+    return TimeFilter(
+        "between", [start.isoformat(), (end_exclusive - timedelta(days=1)).isoformat()]
+    )
+
+
+def _quarter(year: int, quarter: int) -> TimeFilter:
+    start = date(year, (quarter - 1) * 3 + 1, 1)
+    return _between(*unit_range("quarter", start, 1))
+
+
+def _month(year: int, month: int) -> TimeFilter:
+    return _between(*unit_range("month", date(year, month, 1), 1))
+
+
+def _year(year: int) -> TimeFilter:
+    return _between(date(year, 1, 1), date(year + 1, 1, 1))
+
+
+def _fiscal_year(year: int, start_month: int) -> TimeFilter:
+    return _between(*unit_range("fiscal_year", date(year, start_month, 1), start_month))
+
+
+def _half(year: int, second: bool) -> TimeFilter:
+    return _between(
+        date(year, 7 if second else 1, 1), date(year + 1, 1, 1) if second else date(year, 7, 1)
+    )
+
+
+def _rolling_days(count: int) -> TimeFilter:
+    return TimeFilter("relative", f"last_{max(1, min(count, 9999))}_days")
+
+
+def _rolling_months(count: int, today: date) -> TimeFilter:
+    index = today.year * 12 + today.month - 1 - count
+    start = date(index // 12, index % 12 + 1, min(today.day, 28)) + timedelta(days=1)
+    return TimeFilter("between", [start.isoformat(), today.isoformat()])
+
+
+_YEAR = r"((?:19|20)\d{2})"
+_ISO_DATE = r"(\d{4}-\d{1,2}-\d{1,2})"
+
+# Each pattern and how to build the filter from its match. Longer, more specific
+# patterns come first, because a match blanks its text out for the later ones.
+_RELATIVE: tuple[tuple[str, str], ...] = (
+    (r"本财年|今年财年|这个财年|当前财年|this fiscal year|current fiscal year", "this_fiscal_year"),
+    (
+        r"上一?个?财年|去年财年|last fiscal year|previous fiscal year|prior fiscal year",
+        "last_fiscal_year",
+    ),
+    (r"今天|今日|today", "today"),
+    (r"昨天|昨日|yesterday", "yesterday"),
+    (r"本周|这周|这一周|这个星期|本星期|this week|current week", "this_week"),
+    (r"上周|上一周|上个星期|上星期|last week|previous week|past week", "last_week"),
+    (r"本月|这个月|当月|this month|current month|month to date", "this_month"),
+    (r"上个月|上月|上一个月|last month|previous month|past month", "last_month"),
+    (
+        r"本季度|本季|这个季度|这季度|当季|this quarter|current quarter|quarter to date",
+        "this_quarter",
+    ),
+    (
+        r"上个季度|上季度|上一季度|上一个季度|上季"
+        r"|last quarter|previous quarter|past quarter|prior quarter",
+        "last_quarter",
+    ),
+    (r"今年|本年度|本年|这一年|this year|current year|year to date|ytd", "this_year"),
+    (r"去年|上一年|上年度|last year|previous year|prior year|past year", "last_year"),
+)
+
+_BUCKETS: tuple[tuple[str, str], ...] = (
+    (r"每个?财年|按财年|by fiscal year|per fiscal year", "fiscal_year"),
+    (r"每天|每日|按天|按日|逐日|daily|per day|by day|each day", "day"),
+    (r"每周|每个?星期|按周|逐周|weekly|per week|by week|each week|week by week", "week"),
+    (
+        r"每个?月|按月份?|逐月|月度|各月|分月"
+        r"|monthly|per month|by month|each month|month by month|month over month",
+        "month",
+    ),
+    (
+        r"每个?季度|按季度?|逐季|季度(?:分布|趋势)|各季度|分季度"
+        r"|quarterly|per quarter|by quarter|each quarter|quarter by quarter",
+        "quarter",
+    ),
+    (
+        r"每年|按年份?|逐年|各年|分年"
+        r"|yearly|per year|by year|each year|year by year|year over year|annually",
+        "year",
+    ),
+)
+
+
+def find_time(text: str, today: date, fiscal_start_month: int) -> TimeFindings:
+    """Find the time range and the time bucket of a normalized question."""
+    found: TimeFilter | None = None
+    bucket: str | None = None
+
+    def take(
+        pattern: str, build: TimeFilter | Callable[[re.Match[str]], TimeFilter | None]
+    ) -> None:
+        nonlocal text, found
+        match = re.search(pattern, text)
+        if match is None or found is not None:
+            return
+        result = build if isinstance(build, TimeFilter) else build(match)
+        if result is not None:
+            found = result
+            text = text[: match.start()] + " " + text[match.end() :]
+
+    take(
+        rf"(?:from|between|从)?\s*{_ISO_DATE}\s*(?:to|and|until|-|到|至|~)\s*{_ISO_DATE}",
+        lambda m: TimeFilter("between", [_iso(m.group(1)), _iso(m.group(2))]),
+    )
+    take(
+        rf"{_YEAR}\s*财年|fy\s*{_YEAR}|fiscal (?:year )?{_YEAR}|{_YEAR} fiscal year",
+        lambda m: _fiscal_year(int(next(g for g in m.groups() if g)), fiscal_start_month),
+    )
+    take(
+        rf"{_YEAR}\s*年?\s*(?:第\s*)?([一二三四1-4])\s*季度?",
+        lambda m: _quarter(int(m.group(1)), number_value(m.group(2)) or 1),
+    )
+    take(
+        rf"{_YEAR}\s*年?\s*q([1-4])|q([1-4])\s*(?:of\s*)?{_YEAR}",
+        lambda m: _quarter(int(m.group(1) or m.group(4)), int(m.group(2) or m.group(3))),
+    )
+    take(
+        rf"(first|second|third|fourth|1st|2nd|3rd|4th) quarter (?:of )?{_YEAR}",
+        lambda m: _quarter(int(m.group(2)), _QUARTER_WORDS[m.group(1)]),
+    )
+    take(rf"{_YEAR}\s*年?\s*(上|下)半年", lambda m: _half(int(m.group(1)), m.group(2) == "下"))
+    take(
+        rf"(first|second) half (?:of )?{_YEAR}",
+        lambda m: _half(int(m.group(2)), m.group(1) == "second"),
+    )
+    take(
+        rf"{_YEAR}\s*年\s*(\d{{1,2}})\s*月份?|{_YEAR}-(\d{{1,2}})(?!\d|-)",
+        lambda m: (
+            _month(int(m.group(1) or m.group(3)), int(m.group(2) or m.group(4)))
+            if 1 <= int(m.group(2) or m.group(4)) <= 12
+            else None
+        ),
+    )
+    take(
+        rf"\b({_MONTH_NAME})\.?,?\s*(?:of\s*)?{_YEAR}",
+        lambda m: _month(int(m.group(2)), _month_number(m.group(1))),
+    )
+    for pattern, name in _RELATIVE:
+        take(pattern, TimeFilter("relative", name))
+    take(
+        rf"(?:最近|过去|近|前)\s*{_NUMBER}\s*(?:天|日)|(?:last|past|previous)\s*{_NUMBER}\s*days?",
+        lambda m: _rolling_days(number_value(m.group(1) or m.group(2)) or 1),
+    )
+    take(
+        rf"(?:最近|过去|近)\s*{_NUMBER}\s*(?:周|个星期)|(?:last|past|previous)\s*{_NUMBER}\s*weeks?",
+        lambda m: _rolling_days(7 * (number_value(m.group(1) or m.group(2)) or 1)),
+    )
+    take(
+        rf"(?:最近|过去|近)\s*{_NUMBER}\s*个?月|(?:last|past|previous)\s*{_NUMBER}\s*months?",
+        lambda m: _rolling_months(number_value(m.group(1) or m.group(2)) or 1, today),
+    )
+    take(
+        rf"(?:in|during|for|of|throughout|within)\s+{_YEAR}(?!\d)|{_YEAR}\s*年(?:度|全年)?|^{_YEAR}(?!\d)|\s{_YEAR}$",
+        lambda m: _year(int(next(g for g in m.groups() if g))),
+    )
+    for pattern, name in _BUCKETS:
+        match = re.search(pattern, text)
+        if match is not None:
+            bucket = name
+            text = text[: match.start()] + " " + text[match.end() :]
+            break
+    return TimeFindings(found, bucket, text)
+
+
+def _iso(text: str) -> str:
+    year, month, day = (int(part) for part in text.split("-"))
+    return date(year, month, day).isoformat()
