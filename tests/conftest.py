@@ -9,6 +9,7 @@ share one schema per backend without seeing each other's rows.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Iterator
@@ -68,6 +69,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # tests/web passes the build folder to create_app itself.
     os.environ["ZHIKE_WEB_UI"] = "false"
     reset_settings_cache()
+    # The local SMTP servers of the tests log each connection from their own
+    # thread, sometimes after pytest has closed the stream it captured logs in.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -192,15 +192,20 @@ def serve(
 
     from zhike.api.app import create_app
     from zhike.core.inuse import hold_shared, sqlite_file
+    from zhike.jobs.embedded import start_embedded_worker, stop_embedded_worker
 
     settings = get_settings()
     open_database()
     served = sqlite_file(settings.database_url)
     if served is not None:
         hold_shared(served)
-    uvicorn.run(
-        create_app(), host=host or settings.host, port=port or settings.port, log_config=None
-    )
+    consumer = start_embedded_worker()
+    try:
+        uvicorn.run(
+            create_app(), host=host or settings.host, port=port or settings.port, log_config=None
+        )
+    finally:
+        stop_embedded_worker(consumer)
 
 
 @app.command("worker")

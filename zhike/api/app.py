@@ -30,6 +30,7 @@ from zhike.api import pipeline as pipeline_api
 from zhike.api import sessions as sessions_api
 from zhike.api import targets as targets_api
 from zhike.api import timeline as timeline_api
+from zhike.api.body_limits import BodyLimitMiddleware
 from zhike.api.docs import install_docs
 from zhike.api.ratelimit_headers import RateLimitHeadersMiddleware
 from zhike.api.records import build_record_router
@@ -136,6 +137,7 @@ def create_app(web_dir: Path | None = None) -> FastAPI:
     app.add_exception_handler(Exception, _unexpected)
 
     app.add_middleware(RateLimitHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware)
     app.include_router(sessions_api.router, prefix=API_PREFIX)
     app.include_router(auth_api.router, prefix=API_PREFIX)
     app.include_router(api_keys_api.router, prefix=API_PREFIX)

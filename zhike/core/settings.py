@@ -69,6 +69,16 @@ class Settings(BaseSettings):
         default=None,
         description="Redis for the background job queue; an SQLite file in data_dir when unset",
     )
+    max_request_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="largest JSON or form request body"
+    )
+    max_upload_bytes: int = Field(
+        default=200 * 1024 * 1024, ge=1024, description="largest multipart upload (imports, files)"
+    )
+    embedded_worker: bool = Field(
+        default=True,
+        description="with the SQLite job queue, run background jobs inside the server process",
+    )
     rate_limit_tenant_per_minute: int = Field(default=6000, ge=0, description="0 turns it off")
     rate_limit_user_per_minute: int = Field(default=1200, ge=0, description="0 turns it off")
     rate_limit_key_per_minute: int = Field(default=1200, ge=0, description="0 turns it off")

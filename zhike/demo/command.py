@@ -131,7 +131,13 @@ def demo_command(
     served = sqlite_file(database.engine.url.render_as_string(hide_password=False))
     if served is not None:
         hold_shared(served)
-    uvicorn.run(create_app(), host=listen_host, port=listen_port, log_config=None)
+    from zhike.jobs.embedded import start_embedded_worker, stop_embedded_worker
+
+    consumer = start_embedded_worker()
+    try:
+        uvicorn.run(create_app(), host=listen_host, port=listen_port, log_config=None)
+    finally:
+        stop_embedded_worker(consumer)
 
 
 class _Printer:

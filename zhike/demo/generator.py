@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from zhike.core.timeutil import load_zone, utc_now
+from zhike.demo.configuration import build_configuration
 from zhike.demo.context import DemoContext
 from zhike.demo.engagement import build_activities, build_campaigns, build_tickets
 from zhike.demo.organisation import (
@@ -43,7 +44,9 @@ STEPS: tuple[tuple[str, Callable[[DemoContext], None]], ...] = (
     ("tickets", build_tickets),
     ("campaigns", build_campaigns),
 )
-STEP_NAMES = ("organisation", *(name for name, _ in STEPS))
+# "configuration" runs after the bulk-written records are flushed, because it
+# goes through the services, which read what the earlier steps wrote.
+STEP_NAMES = ("organisation", *(name for name, _ in STEPS), "configuration")
 
 
 def create_demo_tenant(session: Session) -> tuple[Tenant, User]:
@@ -91,6 +94,9 @@ def generate_demo(
             on_step(name)
         step(context)
     context.writer.flush()
+    if on_step:
+        on_step("configuration")
+    build_configuration(context)
     counts = dict(sorted(context.writer.counts.items()))
     logger.info("demo data generated", extra={"tenant": tenant.slug, "rows": sum(counts.values())})
     return counts
