@@ -110,6 +110,16 @@ def test_refuses_then_hands_off_with_summary(client: TestClient, faqs: dict[str,
     assert ticket["routing"]["handoff_reason"] == "low_confidence"
 
 
+def test_replies_in_the_customers_language(client: TestClient, faqs: dict[str, str]) -> None:
+    conversation = start(client)
+    english = say(client, conversation, "What is the weather like today?")
+    assert english["action"] == "refuse"
+    assert "没有找到" not in english["text"]
+    assert english["text"].isascii()
+    chinese = say(client, conversation, "今天天气怎么样")
+    assert not chinese["text"].isascii()
+
+
 def test_customer_asks_for_human(client: TestClient, faqs: dict[str, str]) -> None:
     conversation = start(client)
     say(client, conversation, "信用卡怎么还款")

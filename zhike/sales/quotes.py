@@ -324,6 +324,12 @@ def _fill(
     quote.opportunity_id = body.opportunity_id
     quote.account_id = body.account_id
     quote.contact_id = body.contact_id
+    if body.opportunity_id is not None and (quote.account_id is None or quote.contact_id is None):
+        # A quote for a deal is addressed to the deal's customer unless told otherwise.
+        deal = _readable(session, actor, "opportunities", body.opportunity_id)
+        if deal is not None:
+            quote.account_id = quote.account_id or deal.account_id
+            quote.contact_id = quote.contact_id or deal.contact_id
     quote.price_book_id = book.id if book else None
     quote.currency = currency
     quote.valid_until = body.valid_until

@@ -174,6 +174,7 @@ class BotService:
 
     def message(self, conversation_id: uuid.UUID, text: str) -> BotReply:
         """Answer one customer message in the context of the conversation so far."""
+        self.locale = _language_of(text, self.locale)
         conversation = self.get(conversation_id)
         history = self.turns(conversation)
         self.session.add(
@@ -569,3 +570,13 @@ class BotService:
             conversation.status = "resolved"
             self.session.flush()
         return conversation
+
+
+def _language_of(text: str, default: str) -> str:
+    """Answer in the customer's language: English for Latin-only text, Chinese for Han."""
+    if any("\u4e00" <= char <= "\u9fff" for char in text):
+        return "zh-CN"
+    # A word of three letters or more: a ticket number such as T000123 is not English.
+    if re.search(r"[A-Za-z]{3,}", text):
+        return "en"
+    return default

@@ -253,3 +253,18 @@ def test_rep_sees_only_own_quotes(
     assert other_list == []
     assert anonymous.status_code == 401
     assert first.get(f"/api/v1/quotes/{quote['id']}").status_code == 200
+
+
+def test_quote_for_a_deal_addresses_its_customer(client: TestClient) -> None:
+    account = client.post("/api/v1/accounts", json={"name": "杭州云栖科技有限公司"}).json()["id"]
+    contact = client.post("/api/v1/contacts", json={"name": "王芳", "account_id": account})
+    deal = client.post(
+        "/api/v1/opportunities",
+        json={"name": "ERP 升级", "account_id": account, "contact_id": contact.json()["id"]},
+    ).json()["id"]
+
+    quote = _quote(
+        client, [{"name": "定制服务", "quantity": "1", "unit_price": "100.00"}], opportunity_id=deal
+    )
+
+    assert (quote["account_id"], quote["contact_id"]) == (account, contact.json()["id"])
