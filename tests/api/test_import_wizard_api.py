@@ -239,3 +239,22 @@ def test_upload_of_another_tenant_is_not_found(client: TestClient, database: obj
 
     assert response.status_code == 404
     assert response.json()["code"] == "import_upload_not_found"
+
+
+def test_importing_the_same_file_again_updates_instead_of_adding(client: TestClient) -> None:
+    plan = {
+        "object": "contacts",
+        "mapping": {"姓名": "name", "手机号码": "mobile", "E-mail": "email", "所在城市": "city"},
+        "mode": "skip-invalid",
+    }
+    for _ in range(2):
+        upload = _upload(client, "contacts.csv", CONTACTS_CSV.encode("utf-8"))
+        started = client.post(f"/api/v1/imports/uploads/{upload['id']}/runs", json=plan)
+        assert started.status_code == 202, started.text
+        progress = client.get(f"/api/v1/imports/{started.json()['id']}/progress").json()
+        assert progress["status"] == "succeeded", progress
+
+    assert progress["rows_created"] == 0
+    names = [contact["name"] for contact in client.get("/api/v1/contacts").json()["items"]]
+    assert sorted(names) == sorted(set(names))
+    assert len(names) == 2

@@ -150,6 +150,7 @@ def build_profile(
     step = Step(
         name=plan.object,
         target=plan.object,
+        key=_natural_key(plan.object, set(seen)),
         encoding=encoding or (upload.encoding if upload.kind != "xlsx" else None),
         delimiter=plan.delimiter or (upload.delimiter if upload.kind != "xlsx" else None),
         sheet=sheet,
@@ -158,6 +159,25 @@ def build_profile(
     profile = Profile(name=WIZARD_PROFILE, source=WIZARD_SOURCE, steps=[step])
     check_profile_targets(profile, WIZARD_PROFILE)
     return profile
+
+
+# Without an external id column, importing the same file again would add every
+# record once more. These fields identify a record well enough to update it instead.
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    "contacts": ("mobile", "email"),
+    "leads": ("mobile", "email"),
+    "accounts": ("unified_social_credit_code", "name"),
+    "products": ("code",),
+}
+
+
+def _natural_key(object_name: str, mapped: set[str]) -> str:
+    if "external_id" in mapped:
+        return "external_id"
+    for name in NATURAL_KEYS.get(object_name, ()):
+        if name in mapped:
+            return name
+    return "external_id"
 
 
 def _field_mapping(column: str, info: FieldInfo) -> FieldMapping:

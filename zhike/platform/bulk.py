@@ -34,6 +34,7 @@ from zhike.core.ids import new_id
 from zhike.platform.bulk_sql import PreparedInsert, existing_rows
 from zhike.platform.normalize import field_error, normalize_batch
 from zhike.platform.objects import Normalizer, ObjectSpec
+from zhike.platform.query import standardized_value
 from zhike.security.context import Actor
 
 logger = logging.getLogger(__name__)
@@ -239,7 +240,10 @@ class BulkWriter:
         if self.key is None:
             return None
         value = row.values.get(self.key)
-        return value.strip() if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        # A natural key (mobile, email) must match what earlier imports stored.
+        return standardized_value(self.key, value.strip()) if value.strip() else ""
 
     def _drop_invalid(self, rows: list[BulkRow], report: BatchReport) -> list[BulkRow]:
         pending = []

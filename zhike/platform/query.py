@@ -86,7 +86,8 @@ _STANDARDIZED_FILTERS: dict[str, Callable[[str], str]] = {
 }
 
 
-def _standardized(field: str, raw: str) -> str:
+def standardized_value(field: str, raw: str) -> str:
+    """``raw`` as the write path stores it for ``field``; unchanged when it is not valid."""
     normalizer = _STANDARDIZED_FILTERS.get(field)
     if normalizer is None:
         return raw
@@ -104,9 +105,9 @@ def build_condition(
     field, _, operator = parameter.partition("__")
     operator = operator or "eq"
     if operator in ("eq", "ne"):
-        raw = _standardized(field, raw)
+        raw = standardized_value(field, raw)
     elif operator == "in":
-        raw = ",".join(_standardized(field, part) for part in raw.split(",") if part)
+        raw = ",".join(standardized_value(field, part) for part in raw.split(",") if part)
     if field.startswith("custom."):
         return _custom_condition(model, field.removeprefix("custom."), operator, raw, parameter)
     if field not in allowed and field not in ALWAYS_FILTERABLE:
