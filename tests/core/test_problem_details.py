@@ -88,3 +88,16 @@ def test_landing_page_is_chinese_with_an_english_switch(client: TestClient) -> N
     assert 'href="/api/v1/docs"' in chinese.text
     assert "<h1>Zhike CRM</h1>" in english.text
     assert 'href="/?lang=zh-CN"' in english.text
+
+
+def test_request_validation_reasons_speak_the_requests_language(client: TestClient) -> None:
+    body = {"name": "王芳", "bogus": 1, "do_not_contact": "maybe"}
+    chinese = client.post("/api/v1/contacts", json=body)
+    english = client.post("/api/v1/contacts", json=body, headers={"Accept-Language": "en"})
+
+    assert chinese.status_code == english.status_code == 422
+    by_field = {error["field"]: error["message"] for error in chinese.json()["errors"]}
+    assert by_field["bogus"] == "字段 bogus 无效：不是可接受的字段，请删除"
+    assert "true 或 false" in by_field["do_not_contact"]
+    english_by_field = {error["field"]: error["message"] for error in english.json()["errors"]}
+    assert "is not an accepted field" in english_by_field["bogus"]

@@ -37,7 +37,7 @@ from zhike.api.records import build_record_router
 from zhike.api.spa import STATIC_DIR, install_web, spa_fallback
 from zhike.audit import api as audit_api
 from zhike.core.errors import ValidationFailed, ZhikeError, problem_body
-from zhike.core.i18n import negotiate_locale, translate
+from zhike.core.i18n import load_catalog, negotiate_locale, translate
 from zhike.core.settings import get_settings
 from zhike.customers import merge_api as customers_merge_api
 from zhike.knowledge import api as knowledge_api
@@ -73,6 +73,18 @@ def _zhike_error(request: Request, exc: Exception) -> JSONResponse:
     return _problem(request, exc)
 
 
+def _reason(item: Any, locale: str) -> str:
+    """Pydantic's reason in the request's language, for the error types users meet."""
+    key = f"validation.{item.get('type')}"
+    if key in load_catalog(locale):
+        context = {name: str(value) for name, value in (item.get("ctx") or {}).items()}
+        try:
+            return translate(key, locale, **context)
+        except (KeyError, IndexError):
+            pass
+    return str(item.get("msg", ""))
+
+
 def _request_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     locale = _locale(request)
@@ -92,7 +104,7 @@ def _request_validation(request: Request, exc: Exception) -> JSONResponse:
                 "value": shown,
                 "code": item.get("type", "invalid"),
                 "message": translate(
-                    "error.invalid_field", locale, field=field, reason=item.get("msg", "")
+                    "error.invalid_field", locale, field=field, reason=_reason(item, locale)
                 ),
             }
         )

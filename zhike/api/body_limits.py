@@ -3,8 +3,8 @@
 Without a limit a single request can make the server parse a 30 MB JSON
 document or store a file of any size. JSON and form bodies get a small
 limit; multipart uploads (imports, knowledge files) a larger one. A body
-that announces its length is refused at once; one sent in chunks is read
-up to the limit and refused as soon as it passes it.
+that announces its length is checked before it is read. A body sent in
+chunks is read up to the limit, and the request ends as soon as it passes.
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ class BodyLimitMiddleware:
         declared = headers.get("content-length", "")
         if declared.isdigit():
             if int(declared) > limit:
-                await _refuse(scope, send, headers, limit)
+                await _send_too_large(scope, send, headers, limit)
                 return
-            # The HTTP server holds the client to the length it announced.
+            # The HTTP server stops a client that sends more than it announced.
             await self.app(scope, receive, send)
             return
         # A body sent in chunks announces no length: read it up to the limit
@@ -56,7 +56,7 @@ class BodyLimitMiddleware:
             body = message.get("body", b"")
             size += len(body)
             if size > limit:
-                await _refuse(scope, send, headers, limit)
+                await _send_too_large(scope, send, headers, limit)
                 return
             chunks.append(body)
             if not message.get("more_body", False):
@@ -73,7 +73,7 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
 
-async def _refuse(scope: Scope, send: Send, headers: dict[str, str], limit: int) -> None:
+async def _send_too_large(scope: Scope, send: Send, headers: dict[str, str], limit: int) -> None:
     locale = negotiate_locale(headers.get("accept-language"))
     error = RequestTooLarge("request_too_large", limit_mb=round(limit / 1_048_576, 1))
     body: dict[str, Any] = problem_body(error, locale, instance=scope.get("path"))

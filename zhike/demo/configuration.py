@@ -1,8 +1,8 @@
 """Demo configuration: the settings a company makes before the desk, pool and quotes work.
 
 A real tenant sets up SLA policies, a public pool, a price book and its first
-knowledge-base answers before its people use those screens; without them the
-demo's ticket workspace shows no SLA, the pool is empty, every quote needs
+FAQ entries before its people use those screens. Without them the demo's
+ticket workspace shows no SLA, the pool is empty, every quote needs
 hand-typed prices and the bot can answer nothing. Everything goes through
 the same services an administrator would use, as the demo's administrator.
 """
