@@ -47,6 +47,9 @@ def test_import_api_and_export_neutralises_formulas(
     run = _import(client, CONTACTS)
     assert (run["status"], run["rows_created"], run["has_rejects"]) == ("succeeded", 3, False)
     assert client.get(f"/api/v1/imports/{run['id']}").json()["rows_read"] == 3
+    listed = client.get("/api/v1/imports")
+    assert listed.status_code == 200, listed.text
+    assert [item["id"] for item in listed.json()] == [run["id"]]
 
     response = client.get("/api/v1/contacts/export", params={"format": "csv", "city": "北京"})
     assert response.status_code == 200

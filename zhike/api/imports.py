@@ -19,7 +19,7 @@ from zhike.api.deps import ActorDep, SessionDep
 from zhike.core.db import get_database
 from zhike.core.errors import InvalidInput, NotFound
 from zhike.ingestion.export import MEDIA_TYPES, check_format, write_export
-from zhike.ingestion.importer import MODES, import_for_actor, import_run_for
+from zhike.ingestion.importer import MODES, import_for_actor, import_run_for, list_import_runs
 from zhike.ingestion.profile import shipped_profiles
 from zhike.platform.objects import get_object
 from zhike.platform.query import ListParams
@@ -99,6 +99,16 @@ def create_import(
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return _read(import_run_for(session, actor, result.run_id))
+
+
+@router.get("/imports", response_model=list[ImportRunRead])
+def list_imports(
+    actor: ActorDep,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Any:
+    """Recent import runs, newest first: all of them for administrators, your own otherwise."""
+    return [_read(run) for run in list_import_runs(session, actor, limit)]
 
 
 @router.get("/imports/{run_id}", response_model=ImportRunRead)

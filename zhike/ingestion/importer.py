@@ -513,3 +513,12 @@ def import_run_for(session: Session, actor: Actor, run_id: uuid.UUID) -> ImportR
     if run is None:
         raise NotFound("import_not_found", id=str(run_id))
     return run
+
+
+def list_import_runs(session: Session, actor: Actor, limit: int = 50) -> list[ImportRun]:
+    """Recent import runs, newest first: every run for administrators, one's own otherwise."""
+    statement = select(ImportRun).where(ImportRun.tenant_id == actor.tenant_id)
+    if actor.role != "administrator":
+        statement = statement.where(ImportRun.user_id == actor.user_id)
+    ordered = statement.order_by(ImportRun.started_at.desc(), ImportRun.id.desc()).limit(limit)
+    return list(session.scalars(ordered))

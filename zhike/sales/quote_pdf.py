@@ -29,6 +29,10 @@ LATIN_FONT = "Helvetica"
 LATIN_BOLD = "Helvetica-Bold"
 
 
+# Statuses in which the quote is not yet an offer the customer may accept.
+UNOFFICIAL_STATUSES = ("draft", "pending_approval")
+
+
 @cache
 def _register_cjk_font() -> str:
     pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
@@ -73,6 +77,10 @@ def render_quote_pdf(
         _text(company, small),
         _text(label("title"), heading),
     ]
+    if quote.status in UNOFFICIAL_STATUSES:
+        # A draft or a discount still waiting for approval must not pass for an offer.
+        warning = ParagraphStyle("draft", parent=body, fontName=bold, textColor=colors.red)
+        story.append(_text(label("not_final", status=label(f"status_{quote.status}")), warning))
     facts = [
         (label("number"), f"{quote.number}  v{quote.version_number}"),
         (label("date"), today.isoformat()),

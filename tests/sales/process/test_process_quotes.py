@@ -232,6 +232,9 @@ def test_pdf_in_chinese_and_english(client: TestClient) -> None:
     for expected in ("Quotation", "Total", "CNY 6,779.97", "Unit price"):
         assert expected in english_text
     assert b"STSong-Light" in chinese.content
+    # A draft says plainly that it is not yet an offer.
+    assert "非正式报价" in chinese_text
+    assert "NOT AN OFFER" in english_text
 
 
 def test_rep_sees_only_own_quotes(

@@ -984,7 +984,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Imports
+         * @description Recent import runs, newest first: all of them for administrators, your own otherwise.
+         */
+        get: operations["list_imports_api_v1_imports_get"];
         put?: never;
         /**
          * Create Import
@@ -13968,6 +13972,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WizardRunRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_imports_api_v1_imports_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportRunRead"][];
                 };
             };
             /** @description Validation Error */
