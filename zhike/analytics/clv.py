@@ -201,6 +201,20 @@ def fit_gamma_gamma(summary: Summary) -> GammaGamma:
     return GammaGamma(p=p, q=q, v=v)
 
 
+def value_per_purchase(spend: GammaGamma | None, summary: Summary) -> FloatArray:
+    """Estimate each customer's amount per purchase, from Gamma-Gamma where it was fitted.
+
+    Without the model, a repeat buyer gets their own mean of repeat purchases
+    and a one-time buyer the amount of their single purchase.
+    """
+    if spend is not None:
+        return spend.expected_value(summary.frequency, summary.monetary)
+    return np.asarray(
+        np.where(summary.frequency > 0, summary.monetary, summary.total / (summary.frequency + 1)),
+        dtype=np.float64,
+    )
+
+
 def lifetime_value(
     bgnbd: BgNbd,
     spend: GammaGamma | None,
@@ -213,12 +227,7 @@ def lifetime_value(
     The horizon runs in four-week steps, so the discount applies when the money
     arrives. With no discount the value is purchases × amount per purchase.
     """
-    if spend is not None:
-        value = spend.expected_value(summary.frequency, summary.monetary)
-    else:
-        value = np.where(
-            summary.frequency > 0, summary.monetary, summary.total / (summary.frequency + 1)
-        )
+    value = value_per_purchase(spend, summary)
     step = 4.0
     weekly_rate = (1 + annual_discount_rate) ** (1 / 52) - 1
     total = np.zeros(len(summary.customers))

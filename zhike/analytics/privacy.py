@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from zhike.analytics.compile import CENT
 from zhike.analytics.periods import local_midnight_utc, local_today
 from zhike.analytics.query import PrivacySpent, ReportQuery
 from zhike.audit.service import record_event
@@ -144,6 +145,6 @@ def add_noise(query: ReportQuery, rows: list[list[Any]], group_count: int) -> li
                 assert measure.clip is not None
                 scale = float(measure.clip) / share
                 total = Decimal(str(values[position] or 0)) + Decimal(repr(_laplace(scale)))
-                values[position] = total.quantize(Decimal("0.01"))
+                values[position] = total.quantize(CENT)
         noisy.append(values)
     return noisy

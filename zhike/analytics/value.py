@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhike.analytics import clv
+from zhike.analytics.compile import CENT
 from zhike.analytics.recommend import ItemRecommender
 from zhike.core.errors import Conflict, Forbidden, NotFound
 from zhike.core.timeutil import utc_now
@@ -29,8 +30,6 @@ from zhike.security.access import require, scope_select
 from zhike.security.context import Actor
 from zhike.security.fields import hidden_fields
 from zhike.security.models import Tenant
-
-MONEY_PLACES = Decimal("0.01")
 
 
 class ModelParameters(BaseModel):
@@ -125,11 +124,7 @@ def customer_value(
     expected = bgnbd.expected_purchases(
         horizon_weeks, summary.frequency, summary.recency, summary.age
     )
-    per_purchase = (
-        spend.expected_value(summary.frequency, summary.monetary)
-        if spend is not None
-        else summary.total / (summary.frequency + 1)
-    )
+    per_purchase = clv.value_per_purchase(spend, summary)
     values = clv.lifetime_value(bgnbd, spend, summary, horizon_weeks, annual_discount_rate)
     recency, frequency, monetary, segments = clv.rfm_segments(summary, as_of)
 
@@ -170,7 +165,7 @@ def customer_value(
 
 
 def _money(value: float) -> Decimal:
-    return Decimal(repr(float(value))).quantize(MONEY_PLACES)
+    return Decimal(repr(float(value))).quantize(CENT)
 
 
 class SuggestionReason(BaseModel):
