@@ -227,12 +227,12 @@ def test_demo_refuses_an_explicit_database_that_already_has_the_demo_tenant(
     assert not (cli_folder / "var" / "demo.db").exists()
 
 
-def test_demo_refuses_to_replace_a_database_a_server_is_using(cli_folder: Path) -> None:
+def test_demo_keeps_a_served_database(cli_folder: Path) -> None:
     path = cli_folder / "var" / "demo.db"
     path.parent.mkdir()
     path.write_bytes(b"stands in for the served demo")
-    # Another process, as `zhike serve` would be, holds the file while it runs.
-    holder = subprocess.Popen(  # noqa: S603 - this interpreter and a fixed script
+    # Another process keeps the shared lock while it runs, as `zhike serve` does.
+    server = subprocess.Popen(  # noqa: S603 - this interpreter and a fixed script
         [
             sys.executable,
             "-c",
@@ -244,13 +244,13 @@ def test_demo_refuses_to_replace_a_database_a_server_is_using(cli_folder: Path) 
         text=True,
     )
     try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "held"
-        refused = runner.invoke(app, ["demo", "--no-serve"])
-        assert refused.exit_code == 1
-        assert "正被运行中的知客服务使用" in refused.output
+        assert server.stdout is not None
+        assert server.stdout.readline().strip() == "held"
+        rejected = runner.invoke(app, ["demo", "--no-serve"])
+        assert rejected.exit_code == 1
+        assert "正被运行中的知客服务使用" in rejected.output
         assert path.read_bytes() == b"stands in for the served demo"
     finally:
-        holder.kill()
-        holder.wait()
+        server.kill()
+        server.wait()
     assert not in_use_elsewhere(path)

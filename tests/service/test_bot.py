@@ -1,4 +1,4 @@
-"""Bot conversations: answers with citations, context, clarifying, refusal, hand-off, tickets."""
+"""Bot conversations: cited replies, context, clarification, no answer, hand-off, tickets."""
 
 from __future__ import annotations
 

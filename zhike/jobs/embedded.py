@@ -33,6 +33,10 @@ def start_embedded_worker(workers: int = 2, queue: Huey | None = None) -> Consum
     if settings.jobs_redis_url or not settings.embedded_worker:
         return None
     load_task_modules()
+    # NOTE: every server process started on the same SQLite queue runs its own
+    # scheduler, so periodic tasks are queued once per process. The tasks are
+    # written to be idempotent, but with several processes set ZHIKE_EMBEDDED_WORKER=false
+    # and run one `zhike worker`.
     consumer = _ThreadConsumer(queue or get_queue(), workers=workers, worker_type="thread")
     consumer.start()
     logger.info("embedded job worker started", extra={"workers": workers})

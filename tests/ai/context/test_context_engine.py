@@ -1,4 +1,4 @@
-"""The context engine: who asks, the customer's history, links, ranking, memory and permissions."""
+"""The context engine: the asker, the customer's history, links, ranking, memory and permissions."""
 
 from __future__ import annotations
 
@@ -248,9 +248,7 @@ def test_asker_and_screen_record_name_the_customer(database: Database, tenant: T
     assert context.hidden_kinds == ["opportunities"]
 
 
-def test_rep_who_does_not_own_customer_gets_no_history(
-    database: Database, tenant: TenantInfo
-) -> None:
+def test_other_reps_customer_has_no_history(database: Database, tenant: TenantInfo) -> None:
     customer = add_customer(database, tenant)
     add_ticket(database, tenant, customer, "投诉：物流延迟", this_morning(), status="open")
     rep = add_user(database, tenant, "rep", "sales_rep")

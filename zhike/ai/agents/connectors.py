@@ -1,8 +1,8 @@
 """Connectors to services outside Zhike that agents use: company information and email.
 
 Each is an interface with one implementation speaking a real protocol (HTTP
-JSON, SMTP). A tenant configures them in the agent settings; without that
-configuration the connector is absent and the planner routes the work to a
+JSON, SMTP). A tenant configures them in the agent settings. Without that
+configuration the connector is absent, so the planner routes the work to a
 person or to a fallback tool instead.
 """
 
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 class CompanyProfile(BaseModel):
-    """What a company-information service reports about a company."""
+    """Company record returned by a company-information service."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -51,7 +51,10 @@ class Mailer(Protocol):
 
 
 class HttpCompanyInfo:
-    """A JSON service answering ``GET {base_url}/companies?name=...`` with one company."""
+    """Company-information client for a JSON service.
+
+    ``GET {base_url}/companies?name=...`` returns one company.
+    """
 
     name = "http"
 
@@ -74,10 +77,13 @@ class HttpCompanyInfo:
         if response.status_code == 404:
             return None
         if response.status_code >= 500 or response.status_code == 429:
-            raise ToolFailed(f"company information service answered {response.status_code}")
+            raise ToolFailed(
+                f"company information service returned HTTP {response.status_code}; retrying"
+            )
         if response.status_code != 200:
             raise ToolFailed(
-                f"company information service answered {response.status_code}",
+                f"company information service returned HTTP {response.status_code}; "
+                "check the connector's base URL and credentials",
                 is_retryable=False,
             )
         try:

@@ -267,7 +267,11 @@ def _data_terms(session: Session, actor: Actor, lexicon: Lexicon) -> None:
     )
     for stage in stages:
         term = Term("value", target="pipeline_stages", field="key", value=stage.key)
-        synonyms = words.WON_WORDS if stage.is_won else words.LOST_WORDS if stage.is_lost else ()
+        synonyms: tuple[str, ...] = ()
+        if stage.is_won:
+            synonyms = tuple(words.WON_WORDS)
+        elif stage.is_lost:
+            synonyms = tuple(words.LOST_WORDS)
         for phrase in (stage.key, stage.name_zh, stage.name_en, *synonyms):
             lexicon.add(phrase, term)
         if stage.is_won:
@@ -335,7 +339,7 @@ _CACHE_LOCK = threading.Lock()
 
 
 def cached_lexicon(session: Session, actor: Actor) -> Lexicon:
-    """The actor's lexicon, rebuilt when older than ``LEXICON_SECONDS``."""
+    """Return the actor's lexicon, rebuilt when older than ``LEXICON_SECONDS``."""
     key = (actor.tenant_id, actor.user_id, actor.role)
     now = time.monotonic()
     with _CACHE_LOCK:

@@ -31,8 +31,8 @@ from zhike.security.context import Actor
 
 logger = logging.getLogger(__name__)
 
-# Below this confidence a request for an action that the parser read as a query is
-# answered with data.
+# Below this confidence, a request for an action that the parser read as a query
+# gets a data result.
 OVERRIDE_CONFIDENCE = 0.6
 
 _gateway: LLMGateway | None = None
@@ -64,7 +64,7 @@ def _parse(
 
 
 def _data_question(intent: IntentResult, parsed: ParseResult) -> bool:
-    """Whether to answer with data: the classifier says so, or the parser understood a query.
+    """Decide whether to return data: the classifier chose a query, or the parser read one.
 
     A parsed query with filters, groups or a measure beyond a bare count overrides
     any intent but a confident request for an action.

@@ -51,7 +51,7 @@ OBJECT_WORDS: dict[str, tuple[str, ...]] = {
     "products": ("产品", "商品", "product", "products"),
 }
 
-# Where each reachable object sits, as a path prefix, seen from a base object.
+# Path prefix of each reachable object, seen from a base object.
 PATHS: dict[str, dict[str, str]] = {
     "opportunities": {
         "opportunities": "",
@@ -323,11 +323,11 @@ GROUP_AFTER_WORDS = (
     "mix",
 )
 
-# "Which X" and "who": the answer is a list of the dimension's values.
+# "Which X" and "who": the result is a list of the dimension's values.
 WHICH_WORDS = ("哪个", "哪些", "哪位", "哪家", "哪款", "哪几个", "哪几位", "哪一个", "which")
 WHO_WORDS = ("谁", "who", "whom")
 
-# Superlatives: descending unless the word asks for the least.
+# Superlatives: descending unless the word requests the least.
 TOP_WORDS = (
     "最高",
     "最多",

@@ -186,7 +186,7 @@ def _deals(
 def read_history(
     session: Session, actor: Actor, customer: Customer, now: datetime, window_days: int
 ) -> tuple[list[ContextItem], list[str]]:
-    """The customer's items in time order, and the kinds the asker's role may not read."""
+    """Collect the customer's items in time order, and the kinds the asker's role may not read."""
     since = now - timedelta(days=window_days)
     items: list[ContextItem] = []
     hidden: list[str] = []

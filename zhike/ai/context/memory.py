@@ -141,7 +141,7 @@ def remember_interaction(
         "contact_id": customer.contact_id,
         "ticket_id": data.ticket_id,
         "source": channel,
-        # One session holds many interactions, so the id in the channel is session plus a suffix.
+        # One session contains many interactions, so the channel id is the session plus a suffix.
         "external_id": f"{data.session_id}#{new_id().hex[-12:]}" if data.session_id else None,
     }
     service = RecordService(session, actor, get_object("activities"))

@@ -18,7 +18,7 @@ ItemKind = Literal["ticket", "activity", "deal"]
 
 
 class Subject(BaseModel):
-    """Who the request is about: a record id, or a phone number or email to recognise them by."""
+    """Subject of a request: a record id, or a phone number or email of the customer."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -38,7 +38,7 @@ class RecordRef(BaseModel):
 
 
 class Where(BaseModel):
-    """Where the request comes from: the screen's module and record, the channel and session."""
+    """Origin of a request: the screen's module and record, the channel and the session."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -65,7 +65,7 @@ class Asker(BaseModel):
 
 
 class Customer(BaseModel):
-    """The recognised customer; ``matched_by`` says how (contact_id, phone, email, record…)."""
+    """Recognised customer, with ``matched_by`` naming the key that matched (phone, email…)."""
 
     contact_id: uuid.UUID | None = None
     contact_name: str | None = None
@@ -116,7 +116,7 @@ class ScoreSummary(BaseModel):
 
 
 class Context(BaseModel):
-    """Everything a request needs to know: who asks, where, about whom, and what happened."""
+    """Request context: the asker, the origin, the customer and what happened recently."""
 
     asker: Asker
     where: Where
@@ -131,7 +131,7 @@ class Context(BaseModel):
     hidden_kinds: list[str] = Field(default_factory=list)
 
     def ranked(self) -> list[ContextItem]:
-        """The items, most pressing first."""
+        """Return the items, most pressing first."""
         return sorted(self.items, key=lambda item: item.rank)
 
 
