@@ -6677,7 +6677,7 @@ export interface components {
         };
         /**
          * Context
-         * @description Everything a request needs to know: who asks, where, about whom, and what happened.
+         * @description Request context: the asker, the origin, the customer and what happened recently.
          */
         Context: {
             asker: components["schemas"]["Asker"];
@@ -6968,7 +6968,7 @@ export interface components {
         };
         /**
          * Customer
-         * @description The recognised customer; ``matched_by`` says how (contact_id, phone, email, record…).
+         * @description Recognised customer, with ``matched_by`` naming the key that matched (phone, email…).
          */
         Customer: {
             /** Contact Id */
@@ -10867,7 +10867,7 @@ export interface components {
         };
         /**
          * Subject
-         * @description Who the request is about: a record id, or a phone number or email to recognise them by.
+         * @description Subject of a request: a record id, or a phone number or email of the customer.
          */
         Subject: {
             /** Contact Id */
@@ -11830,7 +11830,7 @@ export interface components {
         };
         /**
          * Where
-         * @description Where the request comes from: the screen's module and record, the channel and session.
+         * @description Origin of a request: the screen's module and record, the channel and the session.
          */
         Where: {
             /**
