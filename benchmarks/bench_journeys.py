@@ -17,8 +17,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -29,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from benchmarks.common import machine_facts, working_folder, write_results
+from benchmarks.common import RESULTS_DIR, machine_facts, working_folder, write_results
 
 CITIES = ("杭州", "上海", "北京", "深圳")
 CONSENT_SHARE = 0.9
@@ -81,7 +83,12 @@ GRAPH: dict[str, Any] = {
 
 
 class SinkChannel:
-    """Stores each delivery attempt; the unique key shows what a receiver would deduplicate."""
+    """A provider that stores every delivery attempt and drops a repeated idempotency key.
+
+    Providers with idempotency keys accept a repeat and return the first
+    message's id without delivering it again. ``attempts`` keeps the repeats,
+    so the benchmark can count them.
+    """
 
     name = "email"
 
@@ -136,7 +143,8 @@ def prepare(url: str, rows: int, seed: int) -> dict[str, Any]:
         settings.quiet_hours_start = settings.quiet_hours_end = None
         settings.frequency_cap = 0
     now = datetime.now(UTC)
-    contact_rows, consent_rows = [], []
+    contact_rows: list[dict[str, Any]] = []
+    consent_rows: list[dict[str, Any]] = []
     for index in range(rows):
         contact_id = new_id()
         contact_rows.append(
@@ -175,7 +183,7 @@ def prepare(url: str, rows: int, seed: int) -> dict[str, Any]:
         journey = Journey(tenant_id=tenant_id, name="基准旅程", status="active", graph=GRAPH)
         session.add(journey)
         session.flush()
-        ids = [row["id"] for row in contact_rows]
+        ids: list[uuid.UUID] = [row["id"] for row in contact_rows]
         for start in range(0, rows, 5000):
             enroll(session, journey, ids[start : start + 5000], now)
     database.dispose()
@@ -241,6 +249,18 @@ def _attempts(sink: Path) -> tuple[int, int]:
     return int(total), int(distinct)
 
 
+def _claimed_sends(url: str) -> int:
+    from zhike.marketing.automation_models import MessageSend
+
+    database = _database(url)
+    with database.session() as session:
+        count = session.scalar(
+            select(func.count(MessageSend.id)).where(MessageSend.status == "sending")
+        )
+    database.dispose()
+    return int(count or 0)
+
+
 def verify(url: str, sink: Path) -> dict[str, Any]:
     """Compare every contact's deliveries with what its path requires."""
     from zhike.customers.models import Contact
@@ -263,8 +283,13 @@ def verify(url: str, sink: Path) -> dict[str, Any]:
         keys = dict(session.execute(select(MessageSend.send_key, MessageSend.contact_id)).all())
     connection = sqlite3.connect(sink)
     delivered: dict[str, int] = {}
-    for key, count in connection.execute("SELECT key, count(*) FROM attempts GROUP BY key"):
+    changed_on_retry = 0
+    query = (
+        "SELECT key, count(*), count(DISTINCT address || '|' || subject) FROM attempts GROUP BY key"
+    )
+    for key, count, versions in connection.execute(query):
         delivered[key] = count
+        changed_on_retry += versions > 1
     connection.close()
     per_contact: dict[uuid.UUID, int] = {}
     for key in delivered:
@@ -282,11 +307,18 @@ def verify(url: str, sink: Path) -> dict[str, Any]:
         "enrollment_states": states,
         "send_statuses": statuses,
         "keys_delivered": len(delivered),
-        "keys_delivered_more_than_once": sum(1 for count in delivered.values() if count > 1),
+        # Repeats of a key after the crash, which the provider drops as duplicates.
+        "keys_attempted_more_than_once": sum(1 for count in delivered.values() if count > 1),
+        "keys_changed_on_retry": changed_on_retry,
         "unknown_keys": sum(1 for key in delivered if key not in keys),
         "missed_sends": missed,
         "extra_sends": extra,
     }
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run(rows: int, batch: int, kill_share: float, seed: int, folder: Path) -> dict[str, Any]:
@@ -314,17 +346,31 @@ def run(rows: int, batch: int, kill_share: float, seed: int, folder: Path) -> di
     expected_sends = round(prepared["consented"] * 2.25)
     kill_at = int(expected_sends * kill_share)
     started = time.perf_counter()
+    cpu_before = _children_cpu_seconds()
+    loads: list[float] = []
     worker = subprocess.Popen(command)  # our own script, fixed arguments
-    killed_at = None
+    killed_at = in_flight = None
+    polls = 0
     while worker.poll() is None:
         if kill_share > 0 and killed_at is None and _attempts(sink)[0] >= kill_at:
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait()
             killed_at = _attempts(sink)[0]
+            in_flight = _claimed_sends(url)
             break
-        time.sleep(0.2)
-    restarted = subprocess.run(command, check=True)
+        polls += 1
+        if polls % 50 == 0:
+            loads.append(os.getloadavg()[0])
+        # Polled often, so the kill lands while a delivery batch is in flight.
+        time.sleep(0.02)
+    restarted = subprocess.Popen(command)  # our own script, fixed arguments
+    while restarted.poll() is None:
+        loads.append(os.getloadavg()[0])
+        time.sleep(1.0)
+    if restarted.returncode != 0:
+        raise RuntimeError(f"restarted worker failed with exit code {restarted.returncode}")
     elapsed = time.perf_counter() - started
+    worker_cpu = _children_cpu_seconds() - cpu_before
     result = verify(url, sink)
     total, distinct = _attempts(sink)
     return {
@@ -333,7 +379,17 @@ def run(rows: int, batch: int, kill_share: float, seed: int, folder: Path) -> di
         "run_seconds": round(elapsed, 1),
         "contacts_per_second": round(rows / elapsed, 1),
         "sends_per_second": round(distinct / elapsed, 1),
+        # CPU time of both workers: the cost of the run apart from other work on the machine.
+        "worker_cpu_seconds": round(worker_cpu, 1),
+        "sends_per_worker_cpu_second": round(distinct / worker_cpu, 1) if worker_cpu else None,
+        "load_average_1min": {
+            "min": round(min(loads), 2) if loads else None,
+            "median": round(statistics.median(loads), 2) if loads else None,
+            "max": round(max(loads), 2) if loads else None,
+        },
         "killed_after_attempts": killed_at,
+        # Sends claimed by the killed worker whose outcome was not committed.
+        "claimed_uncommitted_at_kill": in_flight,
         "restart_exit_code": restarted.returncode,
         "delivery_attempts": total,
         **result,
@@ -371,37 +427,37 @@ def main() -> None:
     if arguments.command == "worker":
         work(arguments.url, arguments.sink, arguments.batch)
         return
-    runs = []
-    with working_folder(arguments.workdir) as folder:
-        for index in range(arguments.repeat):
-            kill = arguments.kill_share
-            runs.append(
-                {
-                    "crash": run(
-                        arguments.rows, arguments.batch, kill, arguments.seed + index, folder
-                    )
-                }
-            )
-            # The comparison in the same conditions: the same journey with no crash.
-            compare = arguments.compare_rows or arguments.rows
-            runs[-1]["no_crash"] = run(
-                compare, arguments.batch, 0.0, arguments.seed + index, folder
-            )
+    runs: list[dict[str, Any]] = []
     payload = {
         "machine": machine_facts(),
         "rows": arguments.rows,
         "batch": arguments.batch,
         "runs": runs,
     }
-    path = write_results("journeys", payload, arguments.output)
+    output = (
+        arguments.output
+        or RESULTS_DIR / f"journeys-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+    )
+    with working_folder(arguments.workdir) as folder:
+        for index in range(arguments.repeat):
+            seed = arguments.seed + index
+            runs.append(
+                {"crash": run(arguments.rows, arguments.batch, arguments.kill_share, seed, folder)}
+            )
+            # Written after every run, so a long series that is stopped keeps what finished.
+            path = write_results("journeys", payload, output)
+            # The comparison in the same conditions: the same journey with no crash.
+            compare = arguments.compare_rows or arguments.rows
+            runs[-1]["no_crash"] = run(compare, arguments.batch, 0.0, seed, folder)
+            path = write_results("journeys", payload, output)
     for entry in runs:
         for name, result in entry.items():
             print(
                 f"{name}: {result['contacts']} contacts, {result['run_seconds']} s, "
                 f"{result['contacts_per_second']} contacts/s, "
                 f"{result['sends_per_second']} sends/s, missed {result['missed_sends']}, "
-                f"extra {result['extra_sends']}, "
-                f"keys delivered twice {result['keys_delivered_more_than_once']}"
+                f"extra {result['extra_sends']}, unknown keys {result['unknown_keys']}, "
+                f"keys retried {result['keys_attempted_more_than_once']}"
             )
     print(f"results: {path}")
 

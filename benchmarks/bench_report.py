@@ -118,6 +118,14 @@ def _fill(
     if batch:
         with database.engine.begin() as connection:
             connection.execute(insert(Opportunity), batch)
+    if database.engine.dialect.name == "postgresql":
+        # VACUUM sets the visibility map that index-only scans need; autovacuum would do
+        # the same some time after a bulk load. It cannot run inside a transaction.
+        with database.engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT"
+        ) as connection:
+            connection.execute(text("VACUUM ANALYZE opportunities"))
+        return
     with database.engine.begin() as connection:
         connection.execute(text("ANALYZE"))
 

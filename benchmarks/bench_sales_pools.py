@@ -12,7 +12,10 @@ For each backend: a throwaway database, one tenant, 50 reps and two measures.
   lead in ten, then one ``recycle`` run (7 days without activity, 30 without
   progress, warning 2 days before). Each repeat restores the claimed state
   first, outside the timing. The floor reported beside it is one full scan
-  counting the entries that are due.
+  counting the entries that are due. ``--compare-recycling FILE`` also times
+  the ``recycle`` function of another version of ``pool_recycling.py`` (for
+  example one saved with ``git show``) on the same data, alternating with the
+  current one in every repeat.
 
     .venv/bin/python benchmarks/bench_sales_pools.py --rows 100000 \\
         --recycle-rows 1000000 --backend all --repeat 3
@@ -21,10 +24,12 @@ For each backend: a throwaway database, one tenant, 50 reps and two measures.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import random
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -375,13 +380,34 @@ def _restore(database: Database, actor: Actor) -> None:
         connection.execute(update(Lead).values(owner_id=owner))
 
 
-def measure_recycling(url: str, rows: int, repeat: int, seed: int) -> dict[str, Any]:
+def load_recycle(path: Path) -> Callable[..., Any]:
+    """Import the ``recycle`` function of another version of ``pool_recycling.py``."""
+    spec = importlib.util.spec_from_file_location("pool_recycling_compared", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot import {path}; give the path of a pool_recycling.py file")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    function: Callable[..., Any] = module.recycle
+    return function
+
+
+def _timed_recycle(database: Database, actor: Actor, function: Callable[..., Any]) -> Any:
+    started = time.perf_counter()
+    with database.session() as session:
+        report = function(session, actor, NOW)
+    return time.perf_counter() - started, report
+
+
+def measure_recycling(
+    url: str, rows: int, repeat: int, seed: int, compared: Callable[..., Any] | None = None
+) -> dict[str, Any]:
     database, actor, reps = _setup(url)
     try:
         started = time.perf_counter()
         _fill_pool(database, actor, reps, rows, seed)
         fill_seconds = time.perf_counter() - started
         seconds: list[float] = []
+        compared_seconds: list[float] = []
         floor: list[float] = []
         reports = []
         for run in range(repeat):
@@ -398,13 +424,18 @@ def measure_recycling(url: str, rows: int, repeat: int, seed: int) -> dict[str, 
                     )
                 )
             floor.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            with database.session() as session:
-                report = recycle(session, actor, NOW)
-            seconds.append(time.perf_counter() - started)
-            reports.append(report.model_dump())
             assert due
-        return {
+            elapsed, report = _timed_recycle(database, actor, recycle)
+            seconds.append(elapsed)
+            reports.append(report.model_dump())
+            if compared is not None:
+                _restore(database, actor)
+                elapsed, report = _timed_recycle(database, actor, compared)
+                compared_seconds.append(elapsed)
+            print(
+                f"recycling run {run + 1}: {seconds[-1]:.1f} s", compared_seconds[-1:], flush=True
+            )
+        result = {
             "entries": rows,
             "fill_seconds": round(fill_seconds, 1),
             "seconds": [round(value, 3) for value in seconds],
@@ -417,6 +448,10 @@ def measure_recycling(url: str, rows: int, repeat: int, seed: int) -> dict[str, 
                 "warn_days_before": 2,
             },
         }
+        if compared is not None:
+            result["compared_seconds"] = [round(value, 3) for value in compared_seconds]
+            result["compared_median_seconds"] = median_of(compared_seconds)
+        return result
     finally:
         set_database(None)
         database.dispose()
@@ -437,7 +472,14 @@ def main() -> None:
         default=2_000,
         help="leads assigned one ORM object at a time, for comparison",
     )
+    parser.add_argument(
+        "--compare-recycling",
+        type=Path,
+        default=None,
+        help="another version of zhike/sales/pool_recycling.py to time on the same data",
+    )
     args = parser.parse_args()
+    compared = load_recycle(args.compare_recycling) if args.compare_recycling else None
     reset_settings_cache()
     results: dict[str, Any] = {
         "command": command_line(),
@@ -452,7 +494,9 @@ def main() -> None:
                 )
             print(backend, "assignment", assignment, flush=True)
             with throwaway_database(backend, workdir) as url:
-                recycling = measure_recycling(url, args.recycle_rows, args.repeat, args.seed)
+                recycling = measure_recycling(
+                    url, args.recycle_rows, args.repeat, args.seed, compared
+                )
             print(backend, "recycling", recycling, flush=True)
             results["backends"][backend] = {"assignment": assignment, "recycling": recycling}
     path = write_results("sales_pools", results, args.output)

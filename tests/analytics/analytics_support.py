@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from testkit import TenantInfo
 
@@ -15,7 +16,8 @@ from zhike.analytics.service import run_report
 from zhike.core.db import Database
 from zhike.sales.models import Opportunity, PipelineStage
 from zhike.security.actors import actor_for
-from zhike.security.models import Tenant, User
+from zhike.security.auth import hash_password
+from zhike.security.models import Team, Tenant, User
 
 
 def add_user(
@@ -86,3 +88,47 @@ def run_as(
 def as_dicts(result: ReportResult) -> list[dict[str, Any]]:
     names = [column.name for column in result.columns]
     return [dict(zip(names, row, strict=True)) for row in result.rows]
+
+
+PASSWORD = "Report-viewer-2026"
+
+
+def log_in_user(
+    client: TestClient,
+    database: Database,
+    tenant: TenantInfo,
+    name: str,
+    role: str,
+    team_id: uuid.UUID | None = None,
+) -> tuple[uuid.UUID, dict[str, str]]:
+    """Create a user with a password and return their id and Authorization header."""
+    email = f"{name}@{tenant.slug}.example.com"
+    with database.session() as session:
+        user = User(
+            tenant_id=tenant.tenant.id,
+            email=email,
+            display_name=name,
+            password_hash=hash_password(PASSWORD),
+            role=role,
+            team_id=team_id,
+        )
+        session.add(user)
+        session.flush()
+        user_id = user.id
+    response = client.post(
+        "/api/v1/auth/login",
+        json={"tenant": tenant.slug, "email": email, "password": PASSWORD},
+        headers={"Authorization": ""},
+    )
+    assert response.status_code == 200, response.text
+    return user_id, {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def add_team(
+    database: Database, tenant: TenantInfo, name: str, parent_id: uuid.UUID | None = None
+) -> uuid.UUID:
+    with database.session() as session:
+        team = Team(tenant_id=tenant.tenant.id, name=name, parent_id=parent_id)
+        session.add(team)
+        session.flush()
+        return team.id

@@ -121,6 +121,24 @@ def test_home_scopes_by_role(client: TestClient, team: Team) -> None:
     assert rep["forecast"]["target"] is None
 
 
+def test_funnel_counts_other_currencies_but_leaves_them_out_of_amounts(
+    client: TestClient, team: Team
+) -> None:
+    _opportunity(client, team.rep_id, "proposal", "2000")
+    _opportunity(client, team.rep_id, "proposal", "700", currency="USD")
+
+    admin = client.get("/api/v1/home").json()
+
+    (proposal,) = [stage for stage in admin["funnel"] if stage["key"] == "proposal"]
+    assert (proposal["count"], proposal["amount"], proposal["other_currency_count"]) == (
+        2,
+        "2000.00",
+        1,
+    )
+    listed = client.get("/api/v1/opportunities", params=proposal["drill"]["filters"]).json()
+    assert len(listed["items"]) == proposal["count"]
+
+
 def test_kpi_drill_filters_list_the_same_records(client: TestClient, team: Team) -> None:
     _opportunity(client, team.rep_id, "won", "1000")
     _opportunity(client, team.other_id, "won", "500")

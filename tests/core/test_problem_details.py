@@ -97,7 +97,7 @@ def test_request_validation_reasons_speak_the_requests_language(client: TestClie
 
     assert chinese.status_code == english.status_code == 422
     by_field = {error["field"]: error["message"] for error in chinese.json()["errors"]}
-    assert by_field["bogus"] == "字段 bogus 无效：不是可接受的字段，请删除"
+    assert by_field["bogus"] == "字段“bogus”无效：不是可接受的字段，请删除"
     assert "true 或 false" in by_field["do_not_contact"]
     english_by_field = {error["field"]: error["message"] for error in english.json()["errors"]}
     assert "is not an accepted field" in english_by_field["bogus"]

@@ -252,7 +252,7 @@ def test_credit_code_and_id_number(client: TestClient) -> None:
     assert bad_contact.status_code == 422
     assert bad_contact.json()["errors"][0]["code"] == "invalid_id_number"
     assert bad_contact.json()["errors"][0]["message"] == (
-        f"Resident ID number {wrong_number} in field id_number is invalid "
+        f"Resident ID number {wrong_number} in field ID number is invalid "
         "(18 characters with a valid birth date and check digit); check it."
     )
     assert [item["name"] for item in client.get("/api/v1/accounts").json()["items"]] == [

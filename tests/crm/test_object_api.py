@@ -288,11 +288,11 @@ def test_error_detail_localized(client: TestClient) -> None:
 
     assert chinese["detail"] == "有 1 个字段无效，请按各字段的说明修改后重试。"
     assert chinese["errors"][0]["message"] == (
-        "字段 status 的值 bogus 不在可选范围内：new, working, qualified, converted, disqualified。"
+        "字段“状态”的值 bogus 不在可选范围内：new, working, qualified, converted, disqualified。"
     )
     assert english["detail"] == "1 field(s) are invalid; fix each one as described and try again."
     assert english["errors"][0]["message"] == (
-        "Value bogus of field status is not one of: "
+        "Value bogus of field Status is not one of: "
         "new, working, qualified, converted, disqualified."
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -163,3 +164,29 @@ def test_import_and_export_are_audited(
     assert exports[0]["object_name"] == "contacts"
     assert exports[0]["details"]["rows"] == 2
     assert exports[0]["details"]["filters"] == {"city": "北京"}
+
+
+def test_export_times_carry_the_offset_in_csv(
+    client: TestClient, database: Database, tenant: TenantInfo
+) -> None:
+    _import(client, CONTACTS)
+    with database.session() as session:
+        stored = (
+            session.query(Contact)
+            .filter(Contact.tenant_id == tenant.tenant.id, Contact.external_id == "e3")
+            .one()
+        )
+        created = stored.created_at
+    response = client.get("/api/v1/contacts/export", params={"format": "csv", "external_id": "e3"})
+    (row,) = _csv(response.text)
+    exported = datetime.fromisoformat(row["created_at"])
+    # The same instant whatever zone the reader is in, with the user's offset written out.
+    assert exported.utcoffset() is not None
+    assert exported == created.replace(tzinfo=created.tzinfo or UTC)
+
+    response = client.get("/api/v1/contacts/export", params={"format": "xlsx", "external_id": "e3"})
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
+    header, values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    cell = dict(zip(header, values, strict=True))["created_at"]
+    # Excel keeps milliseconds, so the wall-clock time matches to the millisecond.
+    assert abs(cell - exported.replace(tzinfo=None)) < timedelta(milliseconds=1)

@@ -71,7 +71,7 @@ def test_valid_file_imports_every_rule(
 @pytest.mark.parametrize(
     ("row", "column", "value", "message"),
     [
-        ("c9,赵六,12345,,,\n", "mobile", "12345", "Phone number 12345 in field mobile is invalid"),
+        ("c9,赵六,12345,,,\n", "mobile", "12345", "Phone number 12345 in field Mobile is invalid"),
         (
             "c9,赵六,,110105194912310021,,\n",
             "id_number",
@@ -84,7 +84,7 @@ def test_valid_file_imports_every_rule(
             "2024-13-45",
             "Value 2024-13-45 of column birth_date is not a date",
         ),
-        ("c1,重复,,,,\n", "external_id", "c1", "external_id c1 already appeared in an earlier row"),
+        ("c1,重复,,,,\n", "external_id", "c1", "External id c1 already appeared in an earlier row"),
     ],
 )
 def test_invalid_row_rolls_back_everything(

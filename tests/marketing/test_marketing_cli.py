@@ -51,4 +51,4 @@ def test_cycle_command_runs(database: Database, tenant: TenantInfo) -> None:
     result = CliRunner().invoke(app, ["marketing", "cycle"])
 
     assert result.exit_code == 0, result.output
-    assert set(json.loads(result.output)) == {"changes", "advanced", "dispatched"}
+    assert set(json.loads(result.output)) == {"changes", "ab_winners", "advanced", "dispatched"}

@@ -1,4 +1,4 @@
-"""Browser tests of the analytics screens: the sales funnel and customer value."""
+"""Browser tests of the analytics screens: funnel, customer value, reports and dashboards."""
 
 from __future__ import annotations
 
@@ -7,8 +7,14 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 from testkit import TenantInfo
 
+from zhike.analytics.dashboards import create_dashboard
+from zhike.analytics.periods import local_today
+from zhike.analytics.saved import create_report
+from zhike.analytics.saved_models import Dashboard, ReportSchedule, SavedReport
+from zhike.analytics.saved_schemas import DashboardWrite, SavedReportWrite
 from zhike.core.db import Database
 
 from .conftest import save_screenshot
@@ -57,3 +63,139 @@ def test_customer_value_ranks_accounts(page: Page, database: Database, tenant: T
     expect(table.get_by_role("link", name="价值客户11")).to_be_visible()
     expect(table.get_by_role("row")).to_have_count(13)
     save_screenshot(page, "analytics-customer-value")
+
+
+def _saved_report(database: Database, tenant: TenantInfo, name: str) -> str:
+    body = SavedReportWrite.model_validate(
+        {
+            "name": name,
+            "query": {
+                "object": "opportunities",
+                "group_by": [{"field": "stage.key", "alias": "stage"}],
+                "measures": [{"aggregate": "count", "alias": "deals"}],
+            },
+        }
+    )
+    with database.session() as session:
+        return str(create_report(session, tenant.actor, body).id)
+
+
+def test_report_builder_runs_saves_and_exports(
+    page: Page, database: Database, tenant: TenantInfo
+) -> None:
+    create_record(database, tenant, "opportunities", name="甲商机", stage="won", amount="100.00")
+    create_record(database, tenant, "opportunities", name="乙商机", stage="won", amount="50.00")
+
+    page.goto("/analytics/reports/new")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    expect(page.get_by_role("heading", name="报表设计器")).to_be_visible()
+    page.get_by_label("分组字段 1").fill("stage.key")
+    page.get_by_role("button", name="添加指标").click()
+    page.get_by_role("button", name="运行").click()
+    table = page.get_by_test_id("report-table")
+    expect(table.get_by_role("row").filter(has_text="won")).to_contain_text("150.00")
+    save_screenshot(page, "analytics-report-builder")
+
+    with page.expect_download() as download:
+        page.get_by_test_id("report-csv").click()
+    assert download.value.suggested_filename == "未命名报表.csv"
+
+    page.get_by_label("报表名称").fill("阶段金额")
+    page.get_by_test_id("report-save").click()
+    expect(page.get_by_text("已保存报表 阶段金额")).to_be_visible()
+    page.get_by_test_id("report-schedule").click()
+    page.get_by_test_id("schedule-confirm").click()
+    expect(page.get_by_text("已创建定时发送")).to_be_visible()
+
+    table.get_by_role("row").filter(has_text="won").click()
+    drawer = page.get_by_test_id("drill-drawer")
+    expect(drawer.get_by_role("link", name="甲商机")).to_be_visible()
+    expect(drawer.get_by_role("link", name="乙商机")).to_be_visible()
+
+    page.goto("/analytics/reports")
+    listed = page.get_by_test_id("saved-report-list")
+    expect(listed.get_by_role("link", name="阶段金额")).to_be_visible()
+    with database.session() as session:
+        names = session.scalars(select(SavedReport.name)).all()
+        schedules = session.scalars(select(ReportSchedule.frequency)).all()
+    assert "阶段金额" in names
+    assert "weekly" in schedules
+
+
+def test_dashboard_filters_and_drill_down(
+    page: Page, database: Database, tenant: TenantInfo
+) -> None:
+    this_year = local_today("Asia/Shanghai").isoformat()
+    create_record(
+        database,
+        tenant,
+        "opportunities",
+        name="今年商机",
+        stage="won",
+        amount="10",
+        closed_on=this_year,
+    )
+    create_record(
+        database,
+        tenant,
+        "opportunities",
+        name="旧商机",
+        stage="won",
+        amount="10",
+        closed_on="2020-05-01",
+    )
+    report_id = _saved_report(database, tenant, "按阶段计数")
+    body = DashboardWrite.model_validate(
+        {
+            "name": "我的看板",
+            "filters": {"period": "this_year"},
+            "widgets": [
+                {
+                    "id": "stages",
+                    "title": "阶段分布",
+                    "report_id": report_id,
+                    "date_field": "closed_on",
+                    "width": 12,
+                }
+            ],
+        }
+    )
+    with database.session() as session:
+        dashboard_id = str(create_dashboard(session, tenant.actor, body).id)
+
+    page.goto(f"/analytics/dashboards/{dashboard_id}")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    widget = page.get_by_test_id("widget-stages")
+    expect(widget.get_by_role("row").filter(has_text="won")).to_contain_text("1")
+    save_screenshot(page, "analytics-dashboard")
+
+    page.get_by_role("combobox", name="时间段").click(force=True)
+    page.get_by_role("option", name="全部时间").click()
+    page.get_by_test_id("apply-filters").click()
+    expect(widget.get_by_role("row").filter(has_text="won")).to_contain_text("2")
+
+    widget.get_by_role("row").filter(has_text="won").click()
+    drawer = page.get_by_test_id("drill-drawer")
+    expect(drawer.get_by_role("link", name="今年商机")).to_be_visible()
+    expect(drawer.get_by_role("link", name="旧商机")).to_be_visible()
+
+
+def test_dashboard_editor_adds_a_widget(page: Page, database: Database, tenant: TenantInfo) -> None:
+    _saved_report(database, tenant, "阶段统计")
+
+    page.goto("/analytics/dashboards/new/edit")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    expect(page.get_by_role("heading", name="编辑仪表盘")).to_be_visible()
+    page.get_by_label("仪表盘名称").fill("周会看板")
+    page.get_by_role("combobox", name="选择已保存的报表").click(force=True)
+    page.get_by_role("option", name="阶段统计").click()
+    page.get_by_test_id("add-widget").click()
+    expect(page.get_by_test_id("widget-list")).to_contain_text("阶段统计")
+    save_screenshot(page, "analytics-dashboard-editor")
+    page.get_by_test_id("dashboard-save").click()
+
+    expect(page.get_by_test_id("dashboard-view")).to_be_visible()
+    expect(page.get_by_role("heading", name="周会看板")).to_be_visible()
+    with database.session() as session:
+        stored = session.scalars(select(Dashboard).where(Dashboard.name == "周会看板")).one()
+    assert [widget["title"] for widget in stored.widgets] == ["阶段统计"]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +19,11 @@ from zhike.platform.records import RecordService
 
 from .conftest import save_screenshot
 from .web_support import add_user, log_in
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ai" / "llm"))
+
+from llm_fake_server import FakeLLMServer, chat_reply, stream_reply
+from llm_support import add_provider, set_policy
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -71,3 +80,59 @@ def test_ambiguous_region_is_asked_back(page: Any, database: Database, tenant: T
     expect(panel.get_by_test_id("assistant-clarification")).to_contain_text("华东", timeout=30_000)
     expect(panel.get_by_test_id("assistant-table")).to_have_count(0)
     save_screenshot(page, "assistant-clarification")
+
+
+@pytest.fixture
+def llm_server() -> Iterator[FakeLLMServer]:
+    server = FakeLLMServer().start()
+    yield server
+    server.stop()
+
+
+def _call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": f"call-{name}",
+        "type": "function",
+        "function": {"name": name, "arguments": json.dumps(arguments, ensure_ascii=False)},
+    }
+
+
+def test_model_summary_streams_into_panel(
+    page: Any, database: Database, tenant: TenantInfo, llm_server: FakeLLMServer
+) -> None:
+    _add_deals(database, tenant)
+    set_policy(database, tenant.tenant.id)
+    add_provider(database, tenant.tenant.id, llm_server.base_url)
+    pieces = ["钱敏赢单 230,000.00 元，", "赵磊 200,000.00 元。"]
+    llm_server.script.extend(
+        [
+            chat_reply(None, [_call("set_intent", {"intent": "query_data"})]),
+            chat_reply(
+                None,
+                [
+                    _call(
+                        "run_report_query",
+                        {
+                            "object": "opportunities",
+                            "filters": [{"field": "stage.key", "op": "eq", "value": "won"}],
+                            "group_by": [{"field": "owner.display_name"}],
+                            "measures": [{"aggregate": "sum", "field": "amount"}],
+                        },
+                    )
+                ],
+            ),
+            stream_reply(pieces),
+        ]
+    )
+    page.goto("/")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    page.get_by_test_id("assistant-toggle").click()
+    panel = page.get_by_role("complementary", name="AI 助手")
+
+    panel.get_by_label("向 AI 助手提问").fill("每个销售的赢单金额")
+    panel.get_by_role("button", name="发送").click()
+
+    expect(panel.get_by_test_id("assistant-table")).to_contain_text("230,000.00", timeout=30_000)
+    expect(panel.get_by_test_id("assistant-summary")).to_have_text("".join(pieces))
+    expect(panel.get_by_text("数据查询")).to_be_visible()
+    save_screenshot(page, "assistant-summary")

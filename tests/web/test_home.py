@@ -41,6 +41,15 @@ def test_dashboard_charts_render_and_drill_down(
     expect(page.get_by_test_id("kpi-won_this_month")).to_contain_text("80,000")
     save_screenshot(page, "home-dashboard")
 
+    # Stage names come from the server in the page's language; switching asks for them again.
+    page.get_by_test_id("language-en").click()
+    expect(funnel.locator("svg text").filter(has_text="报价谈判 1")).to_have_count(0)
+    expect(page.get_by_test_id("funnel-chart").locator("svg text").first).to_be_visible()
+    funnel_text = page.get_by_test_id("funnel-chart").locator("svg text").all_text_contents()
+    assert not any("报价" in text for text in funnel_text), funnel_text
+    page.get_by_test_id("language-zh-CN").click()
+    expect(funnel.locator("svg text").filter(has_text="报价谈判 1")).to_have_count(1)
+
     page.get_by_test_id("kpi-open_pipeline").click()
     drawer = page.get_by_test_id("drill-list")
     expect(drawer.get_by_role("link", name="星河 ERP 集成")).to_be_visible()

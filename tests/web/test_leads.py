@@ -14,8 +14,9 @@ from zhike.core.db import Database
 from zhike.customers.models import Account
 from zhike.platform.objects import get_object
 from zhike.platform.records import RecordService
-from zhike.sales import pools
+from zhike.sales import handover, pools
 from zhike.sales.models import Lead
+from zhike.sales.pool_models import LeadCaptureForm, SalesPool
 from zhike.sales.pool_schemas import PoolWrite
 
 from .conftest import save_screenshot
@@ -100,3 +101,92 @@ def test_admin_edits_assignment_rule(page: Any, database: Database, tenant: Tena
     expect(rules.get_by_text("华东区域")).to_be_visible()
     expect(rules.get_by_text("浙江")).to_be_visible()
     expect(rules.get_by_text("rep-li")).to_be_visible()
+
+
+def test_admin_configures_pool_and_handover(
+    page: Any, database: Database, tenant: TenantInfo
+) -> None:
+    page.goto("/sales/pool-settings")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    expect(page.get_by_role("heading", name="公海设置")).to_be_visible()
+
+    page.get_by_role("button", name="新建公海").click()
+    dialog = page.get_by_role("dialog", name="新建公海")
+    dialog.get_by_label("名称").fill("华南客户公海")
+    dialog.get_by_text("客户", exact=True).click()
+    dialog.get_by_test_id("pool-provinces").click()
+    page.keyboard.type("广东")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    dialog.get_by_label("每人最多持有").fill("20")
+    dialog.get_by_label("每人每天最多领取").fill("5")
+    dialog.get_by_label("未跟进多少天后退回").fill("15")
+    dialog.get_by_label("提前几天提醒负责人").fill("3")
+    save_screenshot(page, "leads-pool-settings")
+    dialog.get_by_role("button", name="保存").click()
+
+    table = page.get_by_test_id("pool-settings")
+    expect(table.get_by_text("华南客户公海")).to_be_visible()
+    expect(table.get_by_text("最多同时持有 20 条，每天最多领取 5 条")).to_be_visible()
+    expect(table.get_by_text("未跟进：15 天后；无进展：不退回；提前 3 天提醒")).to_be_visible()
+
+    page.get_by_test_id("handover-mode").get_by_text("从公海领取的记录退回原公海").click()
+    expect(page.get_by_text("已保存移交设置")).to_be_visible()
+
+    with database.session() as session:
+        stored = session.scalars(
+            select(SalesPool).where(SalesPool.tenant_id == tenant.tenant.id)
+        ).one()
+        mode = handover.handover_mode(session, tenant.tenant.id)
+    assert stored.object_name == "accounts"
+    assert stored.provinces == ["广东"]
+    assert stored.max_owned_per_user == 20
+    assert stored.max_claims_per_day == 5
+    assert stored.return_after_days_without_activity == 15
+    assert stored.return_after_days_without_progress is None
+    assert stored.warn_days_before == 3
+    assert mode == "pool"
+
+    table.get_by_role("button", name="编辑公海").click()
+    dialog = page.get_by_role("dialog", name="编辑公海")
+    dialog.get_by_label("每人最多持有").fill("25")
+    dialog.get_by_role("button", name="保存").click()
+    expect(table.get_by_text("最多同时持有 25 条，每天最多领取 5 条")).to_be_visible()
+
+
+def test_admin_creates_web_form_and_sees_snippet(
+    page: Any, database: Database, tenant: TenantInfo
+) -> None:
+    page.goto("/sales/lead-forms")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    expect(page.get_by_role("heading", name="线索表单")).to_be_visible()
+
+    page.get_by_role("button", name="新建表单").click()
+    dialog = page.get_by_role("dialog", name="新建表单")
+    dialog.get_by_label("名称").fill("官网试用申请")
+    dialog.get_by_text("职务").click()
+    dialog.get_by_label("单个 IP 每分钟上限").fill("3")
+    dialog.get_by_role("button", name="保存").click()
+
+    forms = page.get_by_test_id("lead-forms")
+    expect(forms.get_by_text("官网试用申请")).to_be_visible()
+    expect(forms.get_by_text("姓名、公司、手机、邮箱、职务")).to_be_visible()
+    expect(forms.get_by_text("每 IP 3 次/分")).to_be_visible()
+    embed = page.get_by_test_id("form-embed")
+    with database.session() as session:
+        form = session.scalars(
+            select(LeadCaptureForm).where(LeadCaptureForm.tenant_id == tenant.tenant.id)
+        ).one()
+    expect(embed.get_by_test_id("form-endpoint")).to_contain_text(
+        f"/api/v1/public/forms/{form.form_key}"
+    )
+    expect(embed.get_by_test_id("form-snippet")).to_contain_text(
+        f"/api/v1/public/forms/{form.form_key}/embed"
+    )
+    save_screenshot(page, "leads-web-form")
+    assert form.max_per_minute_per_ip == 3
+    assert form.fields == ["name", "company", "mobile", "email", "title"]
+
+    response = page.request.get(f"/api/v1/public/forms/{form.form_key}")
+    assert response.status == 200
+    assert response.json()["fields"] == ["name", "company", "mobile", "email", "title"]

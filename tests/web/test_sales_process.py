@@ -11,6 +11,8 @@ from playwright.sync_api import expect
 
 from zhike.core.db import Database
 from zhike.sales.contracts import create_contract
+from zhike.sales.process import list_processes, save_process
+from zhike.sales.process_schemas import SalesProcessWrite
 from zhike.sales.quote_schemas import (
     ContractWrite,
     InstalmentWrite,
@@ -19,7 +21,13 @@ from zhike.sales.quote_schemas import (
     QuoteLineWrite,
     QuoteWrite,
 )
-from zhike.sales.quotes import create_price_book, create_quote, set_price_book_entries, submit_quote
+from zhike.sales.quotes import (
+    create_price_book,
+    create_quote,
+    list_price_books,
+    set_price_book_entries,
+    submit_quote,
+)
 from zhike.security.auth import actor_for
 
 from .conftest import save_screenshot
@@ -150,3 +158,128 @@ def test_manager_approves_discount(page: Any, database: Database, tenant: Tenant
     expect(approvals).to_contain_text("暂无申请")
     page.goto(f"/sales/quotes/{quote.id}")
     expect(page.get_by_test_id("quote-status")).to_contain_text("已批准")
+
+
+def test_admin_configures_process_stage(page: Any, database: Database, tenant: TenantInfo) -> None:
+    page.goto("/sales/processes")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    expect(page.get_by_role("heading", name="销售流程", exact=True)).to_be_visible()
+
+    page.get_by_role("button", name="新建流程").click()
+    dialog = page.get_by_role("dialog", name="新建流程")
+    dialog.get_by_label("标识").fill("enterprise")
+    dialog.get_by_label("中文名称").fill("大客户流程")
+    dialog.get_by_label("英文名称").fill("Enterprise process")
+    dialog.locator(".el-switch:has(#process-default)").click()
+    item = dialog.locator(".el-collapse-item").filter(has_text="需求确认")
+    item.locator(".el-checkbox").first.click()
+    dialog.get_by_text("需求确认", exact=True).click()
+    stage = dialog.locator(".el-collapse-item.is-active")
+    stage.get_by_label("赢率（%）").fill("30")
+    stage.get_by_test_id("exit-fields-qualification").click()
+    page.get_by_role("option", name="金额", exact=True).click()
+    page.keyboard.press("Escape")
+    stage.get_by_role("group", name="离开前须完成的活动").get_by_text("拜访").click()
+    stage.get_by_test_id("guidance-zh-qualification").fill("确认预算和决策人。")
+    save_screenshot(page, "sales-process-editor")
+    dialog.get_by_role("button", name="保存").click()
+
+    table = page.get_by_test_id("processes")
+    expect(table.get_by_text("大客户流程")).to_be_visible()
+    expect(table.get_by_text("默认流程")).to_be_visible()
+    with database.session() as session:
+        processes = list_processes(session, tenant.actor)
+    assert [process.key for process in processes] == ["enterprise"]
+    (rule,) = processes[0].stages
+    assert rule.stage == "qualification"
+    assert rule.probability == 30
+    assert rule.exit.fields == ["amount"]
+    assert rule.exit.activities == ["visit"]
+    assert rule.guidance_zh == "确认预算和决策人。"
+
+
+def test_admin_edits_price_book_in_usd(page: Any, database: Database, tenant: TenantInfo) -> None:
+    create_record(database, tenant, "products", name="知客 CDP 许可", series="CDP")
+    page.goto("/sales/price-books")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    expect(page.get_by_role("heading", name="价格表")).to_be_visible()
+
+    page.get_by_role("button", name="新建价格表").click()
+    dialog = page.get_by_role("dialog", name="新建价格表")
+    dialog.get_by_label("名称").fill("海外美元价")
+    dialog.get_by_label("币种").click()
+    page.get_by_role("option", name="USD").click()
+    dialog.get_by_role("button", name="保存").click()
+
+    books = page.get_by_test_id("price-books")
+    expect(books.get_by_text("海外美元价")).to_be_visible()
+    entries = page.get_by_test_id("price-entries")
+    expect(entries.get_by_text("海外美元价 的价格（USD）")).to_be_visible()
+    entries.get_by_role("button", name="添加产品").click()
+    entries.get_by_test_id("entry-product-0").click()
+    page.get_by_role("option", name="知客 CDP 许可").click()
+    entries.get_by_test_id("entry-price-0").fill("1200.50")
+    save_screenshot(page, "sales-price-book")
+    entries.get_by_role("button", name="保存价格").click()
+    expect(page.get_by_text("已保存 海外美元价 的价格")).to_be_visible()
+
+    with database.session() as session:
+        (book,) = list_price_books(session, tenant.actor)
+    assert book.currency == "USD"
+    assert [entry.unit_price for entry in book.entries] == [Decimal("1200.50")]
+
+
+def test_opportunity_shows_stage_guidance(
+    page: Any, database: Database, tenant: TenantInfo
+) -> None:
+    with database.session() as session:
+        save_process(
+            session,
+            tenant.actor,
+            SalesProcessWrite.model_validate(
+                {
+                    "key": "standard",
+                    "name_zh": "标准流程",
+                    "name_en": "Standard process",
+                    "is_default": True,
+                    "stages": [
+                        {
+                            "stage": "qualification",
+                            "exit": {"fields": ["amount", "description"]},
+                            "guidance_zh": "确认预算、决策人和时间表。",
+                            "guidance_en": "Confirm budget, decision maker and timeline.",
+                        },
+                        {"stage": "engaging", "entry": {"activities": ["visit"]}},
+                    ],
+                }
+            ),
+        )
+    opportunity = create_record(
+        database,
+        tenant,
+        "opportunities",
+        name="华为云迁移项目",
+        stage="qualification",
+        amount="50000",
+    )
+    page.goto(f"/opportunities/{opportunity['id']}")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+
+    guidance = page.get_by_test_id("stage-guidance")
+    expect(guidance.get_by_test_id("stage-guidance-text")).to_have_text(
+        "确认预算、决策人和时间表。"
+    )
+    expect(guidance.get_by_test_id("criterion-field-amount")).to_have_attribute("data-met", "true")
+    expect(guidance.get_by_test_id("criterion-field-description")).to_have_attribute(
+        "data-met", "false"
+    )
+    expect(guidance.get_by_test_id("criterion-activity-visit")).to_have_attribute(
+        "data-met", "false"
+    )
+    expect(guidance.get_by_text("推进到“方案沟通”需要")).to_be_visible()
+    save_screenshot(page, "sales-stage-guidance")
+
+    page.get_by_role("radiogroup", name="界面语言").get_by_text("English").click()
+    expect(guidance.get_by_test_id("stage-guidance-text")).to_have_text(
+        "Confirm budget, decision maker and timeline."
+    )

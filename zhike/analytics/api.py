@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from zhike.analytics.funnel import Funnel, sales_funnel
 from zhike.analytics.query import ReportQuery, ReportResult
+from zhike.analytics.saved_api import router as saved_router
 from zhike.analytics.service import run_report
 from zhike.analytics.value import (
     CustomerValueReport,
@@ -19,6 +20,8 @@ from zhike.analytics.value import (
 from zhike.api.deps import ActorDep, SessionDep
 
 router = APIRouter(tags=["reports"])
+# Saved reports, files, dashboards and drill-down live in their own module.
+router.include_router(saved_router)
 
 
 @router.post("/reports/run", response_model=ReportResult)

@@ -288,6 +288,10 @@ class ReportCompiler:
             )
         if aggregate == "conversion_rate":
             return self._conversion(label, measure)
+        if aggregate == "share":
+            return self._share(label, measure)
+        if aggregate == "avg_days":
+            return self._average_days(label, measure)
         assert measure.field is not None
         use = "count" if aggregate in ("count", "count_distinct") else "value"
         ref = self.resolver.resolve(measure.field, use)
@@ -341,6 +345,52 @@ class ReportCompiler:
 
             return MeasurePlan(measure, {label: median}, finish_median, "decimal")
         return MeasurePlan(measure, {}, lambda row: row.get(label), "decimal", median_of=value)
+
+    def _share(self, label: str, measure: ReportMeasure) -> MeasurePlan:
+        conditions = [
+            self._filter(item, self.resolver.resolve(item.field, f"filter:{item.op}"), None)
+            for item in measure.where
+        ]
+        matched, total = f"{label}_matched", f"{label}_rows"
+        columns: dict[str, ColumnElement[Any]] = {
+            matched: func.sum(case((and_(*conditions), 1), else_=0)),
+            total: func.count(),
+        }
+
+        def ratio(row: dict[str, Any]) -> Decimal | None:
+            if not row[total]:
+                return None
+            return (Decimal(int(row[matched] or 0)) / int(row[total])).quantize(RATIO)
+
+        return MeasurePlan(measure, columns, ratio, "decimal")
+
+    def _average_days(self, label: str, measure: ReportMeasure) -> MeasurePlan:
+        assert measure.field is not None
+        assert measure.end_field is not None
+        start = self.resolver.resolve(measure.field, "value")
+        end = self.resolver.resolve(measure.end_field, "value")
+        for ref in (start, end):
+            if ref.kind not in DATE_KINDS:
+                raise InvalidInput("report_days_need_dates", field=ref.path)
+        if self.context.dialect == "postgresql":
+            # Both ends as local wall-clock times, so a date and a time compare on one clock.
+            elapsed = func.extract("epoch", self._local(end) - self._local(start)) / 86400
+        else:
+            elapsed = func.julianday(self._local(end)) - func.julianday(self._local(start))
+        both = and_(start.expression.is_not(None), end.expression.is_not(None))
+        days = case((both, elapsed), else_=None)
+        total, counted = f"{label}_sum", f"{label}_count"
+        columns: dict[str, ColumnElement[Any]] = {
+            total: func.sum(days),
+            counted: func.count(days),
+        }
+
+        def average(row: dict[str, Any]) -> Decimal | None:
+            if not row[counted]:
+                return None
+            return (Decimal(str(row[total])) / int(row[counted])).quantize(CENT)
+
+        return MeasurePlan(measure, columns, average, "decimal")
 
     def _conversion(self, label: str, measure: ReportMeasure) -> MeasurePlan:
         from zhike.sales.models import OpportunityStageChange, PipelineStage

@@ -108,6 +108,10 @@ class FieldResolver:
                 raise InvalidInput("report_unknown_field", field=path, object=source.name)
             self._check_security(source, key, path, use)
             return FieldRef(path, parent.c.custom[key], "custom", key)
+        if len(parts) == 1 and parts[0] in source.computed:
+            self._check_security(source, parts[0], path, use)
+            kind, build = source.computed[parts[0]]
+            return FieldRef(path, build(parent), kind)
         if len(parts) != 1 or not field_allowed(source, parts[0]):
             raise InvalidInput("report_unknown_field", field=path, object=source.name)
         self._check_security(source, parts[0], path, use)

@@ -32,7 +32,16 @@ FilterOperator = Literal[
 ]
 TimeBucket = Literal["day", "week", "month", "quarter", "year", "fiscal_year"]
 Aggregate = Literal[
-    "count", "count_distinct", "sum", "avg", "min", "max", "median", "conversion_rate"
+    "count",
+    "count_distinct",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "median",
+    "conversion_rate",
+    "share",
+    "avg_days",
 ]
 
 MAX_LIMIT = 10_000
@@ -78,6 +87,12 @@ class ReportMeasure(BaseModel):
     ``conversion_rate`` needs ``from_stage`` and ``to_stage`` (pipeline stage keys)
     and only applies to opportunities: the share of the group's opportunities
     that reached ``from_stage`` and also reached ``to_stage``.
+
+    ``share`` is the fraction of the group's rows that meet every filter of
+    ``where`` (a win rate is the share of closed deals with ``stage.is_won``).
+    ``avg_days`` is the mean number of days from ``field`` to ``end_field``,
+    both dates or times read in the tenant's time zone; rows missing either
+    are left out (a sales cycle is ``created_at`` to ``closed_on``).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -87,6 +102,8 @@ class ReportMeasure(BaseModel):
     from_stage: str | None = Field(default=None, max_length=50)
     to_stage: str | None = Field(default=None, max_length=50)
     alias: str | None = Field(default=None, max_length=100)
+    where: list[ReportFilter] = Field(default_factory=list, max_length=10)
+    end_field: str | None = Field(default=None, max_length=200)
     clip: Decimal | None = Field(
         default=None,
         gt=0,
@@ -98,6 +115,12 @@ class ReportMeasure(BaseModel):
         if self.aggregate == "conversion_rate":
             if not self.from_stage or not self.to_stage:
                 raise ValueError("conversion_rate needs from_stage and to_stage")
+        elif self.aggregate == "share":
+            if not self.where:
+                raise ValueError("share needs at least one filter in where")
+        elif self.aggregate == "avg_days":
+            if not self.field or not self.end_field:
+                raise ValueError("avg_days needs field (the start) and end_field")
         elif self.aggregate != "count" and not self.field:
             raise ValueError(f"{self.aggregate} needs a field")
         return self
@@ -108,6 +131,10 @@ class ReportMeasure(BaseModel):
             return self.alias
         if self.aggregate == "conversion_rate":
             return f"conversion_rate:{self.from_stage}->{self.to_stage}"
+        if self.aggregate == "share":
+            return "share:" + ",".join(f"{item.field}:{item.op}" for item in self.where)
+        if self.aggregate == "avg_days":
+            return f"avg_days:{self.field}->{self.end_field}"
         return f"{self.aggregate}:{self.field}" if self.field else self.aggregate
 
 

@@ -6,10 +6,19 @@ reaches only what is meant to be reported on (never ``users.password_hash``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Integer, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from zhike.core.db import Base
+
+# A field computed from other tables for one row of the source: (its kind, a
+# function from the source table or its joined alias to a scalar expression).
+Computed = tuple[str, Callable[[Any], ColumnElement[Any]]]
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,7 @@ class Source:
     relations: dict[str, Relation] = field(default_factory=dict)
     # None: every column except the custom JSON column and encrypted ones.
     fields: frozenset[str] | None = None
+    computed: dict[str, Computed] = field(default_factory=dict)
 
 
 _OWNER = {"owner": Relation("users", "owner_id")}
@@ -69,6 +79,28 @@ _RELATIONS: dict[str, dict[str, Relation]] = {
 }
 
 
+def _csat_rating(tickets: Any) -> ColumnElement[Any]:
+    """The rating of the ticket's latest answered satisfaction survey (1 to 5)."""
+    from zhike.service.models import CsatSurvey
+
+    return (
+        select(CsatSurvey.rating)
+        .where(CsatSurvey.ticket_id == tickets.c.id, CsatSurvey.rating.is_not(None))
+        .order_by(CsatSurvey.responded_at.desc(), CsatSurvey.id.desc())
+        .limit(1)
+        .correlate(tickets)
+        .scalar_subquery()
+        .cast(Integer)
+    )
+
+
+# The scalar subqueries run only for rows the report already scoped, so a
+# computed field shows nothing of a record the actor may not read.
+_COMPUTED: dict[str, dict[str, Computed]] = {
+    "tickets": {"csat_rating": ("integer", _csat_rating)},
+}
+
+
 @lru_cache(maxsize=1)
 def sources() -> dict[str, Source]:
     from zhike.platform.objects import all_objects
@@ -76,7 +108,13 @@ def sources() -> dict[str, Source]:
     from zhike.security.models import Team, User
 
     found = {
-        spec.name: Source(spec.name, spec.model, spec.name, _RELATIONS.get(spec.name, {}))
+        spec.name: Source(
+            spec.name,
+            spec.model,
+            spec.name,
+            _RELATIONS.get(spec.name, {}),
+            computed=_COMPUTED.get(spec.name, {}),
+        )
         for spec in all_objects()
     }
     found["users"] = Source(

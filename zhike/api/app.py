@@ -39,7 +39,9 @@ from zhike.audit import api as audit_api
 from zhike.core.errors import ValidationFailed, ZhikeError, problem_body
 from zhike.core.i18n import load_catalog, negotiate_locale, translate
 from zhike.core.settings import get_settings
+from zhike.customers import identity_api as customers_identity_api
 from zhike.customers import merge_api as customers_merge_api
+from zhike.customers import quality_api as customers_quality_api
 from zhike.knowledge import api as knowledge_api
 from zhike.marketing import api as marketing_api
 from zhike.platform.objects import all_objects
@@ -50,6 +52,8 @@ from zhike.sales import process_api as sales_process_api
 from zhike.sales import quote_api as sales_quote_api
 from zhike.service import api as service_api
 from zhike.service import bot_api
+from zhike.service import calendar_api as service_calendar_api
+from zhike.service import delivery_api as service_delivery_api
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +187,11 @@ def create_app(web_dir: Path | None = None) -> FastAPI:
     app.include_router(service_api.router, prefix=API_PREFIX)
     app.include_router(service_api.public_router, prefix=API_PREFIX)
     app.include_router(bot_api.router, prefix=API_PREFIX)
+    app.include_router(service_delivery_api.router, prefix=API_PREFIX)
+    app.include_router(service_calendar_api.router, prefix=API_PREFIX)
     app.include_router(customers_merge_api.router, prefix=API_PREFIX)
+    app.include_router(customers_identity_api.router, prefix=API_PREFIX)
+    app.include_router(customers_quality_api.router, prefix=API_PREFIX)
     app.include_router(assistant_api.router, prefix=API_PREFIX)
     app.include_router(context_api.router, prefix=API_PREFIX)
     app.include_router(agents_api.router, prefix=API_PREFIX)

@@ -9,10 +9,14 @@ def load_models() -> type[Base]:
     from zhike.ai.agents import models as _agents  # noqa: F401
     from zhike.ai.llm import models as _llm  # noqa: F401
     from zhike.ai.models import models as _ai_models  # noqa: F401
+    from zhike.analytics import indexes as _analytics_indexes  # noqa: F401
     from zhike.analytics import privacy as _analytics_privacy  # noqa: F401
+    from zhike.analytics import saved_models as _analytics_saved  # noqa: F401
     from zhike.audit import models as _audit  # noqa: F401
+    from zhike.customers import identity_models as _customer_identities  # noqa: F401
     from zhike.customers import merge_models as _customer_merges  # noqa: F401
     from zhike.customers import models as _customers  # noqa: F401
+    from zhike.customers import quality_models as _customer_quality  # noqa: F401
     from zhike.ingestion import models as _ingestion  # noqa: F401
     from zhike.ingestion import uploads as _import_uploads  # noqa: F401
     from zhike.knowledge import models as _knowledge  # noqa: F401

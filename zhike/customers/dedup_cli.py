@@ -28,3 +28,31 @@ def dedup_eval(
         return
     for name, value in evaluation.as_dict().items():
         typer.echo(f"{name}: {value}")
+
+
+@dedup_app.command("recluster")
+def dedup_recluster(
+    tenant: str = typer.Option(..., help="slug of the tenant to re-cluster"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+) -> None:
+    """Link every contact, lead and account of a tenant to global customers, in one batch.
+
+    Records never linked get their global customer here, so this is also the backfill.
+    """
+    from sqlalchemy import select
+
+    from zhike.cli import fail, open_database
+    from zhike.customers.jobs import run_recluster
+    from zhike.security.models import Tenant
+
+    database = open_database()
+    with database.session() as session:
+        tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == tenant))
+    if tenant_id is None:
+        raise fail(f"tenant {tenant} does not exist; check the slug")
+    result = run_recluster(database, tenant_id)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    for name, value in result.items():
+        typer.echo(f"{name}: {value}")

@@ -68,3 +68,28 @@ def nightly_duplicate_scan_task() -> list[dict[str, Any]]:
                     "duplicate scan failed", extra={"tenant": str(tenant_id), "object": object_name}
                 )
     return results
+
+
+def run_recluster(database: Database, tenant_id: uuid.UUID) -> dict[str, Any]:
+    """Re-cluster one tenant's contacts, leads and accounts as the system actor."""
+    from zhike.customers.recluster import recluster_tenant
+    from zhike.security.tenancy import bind_tenant
+
+    with database.session() as session:
+        tenant = session.get(Tenant, tenant_id)
+        if tenant is None:
+            logger.warning("re-clustering for a missing tenant", extra={"tenant": str(tenant_id)})
+            return {"tenant": str(tenant_id), "skipped": "tenant_missing"}
+        bind_tenant(session, tenant.id)
+        actor = system_actor(tenant.id, locale=tenant.locale, timezone=tenant.timezone)
+        result = recluster_tenant(session, actor)
+    return {"tenant": str(tenant_id), **result.model_dump()}
+
+
+@huey.task()  # type: ignore[untyped-decorator]  # huey ships no type hints
+def recluster_task(tenant_id: str) -> dict[str, Any]:
+    return run_recluster(get_database(), uuid.UUID(tenant_id))
+
+
+def enqueue_recluster(tenant_id: uuid.UUID) -> None:
+    recluster_task(str(tenant_id))

@@ -30,6 +30,8 @@ from zhike.customers.duplicates import (
     get_candidate,
     ordered_pair,
 )
+from zhike.customers.identity import linking_paused
+from zhike.customers.identity_merge import restore_on_unmerge, unify_on_merge
 from zhike.customers.merge_models import DuplicateCandidate, RecordMerge
 from zhike.customers.merge_schemas import FieldDecision, MergeOptions, MergePreview
 from zhike.customers.relinking import count_related, move_rows, related_columns, rows_to_move
@@ -131,7 +133,9 @@ def merge_records(
     survivor_before = {name: encode(getattr(survivor, name)) for name in values_from_merged}
     service = RecordService(session, actor, spec)
     if values_from_merged:
-        service.update(survivor_id, values_from_merged, None)
+        # The merge unifies the pair's global customers itself, once the pair is final.
+        with linking_paused(actor):
+            service.update(survivor_id, values_from_merged, None)
     survivor_after = {name: encode(getattr(survivor, name)) for name in values_from_merged}
 
     repointed: list[dict[str, Any]] = []
@@ -171,6 +175,8 @@ def merge_records(
         merged_by=actor.user_id,
     )
     session.add(merge)
+    session.flush()
+    merge.identity_changes = unify_on_merge(session, actor, merge, survivor)
     session.flush()
     _close_candidate(session, actor, object_name, survivor_id, merged_id, merge, candidate)
     session.expire_all()
@@ -307,7 +313,8 @@ def unmerge(
         else:
             kept_edits.append(name)
     if restore:
-        RecordService(session, actor, spec).update(merge.survivor_id, restore, None)
+        with linking_paused(actor):
+            RecordService(session, actor, spec).update(merge.survivor_id, restore, None)
 
     session.execute(
         update(table)
@@ -334,6 +341,7 @@ def unmerge(
         )
         restored_rows += int(getattr(result, "rowcount", 0) or 0)
 
+    restore_on_unmerge(session, actor, merge, spec.model)
     merge.unmerged_at = utc_now()
     merge.unmerged_by = actor.user_id
     if merge.candidate_id is not None:

@@ -81,6 +81,9 @@ class RecordMerge(Base):
     merged_snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
     field_choices: Mapped[dict[str, Any]] = mapped_column(default=dict)
     repointed: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
+    # Links and identities moved from the retired record's global customer to the
+    # survivor's, so that an unmerge can move them back (see identity_merge).
+    identity_changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     merged_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )

@@ -22,6 +22,8 @@ class Account(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
         # Newest-first pages, unscoped and scoped by owner, read in index order.
         Index("ix_accounts_tenant_created", "tenant_id", "created_at", "id"),
         Index("ix_accounts_tenant_owner_created", "tenant_id", "owner_id", "created_at", "id"),
+        Index("ix_accounts_tenant_quality", "tenant_id", "quality_score", "id"),
+        Index("ix_accounts_tenant_global_customer", "tenant_id", "global_customer_id"),
     )
 
     name: Mapped[str] = mapped_column(String(200))
@@ -45,9 +47,15 @@ class Account(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
     )
     is_churned: Mapped[bool | None] = mapped_column(default=None)
     description: Mapped[str | None] = mapped_column(String(4000), default=None)
+    # Data-quality score 0-100 under the tenant's rules, set on every write; None until scored.
+    quality_score: Mapped[int | None] = mapped_column(default=None)
     # Set with deleted_at when this account was merged away; names the surviving account.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL"), default=None
+    )
+    # The global customer this record belongs to, set by identity resolution.
+    global_customer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("global_customers.id", ondelete="SET NULL"), default=None
     )
 
 
@@ -65,6 +73,8 @@ class Contact(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
         # The own, department and department_tree scopes narrow by owner; this keeps a
         # scoped first page an index range read instead of a filter over the tenant.
         Index("ix_contacts_tenant_owner_created", "tenant_id", "owner_id", "created_at", "id"),
+        Index("ix_contacts_tenant_quality", "tenant_id", "quality_score", "id"),
+        Index("ix_contacts_tenant_global_customer", "tenant_id", "global_customer_id"),
     )
 
     name: Mapped[str] = mapped_column(String(200))
@@ -88,7 +98,13 @@ class Contact(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
     address: Mapped[str | None] = mapped_column(String(300), default=None)
     do_not_contact: Mapped[bool] = mapped_column(default=False)
     description: Mapped[str | None] = mapped_column(String(4000), default=None)
+    # Data-quality score 0-100 under the tenant's rules, set on every write; None until scored.
+    quality_score: Mapped[int | None] = mapped_column(default=None)
     # Set with deleted_at when this contact was merged away; names the surviving contact.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("contacts.id", ondelete="SET NULL"), default=None
+    )
+    # The global customer this record belongs to, set by identity resolution.
+    global_customer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("global_customers.id", ondelete="SET NULL"), default=None
     )

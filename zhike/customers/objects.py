@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from zhike.ai.models.hooks import score_after_write
+from zhike.customers.identity import link_after_write
 from zhike.customers.models import Account, Contact
+from zhike.customers.quality import quality_score_normalizer
 from zhike.customers.schemas import (
     AccountCreate,
     AccountRead,
@@ -46,8 +48,16 @@ ACCOUNTS = register_object(
             "employee_count",
             "annual_revenue",
             "parent_account_id",
+            "quality_score",
         ),
-        sort_fields=("created_at", "updated_at", "name", "annual_revenue", "employee_count"),
+        sort_fields=(
+            "created_at",
+            "updated_at",
+            "name",
+            "annual_revenue",
+            "employee_count",
+            "quality_score",
+        ),
         normalizers=(
             standardized_fields(
                 phones=("phone",),
@@ -59,8 +69,10 @@ ACCOUNTS = register_object(
             owner_reference(),
             references(parent_account_id=Account),
             custom_fields("accounts"),
+            # Last, so it scores the values as they will be stored.
+            quality_score_normalizer("accounts"),
         ),
-        after_write=(score_after_write,),
+        after_write=(link_after_write, score_after_write),
     )
 )
 
@@ -88,7 +100,9 @@ CONTACTS = register_object(
             "source",
             "do_not_contact",
             "country",
+            "quality_score",
         ),
+        sort_fields=("created_at", "updated_at", "name", "quality_score"),
         normalizers=(
             standardized_fields(
                 phones=("phone",),
@@ -100,7 +114,8 @@ CONTACTS = register_object(
             owner_reference(),
             references(account_id=Account),
             custom_fields("contacts"),
+            quality_score_normalizer("contacts"),
         ),
-        after_write=(score_after_write,),
+        after_write=(link_after_write, score_after_write),
     )
 )

@@ -66,6 +66,12 @@ class AccountRead(OwnedRead):
     parent_account_id: uuid.UUID | None
     is_churned: bool | None
     description: str | None
+    quality_score: int | None = Field(
+        default=None, description="data-quality score 0-100 under the tenant's rules"
+    )
+    global_customer_id: uuid.UUID | None = Field(
+        default=None, description="the global customer (360 profile) this record belongs to"
+    )
 
 
 class ContactCreate(WriteSchema):
@@ -110,3 +116,9 @@ class ContactRead(OwnedRead):
     address: str | None
     do_not_contact: bool
     description: str | None
+    quality_score: int | None = Field(
+        default=None, description="data-quality score 0-100 under the tenant's rules"
+    )
+    global_customer_id: uuid.UUID | None = Field(
+        default=None, description="the global customer (360 profile) this record belongs to"
+    )

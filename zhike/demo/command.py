@@ -102,6 +102,7 @@ def demo_command(
 
             counts = generate_demo(session, tenant, admin, seed=seed, on_step=on_step)
             progress.update(task, completed=len(STEP_NAMES))
+        tenant_id = tenant.id
     say(
         "cli.demo.generated",
         rows=sum(counts.values()),
@@ -112,6 +113,11 @@ def demo_command(
 
     if datasets is not None:
         _import_datasets(database, datasets, say)
+    # The demo rows are written in bulk, around the record service, so one batch
+    # re-clustering gives them their global customers.
+    from zhike.customers.jobs import run_recluster
+
+    run_recluster(database, tenant_id)
 
     listen_host = host or settings.host
     listen_port = port or settings.port

@@ -69,6 +69,9 @@ class FunnelStage(BaseModel):
     name: str
     count: int
     amount: Decimal | None
+    other_currency_count: int = Field(
+        0, description="deals in the stage whose currency differs from the tenant's, not in amount"
+    )
     drill: Drill
 
 

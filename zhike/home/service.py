@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from zhike.ai.models.explain import render_factors
@@ -288,22 +288,29 @@ class HomeBuilder:
         )
 
     def funnel(self) -> list[FunnelStage]:
+        in_currency = Opportunity.currency == self.actor.currency
         rows = self.session.execute(
-            self._opportunities(Opportunity.stage_id, func.count(), func.sum(Opportunity.amount))
-            .where(
-                Opportunity.stage_id.in_(self.open_ids),
-                Opportunity.currency == self.actor.currency,
+            self._opportunities(
+                Opportunity.stage_id,
+                func.count(),
+                func.sum(case((in_currency, Opportunity.amount))),
+                func.count(case((in_currency, None), else_=Opportunity.id)),
             )
+            .where(Opportunity.stage_id.in_(self.open_ids))
             .group_by(Opportunity.stage_id)
         ).all()
-        totals = {row[0]: (int(row[1]), Decimal(row[2] or 0)) for row in rows}
+        # Counts cover every deal, as the stage's drill-down list does; an amount in another
+        # currency cannot be added to the tenant's, so the stage says how many it left out.
+        totals = {row[0]: (int(row[1]), Decimal(row[2] or 0), int(row[3])) for row in rows}
+        empty = (0, Decimal(0), 0)
         return [
             FunnelStage(
                 stage_id=stage.id,
                 key=stage.key,
                 name=self._stage_name(stage),
-                count=totals.get(stage.id, (0, Decimal(0)))[0],
-                amount=None if self.amount_hidden else totals.get(stage.id, (0, Decimal(0)))[1],
+                count=totals.get(stage.id, empty)[0],
+                amount=None if self.amount_hidden else totals.get(stage.id, empty)[1],
+                other_currency_count=totals.get(stage.id, empty)[2],
                 drill=Drill(object="opportunities", filters={"stage_id": str(stage.id)}),
             )
             for stage in self.stages

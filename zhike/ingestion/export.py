@@ -99,7 +99,8 @@ def _cell(value: Any, zone: ZoneInfo) -> Any:
     if isinstance(value, bool | int | Decimal | float):
         return value
     if isinstance(value, datetime):
-        return value.astimezone(zone).replace(tzinfo=None)
+        # The offset stays on the value: a CSV time without one is read in the reader's zone.
+        return value.astimezone(zone)
     if isinstance(value, date):
         return value
     if isinstance(value, dict | list):
@@ -166,7 +167,10 @@ def _write_xlsx(title: str, header: list[str], rows: Iterator[list[Any]], out: I
     sheet.append(header)
     count = 0
     for row in rows:
-        sheet.append(row)
+        # Excel cells have no time zone, so XLSX times are the user's wall-clock times.
+        sheet.append(
+            [value.replace(tzinfo=None) if isinstance(value, datetime) else value for value in row]
+        )
         count += 1
     workbook.save(out)
     return count

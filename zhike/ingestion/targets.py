@@ -21,8 +21,10 @@ from zhike.core.errors import InvalidInput
 from zhike.core.ids import new_id
 from zhike.core.registry import load_models
 from zhike.core.timeutil import local_midnight_utc
+from zhike.customers.identity import bulk_link_hook
 from zhike.customers.models import Account, Contact
 from zhike.ingestion.profile import Profile
+from zhike.marketing.engagement import note_imported_changes
 from zhike.marketing.models import CAMPAIGN_STATUSES, MEMBER_STATUSES, Campaign, CampaignMember
 from zhike.platform.bulk import BulkTarget
 from zhike.platform.bulk_sql import existing_rows
@@ -190,7 +192,13 @@ def record_stage_changes(
 
 _AFTER_WRITE = {
     "opportunities": (record_stage_changes,),
-    "leads": (record_imported_lead_duplicates,),
+    "leads": (
+        bulk_link_hook("leads"),
+        record_imported_lead_duplicates,
+        note_imported_changes("leads"),
+    ),
+    "contacts": (bulk_link_hook("contacts"), note_imported_changes("contacts")),
+    "accounts": (bulk_link_hook("accounts"), note_imported_changes("accounts")),
 }
 
 

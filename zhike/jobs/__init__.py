@@ -15,6 +15,8 @@ TASK_MODULES: tuple[str, ...] = (
     "zhike.sales.reminder_jobs",
     "zhike.sales.pool_jobs",
     "zhike.customers.jobs",
+    "zhike.customers.quality_jobs",
+    "zhike.analytics.jobs",
 )
 
 

@@ -17,7 +17,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import make_msgid
 from typing import Any, Protocol
 
 import httpx
@@ -83,8 +82,10 @@ class EmailChannel:
         email["From"] = self.from_address
         email["To"] = message.address
         email["Subject"] = message.subject or ""
+        # The same send key gives the same Message-ID on every attempt, which is what
+        # lets a receiver drop the repeat after a crash (make_msgid adds time and randomness).
         digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:32]
-        email["Message-ID"] = make_msgid(idstring=digest, domain="zhike.invalid")
+        email["Message-ID"] = f"<{digest}@zhike.invalid>"
         for name, value in message.headers.items():
             email[name] = value
         email.set_content(message.text)

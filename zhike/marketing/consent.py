@@ -16,7 +16,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -107,9 +107,16 @@ def unsubscribe_token(
     purpose: str,
     send_id: uuid.UUID | None = None,
 ) -> str:
-    """Sign a one-click unsubscribe link; ``send_id`` credits the unsubscribe to its message."""
+    """Sign a one-click unsubscribe link; ``send_id`` credits the unsubscribe to its message.
+
+    The link expires at the first UTC midnight after ``unsubscribe_link_days``
+    days. Tokens signed on the same day are therefore identical, so a message
+    delivered again after a crash has the same text, which channels that
+    detect repeats by content (WeCom's duplicate check) can drop.
+    """
     settings = tenant_settings(session, tenant_id)
-    expires = utc_now() + timedelta(days=settings.unsubscribe_link_days)
+    later = utc_now() + timedelta(days=settings.unsubscribe_link_days)
+    expires = datetime.combine(later.date() + timedelta(days=1), time(0), tzinfo=UTC)
     payload: dict[str, Any] = {
         "k": "unsubscribe",
         "c": contact_id.hex,
@@ -366,12 +373,23 @@ def normalize_address(channel: str, address: str) -> str:
 
 def address_for(contact: Contact, channel: str) -> str | None:
     """Return the contact's address on ``channel``: email, mobile, or the WeCom user id."""
+    return address_from(channel, contact.email, contact.mobile, contact.phone, contact.custom)
+
+
+def address_from(
+    channel: str,
+    email: str | None,
+    mobile: str | None,
+    phone: str | None,
+    custom: dict[str, Any] | None,
+) -> str | None:
+    """Return the address on ``channel`` from a contact's fields, for callers without the row."""
     if channel == "email":
-        value = contact.email
+        value = email
     elif channel in ("sms", "phone"):
-        value = contact.mobile or (contact.phone if channel == "phone" else None)
+        value = mobile or (phone if channel == "phone" else None)
     elif channel == "wecom":
-        raw = (contact.custom or {}).get("wecom_user_id")
+        raw = (custom or {}).get("wecom_user_id")
         value = str(raw) if raw else None
     else:
         value = None

@@ -2,14 +2,16 @@
 
 An ORM listener notes every contact, lead and account written through a
 session (the record service, the API, jobs) in ``marketing_changes`` in the
-same transaction. ``segments.process_changes`` later re-evaluates dynamic
-segments on those records only. Bulk imports write with Core statements and
-are not noted: refresh a segment after an import.
+same transaction. Imports write with Core statements, which the listener does
+not see, so the import's bulk writer calls ``note_imported_changes`` instead.
+``segments.process_changes`` later re-evaluates dynamic segments on those
+records only.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -28,6 +30,10 @@ from zhike.security.context import Actor
 
 _TRACKED = {Contact: "contacts", Lead: "leads", Account: "accounts"}
 _IGNORED_FIELDS = frozenset({"updated_at", "version"})
+_BULK_MANAGED_FIELDS = frozenset({"id", "updated_at", "deleted_at", "version"})
+ImportedChangesHook = Callable[
+    [Session, Actor, list[dict[str, Any]], list[tuple[dict[str, Any], Any]]], None
+]
 
 
 def add_event(
@@ -98,6 +104,34 @@ def record_event_for(
         details=details,
         occurred_at=occurred_at,
     )
+
+
+def note_imported_changes(object_name: str) -> ImportedChangesHook:
+    """Return the bulk writer's hook that notes imported ``object_name`` records as changed.
+
+    A created record is noted with ``*``, an updated one with the fields whose
+    value differs from the stored row, as the flush listener below does.
+    """
+
+    def note(
+        session: Session,
+        actor: Actor,
+        inserts: list[dict[str, Any]],
+        updates: list[tuple[dict[str, Any], Any]],
+    ) -> None:
+        rows = [_change(actor.tenant_id, object_name, row["id"], ["*"]) for row in inserts]
+        for values, stored in updates:
+            fields = sorted(
+                name
+                for name, value in values.items()
+                if name not in _BULK_MANAGED_FIELDS and getattr(stored, name, None) != value
+            )
+            # A restored soft-deleted record may differ in no field but deleted_at.
+            rows.append(_change(actor.tenant_id, object_name, values["id"], fields or ["*"]))
+        if rows:
+            session.connection().execute(insert(MarketingChange), rows)
+
+    return note
 
 
 def _changed_fields(instance: Any) -> list[str]:

@@ -1,7 +1,8 @@
 """Background work of marketing automation on the shared Huey queue.
 
 Each cycle applies noted record changes to segments and entry triggers,
-advances due journey contacts, then delivers due sends. The functions take a
+fixes the winners of A/B splits that became significant, advances due
+journey contacts, then delivers due sends. The functions take a
 database and are callable directly (tests, benchmarks); the Huey tasks are
 thin wrappers. All state is in the CRM database, so a lost or repeated task
 does no harm.
@@ -21,6 +22,7 @@ from zhike.jobs.queue import get_queue
 from zhike.marketing.automation_models import Journey, MarketingChange
 from zhike.marketing.journey_engine import run_due
 from zhike.marketing.journeys import enroll_by_dates, tenant_today
+from zhike.marketing.measurement import ab_tests
 from zhike.marketing.segments import process_changes
 from zhike.marketing.sending import dispatch_due
 from zhike.security.context import system_actor
@@ -46,9 +48,36 @@ def apply_changes(database: Database) -> int:
     return handled
 
 
+def choose_ab_winners(database: Database) -> int:
+    """Evaluate the open A/B splits of active journeys and return how many got a winner.
+
+    A split's winner is fixed once its test is significant on large enough
+    arms (``measurement.ab_tests``), and from then on every contact takes it.
+    """
+    with database.session() as session:
+        journeys = session.execute(
+            select(Journey.id, Journey.tenant_id, Journey.graph, Journey.winners).where(
+                Journey.status == "active"
+            )
+        ).all()
+    chosen = 0
+    for journey_id, tenant_id, graph, winners in journeys:
+        splits = {step.get("id") for step in graph.get("steps", []) if step.get("type") == "split"}
+        open_splits = splits - set(winners or {})
+        if not open_splits:
+            continue
+        with database.session() as session:
+            results = ab_tests(session, system_actor(tenant_id), journey_id)
+        chosen += sum(
+            1 for result in results if result["step_id"] in open_splits and result["winner"]
+        )
+    return chosen
+
+
 def run_cycle(database: Database, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
     """Run one marketing cycle and return what each stage handled."""
     changes = apply_changes(database)
+    winners = choose_ab_winners(database)
     advanced = 0
     for _ in range(MAX_BATCHES):
         count = run_due(database, now or utc_now(), batch)
@@ -61,7 +90,12 @@ def run_cycle(database: Database, now: datetime | None = None, batch: int = 500)
         delivered += count
         if count == 0:
             break
-    return {"changes": changes, "advanced": advanced, "dispatched": delivered}
+    return {
+        "changes": changes,
+        "ab_winners": winners,
+        "advanced": advanced,
+        "dispatched": delivered,
+    }
 
 
 def run_date_triggers(database: Database) -> int:

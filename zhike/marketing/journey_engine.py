@@ -29,7 +29,12 @@ from zhike.core.db import Database
 from zhike.core.errors import ZhikeError
 from zhike.core.timeutil import load_zone, utc_now
 from zhike.customers.models import Contact
-from zhike.marketing.automation_models import EngagementEvent, Journey, JourneyEnrollment
+from zhike.marketing.automation_models import (
+    EngagementEvent,
+    Journey,
+    JourneyEnrollment,
+    MessageSend,
+)
 from zhike.marketing.consent import tenant_settings
 from zhike.marketing.gate import contact_zone
 from zhike.marketing.journey_graph import (
@@ -160,6 +165,8 @@ class StepRunner:
         self.now = now
         # Contacts of the current batch with a goal or exit event; None: not prefetched.
         self.with_end_events: set[uuid.UUID] | None = None
+        # Send keys already stored for the batch's contacts, or None until prefetched.
+        self.stored_send_keys: set[str] | None = None
 
     def advance(self, enrollment: JourneyEnrollment, contact: Contact | None) -> None:
         if contact is None or contact.deleted_at is not None:
@@ -184,7 +191,16 @@ class StepRunner:
         enrollment.wake_at = self.now + timedelta(minutes=1)
 
     def prefetch(self, contact_ids: set[uuid.UUID]) -> None:
-        """Note which of a batch's contacts have any goal or exit event, in one query."""
+        """Read the batch's stored send keys, and which contacts have a goal or exit event."""
+        self.stored_send_keys = set(
+            self.session.scalars(
+                select(MessageSend.send_key).where(
+                    MessageSend.tenant_id == self.journey.tenant_id,
+                    MessageSend.contact_id.in_(contact_ids),
+                    MessageSend.journey_id == self.journey.id,
+                )
+            )
+        )
         kinds = [
             *self.graph.exit_events,
             *([self.graph.goal_event] if self.graph.goal_event else []),
@@ -301,6 +317,10 @@ class StepRunner:
         key = (
             f"j:{self.journey.id.hex}:{enrollment.contact_id.hex}:{step.id}:{enrollment.step_count}"
         )
+        if self.stored_send_keys is not None and key in self.stored_send_keys:
+            # A replayed step whose request is stored already keeps that request.
+            self._log(enrollment, step.id, "send_requested")
+            return
         request_send(
             self.session,
             self.actor,
@@ -319,7 +339,10 @@ class StepRunner:
                 variant=variant,
                 scheduled_at=self.now,
             ),
+            key_checked=self.stored_send_keys is not None,
         )
+        if self.stored_send_keys is not None:
+            self.stored_send_keys.add(key)
         self._log(enrollment, step.id, "send_requested")
 
     def _act(self, step: Any, enrollment: JourneyEnrollment, contact: Contact) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from zhike.core.db import Base
 from zhike.core.errors import ValidationFailed
-from zhike.core.i18n import translate
+from zhike.core.i18n import load_catalog, translate
 from zhike.core.money import AMOUNT_SCALE, CURRENCY_EXPONENTS
 from zhike.core.timeutil import ensure_utc
 from zhike.ingestion import standardize
@@ -24,13 +24,19 @@ from zhike.platform.objects import Normalizer
 from zhike.security.context import Actor
 
 
+def _shown_field(field: str, locale: str) -> str:
+    # People read the message, so it names the field as the screens do; "field" keeps the key.
+    return load_catalog(locale).get(f"field_label.{field}") or field
+
+
 def field_error(actor: Actor, field: str, value: Any, code: str, **params: Any) -> dict[str, Any]:
     shown = value if value is None or isinstance(value, int | float | bool) else str(value)[:200]
+    label = _shown_field(field, actor.locale)
     return {
         "field": field,
         "value": shown,
         "code": code,
-        "message": translate(f"error.{code}", actor.locale, field=field, value=shown, **params),
+        "message": translate(f"error.{code}", actor.locale, field=label, value=shown, **params),
     }
 
 

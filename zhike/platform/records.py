@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
-from sqlalchemy import Column, Select, func, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Column, Executable, Select, func, select, union_all
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from zhike.core.errors import Conflict, NotFound, PreconditionFailed, RecordMerged
@@ -256,7 +256,7 @@ class RecordService:
 
     def _list_statement(
         self, params: ListParams, columns: tuple[Column[Any], ...] | None = None
-    ) -> tuple[Select[Any], str]:
+    ) -> tuple[Executable, str]:
         """Scope, filter, search, sort and page a select of the model (or of ``columns``).
 
         Also returns the sort field, which the page's cursor is made from.
@@ -300,28 +300,31 @@ class RecordService:
         field: str,
         descending: bool,
         limit: int,
-    ) -> Select[Any]:
+    ) -> Executable:
         table = self.model.__table__
-        pages = []
+        arms = []
         for owner in owners:
-            branch = select(*(columns if columns is not None else table.c)).where(
+            arm = select(*(columns if columns is not None else table.c)).where(
                 table.c.tenant_id == self.actor.tenant_id,
                 table.c.deleted_at.is_(None),
                 table.c.owner_id == owner,
             )
-            branch = self._filtered(params, branch)
-            branch = apply_sort_and_cursor(branch, self.model, field, descending, params.cursor)
-            pages.append(select(branch.limit(limit + 1).subquery()))
-        # SQLite streams the ordered pages through a merge, with no sort of its own.
-        merged = union_all(*pages).subquery("owner_pages")
+            arm = self._filtered(params, arm)
+            # Only the cursor's condition: an arm of a compound select has no ORDER BY of its own.
+            arm = apply_sort_and_cursor(arm, self.model, field, descending, params.cursor)
+            arms.append(arm.order_by(None))
+        # With the ORDER BY on the compound itself SQLite merges the arms as each reads its
+        # owner's index range in order, and stops every arm once the LIMIT is reached: no
+        # arm is sorted again and none reads more rows than the page takes from it.
+        merged = union_all(*arms)
         ordering = [
             column.desc() if descending else column.asc()
-            for column in (merged.c[field], merged.c.id)
+            for column in (merged.selected_columns[field], merged.selected_columns.id)
         ]
+        statement = merged.order_by(*ordering).limit(limit + 1)
         if columns is None:
-            return select(aliased(self.model, merged)).order_by(*ordering).limit(limit + 1)
-        picked = [merged.c[column.key] for column in columns]
-        return select(*picked).order_by(*ordering).limit(limit + 1)
+            return select(self.model).from_statement(statement)
+        return statement
 
     def list(self, params: ListParams) -> Page:
         statement, field = self._list_statement(params)

@@ -16,7 +16,7 @@ from zhike.api.deps import ActorDep, SessionDep, request_clock, request_ip
 from zhike.api.records import parse_if_match
 from zhike.core.errors import InvalidInput
 from zhike.core.i18n import negotiate_locale, translate
-from zhike.sales import assignment, capture, conversion, pool_recycling, pools
+from zhike.sales import assignment, capture, conversion, handover, pool_recycling, pools
 from zhike.sales.pool_schemas import (
     AssignmentReport,
     AssignmentRuleList,
@@ -32,6 +32,7 @@ from zhike.sales.pool_schemas import (
     ClaimResult,
     ConvertRequest,
     ConvertResult,
+    DepartureHandover,
     DuplicateList,
     DuplicateRead,
     MoveToPoolRequest,
@@ -246,6 +247,20 @@ def reassign_owner(
     return assignment.reassign_owner(
         session, actor, body.from_user_id, body.to_user_id, request_clock(request)
     )
+
+
+@router.get("/sales/settings/departure-handover", response_model=DepartureHandover)
+def get_departure_handover(session: SessionDep, actor: ActorDep) -> DepartureHandover:
+    """Return how a deactivated user's open records are handed on."""
+    return DepartureHandover(mode=handover.handover_mode(session, actor.tenant_id))
+
+
+@router.put("/sales/settings/departure-handover", response_model=DepartureHandover)
+def put_departure_handover(
+    body: DepartureHandover, session: SessionDep, actor: ActorDep
+) -> DepartureHandover:
+    """Choose the hand-over mode (administrators only); deactivation applies it at once."""
+    return DepartureHandover(mode=handover.set_handover_mode(session, actor, body.mode))
 
 
 # --- capture, duplicates, conversion ---------------------------------------------------------

@@ -62,6 +62,8 @@ class Lead(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
         # Duplicate checks on every capture path look leads up by normalised mobile and email.
         Index("ix_leads_tenant_mobile", "tenant_id", "mobile"),
         Index("ix_leads_tenant_email", "tenant_id", "email"),
+        Index("ix_leads_tenant_quality", "tenant_id", "quality_score", "id"),
+        Index("ix_leads_tenant_global_customer", "tenant_id", "global_customer_id"),
     )
 
     name: Mapped[str] = mapped_column(String(200))
@@ -90,6 +92,12 @@ class Lead(RecordMixin, OwnedMixin, ExternalIdMixin, Base):
         ForeignKey("opportunities.id", ondelete="SET NULL", use_alter=True), default=None
     )
     description: Mapped[str | None] = mapped_column(String(4000), default=None)
+    # The global customer this lead belongs to, set by identity resolution.
+    global_customer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("global_customers.id", ondelete="SET NULL"), default=None
+    )
+    # Data-quality score 0-100 under the tenant's rules, set on every write; None until scored.
+    quality_score: Mapped[int | None] = mapped_column(default=None)
 
 
 class Opportunity(RecordMixin, OwnedMixin, ExternalIdMixin, Base):

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 from zhike.ai.models.hooks import score_after_write
 from zhike.core.errors import ValidationFailed
 from zhike.core.timeutil import utc_now
+from zhike.customers.identity import link_after_write
 from zhike.customers.models import Account, Contact
+from zhike.customers.quality import quality_score_normalizer
 from zhike.platform.normalize import (
     choices,
     custom_fields,
@@ -91,9 +93,18 @@ LEADS = register_object(
             "mobile",
             "email",
             "first_contact_at",
+            "quality_score",
             *COMMON_FILTERS,
         ),
-        sort_fields=("created_at", "updated_at", "name", "company", "status", "first_contact_at"),
+        sort_fields=(
+            "created_at",
+            "updated_at",
+            "name",
+            "company",
+            "status",
+            "first_contact_at",
+            "quality_score",
+        ),
         normalizers=(
             required_fields("name", "status"),
             utc_times("first_contact_at"),
@@ -107,8 +118,9 @@ LEADS = register_object(
             owner_reference(),
             references(product_id=Product),
             custom_fields("leads"),
+            quality_score_normalizer("leads"),
         ),
-        after_write=(score_after_write, record_lead_duplicates),
+        after_write=(link_after_write, score_after_write, record_lead_duplicates),
     )
 )
 

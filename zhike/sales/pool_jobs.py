@@ -3,6 +3,9 @@
 ``run_pool_maintenance`` is a plain function (the CLI and tests call it); the
 Huey task around it runs every hour on the shared queue. Both steps are
 idempotent: a second run at the same time finds nothing left to do.
+Deactivating a user through the admin service hands their records over at
+once (``sales/handover.py``); the hand-over step here is the safety net for
+users deactivated by other means.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from sqlalchemy import select
 
 from zhike.core.db import Database, get_database
 from zhike.jobs.queue import get_queue
-from zhike.sales.assignment import departed_owners, reassign_owner
+from zhike.sales.assignment import departed_owners
+from zhike.sales.handover import hand_over_departed_owner
 from zhike.sales.pool_recycling import recycle
 from zhike.security.context import system_actor
 from zhike.security.models import Tenant
@@ -35,7 +39,7 @@ def run_pool_maintenance(
         tenant = get_tenant_by_slug(session, tenant_slug)
         actor = system_actor(tenant.id, locale=tenant.locale, timezone=tenant.timezone)
         handed_over = {
-            str(user_id): reassign_owner(session, actor, user_id, None, now)
+            str(user_id): hand_over_departed_owner(session, actor, user_id, now)
             for user_id in departed_owners(session, tenant.id)
         }
         report = recycle(session, actor, now)

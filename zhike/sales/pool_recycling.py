@@ -1,14 +1,17 @@
 """The recycling run: refresh the follow-up clocks, return neglected records, warn owners.
 
-Everything here is set-based, so a run over a million pool entries costs a few
-statements per pool plus one batch of writes per ``CHUNK`` returned records:
+Everything here is set-based, so a run costs a fixed number of statements per
+pool whatever the number of entries, and no entry passes through Python:
 1. follow-up and progress times are refreshed from activities, lead statuses
    and opportunity stage history with correlated UPDATEs;
 2. records of converted or deleted leads stop being tracked;
 3. records whose owner was deactivated, or whose follow-up or progress is
    older than the pool allows, go back to the pool, each with its reason;
-4. owners of records that will return within ``warn_days_before`` get one
-   in-app notification per pool listing how many.
+4. records that will return within ``warn_days_before`` get a ``warn`` event
+   each, and their owners one in-app notification per pool listing how many.
+
+Every claim, return, warning and close leaves one ``sales_pool_events`` row
+with its reason, written by ``INSERT ... SELECT`` (see ``pool_bulk``).
 
 Lead progress is a rise in status rank and is timed by the run that sees it,
 because leads keep no status history; account progress uses the exact time
@@ -22,14 +25,15 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, exists, func, insert, or_, select, update
+from sqlalchemy import Table, and_, case, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from zhike.audit.service import record_event
 from zhike.core.ids import new_id
 from zhike.core.timeutil import utc_now
 from zhike.sales.models import Activity, Lead, Opportunity, OpportunityStageChange
-from zhike.sales.pool_models import PoolEntry, PoolEvent, SalesPool
+from zhike.sales.pool_bulk import insert_events_from_entries
+from zhike.sales.pool_models import PoolEntry, SalesPool
 from zhike.sales.pool_schemas import RecycleReport
 from zhike.sales.pools import POOLED_OBJECTS, lead_status_rank
 from zhike.sales.process_models import Notification
@@ -44,7 +48,6 @@ def _table(model: Any) -> Table:
     return cast(Table, model.__table__)
 
 
-CHUNK = 5_000
 NOTIFICATION_KIND = "pool_return_warning"
 
 
@@ -100,17 +103,17 @@ def _recycle_pool(
         User.tenant_id == pool.tenant_id,
         or_(User.is_active.is_(False), User.deleted_at.is_not(None)),
     )
-    counts["returned_owner_left"] = _return(
+    counts["returned_owner_left"] = return_entries(
         session, actor, pool, now, PoolEntry.owner_id.in_(departed), "owner_left"
     )
     if pool.return_after_days_without_activity:
         cutoff = now - timedelta(days=pool.return_after_days_without_activity)
-        counts["returned_without_activity"] = _return(
+        counts["returned_without_activity"] = return_entries(
             session, actor, pool, now, PoolEntry.followup_at < cutoff, "no_followup"
         )
     if pool.return_after_days_without_progress:
         cutoff = now - timedelta(days=pool.return_after_days_without_progress)
-        counts["returned_without_progress"] = _return(
+        counts["returned_without_progress"] = return_entries(
             session, actor, pool, now, PoolEntry.progress_at < cutoff, "no_progress"
         )
     counts["warned"], counts["owners_notified"] = _warn(session, actor, pool, now)
@@ -183,117 +186,96 @@ def _refresh_progress(session: Session, pool: SalesPool, now: datetime) -> int:
 
 
 def _close_finished(session: Session, actor: Actor, pool: SalesPool, now: datetime) -> int:
-    """Stop tracking converted or deleted leads and deleted accounts."""
+    """Stop tracking converted or deleted leads and deleted accounts, with one event each."""
     model = POOLED_OBJECTS[pool.object_name].model
     finished = model.deleted_at.is_not(None)
     if pool.object_name == "leads":
         finished = or_(finished, Lead.status == "converted")
     gone = select(model.id).where(model.tenant_id == pool.tenant_id, finished)
-    rows = (
-        session.connection()
-        .execute(
-            select(PoolEntry.id, PoolEntry.record_id, PoolEntry.owner_id).where(
-                PoolEntry.tenant_id == pool.tenant_id,
-                PoolEntry.pool_id == pool.id,
-                PoolEntry.state != "closed",
-                PoolEntry.record_id.in_(gone),
-            )
-        )
-        .all()
+    open_and_gone = and_(
+        PoolEntry.tenant_id == pool.tenant_id,
+        PoolEntry.pool_id == pool.id,
+        PoolEntry.state.in_(("pooled", "claimed")),
+        PoolEntry.record_id.in_(gone),
     )
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        session.connection().execute(
-            update(_table(PoolEntry))
-            .where(PoolEntry.id.in_([row[0] for row in chunk]))
-            .values(state="closed")
-            .execution_options(synchronize_session=False)
-        )
-        _insert_events(
-            session, actor, pool, now, "close", [(row[1], row[2], "finished") for row in chunk]
-        )
-    return len(rows)
+    connection = session.connection()
+    insert_events_from_entries(
+        connection,
+        actor,
+        pool_id=pool.id,
+        object_name=pool.object_name,
+        action="close",
+        reason="finished",
+        user_column=PoolEntry.owner_id,
+        condition=open_and_gone,
+        now=now,
+    )
+    closed = connection.execute(
+        update(_table(PoolEntry))
+        .where(open_and_gone)
+        .values(state="closed")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return int(closed)
 
 
-def _return(
+def return_entries(
     session: Session, actor: Actor, pool: SalesPool, now: datetime, condition: Any, reason: str
 ) -> int:
-    """Return every claimed entry matching ``condition`` to the pool, a chunk at a time."""
+    """Return every claimed entry matching ``condition`` to the pool in three statements.
+
+    The event rows are written first, while the entries still name their owner,
+    then the records lose their owner, then the entries go back to the pool.
+    ``condition`` reads only entry and user columns, which the first two
+    statements leave alone, so all three select the same entries.
+    """
     model = POOLED_OBJECTS[pool.object_name].model
-    total = 0
-    while True:
-        rows = (
-            session.connection()
-            .execute(
-                select(PoolEntry.id, PoolEntry.record_id, PoolEntry.owner_id)
-                .where(_claimed(pool), condition)
-                .limit(CHUNK)
-            )
-            .all()
-        )
-        if not rows:
-            return total
-        entry_ids = [row[0] for row in rows]
-        record_ids = [row[1] for row in rows]
-        session.connection().execute(
-            update(_table(model))
-            .where(model.tenant_id == pool.tenant_id, model.id.in_(record_ids))
-            .values(owner_id=None, updated_at=now, version=model.version + 1)
-            .execution_options(synchronize_session=False)
-        )
-        session.connection().execute(
-            update(_table(PoolEntry))
-            .where(PoolEntry.id.in_(entry_ids))
-            .values(
-                state="pooled",
-                last_owner_id=PoolEntry.owner_id,
-                owner_id=None,
-                entered_at=now,
-                claimed_at=None,
-                warned_at=None,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        _insert_events(
-            session, actor, pool, now, "return", [(row[1], row[2], reason) for row in rows]
-        )
-        total += len(rows)
-
-
-def _insert_events(
-    session: Session,
-    actor: Actor,
-    pool: SalesPool,
-    now: datetime,
-    action: str,
-    rows: list[tuple[uuid.UUID, uuid.UUID | None, str]],
-) -> None:
-    if not rows:
-        return
-    session.connection().execute(
-        insert(_table(PoolEvent)),
-        [
-            {
-                "id": new_id(),
-                "tenant_id": pool.tenant_id,
-                "pool_id": pool.id,
-                "object_name": pool.object_name,
-                "record_id": record_id,
-                "action": action,
-                "reason": reason,
-                "note": None,
-                "user_id": owner_id,
-                "actor_id": actor.user_id,
-                "occurred_at": now,
-            }
-            for record_id, owner_id, reason in rows
-        ],
+    due = and_(_claimed(pool), condition)
+    connection = session.connection()
+    insert_events_from_entries(
+        connection,
+        actor,
+        pool_id=pool.id,
+        object_name=pool.object_name,
+        action="return",
+        reason=reason,
+        user_column=PoolEntry.owner_id,
+        condition=due,
+        now=now,
     )
+    connection.execute(
+        update(_table(model))
+        .where(
+            model.tenant_id == pool.tenant_id,
+            model.id.in_(select(PoolEntry.record_id).where(due)),
+        )
+        .values(owner_id=None, updated_at=now, version=model.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    returned = connection.execute(
+        update(_table(PoolEntry))
+        .where(due)
+        .values(
+            state="pooled",
+            last_owner_id=PoolEntry.owner_id,
+            owner_id=None,
+            entered_at=now,
+            claimed_at=None,
+            warned_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return int(returned)
 
 
 def _warn(session: Session, actor: Actor, pool: SalesPool, now: datetime) -> tuple[int, int]:
-    """Mark entries that will return within the warning window; notify each owner once."""
-    windows = []
+    """Mark entries that will return within the warning window, with one ``warn`` event each.
+
+    Each owner gets one notification per run and pool. The event's reason names
+    the rule that will return the record: ``no_followup`` when the follow-up
+    clock is the one running out, else ``no_progress``.
+    """
+    windows: list[Any] = []
     for days, column in (
         (pool.return_after_days_without_activity, PoolEntry.followup_at),
         (pool.return_after_days_without_progress, PoolEntry.progress_at),
@@ -301,17 +283,38 @@ def _warn(session: Session, actor: Actor, pool: SalesPool, now: datetime) -> tup
         if days:
             lead_days = max(0, days - pool.warn_days_before)
             windows.append(column < now - timedelta(days=lead_days))
-    if not windows or pool.warn_days_before <= 0:
+        else:
+            windows.append(None)
+    active = [window for window in windows if window is not None]
+    if not active or pool.warn_days_before <= 0:
         return 0, 0
-    result = session.execute(
+    connection = session.connection()
+    result = connection.execute(
         update(_table(PoolEntry))
-        .where(_claimed(pool), PoolEntry.warned_at.is_(None), or_(*windows))
+        .where(_claimed(pool), PoolEntry.warned_at.is_(None), or_(*active))
         .values(warned_at=now)
         .execution_options(synchronize_session=False)
     )
-    warned = int(result.rowcount)  # type: ignore[attr-defined]
+    warned = int(result.rowcount)
     if not warned:
         return 0, 0
+    followup_window = windows[0]
+    reason = (
+        case((followup_window, literal("no_followup")), else_=literal("no_progress"))
+        if followup_window is not None
+        else "no_progress"
+    )
+    insert_events_from_entries(
+        connection,
+        actor,
+        pool_id=pool.id,
+        object_name=pool.object_name,
+        action="warn",
+        reason=reason,
+        user_column=PoolEntry.owner_id,
+        condition=and_(_claimed(pool), PoolEntry.warned_at == now),
+        now=now,
+    )
     per_owner = session.execute(
         select(
             PoolEntry.owner_id,

@@ -316,3 +316,14 @@ class ConvertResult(BaseModel):
     contact_created: bool
     opportunity_created: bool
     activities_moved: int
+
+
+class DepartureHandover(Strict):
+    """Hand-over mode for a user's open records when an administrator deactivates them."""
+
+    mode: Literal["rules", "pool"] = Field(
+        description=(
+            "rules: leads through the assignment rules, customers to the manager; "
+            "pool: records held in a public pool go back to it, the rest as with rules"
+        )
+    )

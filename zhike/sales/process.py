@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhike.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from zhike.core.i18n import translate
+from zhike.core.i18n import load_catalog, translate
 from zhike.core.timeutil import utc_now
 from zhike.customers.models import Account
 from zhike.platform.normalize import field_error
@@ -34,6 +34,7 @@ from zhike.sales.process_models import ApprovalRequest, ProcessStage, SalesProce
 from zhike.sales.process_schemas import (
     ApprovalDecision,
     ApprovalRequestCreate,
+    CriterionStatus,
     OpportunityProcessRead,
     ProcessStageRead,
     SalesProcessRead,
@@ -302,7 +303,22 @@ def _approved_request(
     ).first()
 
 
-def _unmet(
+@dataclass(frozen=True)
+class CriterionCheck:
+    """One criterion of a move and whether the opportunity meets it now.
+
+    ``error`` is the validation error the write would get while it is unmet,
+    so the stage guidance and the enforced rule share one computation.
+    """
+
+    kind: str
+    name: str
+    stage: StageInfo
+    met: bool
+    error: dict[str, Any] | None
+
+
+def check_criteria(
     session: Session,
     actor: Actor,
     process: ProcessRules,
@@ -311,9 +327,9 @@ def _unmet(
     target: StageInfo,
     values: dict[str, Any],
     record: Any,
-) -> tuple[list[dict[str, Any]], ApprovalRequest | None, bool]:
-    """Return the unmet criteria of a move, its covering approval, and whether one is needed."""
-    errors: list[dict[str, Any]] = []
+) -> tuple[list[CriterionCheck], ApprovalRequest | None]:
+    """Check every criterion of a move once, met or not, and find its covering approval."""
+    checks: list[CriterionCheck] = []
     path = _criteria_on_path(process, stages, current, target)
     opportunity_id = getattr(record, "id", None)
     needs_activities = any(criteria.activities for _, criteria, _ in path)
@@ -326,40 +342,70 @@ def _unmet(
     for stage, criteria, _side in path:
         stage_name = stage.name(actor.locale)
         for name in criteria.fields:
+            if ("field", name) in seen:
+                continue
+            seen.add(("field", name))
             value = _current(values, record, name)
-            if (value is None or value == "") and ("field", name) not in seen:
-                seen.add(("field", name))
-                errors.append(
-                    field_error(actor, name, value, "stage_field_required", stage=stage_name)
-                )
+            met = value is not None and value != ""
+            error = (
+                None
+                if met
+                else field_error(actor, name, value, "stage_field_required", stage=stage_name)
+            )
+            checks.append(CriterionCheck("field", name, stage, met, error))
         for kind in criteria.activities:
-            if kind not in done and ("activity", kind) not in seen:
-                seen.add(("activity", kind))
-                activity = translate(f"activity_kind.{kind}", actor.locale)
-                errors.append(
-                    field_error(
-                        actor,
-                        "stage",
-                        kind,
-                        "stage_activity_required",
-                        stage=stage_name,
-                        activity=activity,
-                    )
-                )
-    needs_approval = any(criteria.approval for _, criteria, _ in path)
-    approval = None
-    if needs_approval:
-        approval = _approved_request(session, actor.tenant_id, opportunity_id, target.id)
-        if approval is None:
-            errors.append(
-                field_error(
+            if ("activity", kind) in seen:
+                continue
+            seen.add(("activity", kind))
+            met = kind in done
+            activity = translate(f"activity_kind.{kind}", actor.locale)
+            error = (
+                None
+                if met
+                else field_error(
                     actor,
                     "stage",
-                    target.key,
-                    "stage_approval_required",
-                    stage=target.name(actor.locale),
+                    kind,
+                    "stage_activity_required",
+                    stage=stage_name,
+                    activity=activity,
                 )
             )
+            checks.append(CriterionCheck("activity", kind, stage, met, error))
+    approval = None
+    if any(criteria.approval for _, criteria, _ in path):
+        approval = _approved_request(session, actor.tenant_id, opportunity_id, target.id)
+        error = (
+            None
+            if approval is not None
+            else field_error(
+                actor,
+                "stage",
+                target.key,
+                "stage_approval_required",
+                stage=target.name(actor.locale),
+            )
+        )
+        checks.append(CriterionCheck("approval", target.key, target, approval is not None, error))
+    return checks, approval
+
+
+def _unmet(
+    session: Session,
+    actor: Actor,
+    process: ProcessRules,
+    stages: dict[uuid.UUID, StageInfo],
+    current: StageInfo | None,
+    target: StageInfo,
+    values: dict[str, Any],
+    record: Any,
+) -> tuple[list[dict[str, Any]], ApprovalRequest | None, bool]:
+    """Return the unmet criteria of a move, its covering approval, and whether one is needed."""
+    checks, approval = check_criteria(
+        session, actor, process, stages, current, target, values, record
+    )
+    errors = [check.error for check in checks if check.error is not None]
+    needs_approval = any(check.kind == "approval" for check in checks)
     return errors, approval, needs_approval
 
 
@@ -653,6 +699,13 @@ def opportunity_process(
                     ],
                 )
             )
+    following = next_stage(rules.stages, current)
+    criteria: list[CriterionStatus] = []
+    if process is not None and following is not None:
+        checks, _ = check_criteria(
+            session, actor, process, rules.stages, current, following, {}, record
+        )
+        criteria = [_criterion_status(actor, check) for check in checks]
     return OpportunityProcessRead(
         opportunity_id=record.id,
         process_key=process.key if process else None,
@@ -660,8 +713,43 @@ def opportunity_process(
         if process
         else None,
         stage=current.key,
+        stage_name=current.name(actor.locale),
         guidance=guidance,
+        next_stage=following.key if following else None,
+        next_stage_name=following.name(actor.locale) if following else None,
+        next_stage_criteria=criteria,
         moves=moves,
+    )
+
+
+def next_stage(stages: dict[uuid.UUID, StageInfo], current: StageInfo) -> StageInfo | None:
+    """Return the open stage after ``current``, else the won stage; None once the deal is closed."""
+    if not current.is_open:
+        return None
+    later = sorted(
+        (stage for stage in stages.values() if stage.is_open and stage.position > current.position),
+        key=lambda stage: (stage.position, stage.key),
+    )
+    if later:
+        return later[0]
+    return next((stage for stage in stages.values() if stage.is_won), None)
+
+
+def _criterion_status(actor: Actor, check: CriterionCheck) -> CriterionStatus:
+    if check.kind == "field":
+        label = load_catalog(actor.locale).get(f"field_label.{check.name}") or check.name
+    elif check.kind == "activity":
+        label = translate(f"activity_kind.{check.name}", actor.locale)
+    else:
+        label = translate("sales_process.criterion.approval", actor.locale)
+    return CriterionStatus(
+        kind=check.kind,
+        name=check.name,
+        label=label,
+        stage=check.stage.key,
+        stage_name=check.stage.name(actor.locale),
+        met=check.met,
+        message=check.error["message"] if check.error else None,
     )
 
 

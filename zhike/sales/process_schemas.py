@@ -109,12 +109,32 @@ class StageMove(BaseModel):
     unmet: list[UnmetCriterion]
 
 
+class CriterionStatus(BaseModel):
+    """One criterion of the move to the next stage, checked by the server's stage rules."""
+
+    kind: Literal["field", "activity", "approval"]
+    name: str = Field(description="field name, activity kind, or the target stage's key")
+    label: str = Field(description="the criterion's name in the reader's language")
+    stage: str = Field(description="key of the stage whose rule asks for it")
+    stage_name: str
+    met: bool
+    message: str | None = Field(description="what to do, while the criterion is unmet")
+
+
 class OpportunityProcessRead(BaseModel):
     opportunity_id: uuid.UUID
     process_key: str | None
     process_name: str | None
     stage: str
+    stage_name: str
     guidance: str | None
+    next_stage: str | None = Field(
+        description="the next open stage, else the won stage; empty once the deal is closed"
+    )
+    next_stage_name: str | None
+    next_stage_criteria: list[CriterionStatus] = Field(
+        description="exit criteria of the current stage and entry criteria of the next"
+    )
     moves: list[StageMove]
 
 

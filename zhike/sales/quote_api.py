@@ -47,6 +47,14 @@ def create_price_book(body: PriceBookWrite, session: SessionDep, actor: ActorDep
     return quotes.create_price_book(session, actor, body)
 
 
+@router.put("/price-books/{book_id}", response_model=PriceBookRead)
+def update_price_book(
+    book_id: uuid.UUID, body: PriceBookWrite, session: SessionDep, actor: ActorDep
+) -> PriceBookRead:
+    """Replace a book's settings; its currency is fixed once it has prices (409)."""
+    return quotes.update_price_book(session, actor, book_id, body)
+
+
 @router.put("/price-books/{book_id}/entries", response_model=PriceBookRead)
 def put_price_book_entries(
     book_id: uuid.UUID, body: list[PriceBookEntryWrite], session: SessionDep, actor: ActorDep

@@ -100,6 +100,49 @@ def create_price_book(session: Session, actor: Actor, body: PriceBookWrite) -> P
     return read
 
 
+def update_price_book(
+    session: Session, actor: Actor, book_id: uuid.UUID, body: PriceBookWrite
+) -> PriceBookRead:
+    """Replace a book's name, currency, default flag and approval threshold.
+
+    The currency stays fixed once the book has prices, because those were
+    rounded to its minor unit and quotes were made in it.
+    """
+    book = get_scoped(session, actor, "price_books", PriceBook, book_id, "update")
+    before = _book_read(session, book)
+    currency = body.currency.upper()
+    if currency not in CURRENCY_EXPONENTS:
+        raise ValidationFailed([field_error(actor, "currency", body.currency, "invalid_currency")])
+    if currency != book.currency and before.entries:
+        raise Conflict("price_book_currency_locked", name=book.name, currency=book.currency)
+    clash = session.scalar(
+        select(PriceBook.id).where(
+            PriceBook.tenant_id == actor.tenant_id,
+            PriceBook.name == body.name,
+            PriceBook.id != book.id,
+            PriceBook.deleted_at.is_(None),
+        )
+    )
+    if clash is not None:
+        raise Conflict("price_book_exists", name=body.name)
+    if body.is_default and not book.is_default:
+        _clear_default(session, actor)
+    for name, value in {**body.model_dump(), "currency": currency}.items():
+        setattr(book, name, value)
+    session.flush()
+    read = _book_read(session, book)
+    audit(
+        session,
+        actor,
+        "price_books",
+        book.id,
+        "record.update",
+        before.model_dump(mode="json"),
+        read.model_dump(mode="json"),
+    )
+    return read
+
+
 def _clear_default(session: Session, actor: Actor) -> None:
     for other in session.scalars(
         select(PriceBook).where(

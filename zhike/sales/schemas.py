@@ -91,6 +91,12 @@ class LeadRead(OwnedRead):
     converted_contact_id: uuid.UUID | None
     converted_opportunity_id: uuid.UUID | None
     description: str | None
+    quality_score: int | None = Field(
+        default=None, description="data-quality score 0-100 under the tenant's rules"
+    )
+    global_customer_id: uuid.UUID | None = Field(
+        default=None, description="the global customer (360 profile) this record belongs to"
+    )
 
 
 class OpportunityCreate(WriteSchema):

@@ -178,9 +178,15 @@ def update_user(session: Session, actor: Actor, user_id: uuid.UUID, data: UserUp
         else getattr(user, name)
         for name in values
     }
+    was_active = user.is_active
     for name, value in values.items():
         setattr(user, name, value)
     session.flush()
+    if was_active and not user.is_active:
+        # Imported here because the sales domain builds on security, not the reverse.
+        from zhike.sales.handover import hand_over_departed_owner
+
+        hand_over_departed_owner(session, actor, user.id)
     after = {
         name: _text(value) if isinstance(value, uuid.UUID) else value
         for name, value in values.items()

@@ -122,6 +122,7 @@ def list_agents(session: Session, actor: Actor) -> list[AgentProfileRead]:
             skills=list(profile.skills or []),
             max_open_tickets=profile.max_open_tickets,
             is_available=profile.is_available,
+            wecom_user_id=profile.wecom_user_id,
             last_assigned_at=profile.last_assigned_at,
             open_tickets=loads.get(profile.user_id, 0),
         )
@@ -151,6 +152,7 @@ def put_agent(
     profile.skills = list(dict.fromkeys(body.skills))
     profile.max_open_tickets = body.max_open_tickets
     profile.is_available = body.is_available
+    profile.wecom_user_id = body.wecom_user_id
     session.flush()
     record_event(
         session,

@@ -226,6 +226,7 @@ def put_agent(
         skills=profile.skills,
         max_open_tickets=profile.max_open_tickets,
         is_available=profile.is_available,
+        wecom_user_id=profile.wecom_user_id,
         last_assigned_at=profile.last_assigned_at,
     )
 

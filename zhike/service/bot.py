@@ -30,9 +30,11 @@ from zhike.knowledge.schemas import SearchHit
 from zhike.knowledge.service import KnowledgeService
 from zhike.security.access import require
 from zhike.security.context import Actor
+from zhike.service.escalation_delivery import record_deliveries
 from zhike.service.models import BotConversation, BotTurn, Ticket
 from zhike.service.schemas import TicketIntake
 from zhike.service.settings import ServiceSettings, load_settings
+from zhike.service.sla import notify_targets
 
 logger = logging.getLogger(__name__)
 
@@ -538,6 +540,7 @@ class BotService:
         conversation.ticket_id = ticket.id
         conversation.pending = {}
         self.session.flush()
+        record_deliveries(self.session, ticket, "handoff", notify_targets(self.session, ticket))
         return BotReply(
             conversation.id,
             "handoff",

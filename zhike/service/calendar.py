@@ -3,15 +3,19 @@
 SLA targets count only working time. A day is a working day when it is a
 weekday that is not a public holiday, or a weekend day declared an adjusted
 working day (调休). The public-holiday table ships with the package in
-``data/cn_public_holidays.json`` for the years listed there; tenants add their
-own holidays and working days in the service settings, which is also how a
-year not yet in the table is covered.
+``data/cn_public_holidays.json`` for the years listed there. Administrators
+maintain calendars of further years (or replace a shipped year) per tenant,
+see ``holiday_calendars``; single extra holidays and working days also come
+from the service settings. A clock that runs into a year no calendar covers
+counts weekends only and logs a warning once per tenant and year.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -27,6 +31,10 @@ DEFAULT_HOURS = {name: [("09:00", "18:00")] for name in WEEKDAY_NAMES[:5]}
 # Maximum number of days searched for working time, so that a calendar with no working
 # hours at all raises instead of looping forever.
 MAX_SEARCH_DAYS = 3 * 366
+
+# (tenant label, year) pairs already warned about, so each is logged once per process.
+_warned_years: set[tuple[str, int]] = set()
+_warned_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -71,11 +79,23 @@ class BusinessCalendar:
     # Hours worked on an adjusted working weekend; by default those of Monday.
     adjusted_day_hours: list[tuple[time, time]] = field(default_factory=list)
     covered_years: frozenset[int] = frozenset()
-    _warned_years: set[int] = field(default_factory=set, repr=False)
+    # Names the tenant in the warning about a year without a calendar.
+    label: str = ""
 
     @classmethod
-    def from_settings(cls, timezone: str, settings: dict[str, object]) -> BusinessCalendar:
-        """Build a calendar from the tenant's service settings (see ``ServiceSettings``)."""
+    def from_settings(
+        cls,
+        timezone: str,
+        settings: dict[str, object],
+        tenant_years: Mapping[int, tuple[set[date], set[date]]] | None = None,
+        label: str = "",
+    ) -> BusinessCalendar:
+        """Build a calendar from the tenant's service settings (see ``ServiceSettings``).
+
+        ``tenant_years`` maps a year to the tenant's (holidays, adjusted working days).
+        With the Chinese calendar chosen, such a year replaces the shipped table's
+        entries for that year.
+        """
         zone = load_zone(str(settings.get("timezone") or timezone))
         raw_hours = settings.get("working_hours")
         hours_map = raw_hours if isinstance(raw_hours, dict) else DEFAULT_HOURS
@@ -91,6 +111,10 @@ class BusinessCalendar:
             holidays |= set(table.holidays)
             workdays |= set(table.adjusted_workdays)
             covered = table.years
+            for year, (year_holidays, year_workdays) in (tenant_years or {}).items():
+                holidays = {day for day in holidays if day.year != year} | set(year_holidays)
+                workdays = {day for day in workdays if day.year != year} | set(year_workdays)
+                covered = covered | {year}
         extra_holidays = settings.get("extra_holidays") or []
         extra_workdays = settings.get("extra_workdays") or []
         assert isinstance(extra_holidays, list)
@@ -100,7 +124,7 @@ class BusinessCalendar:
         workdays -= {date.fromisoformat(str(day)) for day in extra_holidays}
         holidays -= {date.fromisoformat(str(day)) for day in extra_workdays}
         adjusted = hours[0] or next((spans for spans in hours.values() if spans), [])
-        return cls(zone, hours, holidays, workdays, adjusted, covered)
+        return cls(zone, hours, holidays, workdays, adjusted, covered, label)
 
     def is_working_day(self, day: date) -> bool:
         if day in self.holidays:
@@ -119,12 +143,15 @@ class BusinessCalendar:
         return self.hours[day.weekday()]
 
     def _warn_uncovered(self, year: int) -> None:
-        if year not in self._warned_years:
-            self._warned_years.add(year)
-            logger.warning(
-                "no public-holiday data for this year; counting weekends only",
-                extra={"year": year},
-            )
+        key = (self.label, year)
+        with _warned_lock:
+            if key in _warned_years:
+                return
+            _warned_years.add(key)
+        logger.warning(
+            "no holiday calendar for this year; counting weekends only until one is imported",
+            extra={"tenant_id": self.label, "year": year},
+        )
 
     def intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         """Working intervals of a local day, as UTC instants."""

@@ -166,6 +166,8 @@ class AgentProfile(Base):
     skills: Mapped[list[str]] = mapped_column(default=list)
     max_open_tickets: Mapped[int] = mapped_column(Integer, default=20)
     is_available: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The agent's WeCom user id (成员 UserID), the address of escalation messages on WeCom.
+    wecom_user_id: Mapped[str | None] = mapped_column(String(64), default=None)
     last_assigned_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
@@ -236,3 +238,68 @@ class BotTurn(Base):
     reason: Mapped[str | None] = mapped_column(String(40), default=None)
     citations: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class EscalationDelivery(Base):
+    """One escalation message to one person on one channel, written with the escalation.
+
+    The row is the outbox: the queue sends it after the escalating transaction has
+    committed, records every failed attempt on it and tries again, so a message is
+    never lost when the mail server or WeCom is down.
+    """
+
+    __tablename__ = "escalation_deliveries"
+    __table_args__ = (
+        Index(
+            "ix_escalation_deliveries_once",
+            "tenant_id",
+            "ticket_id",
+            "event",
+            "channel",
+            "user_id",
+            unique=True,
+        ),
+        Index("ix_escalation_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(20))  # warning, breach or handoff
+    channel: Mapped[str] = mapped_column(String(10))  # email or wecom
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    # pending, sent, failed (attempts used up) or skipped (the person has no address)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utc_now)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    provider_message_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+class HolidayCalendarYear(Base):
+    """A tenant's public holidays and adjusted working days (调休) for one year.
+
+    A year stored here replaces the shipped table for that year, which is how a
+    tenant covers a year the package has no official schedule for.
+    """
+
+    __tablename__ = "service_holiday_years"
+    __table_args__ = (Index("ix_service_holiday_years_year", "tenant_id", "year", unique=True),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    # ISO date to the holiday's name, e.g. {"2027-01-01": "元旦"}
+    holidays: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    adjusted_workdays: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)

@@ -208,6 +208,11 @@ class AgentProfileBody(BaseModel):
     ] = Field(default_factory=list, max_length=50)
     max_open_tickets: int = Field(default=20, ge=0, le=1000)
     is_available: bool = True
+    wecom_user_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.@-]{1,64}$",
+        description="WeCom member UserID that escalation messages on WeCom go to",
+    )
 
 
 class AgentProfileRead(AgentProfileBody):

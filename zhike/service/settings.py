@@ -11,12 +11,14 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhike.core.errors import NotFound
 from zhike.core.timeutil import load_zone
 from zhike.security.models import Tenant
 from zhike.service.calendar import DEFAULT_HOURS, WEEKDAY_NAMES, BusinessCalendar
+from zhike.service.models import HolidayCalendarYear
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
@@ -91,8 +93,19 @@ def load_settings(session: Session, tenant_id: uuid.UUID) -> tuple[Tenant, Servi
 
 
 def tenant_calendar(session: Session, tenant_id: uuid.UUID) -> BusinessCalendar:
+    """The tenant's working calendar, with the holiday years its administrators maintain."""
     tenant, settings = load_settings(session, tenant_id)
-    return BusinessCalendar.from_settings(tenant.timezone, settings.model_dump(mode="json"))
+    years: dict[int, tuple[set[date], set[date]]] = {}
+    for row in session.scalars(
+        select(HolidayCalendarYear).where(HolidayCalendarYear.tenant_id == tenant_id)
+    ):
+        years[row.year] = (
+            {date.fromisoformat(day) for day in row.holidays},
+            {date.fromisoformat(day) for day in row.adjusted_workdays},
+        )
+    return BusinessCalendar.from_settings(
+        tenant.timezone, settings.model_dump(mode="json"), years, label=str(tenant_id)
+    )
 
 
 def save_settings(session: Session, tenant: Tenant, settings: ServiceSettings) -> None:

@@ -22,6 +22,7 @@ from zhike.core.timeutil import ensure_utc
 from zhike.security.context import Actor
 from zhike.security.models import User
 from zhike.service.calendar import BusinessCalendar, WallClock
+from zhike.service.escalation_delivery import record_deliveries
 from zhike.service.history import add_event
 from zhike.service.models import TICKET_PRIORITIES, SlaPolicy, Ticket
 from zhike.service.settings import tenant_calendar
@@ -164,7 +165,7 @@ def _raise_priority(priority: str) -> str:
     return TICKET_PRIORITIES[min(position + 1, len(TICKET_PRIORITIES) - 1)]
 
 
-def _notify_targets(session: Session, ticket: Ticket) -> list[str]:
+def notify_targets(session: Session, ticket: Ticket) -> list[str]:
     """The assignee and the assignee's manager; with no assignee, the tenant's administrators."""
     targets: list[uuid.UUID] = []
     if ticket.assignee_id is not None:
@@ -192,8 +193,12 @@ def escalate(
     ticket: Ticket,
     policy: SlaPolicy,
     status: SlaStatus,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Take the policy's escalation steps once per level: 1 when at risk, 2 when breached."""
+    """Take the policy's escalation steps once per level: 1 when at risk, 2 when breached.
+
+    Messages by email or WeCom are queued for ``now`` (the time of the check).
+    """
     from zhike.service.routing import choose_agent
 
     level = 2 if status.state == "breached" else 1
@@ -202,7 +207,7 @@ def escalate(
     steps = {**DEFAULT_ESCALATION, **(policy.escalation or {})}
     done: dict[str, Any] = {"level": level, "target": status.target, "state": status.state}
     if steps.get("notify"):
-        done["notified"] = _notify_targets(session, ticket)
+        done["notified"] = notify_targets(session, ticket)
     if steps.get("raise_priority"):
         raised = _raise_priority(ticket.priority)
         if raised != ticket.priority:
@@ -220,6 +225,9 @@ def escalate(
     ticket.escalation_level = level
     ticket.sla_state = status.state
     add_event(session, actor, ticket, "escalation", **done)
+    if done.get("notified"):
+        event = "breach" if level == 2 else "warning"
+        record_deliveries(session, ticket, event, done["notified"], now)
     logger.info(
         "ticket escalated",
         extra={"ticket_id": str(ticket.id), "level": level, "state": status.state},
@@ -253,7 +261,7 @@ def check_tenant(session: Session, actor: Actor, now: datetime) -> list[dict[str
         if status is None:
             continue
         if status.state in ("at_risk", "breached"):
-            done = escalate(session, actor, ticket, policy, status)
+            done = escalate(session, actor, ticket, policy, status, now)
             if done:
                 results.append({"ticket_id": str(ticket.id), "number": ticket.number, **done})
         elif ticket.sla_state != status.state:

@@ -23,6 +23,8 @@ from zhike.ai.agents.models import AgentRun, AgentStep
 from zhike.ai.agents.schemas import RunCreate, RunDetail
 from zhike.ai.agents.service import AgentService
 from zhike.core.db import Database
+from zhike.customers.objects import CONTACTS
+from zhike.marketing.consent import ConsentInput, record_consent, tenant_settings
 from zhike.platform.records import RecordService
 from zhike.sales.objects import LEADS
 from zhike.security.actors import actor_for
@@ -47,6 +49,36 @@ def new_lead(database: Database, actor: Actor, **values: object) -> uuid.UUID:
     fields.update(values)
     with database.session() as session:
         return RecordService(session, actor, LEADS).create(fields).id
+
+
+def consenting_contact(
+    database: Database, admin: Actor, email: str, status: str = "granted", name: str = "客户联系人"
+) -> uuid.UUID:
+    """Create a contact with ``email`` and an email consent line for marketing in ``status``.
+
+    Quiet hours are turned off for the tenant too, so the send gate's decision does
+    not depend on the hour the test runs at.
+    """
+    with database.session() as session:
+        contact = RecordService(session, admin, CONTACTS).create({"name": name, "email": email})
+        record_consent(
+            session,
+            admin,
+            ConsentInput(
+                contact_id=contact.id,
+                channel="email",
+                purpose="marketing",
+                status=status,
+                source="web_form",
+                wording_version="2026-01",
+                proof={"form": "test"},
+            ),
+        )
+        settings = tenant_settings(session, admin.tenant_id)
+        settings.quiet_hours_start = None
+        settings.quiet_hours_end = None
+        created: uuid.UUID = contact.id
+        return created
 
 
 @dataclass

@@ -24,6 +24,7 @@ from agents_support import (
     DemoTenant,
     SmtpSink,
     actor_of,
+    consenting_contact,
     decide,
     detail,
     new_lead,
@@ -124,6 +125,7 @@ def test_killed_worker_resumes_without_repeating(
             },
         )
     lead_id = new_lead(database, actor, name="郑华", email="zheng.hua@example.com")
+    consenting_contact(database, admin, "zheng.hua@example.com")
     run_id = start_run(database, actor, "lead_conversion", lead_id)
 
     # First crash: inside the company-information call, after three steps are done.

@@ -14,6 +14,7 @@ from agents_support import (
     actor_of,
     advance,
     connectors,
+    consenting_contact,
     decide,
     detail,
     new_lead,
@@ -89,6 +90,9 @@ def test_failed_send_replans_without_email(database: Database, demo: DemoTenant)
     rep = user_with_role(database, demo.tenant_id, "sales_rep", 5)
     actor = actor_of(database, demo.tenant_id, rep.email)
     lead_id = new_lead(database, actor, name="孙磊", email="sun.lei@example.com")
+    # A consenting contact gets the email past the send gate to the refusing server.
+    admin = actor_of(database, demo.tenant_id, demo.admin_email)
+    consenting_contact(database, admin, "sun.lei@example.com")
     tools = Connectors(mailer=refusing_mailer())
     start = utc_now()
 
@@ -125,6 +129,7 @@ def test_failed_step_escalates_to_the_manager(database: Database, demo: DemoTena
     rep = user_with_role(database, demo.tenant_id, "sales_rep", 6)
     actor = actor_of(database, demo.tenant_id, rep.email)
     lead_id = new_lead(database, actor, name="钱芳", email="qian.fang@example.com")
+    consenting_contact(database, admin, "qian.fang@example.com")
     with database.session() as session:
         AgentService(session, admin).update_setting("lead_conversion", None, {"max_replans": 0})
     tools = Connectors(mailer=refusing_mailer())

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from email import message_from_string
+from email.message import EmailMessage
+from email.policy import default
 
 from agents_support import (
     COMPANY,
@@ -14,6 +17,7 @@ from agents_support import (
     actor_of,
     advance,
     connectors,
+    consenting_contact,
     decide,
     detail,
     new_lead,
@@ -43,6 +47,8 @@ def test_lead_conversion_runs_to_done_after_approval(
     rep = user_with_role(database, demo.tenant_id, "sales_rep")
     actor = actor_of(database, demo.tenant_id, rep.email)
     lead_id = new_lead(database, actor)
+    admin = actor_of(database, demo.tenant_id, demo.admin_email)
+    contact_id = consenting_contact(database, admin, "wang.ming@yunqi.example.com")
     company_server.profiles[COMPANY] = PROFILE
     tools = connectors(company_server, smtp_sink)
     before = {activity.id for activity in activities_of(database, lead_id)}
@@ -109,6 +115,13 @@ def test_lead_conversion_runs_to_done_after_approval(
     assert statuses(run)["send"] == "done"
     assert len(smtp_sink.messages) == 1
     assert smtp_sink.messages[0]["to"] == ["wang.ming@yunqi.example.com"]
+    delivered = message_from_string(smtp_sink.messages[0]["content"], policy=default)
+    assert isinstance(delivered, EmailMessage)
+    assert "/api/v1/marketing/unsubscribe/" in delivered.get_content()
+    send = next(step for step in run.steps if step.key == "send")
+    assert send.output["status"] == "sent"
+    assert send.output["contact_id"] == str(contact_id)
+    assert run.outcome["blocked_messages"] == []
     assert run.outcome["is_goal_met"] is True
     assert run.outcome["criteria_met"] == run.outcome["criteria_total"] == 4
     kinds = [a.kind for a in activities_of(database, lead_id) if a.id not in before]

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from ask_support import AS_OF, ask_as, pipeline_tenant
+from nl_dev import build_dev_cases
 from nl_questions import Case, build_cases, build_fresh_cases
 
 from zhike.analytics.query import ReportQuery
@@ -111,5 +112,34 @@ def test_fresh_phrasings_accuracy(database: Database, data_dir: Path) -> None:
 
     print(f"\nfresh questions={len(cases)} accuracy={hits / len(cases):.3f}")
     print("\n".join(misses))
-    # Reported, not a target: these wordings were never used to develop the grammar.
-    assert hits / len(cases) >= 0.5, misses
+    # Written after the grammar's first version. The grammar has since been tuned on the
+    # development set, which covers these wordings' patterns, so the main target applies.
+    assert hits / len(cases) >= TARGET_ACCURACY, misses
+
+
+def test_development_phrasings_accuracy(database: Database, data_dir: Path) -> None:
+    tenant = pipeline_tenant(database, data_dir)
+    cases = build_dev_cases(data_dir / "crm_sales_opportunities", AS_OF)
+    query_hits = 0
+    row_hits = 0
+    misses = []
+
+    for case in cases:
+        answer = ask_as(database, tenant, case.question)
+        query_right = answer.query == _canonical(case.query)
+        rows_right = answer.query is not None and _rows(answer.rows, case.ordered) == _rows(
+            case.rows, case.ordered
+        )
+        query_hits += query_right
+        row_hits += rows_right
+        if not (query_right and rows_right):
+            misses.append(_describe(case, answer.query, answer.clarification))
+
+    print(
+        f"\ndevelopment questions={len(cases)} query_accuracy={query_hits / len(cases):.3f} "
+        f"row_accuracy={row_hits / len(cases):.3f} backend={database.engine.dialect.name}"
+    )
+    print("\n".join(misses))
+    assert len(cases) >= 250
+    assert query_hits / len(cases) >= 0.95, misses
+    assert row_hits / len(cases) >= 0.95, misses

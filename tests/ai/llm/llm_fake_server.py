@@ -21,6 +21,10 @@ class Reply:
     raw: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # A stream stops after ``hold_after`` events until ``hold`` is set, so a test can
+    # check what its client received while the model is still writing.
+    hold: threading.Event | None = None
+    hold_after: int = 0
 
 
 def chat_reply(content: str | None, tool_calls: list[dict[str, Any]] | None = None) -> Reply:
@@ -102,7 +106,9 @@ class FakeLLMServer:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "text/event-stream")
                     self.end_headers()
-                    for event in reply.stream:
+                    for index, event in enumerate(reply.stream):
+                        if reply.hold is not None and index == reply.hold_after:
+                            reply.hold.wait(30)
                         self.wfile.write(f"data: {event}\n\n".encode())
                         self.wfile.flush()
                     self.close_connection = True

@@ -68,8 +68,10 @@ def test_train_score_explain_promote_and_roll_back(
         assert first.metrics["roc_auc"] > 0.7
         assert set(first.metrics["candidates"]) == {
             "gradient_boosting",
+            "gradient_boosting_shallow",
             "logistic_regression",
             "blend",
+            "blend_shallow",
         }
         scores = score_template(session, tenant.actor, "lead_score")
     assert len(scores) == 400

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from zhike.ai.models.cli import models_app
 from zhike.ai.models.coldstart import lexicon_sentiment
 from zhike.ai.models.evaluation import evaluate_text
-from zhike.ai.models.learners import fit_tabular, predict_positive
+from zhike.ai.models.learners import choose_calibration, fit_tabular, predict_positive
 from zhike.ai.models.profiles import numeric_profile, numeric_shares, psi
 from zhike.core.db import Database
 from zhike.core.timeutil import utc_now
@@ -207,3 +207,32 @@ def test_a_number_never_filled_in_is_left_out_of_training() -> None:
     assert model.columns is not None
     assert model.columns.numeric == []
     assert predict_positive(model, frame).shape == (300,)
+
+
+def test_calibration_choice_follows_the_shape_of_errors() -> None:
+    rng = np.random.default_rng(4)
+    probabilities = rng.uniform(0.01, 0.99, 6000)
+    log_odds = np.log(probabilities / (1 - probabilities))
+    # Outcomes that follow a logistic curve of the log-odds: sigmoid fits them exactly.
+    logistic = (rng.random(6000) < 1 / (1 + np.exp(-2 * log_odds))).astype(int)
+    assert choose_calibration(probabilities, logistic, seed=1) == "sigmoid"
+    # Outcomes that jump at two cut points: only the step-shaped isotonic fit follows them.
+    stepped_chance = np.select([probabilities < 0.3, probabilities < 0.7], [0.05, 0.9], 0.2)
+    stepped = (rng.random(6000) < stepped_chance).astype(int)
+    assert choose_calibration(probabilities, stepped, seed=1) == "isotonic"
+
+
+def test_shallow_boosting_is_a_candidate_with_depth_two() -> None:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(
+        {
+            "tier": rng.choice(["A", "B", "C"], 400),
+            "visits": rng.poisson(3, 400).astype(float),
+        }
+    )
+    labels = ((frame["tier"] == "A") ^ (frame["visits"] > 3)).to_numpy(dtype=int)
+    model = fit_tabular(frame, labels, candidates=["gradient_boosting_shallow"])
+    assert model.learner == "gradient_boosting_shallow"
+    boosted = model.pipeline.named_steps["model"].estimator
+    assert boosted.max_depth == 2
+    assert predict_positive(model, frame).shape == (400,)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from models_support import add_leads, login_as
+from models_support import add_leads, add_opportunities, login_as
 from sqlalchemy import func, select
 
 from zhike.ai.models import model_cache, registry
@@ -21,15 +21,16 @@ from zhike.ai.models.realtime import (
     load_record,
     production_model,
     record_values,
+    score_one,
     score_values,
 )
 from zhike.ai.models.row_encoder import RowEncoder
-from zhike.ai.models.scoring import compute_scores, score_template
+from zhike.ai.models.scoring import batch_probabilities, compute_scores, score_template
 from zhike.ai.models.templates import get_template
 from zhike.ai.models.training import train_template
 from zhike.core.db import Database
 from zhike.core.timeutil import utc_now
-from zhike.sales.models import Lead
+from zhike.sales.models import Lead, Opportunity, PipelineStage
 
 
 def _scores(database: Database, tenant_id: uuid.UUID, record_id: str) -> list[ModelScore]:
@@ -43,7 +44,9 @@ def _scores(database: Database, tenant_id: uuid.UUID, record_id: str) -> list[Mo
         )
 
 
-@pytest.mark.parametrize("learner", ["gradient_boosting", "logistic_regression", "blend"])
+@pytest.mark.parametrize(
+    "learner", ["gradient_boosting", "logistic_regression", "blend", "blend_shallow"]
+)
 def test_row_encoder_and_single_record_explanation_match_the_pipeline(learner: str) -> None:
     rng = np.random.default_rng(7)
     rows = 600
@@ -71,6 +74,37 @@ def test_row_encoder_and_single_record_explanation_match_the_pipeline(learner: s
         probability, factors = explain_values(model, encoder, values)
         assert abs(probability - expected[row]) < 1e-9
         assert len(factors) <= 3
+    whole = encoder.encode_frame(probe)
+    assert whole.shape == encoded.shape
+    assert np.allclose(whole, encoded, rtol=0, atol=1e-12, equal_nan=True)
+    assert np.allclose(batch_probabilities(model, probe), expected, rtol=0, atol=1e-12)
+
+
+def test_frame_encoder_reads_mixed_and_missing_columns() -> None:
+    rng = np.random.default_rng(3)
+    rows = 400
+    frame = pd.DataFrame(
+        {
+            "tier": rng.choice(["A", "B", "C"], rows),
+            "employees": rng.integers(1, 500, rows),
+            "score_text": rng.choice(np.array(["1.5", "2", "x", None], dtype=object), rows),
+        }
+    )
+    labels = ((frame["tier"] == "A") | (frame["employees"] > 300)).to_numpy(dtype=int)
+    model = fit_tabular(frame, labels, candidates=["logistic_regression"])
+    assert model.columns is not None
+    encoder = RowEncoder(model.pipeline, model.columns)
+    probe = pd.DataFrame(
+        {
+            # Numbers in a category column, an unseen category and a missing one.
+            "tier": pd.Series([1, "Z", None, "B"], dtype=object),
+            "employees": pd.Series([10, None, 250, 499], dtype="Int64"),
+        }
+    )
+    expected = model.pipeline.named_steps["features"].transform(prepare_frame(probe, model.columns))
+    assert np.allclose(encoder.encode_frame(probe), expected, rtol=0, atol=1e-12)
+    for row, values in enumerate(probe.to_dict(orient="records")):
+        assert np.allclose(encoder.encode(values), expected[row], rtol=0, atol=1e-12)
 
 
 def test_fast_path_gives_the_batch_score(database: Database, tenant) -> None:
@@ -108,6 +142,60 @@ def test_fast_path_gives_the_batch_score(database: Database, tenant) -> None:
                 *features.frame.columns,
             }
     assert len(batch) == 305
+
+
+def test_opportunity_fast_path_gives_the_batch_score(database: Database, tenant) -> None:
+    add_opportunities(database, tenant, 300, seed=4)
+    with database.session() as session:
+        version = train_template(session, tenant.actor, "win_probability")
+    today = utc_now().date()
+    with database.session() as session:
+        # Open deals without activity: their features do not depend on the clock.
+        proposal = session.scalars(
+            select(PipelineStage).where(
+                PipelineStage.tenant_id == tenant.tenant.id, PipelineStage.key == "proposal"
+            )
+        ).one()
+        decided = session.scalars(
+            select(Opportunity).where(Opportunity.tenant_id == tenant.tenant.id).limit(4)
+        ).all()
+        for index, template_deal in enumerate(decided):
+            session.add(
+                Opportunity(
+                    tenant_id=tenant.tenant.id,
+                    name=f"进行中商机{index}",
+                    owner_id=tenant.admin.id if index else None,
+                    account_id=template_deal.account_id,
+                    product_id=template_deal.product_id if index != 2 else None,
+                    stage_id=proposal.id,
+                    engaged_on=today - timedelta(days=5) if index != 3 else None,
+                )
+            )
+    with database.session() as session:
+        template = get_template("win_probability")
+        features = build_features(session, tenant.tenant.id, template)
+        batch = {score.record_id: score for score in compute_scores(template, features, version)}
+        entry = production_model(session, tenant.tenant.id, "win_probability")
+        assert entry.version_id == version.id
+        assert entry.encoder is not None
+        for record_id in features.record_ids:
+            record = load_record(session, tenant.tenant.id, "win_probability", record_id)
+            values = record_values(session, tenant.tenant.id, entry.template, record)
+            score, _, source = score_values(entry, values)
+            assert source == "model"
+            assert abs(score - batch[record_id].score) < 1e-9, record_id
+    assert len(batch) == 304
+    open_scores = [score for score in batch.values() if score.details]
+    assert len(open_scores) == 4
+    with database.session() as session:
+        for expected in open_scores:
+            [scored] = score_one(session, tenant.actor, "opportunities", expected.record_id)
+            assert scored.details == expected.details
+            assert scored.details["expected_close_date"] >= today.isoformat()
+            stored = session.scalars(
+                select(ModelScore).where(ModelScore.record_id == expected.record_id)
+            ).one()
+            assert stored.details == expected.details
 
 
 def test_cache_is_invalidated_on_promote_and_rollback(database: Database, tenant) -> None:

@@ -249,3 +249,65 @@ def test_deactivated_owner_loses_claims(
         )
     assert state == "pooled"
     assert claims == 1
+
+
+def test_warning_event_per_record(
+    database: Database,
+    tenant: TenantInfo,
+    make_user: Callable[..., User],
+    actor_of: Callable[[User], Actor],
+) -> None:
+    admin = tenant.actor
+    pool_id = _pool(database, admin, max_owned_per_user=10, max_claims_per_day=10)
+    first, second, untouched = _pooled_leads(database, admin, pool_id, 3)
+    rep = actor_of(make_user())
+    _claim(database, rep, pool_id, first, day(0))
+    _claim(database, rep, pool_id, second, day(0))
+
+    report = _recycle(database, tenant, day(5, 1))
+
+    assert report.warned == 2
+    assert report.owners_notified == 1
+    with database.session() as session:
+        warnings = session.execute(
+            select(PoolEvent.id, PoolEvent.record_id, PoolEvent.reason, PoolEvent.user_id).where(
+                PoolEvent.pool_id == pool_id, PoolEvent.action == "warn"
+            )
+        ).all()
+    assert sorted(row.record_id for row in warnings) == sorted([first, second])
+    assert {row.reason for row in warnings} == {"no_followup"}
+    assert {row.user_id for row in warnings} == {rep.user_id}
+    assert {row.id.version for row in warnings} == {7}
+    assert untouched not in {row.record_id for row in warnings}
+
+
+def test_return_events_have_new_ids(
+    database: Database,
+    tenant: TenantInfo,
+    make_user: Callable[..., User],
+    actor_of: Callable[[User], Actor],
+) -> None:
+    admin = tenant.actor
+    pool_id = _pool(database, admin, max_owned_per_user=10, max_claims_per_day=10)
+    leads = _pooled_leads(database, admin, pool_id, 3)
+    rep = actor_of(make_user())
+    for lead in leads:
+        _claim(database, rep, pool_id, lead, day(0))
+
+    report = _recycle(database, tenant, day(7, 1))
+
+    assert report.returned_without_activity == 3
+    with database.session() as session:
+        returns = session.execute(
+            select(PoolEvent.id, PoolEvent.record_id, PoolEvent.user_id).where(
+                PoolEvent.pool_id == pool_id, PoolEvent.action == "return"
+            )
+        ).all()
+        states = set(session.scalars(select(PoolEntry.state).where(PoolEntry.pool_id == pool_id)))
+        owners = set(session.scalars(select(Lead.owner_id).where(Lead.id.in_(leads))))
+    assert len({row.id for row in returns}) == 3
+    assert {row.id.version for row in returns} == {7}
+    assert sorted(row.record_id for row in returns) == sorted(leads)
+    assert {row.user_id for row in returns} == {rep.user_id}
+    assert states == {"pooled"}
+    assert owners == {None}

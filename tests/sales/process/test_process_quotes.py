@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -271,3 +272,44 @@ def test_quote_for_a_deal_addresses_its_customer(client: TestClient) -> None:
     )
 
     assert (quote["account_id"], quote["contact_id"]) == (account, contact.json()["id"])
+
+
+def test_price_book_update_keeps_priced_currency(client: TestClient) -> None:
+    product = _product(client, "云 ERP 标准版")
+    empty = client.post("/api/v1/price-books", json={"name": "海外价目", "currency": "CNY"})
+    assert empty.status_code == 201, empty.text
+    priced = _book(client, "国内价目", "CNY", {product: "1000.00"})
+
+    renamed = client.put(
+        f"/api/v1/price-books/{empty.json()['id']}",
+        json={"name": "海外美元价目", "currency": "usd", "approval_threshold_percent": "15"},
+    )
+    locked = client.put(
+        f"/api/v1/price-books/{priced['id']}", json={"name": "国内价目", "currency": "EUR"}
+    )
+
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["name"] == "海外美元价目"
+    assert renamed.json()["currency"] == "USD"
+    assert Decimal(renamed.json()["approval_threshold_percent"]) == Decimal("15")
+    assert renamed.json()["version"] == empty.json()["version"] + 1
+    assert locked.status_code == 409
+    assert locked.json()["code"] == "price_book_currency_locked"
+    books = {book["id"]: book for book in client.get("/api/v1/price-books").json()["items"]}
+    assert books[priced["id"]]["currency"] == "CNY"
+    assert books[priced["id"]]["entries"] == priced["entries"]
+
+
+def test_price_book_update_rejects_taken_name(client: TestClient) -> None:
+    first = client.post("/api/v1/price-books", json={"name": "华东价目", "currency": "CNY"})
+    second = client.post("/api/v1/price-books", json={"name": "华南价目", "currency": "CNY"})
+
+    response = client.put(
+        f"/api/v1/price-books/{second.json()['id']}", json={"name": "华东价目", "currency": "CNY"}
+    )
+
+    assert first.status_code == 201
+    assert response.status_code == 409
+    assert response.json()["code"] == "price_book_exists"
+    names = sorted(book["name"] for book in client.get("/api/v1/price-books").json()["items"])
+    assert names == ["华东价目", "华南价目"]

@@ -96,7 +96,7 @@ def test_patch_missing_fields_rejected_unchanged(client: TestClient) -> None:
         ("amount", "stage_field_required"),
         ("expected_close_date", "stage_field_required"),
     ]
-    assert refused.json()["errors"][0]["message"] == "商机处于“需求确认”阶段前必须填写 amount。"
+    assert refused.json()["errors"][0]["message"] == "商机处于“需求确认”阶段前必须填写“金额”。"
     assert _stage_key(client, created["id"]) == "prospecting"
     history = client.get(f"{path}/stage-history").json()["items"]
     assert len(history) == 1
@@ -240,6 +240,84 @@ def test_guidance_lists_unmet_criteria(client: TestClient) -> None:
     ]
 
 
+def test_next_stage_criteria_met_and_unmet(client: TestClient) -> None:
+    body = {
+        **PROCESS,
+        "stages": [
+            {
+                **PROCESS["stages"][0],
+                "exit": {"fields": ["amount", "description"]},
+            },
+            *PROCESS["stages"][1:],
+        ],
+    }
+    _configure(client, body)
+    created = _create(client, stage="qualification", amount="10", expected_close_date="2026-09-01")
+    path = f"/api/v1/opportunities/{created['id']}/process"
+
+    before = client.get(path, headers={"Accept-Language": "en"}).json()
+
+    assert before["stage_name"] == "Qualification"
+    assert before["next_stage"] == "engaging"
+    assert [
+        (item["kind"], item["name"], item["stage"], item["met"])
+        for item in before["next_stage_criteria"]
+    ] == [
+        ("field", "amount", "qualification", True),
+        ("field", "description", "qualification", False),
+        ("activity", "visit", "engaging", False),
+    ]
+    unmet_messages = [item["message"] for item in before["next_stage_criteria"] if not item["met"]]
+    assert all(unmet_messages)
+    assert before["next_stage_criteria"][0]["message"] is None
+    refused = client.patch(
+        f"/api/v1/opportunities/{created['id']}",
+        json={"stage": "engaging"},
+        headers={"If-Match": f'"{created["id"]}.{created["version"]}"'},
+    )
+    assert refused.status_code == 422
+    assert [error["message"] for error in refused.json()["errors"]] == [
+        message
+        for message in (
+            item["message"]
+            for item in client.get(path, headers={"Accept-Language": "zh-CN"}).json()[
+                "next_stage_criteria"
+            ]
+        )
+        if message
+    ]
+
+    _done_visit(client, created["id"])
+    current = client.get(f"/api/v1/opportunities/{created['id']}").json()
+    described = client.patch(
+        f"/api/v1/opportunities/{created['id']}",
+        json={"description": "预算已确认"},
+        headers={"If-Match": f'"{created["id"]}.{current["version"]}"'},
+    )
+    assert described.status_code == 200, described.text
+    after = client.get(path).json()
+
+    assert [item["met"] for item in after["next_stage_criteria"]] == [True, True, True]
+    current = client.get(f"/api/v1/opportunities/{created['id']}").json()
+    moved = client.patch(
+        f"/api/v1/opportunities/{created['id']}",
+        json={"stage": "engaging"},
+        headers={"If-Match": f'"{created["id"]}.{current["version"]}"'},
+    )
+    assert moved.status_code == 200, moved.text
+    assert client.get(path).json()["next_stage"] == "proposal"
+
+
+def test_closed_deal_has_no_next_stage(client: TestClient) -> None:
+    _configure(client)
+    created = _create(client, stage="lost", description="预算取消")
+
+    body = client.get(f"/api/v1/opportunities/{created['id']}/process").json()
+
+    assert body["next_stage"] is None
+    assert body["next_stage_criteria"] == []
+
+
 def test_record_service_path_enforced(
     database: Database, tenant: TenantInfo, client: TestClient
 ) -> None:
@@ -352,7 +430,7 @@ def test_import_path_enforced(
     assert names == ["导入二"]
     assert history == 1
     rejects = Path(str(result.rejects_file)).read_text(encoding="utf-8-sig")
-    assert "商机处于“需求确认”阶段前必须填写 amount。" in rejects
+    assert "商机处于“需求确认”阶段前必须填写“金额”。" in rejects
     assert "“方案沟通”阶段需要先完成一次与该商机关联的拜访，请先记录。" in rejects
 
 

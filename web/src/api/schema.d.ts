@@ -743,6 +743,276 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export Report
+         * @description Run a report query and download it as CSV or XLSX.
+         *
+         *     Needs the export right on the report's object. Text that a spreadsheet would
+         *     run as a formula is prefixed with a quote; CSV times carry their UTC offset.
+         *     With ``anonymise`` set, identifiers are removed, quasi-identifiers
+         *     generalised and groups of fewer than ``k`` records suppressed. Every export
+         *     is written to the audit log.
+         */
+        post: operations["export_report_api_v1_reports_export_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/anonymised": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Anonymised
+         * @description Show what an anonymised export of this query would contain, without writing a file.
+         */
+        post: operations["preview_anonymised_api_v1_reports_anonymised_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/drill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Drill
+         * @description Translate a clicked report cell into the record-list filters of the records behind it.
+         */
+        post: operations["drill_api_v1_reports_drill_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/saved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Saved Reports
+         * @description Your saved reports and those shared with your role or team.
+         */
+        get: operations["saved_reports_api_v1_reports_saved_get"];
+        put?: never;
+        /**
+         * Save Report
+         * @description Save a report query with its display and sharing; you become its owner.
+         *
+         *     Sharing with roles or teams gives read-only access. Whoever opens the report
+         *     runs it with their own permissions, never the owner's.
+         */
+        post: operations["save_report_api_v1_reports_saved_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/saved/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Saved Report */
+        get: operations["saved_report_api_v1_reports_saved__report_id__get"];
+        /**
+         * Replace Report
+         * @description Replace a saved report; only its owner may. A stale If-Match gets 412.
+         */
+        put: operations["replace_report_api_v1_reports_saved__report_id__put"];
+        post?: never;
+        /**
+         * Remove Report
+         * @description Delete a saved report (soft delete); only its owner may.
+         */
+        delete: operations["remove_report_api_v1_reports_saved__report_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/saved/{report_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Saved
+         * @description Run a saved report with your permissions: you see only the rows and fields you may read.
+         */
+        post: operations["run_saved_api_v1_reports_saved__report_id__run_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/saved/{report_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Saved
+         * @description Download a saved report, run with your permissions, as CSV or XLSX.
+         */
+        get: operations["export_saved_api_v1_reports_saved__report_id__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/saved/{report_id}/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Schedules
+         * @description List the report's delivery schedules: all of them for its owner, yours for anyone else.
+         */
+        get: operations["schedules_api_v1_reports_saved__report_id__schedules_get"];
+        put?: never;
+        /**
+         * Schedule Report
+         * @description Deliver a saved report daily, weekly or monthly, by e-mail (CSV/XLSX) or in the app.
+         *
+         *     Each delivery runs as the recipient. Only the owner may schedule it for
+         *     someone else, and only for a user it is shared with.
+         */
+        post: operations["schedule_report_api_v1_reports_saved__report_id__schedules_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/saved/{report_id}/schedules/{schedule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unschedule Report */
+        delete: operations["unschedule_report_api_v1_reports_saved__report_id__schedules__schedule_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dashboards
+         * @description List the standard dashboards of your role, then yours and those shared with you.
+         */
+        get: operations["dashboards_api_v1_dashboards_get"];
+        put?: never;
+        /** Add Dashboard */
+        post: operations["add_dashboard_api_v1_dashboards_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/{dashboard_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dashboard */
+        get: operations["dashboard_api_v1_dashboards__dashboard_id__get"];
+        /**
+         * Replace Dashboard
+         * @description Replace a dashboard's widgets, layout, filters and sharing; owners only.
+         *
+         *     Standard dashboards are edited by administrators.
+         */
+        put: operations["replace_dashboard_api_v1_dashboards__dashboard_id__put"];
+        post?: never;
+        /**
+         * Remove Dashboard
+         * @description Delete your dashboard; standard dashboards cannot be deleted.
+         */
+        delete: operations["remove_dashboard_api_v1_dashboards__dashboard_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/{dashboard_id}/widgets/{widget_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Dashboard Widget
+         * @description Run one widget with the global filters given (the dashboard's saved ones by default).
+         */
+        post: operations["run_dashboard_widget_api_v1_dashboards__dashboard_id__widgets__widget_id__run_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/run": {
         parameters: {
             query?: never;
@@ -2170,6 +2440,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sales/settings/departure-handover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Departure Handover
+         * @description Return how a deactivated user's open records are handed on.
+         */
+        get: operations["get_departure_handover_api_v1_sales_settings_departure_handover_get"];
+        /**
+         * Put Departure Handover
+         * @description Choose the hand-over mode (administrators only); deactivation applies it at once.
+         */
+        put: operations["put_departure_handover_api_v1_sales_settings_departure_handover_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/leads/capture": {
         parameters: {
             query?: never;
@@ -2539,6 +2833,26 @@ export interface paths {
          * @description Create a price book in one currency; its threshold decides when a discount needs approval.
          */
         post: operations["create_price_book_api_v1_price_books_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/price-books/{book_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Price Book
+         * @description Replace a book's settings; its currency is fixed once it has prices (409).
+         */
+        put: operations["update_price_book_api_v1_price_books__book_id__put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3394,6 +3708,160 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/service/escalation-delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Escalation Delivery
+         * @description Channels that notify per escalation event; the WeCom secret is shown masked.
+         */
+        get: operations["get_escalation_delivery_api_v1_service_escalation_delivery_get"];
+        /**
+         * Put Escalation Delivery
+         * @description Choose email and WeCom per event (warning, breach, hand-off) and set the WeCom application.
+         *
+         *     The secret is stored encrypted; sending the mask or leaving it out keeps the stored one.
+         */
+        put: operations["put_escalation_delivery_api_v1_service_escalation_delivery_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/escalation-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Escalation Deliveries
+         * @description Escalation messages newest first, with attempts and the last error of each.
+         */
+        get: operations["get_escalation_deliveries_api_v1_service_escalation_deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/escalation-deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Escalation Delivery
+         * @description Put a failed or skipped message back in line; the queue sends it within a minute.
+         */
+        post: operations["retry_escalation_delivery_api_v1_service_escalation_deliveries__delivery_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/holiday-calendars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Calendars
+         * @description Years with a calendar, and the years SLA clocks reach without one (weekends only there).
+         */
+        get: operations["list_calendars_api_v1_service_holiday_calendars_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/holiday-calendars/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Calendar
+         * @description Return the company's calendar of ``year``, else the shipped one, else an empty year.
+         */
+        get: operations["read_calendar_api_v1_service_holiday_calendars__year__get"];
+        /**
+         * Put Calendar
+         * @description Replace the company's calendar of ``year`` with these holidays and adjusted working days.
+         */
+        put: operations["put_calendar_api_v1_service_holiday_calendars__year__put"];
+        post?: never;
+        /**
+         * Delete Calendar
+         * @description Drop the company's calendar of ``year``; the shipped one applies again where it exists.
+         */
+        delete: operations["delete_calendar_api_v1_service_holiday_calendars__year__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/holiday-calendars/{year}/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Calendar
+         * @description Validate the whole file, then replace the company's calendar of ``year`` with it.
+         */
+        post: operations["import_calendar_api_v1_service_holiday_calendars__year__import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service/holiday-calendars/{year}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Calendar
+         * @description Download the calendar of ``year`` as CSV or JSON, in the layout import reads.
+         */
+        get: operations["export_calendar_api_v1_service_holiday_calendars__year__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/duplicates/scan": {
         parameters: {
             query?: never;
@@ -3573,6 +4041,208 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/identity-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Settings
+         * @description Read the tenant's identity resolution thresholds (administrators only).
+         */
+        get: operations["get_settings_api_v1_customers_identity_settings_get"];
+        /**
+         * Put Settings
+         * @description Set the match probabilities for automatic links and for the review queue.
+         *
+         *     New writes use them at once; records already linked keep their links until a
+         *     re-clustering. Administrators only.
+         */
+        put: operations["put_settings_api_v1_customers_identity_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/identity/recluster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recluster
+         * @description Queue a re-clustering of all contacts, leads and accounts (administrators only).
+         */
+        post: operations["recluster_api_v1_customers_identity_recluster_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search
+         * @description Find global customers by name (contains), email or phone, among the records you may read.
+         */
+        get: operations["search_api_v1_customers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{global_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Profile
+         * @description Return the 360° profile: linked records, identities, merged attributes with provenance,
+         *     timeline, tags, scores, consent and data quality, from the records you may read.
+         */
+        get: operations["get_profile_api_v1_customers__global_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/quality/rules/{object_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Rules
+         * @description Return the rules that score the object's records, the tenant's own or the built-in ones.
+         */
+        get: operations["get_rules_api_v1_customers_quality_rules__object_name__get"];
+        /**
+         * Put Rules
+         * @description Replace the object's rules (administrators) and recompute stored scores in the background.
+         */
+        put: operations["put_rules_api_v1_customers_quality_rules__object_name__put"];
+        post?: never;
+        /**
+         * Reset Rules
+         * @description Restore the built-in rules (administrators) and recompute stored scores in the background.
+         */
+        delete: operations["reset_rules_api_v1_customers_quality_rules__object_name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/quality/recompute-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recompute
+         * @description Queue a recomputation of every stored score of the tenant (administrators).
+         */
+        post: operations["recompute_api_v1_customers_quality_recompute_jobs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/quality/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Summary
+         * @description Records, average stored score and records needing attention per source.
+         *
+         *     `source` groups by the import source or external system. Records entered in the
+         *     web app or through the API without one form the `__direct__` group. For leads,
+         *     `lead_source` groups by the channel the lead came from.
+         */
+        get: operations["summary_api_v1_customers_quality_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/quality/issues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Issues
+         * @description Records you may read scoring at most `max_score`, lowest first, with their issues.
+         *
+         *     Issues on fields your role hides are left out.
+         */
+        get: operations["issues_api_v1_customers_quality_issues_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/quality/records/{object_name}/{record_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Record Quality
+         * @description Score one record under the rules in force now and list the issues you may see.
+         */
+        get: operations["get_record_quality_api_v1_customers_quality_records__object_name___record_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assistant/ask": {
         parameters: {
             query?: never;
@@ -3608,10 +4278,14 @@ export interface paths {
         put?: never;
         /**
          * Ask Question Stream
-         * @description The same answer as server-sent events: ``intent``, ``query`` or ``clarification``,
-         *     ``result`` and ``done``.
+         * @description Stream the answer as server-sent events, each one sent as soon as its stage is done.
          *
-         *     The events are computed while the request's database session is open, then sent.
+         *     Events: ``intent``, then ``query``, then ``clarification`` or ``result``, then,
+         *     when a language model is configured for summaries, ``token`` events carrying a
+         *     short written answer as the model writes it, and ``done`` last (with the
+         *     summary's full text in ``summary``). An empty question is rejected with 400
+         *     before the stream starts. A failure after that arrives as a last ``error``
+         *     event with the problem's ``code`` and ``detail``.
          */
         post: operations["ask_question_stream_api_v1_assistant_ask_stream_post"];
         delete?: never;
@@ -4865,6 +5539,16 @@ export interface components {
             is_churned: boolean | null;
             /** Description */
             description: string | null;
+            /**
+             * Quality Score
+             * @description data-quality score 0-100 under the tenant's rules
+             */
+            quality_score?: number | null;
+            /**
+             * Global Customer Id
+             * @description the global customer (360 profile) this record belongs to
+             */
+            global_customer_id?: string | null;
         };
         /** AccountUpdate */
         AccountUpdate: {
@@ -5185,6 +5869,11 @@ export interface components {
              * @default true
              */
             is_available?: boolean;
+            /**
+             * Wecom User Id
+             * @description WeCom member UserID that escalation messages on WeCom go to
+             */
+            wecom_user_id?: string | null;
         };
         /** AgentProfileRead */
         AgentProfileRead: {
@@ -5200,6 +5889,11 @@ export interface components {
              * @default true
              */
             is_available?: boolean;
+            /**
+             * Wecom User Id
+             * @description WeCom member UserID that escalation messages on WeCom go to
+             */
+            wecom_user_id?: string | null;
             /**
              * User Id
              * Format: uuid
@@ -5235,6 +5929,18 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /**
+         * AnonymiseOptions
+         * @description Settings of an anonymised export; see docs/reports.md for the generalisation rules.
+         */
+        AnonymiseOptions: {
+            /**
+             * K
+             * @description smallest group size that is kept
+             * @default 5
+             */
+            k?: number;
         };
         /** ApprovalDecision */
         ApprovalDecision: {
@@ -5640,6 +6346,35 @@ export interface components {
             reasons: string[];
             drill: components["schemas"]["Drill"];
         };
+        /**
+         * AttributeRead
+         * @description One field of the merged view, with the record and source its value came from.
+         */
+        AttributeRead: {
+            /** Field */
+            field: string;
+            /** Value */
+            value: unknown;
+            /** Object Name */
+            object_name: string;
+            /**
+             * Record Id
+             * Format: uuid
+             */
+            record_id: string;
+            /** Source */
+            source: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Alternatives
+             * @description readable records holding a different value
+             */
+            alternatives: number;
+        };
         /** AuditEventPage */
         AuditEventPage: {
             /** Items */
@@ -5735,6 +6470,14 @@ export interface components {
              */
             file: string;
         };
+        /** Body_import_calendar_api_v1_service_holiday_calendars__year__import_post */
+        Body_import_calendar_api_v1_service_holiday_calendars__year__import_post: {
+            /**
+             * File
+             * @description CSV (date,kind,name) or JSON, UTF-8
+             */
+            file: string;
+        };
         /** Body_import_file_api_v1_kb_import_post */
         Body_import_file_api_v1_kb_import_post: {
             /**
@@ -5758,6 +6501,73 @@ export interface components {
         BotMessage: {
             /** Text */
             text: string;
+        };
+        /** CalendarDay */
+        CalendarDay: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * Kind
+             * @description holiday (day off) or workday (adjusted working weekend day)
+             * @enum {string}
+             */
+            kind: "holiday" | "workday";
+            /**
+             * Name
+             * @default
+             */
+            name?: string;
+        };
+        /** CalendarOverview */
+        CalendarOverview: {
+            /** Uses Chinese Calendar */
+            uses_chinese_calendar: boolean;
+            /** Years */
+            years: components["schemas"]["CalendarYearSummary"][];
+            /**
+             * Missing Years
+             * @description years SLA clocks reach (this year, next year, open tickets' due dates) with no calendar; working time there counts weekends only
+             */
+            missing_years: number[];
+        };
+        /** CalendarYearBody */
+        CalendarYearBody: {
+            /** Days */
+            days: components["schemas"]["CalendarDay"][];
+        };
+        /** CalendarYearRead */
+        CalendarYearRead: {
+            /** Year */
+            year: number;
+            /**
+             * Source
+             * @description company: maintained here; shipped: the package's official table; none: missing
+             * @enum {string}
+             */
+            source: "company" | "shipped" | "none";
+            /** Days */
+            days: components["schemas"]["CalendarDay"][];
+            /** Version */
+            version?: number | null;
+            /** Updated At */
+            updated_at?: string | null;
+        };
+        /** CalendarYearSummary */
+        CalendarYearSummary: {
+            /** Year */
+            year: number;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "company" | "shipped";
+            /** Holidays */
+            holidays: number;
+            /** Workdays */
+            workdays: number;
         };
         /** CampaignCreate */
         CampaignCreate: {
@@ -6629,6 +7439,16 @@ export interface components {
             do_not_contact: boolean;
             /** Description */
             description: string | null;
+            /**
+             * Quality Score
+             * @description data-quality score 0-100 under the tenant's rules
+             */
+            quality_score?: number | null;
+            /**
+             * Global Customer Id
+             * @description the global customer (360 profile) this record belongs to
+             */
+            global_customer_id?: string | null;
         };
         /** ContactUpdate */
         ContactUpdate: {
@@ -6967,6 +7787,41 @@ export interface components {
             activities_moved: number;
         };
         /**
+         * CriterionStatus
+         * @description One criterion of the move to the next stage, checked by the server's stage rules.
+         */
+        CriterionStatus: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "field" | "activity" | "approval";
+            /**
+             * Name
+             * @description field name, activity kind, or the target stage's key
+             */
+            name: string;
+            /**
+             * Label
+             * @description the criterion's name in the reader's language
+             */
+            label: string;
+            /**
+             * Stage
+             * @description key of the stage whose rule asks for it
+             */
+            stage: string;
+            /** Stage Name */
+            stage_name: string;
+            /** Met */
+            met: boolean;
+            /**
+             * Message
+             * @description what to do, while the criterion is unmet
+             */
+            message: string | null;
+        };
+        /**
          * Customer
          * @description Recognised customer, with ``matched_by`` naming the key that matched (phone, email…).
          */
@@ -6986,6 +7841,92 @@ export interface components {
         CustomerMessage: {
             /** Body */
             body: string;
+        };
+        /** CustomerProfile */
+        CustomerProfile: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "person" | "company";
+            /** Display Name */
+            display_name: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "merged";
+            /** Merged Into Id */
+            merged_into_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Records */
+            records: components["schemas"]["LinkedRecord"][];
+            /** Identities */
+            identities: components["schemas"]["IdentityRead"][];
+            /** Sources */
+            sources: components["schemas"]["SourceSummary"][];
+            /** Attributes */
+            attributes: components["schemas"]["AttributeRead"][];
+            timeline: components["schemas"]["ProfileTimeline"];
+            /** Tags */
+            tags: components["schemas"]["TagRead"][];
+            /** Scores */
+            scores: components["schemas"]["ScoreRead"][];
+            /** Consent */
+            consent: components["schemas"]["ProfileConsent"][];
+            quality: components["schemas"]["ProfileQuality"] | null;
+        };
+        /** CustomerSearchItem */
+        CustomerSearchItem: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "person" | "company";
+            /** Display Name */
+            display_name: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "merged";
+            /** Records */
+            records: number;
+            /** Sources */
+            sources: string[];
+            /** Email */
+            email: string | null;
+            /** Mobile */
+            mobile: string | null;
+            /**
+             * Matched On
+             * @enum {string}
+             */
+            matched_on: "name" | "mobile" | "phone" | "email";
+        };
+        /** CustomerSearchPage */
+        CustomerSearchPage: {
+            /** Items */
+            items: components["schemas"]["CustomerSearchItem"][];
         };
         /** CustomerValue */
         CustomerValue: {
@@ -7049,10 +7990,77 @@ export interface components {
             /** Items */
             items: components["schemas"]["CustomerValue"][];
         };
+        /** DashboardList */
+        DashboardList: {
+            /** Items */
+            items: components["schemas"]["DashboardSummary"][];
+        };
+        /** DashboardRead */
+        DashboardRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Standard Key */
+            standard_key: string | null;
+            /** Widgets */
+            widgets: components["schemas"]["Widget-Output"][];
+            filters: components["schemas"]["GlobalFilters"];
+            sharing: components["schemas"]["Sharing"];
+            /** Owner Id */
+            owner_id: string | null;
+            /** Can Edit */
+            can_edit: boolean;
+            /** Version */
+            version: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** DashboardSummary */
+        DashboardSummary: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Standard Key */
+            standard_key: string | null;
+            /** Can Edit */
+            can_edit: boolean;
+        };
+        /** DashboardWrite */
+        DashboardWrite: {
+            /** Name */
+            name: string;
+            /** Widgets */
+            widgets?: components["schemas"]["Widget-Input"][];
+            filters?: components["schemas"]["GlobalFilters"];
+            sharing?: components["schemas"]["Sharing"];
+        };
         /** Decision */
         Decision: {
             /** Note */
             note?: string | null;
+        };
+        /**
+         * DepartureHandover
+         * @description Hand-over mode for a user's open records when an administrator deactivates them.
+         */
+        DepartureHandover: {
+            /**
+             * Mode
+             * @description rules: leads through the assignment rules, customers to the manager; pool: records held in a public pool go back to it, the rest as with rules
+             * @enum {string}
+             */
+            mode: "rules" | "pool";
         };
         /**
          * Drill
@@ -7076,6 +8084,31 @@ export interface components {
              * @description set to open one record
              */
             record_id?: string | null;
+        };
+        /**
+         * DrillRequest
+         * @description A clicked cell: the report query and the values of its group-by columns in that row.
+         */
+        DrillRequest: {
+            query: components["schemas"]["ReportQuery-Input"];
+            /** Values */
+            values: (string | number | boolean | null)[];
+            /** Extra Filters */
+            extra_filters?: components["schemas"]["ReportFilter"][];
+        };
+        /** DrillTarget */
+        DrillTarget: {
+            drill: components["schemas"]["Drill"];
+            /**
+             * Complete
+             * @description false when some conditions could not become list filters
+             */
+            complete: boolean;
+            /**
+             * Unmatched
+             * @description the conditions left out, as field:operator
+             */
+            unmatched: string[];
         };
         /** DuplicateList */
         DuplicateList: {
@@ -7112,6 +8145,72 @@ export interface components {
              * Format: date-time
              */
             detected_at: string;
+        };
+        /**
+         * EscalationDeliveryBody
+         * @description Channels per escalation event, and the WeCom application when WeCom is used.
+         */
+        EscalationDeliveryBody: {
+            /**
+             * Channels
+             * @description event (warning, breach, handoff) to the channels that also notify
+             */
+            channels?: {
+                [key: string]: ("email" | "wecom")[];
+            };
+            wecom?: components["schemas"]["WeComSettingsBody"] | null;
+        };
+        /** EscalationDeliveryRead */
+        EscalationDeliveryRead: {
+            /** Channels */
+            channels: {
+                [key: string]: ("email" | "wecom")[];
+            };
+            wecom: components["schemas"]["WeComSettingsRead"] | null;
+            /**
+             * Email Configured
+             * @description whether the server has an SMTP server to send with
+             */
+            email_configured: boolean;
+        };
+        /** EscalationDeliveryRow */
+        EscalationDeliveryRow: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Ticket Id
+             * Format: uuid
+             */
+            ticket_id: string;
+            /** Ticket Number */
+            ticket_number: string | null;
+            /** Event */
+            event: string;
+            /** Channel */
+            channel: string;
+            /** User Id */
+            user_id: string | null;
+            /** Status */
+            status: string;
+            /** Attempts */
+            attempts: number;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Next Attempt At
+             * Format: date-time
+             */
+            next_attempt_at: string;
+            /** Sent At */
+            sent_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /** EventBody */
         EventBody: {
@@ -7152,6 +8251,26 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /**
+         * ExportRequest
+         * @description A report query to run and write to a file, optionally anonymised.
+         */
+        ExportRequest: {
+            query: components["schemas"]["ReportQuery-Input"];
+            /**
+             * Format
+             * @default xlsx
+             * @enum {string}
+             */
+            format?: "csv" | "xlsx";
+            /** @description set to remove identifiers and suppress groups smaller than k */
+            anonymise?: components["schemas"]["AnonymiseOptions"] | null;
+            /**
+             * Title
+             * @default report
+             */
+            title?: string;
         };
         /** Factor */
         Factor: {
@@ -7342,6 +8461,57 @@ export interface components {
             /** Expected */
             expected: string;
         };
+        /**
+         * FormatRule
+         * @description A non-empty value must be a valid value of the named format.
+         */
+        FormatRule: {
+            /**
+             * Field
+             * @description column name, or custom.<name> for a custom field
+             */
+            field: string;
+            /**
+             * Weight
+             * @description share of the score, 1 to 10
+             * @default 1
+             */
+            weight?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "format";
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "email" | "mobile" | "phone" | "credit_code" | "url" | "postal_code";
+        };
+        /**
+         * FreshnessRule
+         * @description A non-empty date or time must be at most ``max_age_days`` old.
+         */
+        FreshnessRule: {
+            /**
+             * Field
+             * @description column name, or custom.<name> for a custom field
+             */
+            field: string;
+            /**
+             * Weight
+             * @description share of the score, 1 to 10
+             * @default 1
+             */
+            weight?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "freshness";
+            /** Max Age Days */
+            max_age_days: number;
+        };
         /** Funnel */
         Funnel: {
             /** Created From */
@@ -7361,6 +8531,23 @@ export interface components {
             win_rate: number | null;
             /** Stages */
             stages: components["schemas"]["zhike__analytics__funnel__FunnelStage"][];
+        };
+        /**
+         * GlobalFilters
+         * @description Filters a dashboard applies to every widget that has the matching field.
+         */
+        GlobalFilters: {
+            /**
+             * Period
+             * @description relative period, e.g. this_quarter or last_30_days
+             */
+            period?: string | null;
+            /** Owner Id */
+            owner_id?: string | null;
+            /** Team Id */
+            team_id?: string | null;
+            /** Product Id */
+            product_id?: string | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -7405,6 +8592,63 @@ export interface components {
         IdList: {
             /** Ids */
             ids: string[];
+        };
+        /** IdentityRead */
+        IdentityRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Source */
+            source: string;
+            /** Object Name */
+            object_name: string;
+            /**
+             * Record Id
+             * Format: uuid
+             */
+            record_id: string;
+            /**
+             * Kind
+             * @description email, mobile, phone, credit_code or external_id
+             */
+            kind: string;
+            /**
+             * Value
+             * @description normalised, and masked as the record's field is
+             */
+            value: string | null;
+            /** External Source */
+            external_source: string | null;
+            /**
+             * First Seen At
+             * Format: date-time
+             */
+            first_seen_at: string;
+            /**
+             * Last Seen At
+             * Format: date-time
+             */
+            last_seen_at: string;
+        };
+        /**
+         * IdentitySettings
+         * @description Match probabilities at which a new record links automatically or goes to review.
+         */
+        IdentitySettings: {
+            /**
+             * Auto Link Threshold
+             * @description match probability from which a record joins an existing global customer
+             * @default 0.99
+             */
+            auto_link_threshold?: number;
+            /**
+             * Review Threshold
+             * @description match probability from which a pair goes to the duplicate review queue
+             * @default 0.8
+             */
+            review_threshold?: number;
         };
         /** ImportObject */
         ImportObject: {
@@ -7745,6 +8989,16 @@ export interface components {
             converted_opportunity_id: string | null;
             /** Description */
             description: string | null;
+            /**
+             * Quality Score
+             * @description data-quality score 0-100 under the tenant's rules
+             */
+            quality_score?: number | null;
+            /**
+             * Global Customer Id
+             * @description the global customer (360 profile) this record belongs to
+             */
+            global_customer_id?: string | null;
         };
         /** LeadUpdate */
         LeadUpdate: {
@@ -7784,6 +9038,43 @@ export interface components {
             first_contact_at?: string | null;
             /** Description */
             description?: string | null;
+        };
+        /** LinkedRecord */
+        LinkedRecord: {
+            /** Object Name */
+            object_name: string;
+            /**
+             * Record Id
+             * Format: uuid
+             */
+            record_id: string;
+            /** Name */
+            name: string | null;
+            /**
+             * Source
+             * @description the channel the record came through
+             */
+            source: string;
+            /**
+             * Link Method
+             * @description deterministic, probabilistic, new, review, merge or recluster
+             */
+            link_method: string;
+            /**
+             * Link Score
+             * @description match probability 0..1; null for a new customer
+             */
+            link_score: number | null;
+            /**
+             * Link Reasons
+             * @description the fields that agreed, as field:level
+             */
+            link_reasons: string[];
+            /**
+             * Linked At
+             * Format: date-time
+             */
+            linked_at: string;
         };
         /** ListOptions */
         ListOptions: {
@@ -8274,8 +9565,22 @@ export interface components {
             process_name: string | null;
             /** Stage */
             stage: string;
+            /** Stage Name */
+            stage_name: string;
             /** Guidance */
             guidance: string | null;
+            /**
+             * Next Stage
+             * @description the next open stage, else the won stage; empty once the deal is closed
+             */
+            next_stage: string | null;
+            /** Next Stage Name */
+            next_stage_name: string | null;
+            /**
+             * Next Stage Criteria
+             * @description exit criteria of the current stage and entry criteria of the next
+             */
+            next_stage_criteria: components["schemas"]["CriterionStatus"][];
             /** Moves */
             moves: components["schemas"]["StageMove"][];
         };
@@ -8987,6 +10292,69 @@ export interface components {
             /** Description */
             description?: string | null;
         };
+        /** ProfileConsent */
+        ProfileConsent: {
+            /**
+             * Contact Id
+             * Format: uuid
+             */
+            contact_id: string;
+            /** Channel */
+            channel: string;
+            /** Purpose */
+            purpose: string;
+            /** Status */
+            status: string;
+        };
+        /** ProfileQuality */
+        ProfileQuality: {
+            /**
+             * Score
+             * @description mean of the records' scores, 0..100
+             */
+            score: number | null;
+            /** Records */
+            records: components["schemas"]["RecordQualityRead"][];
+        };
+        /** ProfileTimeline */
+        ProfileTimeline: {
+            /** Items */
+            items: components["schemas"]["ProfileTimelineItem"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** ProfileTimelineItem */
+        ProfileTimelineItem: {
+            /** Kind */
+            kind: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Title */
+            title: string;
+            /** Record */
+            record: {
+                [key: string]: unknown;
+            };
+            /** Fields */
+            fields: {
+                [key: string]: unknown;
+            };
+            /** Subject Object */
+            subject_object: string;
+            /**
+             * Subject Id
+             * Format: uuid
+             */
+            subject_id: string;
+        };
         /** ProviderCreate */
         ProviderCreate: {
             /** Name */
@@ -9136,6 +10504,36 @@ export interface components {
             /** Monthly Token Budget */
             monthly_token_budget?: number | null;
         };
+        /**
+         * QualityIssue
+         * @description One failed rule of one record.
+         */
+        QualityIssue: {
+            /**
+             * Field
+             * @description column name, or custom.<name>
+             */
+            field: string;
+            /** Field Label */
+            field_label: string;
+            /**
+             * Rule
+             * @description required, format, range, referential or freshness
+             */
+            rule: string;
+            /**
+             * Code
+             * @description stable code of the failure, e.g. quality.format
+             */
+            code: string;
+            /** Weight */
+            weight: number;
+            /**
+             * Message
+             * @description the reason in the reader's language
+             */
+            message: string;
+        };
         /** QualityReason */
         QualityReason: {
             /** Code */
@@ -9148,6 +10546,28 @@ export interface components {
             detail?: {
                 [key: string]: unknown;
             };
+        };
+        /** QualityRuleSetRead */
+        QualityRuleSetRead: {
+            /** Object Name */
+            object_name: string;
+            /**
+             * Is Default
+             * @description true when the tenant uses the built-in rules
+             */
+            is_default: boolean;
+            /** Rules */
+            rules: (components["schemas"]["RequiredRule"] | components["schemas"]["FormatRule"] | components["schemas"]["RangeRule-Output"] | components["schemas"]["ReferentialRule"] | components["schemas"]["FreshnessRule"])[];
+            /** Updated At */
+            updated_at?: string | null;
+        };
+        /**
+         * QualityRuleSetWrite
+         * @description A tenant's full rule set for one object, which replaces the stored or built-in set.
+         */
+        QualityRuleSetWrite: {
+            /** Rules */
+            rules: (components["schemas"]["RequiredRule"] | components["schemas"]["FormatRule"] | components["schemas"]["RangeRule-Input"] | components["schemas"]["ReferentialRule"] | components["schemas"]["FreshnessRule"])[];
         };
         /** QualityScore */
         QualityScore: {
@@ -9177,6 +10597,24 @@ export interface components {
             csat_rating: number | null;
             /** Reasons */
             reasons: components["schemas"]["QualityReason"][];
+        };
+        /** QualitySummary */
+        QualitySummary: {
+            /** Object Name */
+            object_name: string;
+            /**
+             * Group By
+             * @enum {string}
+             */
+            group_by: "source" | "lead_source";
+            /** Attention Below */
+            attention_below: number;
+            /** Records */
+            records: number;
+            /** Average Score */
+            average_score: number | null;
+            /** Sources */
+            sources: components["schemas"]["SourceQuality"][];
         };
         /** QueueItem */
         QueueItem: {
@@ -9392,6 +10830,70 @@ export interface components {
             lines: components["schemas"]["QuoteLineWrite"][];
         };
         /**
+         * RangeRule
+         * @description A non-empty number or date must lie within the bounds, both inclusive.
+         */
+        "RangeRule-Input": {
+            /**
+             * Field
+             * @description column name, or custom.<name> for a custom field
+             */
+            field: string;
+            /**
+             * Weight
+             * @description share of the score, 1 to 10
+             * @default 1
+             */
+            weight?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "range";
+            /** Minimum */
+            minimum?: number | string | null;
+            /** Maximum */
+            maximum?: number | string | null;
+            /**
+             * Not In Future
+             * @description for date fields: a value after today fails
+             * @default false
+             */
+            not_in_future?: boolean;
+        };
+        /**
+         * RangeRule
+         * @description A non-empty number or date must lie within the bounds, both inclusive.
+         */
+        "RangeRule-Output": {
+            /**
+             * Field
+             * @description column name, or custom.<name> for a custom field
+             */
+            field: string;
+            /**
+             * Weight
+             * @description share of the score, 1 to 10
+             * @default 1
+             */
+            weight?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "range";
+            /** Minimum */
+            minimum?: string | null;
+            /** Maximum */
+            maximum?: string | null;
+            /**
+             * Not In Future
+             * @description for date fields: a value after today fails
+             * @default false
+             */
+            not_in_future?: boolean;
+        };
+        /**
          * RateLimits
          * @description Requests per minute; None keeps the process setting, 0 turns a limit off.
          */
@@ -9471,6 +10973,89 @@ export interface components {
              */
             instalment_id?: string | null;
         };
+        /** ReclusterQueued */
+        ReclusterQueued: {
+            /**
+             * Job
+             * @default queued
+             * @constant
+             */
+            job?: "queued";
+        };
+        /** RecomputeRequest */
+        RecomputeRequest: {
+            /** Object Names */
+            object_names?: ("contacts" | "leads" | "accounts")[];
+        };
+        /** RecordIssuePage */
+        RecordIssuePage: {
+            /** Object Name */
+            object_name: string;
+            /** Items */
+            items: components["schemas"]["RecordIssues"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** RecordIssues */
+        RecordIssues: {
+            /**
+             * Record Id
+             * Format: uuid
+             */
+            record_id: string;
+            /** Name */
+            name: string | null;
+            /** Source */
+            source: string;
+            /** Quality Score */
+            quality_score: number | null;
+            /** Issues */
+            issues: components["schemas"]["QualityIssue"][];
+        };
+        /**
+         * RecordQuality
+         * @description A record's quality as the reader may see it: score and the issues on visible fields.
+         */
+        RecordQuality: {
+            /** Object Name */
+            object_name: string;
+            /**
+             * Record Id
+             * Format: uuid
+             */
+            record_id: string;
+            /**
+             * Score
+             * @description score under the rules in force now
+             */
+            score: number;
+            /**
+             * Stored Score
+             * @description score stored on the record at its last write or recomputation
+             */
+            stored_score: number | null;
+            /** Issues */
+            issues: components["schemas"]["QualityIssue"][];
+            /**
+             * Evaluated At
+             * Format: date-time
+             */
+            evaluated_at: string;
+        };
+        /** RecordQualityRead */
+        RecordQualityRead: {
+            /** Object Name */
+            object_name: string;
+            /**
+             * Record Id
+             * Format: uuid
+             */
+            record_id: string;
+            /** Score */
+            score: number;
+            /** Issues */
+            issues: unknown[];
+        };
         /** RecordRef */
         RecordRef: {
             /** Object */
@@ -9533,6 +11118,28 @@ export interface components {
              * @default 0
              */
             owners_notified?: number;
+        };
+        /**
+         * ReferentialRule
+         * @description A non-empty reference must name a live record of the tenant.
+         */
+        ReferentialRule: {
+            /**
+             * Field
+             * @description column name, or custom.<name> for a custom field
+             */
+            field: string;
+            /**
+             * Weight
+             * @description share of the score, 1 to 10
+             * @default 1
+             */
+            weight?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "referential";
         };
         /** ReleaseRequest */
         ReleaseRequest: {
@@ -9630,6 +11237,28 @@ export interface components {
             type: string;
         };
         /**
+         * ReportDisplay
+         * @description Display of a report: a table, a pivot of one dimension across another, or a chart.
+         */
+        ReportDisplay: {
+            /**
+             * Type
+             * @default table
+             * @enum {string}
+             */
+            type?: "table" | "pivot" | "chart";
+            /**
+             * Chart
+             * @description needed when type is chart
+             */
+            chart?: ("bar" | "line" | "pie" | "funnel") | null;
+            /**
+             * Pivot Column
+             * @description dimension whose values become columns; needed when type is pivot
+             */
+            pivot_column?: string | null;
+        };
+        /**
          * ReportFilter
          * @description One condition; every filter of a query must hold (AND).
          *
@@ -9671,6 +11300,12 @@ export interface components {
          *     ``conversion_rate`` needs ``from_stage`` and ``to_stage`` (pipeline stage keys)
          *     and only applies to opportunities: the share of the group's opportunities
          *     that reached ``from_stage`` and also reached ``to_stage``.
+         *
+         *     ``share`` is the fraction of the group's rows that meet every filter of
+         *     ``where`` (a win rate is the share of closed deals with ``stage.is_won``).
+         *     ``avg_days`` is the mean number of days from ``field`` to ``end_field``,
+         *     both dates or times read in the tenant's time zone; rows missing either
+         *     are left out (a sales cycle is ``created_at`` to ``closed_on``).
          */
         "ReportMeasure-Input": {
             /**
@@ -9678,7 +11313,7 @@ export interface components {
              * @default count
              * @enum {string}
              */
-            aggregate?: "count" | "count_distinct" | "sum" | "avg" | "min" | "max" | "median" | "conversion_rate";
+            aggregate?: "count" | "count_distinct" | "sum" | "avg" | "min" | "max" | "median" | "conversion_rate" | "share" | "avg_days";
             /** Field */
             field?: string | null;
             /** From Stage */
@@ -9687,6 +11322,10 @@ export interface components {
             to_stage?: string | null;
             /** Alias */
             alias?: string | null;
+            /** Where */
+            where?: components["schemas"]["ReportFilter"][];
+            /** End Field */
+            end_field?: string | null;
             /**
              * Clip
              * @description largest absolute value a row may add to a sum; needed for private sums
@@ -9700,6 +11339,12 @@ export interface components {
          *     ``conversion_rate`` needs ``from_stage`` and ``to_stage`` (pipeline stage keys)
          *     and only applies to opportunities: the share of the group's opportunities
          *     that reached ``from_stage`` and also reached ``to_stage``.
+         *
+         *     ``share`` is the fraction of the group's rows that meet every filter of
+         *     ``where`` (a win rate is the share of closed deals with ``stage.is_won``).
+         *     ``avg_days`` is the mean number of days from ``field`` to ``end_field``,
+         *     both dates or times read in the tenant's time zone; rows missing either
+         *     are left out (a sales cycle is ``created_at`` to ``closed_on``).
          */
         "ReportMeasure-Output": {
             /**
@@ -9707,7 +11352,7 @@ export interface components {
              * @default count
              * @enum {string}
              */
-            aggregate?: "count" | "count_distinct" | "sum" | "avg" | "min" | "max" | "median" | "conversion_rate";
+            aggregate?: "count" | "count_distinct" | "sum" | "avg" | "min" | "max" | "median" | "conversion_rate" | "share" | "avg_days";
             /** Field */
             field?: string | null;
             /** From Stage */
@@ -9716,6 +11361,10 @@ export interface components {
             to_stage?: string | null;
             /** Alias */
             alias?: string | null;
+            /** Where */
+            where?: components["schemas"]["ReportFilter"][];
+            /** End Field */
+            end_field?: string | null;
             /**
              * Clip
              * @description largest absolute value a row may add to a sum; needed for private sums
@@ -9832,6 +11481,28 @@ export interface components {
              * @default false
              */
             descending?: boolean;
+        };
+        /**
+         * RequiredRule
+         * @description The field must hold a value (not empty, not only spaces).
+         */
+        RequiredRule: {
+            /**
+             * Field
+             * @description column name, or custom.<name> for a custom field
+             */
+            field: string;
+            /**
+             * Weight
+             * @description share of the score, 1 to 10
+             * @default 1
+             */
+            weight?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "required";
         };
         /** RevealIn */
         RevealIn: {
@@ -10087,6 +11758,57 @@ export interface components {
             /** Stages */
             stages?: components["schemas"]["ProcessStageWrite"][];
         };
+        /** SavedReportList */
+        SavedReportList: {
+            /** Items */
+            items: components["schemas"]["SavedReportRead"][];
+        };
+        /** SavedReportRead */
+        SavedReportRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string | null;
+            query: components["schemas"]["ReportQuery-Output"];
+            display: components["schemas"]["ReportDisplay"];
+            sharing: components["schemas"]["Sharing"];
+            /** Owner Id */
+            owner_id: string | null;
+            /** Owner Name */
+            owner_name: string | null;
+            /**
+             * Can Edit
+             * @description true for the owner; everyone it is shared with reads only
+             */
+            can_edit: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /** SavedReportWrite */
+        SavedReportWrite: {
+            /** Name */
+            name: string;
+            /** Description */
+            description?: string | null;
+            query: components["schemas"]["ReportQuery-Input"];
+            display?: components["schemas"]["ReportDisplay"];
+            sharing?: components["schemas"]["Sharing"];
+        };
         /** ScanRequest */
         ScanRequest: {
             /**
@@ -10116,6 +11838,105 @@ export interface components {
             updated: number;
             /** Skipped Decided */
             skipped_decided: number;
+        };
+        /** ScheduleList */
+        ScheduleList: {
+            /** Items */
+            items: components["schemas"]["ScheduleRead"][];
+        };
+        /** ScheduleRead */
+        ScheduleRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Report Id
+             * Format: uuid
+             */
+            report_id: string;
+            /**
+             * Recipient Id
+             * Format: uuid
+             */
+            recipient_id: string;
+            /**
+             * Frequency
+             * @enum {string}
+             */
+            frequency: "daily" | "weekly" | "monthly";
+            /** Hour */
+            hour: number;
+            /** Weekday */
+            weekday: number;
+            /** Day Of Month */
+            day_of_month: number;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "email" | "in_app";
+            /**
+             * File Format
+             * @enum {string}
+             */
+            file_format: "csv" | "xlsx";
+            /** Is Active */
+            is_active: boolean;
+            /** Last Delivered At */
+            last_delivered_at: string | null;
+        };
+        /**
+         * ScheduleWrite
+         * @description When and how a saved report is delivered; times are in the tenant's time zone.
+         */
+        ScheduleWrite: {
+            /**
+             * Recipient Id
+             * @description user who receives it, with their permissions; default: you
+             */
+            recipient_id?: string | null;
+            /**
+             * Frequency
+             * @enum {string}
+             */
+            frequency: "daily" | "weekly" | "monthly";
+            /**
+             * Hour
+             * @description local hour of delivery
+             * @default 8
+             */
+            hour?: number;
+            /**
+             * Weekday
+             * @description 0 is Monday; weekly only
+             * @default 0
+             */
+            weekday?: number;
+            /**
+             * Day Of Month
+             * @description monthly only
+             * @default 1
+             */
+            day_of_month?: number;
+            /**
+             * Channel
+             * @default email
+             * @enum {string}
+             */
+            channel?: "email" | "in_app";
+            /**
+             * File Format
+             * @default xlsx
+             * @enum {string}
+             */
+            file_format?: "csv" | "xlsx";
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active?: boolean;
         };
         /** ScoreCondition */
         ScoreCondition: {
@@ -10159,6 +11980,29 @@ export interface components {
             scored_at?: string | null;
             /** Model Version */
             model_version?: number | null;
+        };
+        /** ScoreRead */
+        ScoreRead: {
+            /** Object Name */
+            object_name: string;
+            /**
+             * Record Id
+             * Format: uuid
+             */
+            record_id: string;
+            /** Template */
+            template: string;
+            /** Score */
+            score: number;
+            /** Label */
+            label: string | null;
+            /** Source */
+            source: string;
+            /**
+             * Scored At
+             * Format: date-time
+             */
+            scored_at: string;
         };
         /** ScoreSummary */
         ScoreSummary: {
@@ -10534,6 +12378,13 @@ export interface components {
              */
             record_id: string;
         };
+        /** Sharing */
+        Sharing: {
+            /** Roles */
+            roles?: string[];
+            /** Team Ids */
+            team_ids?: string[];
+        };
         /** SharingRuleIn */
         SharingRuleIn: {
             /** Object Name */
@@ -10687,6 +12538,42 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** SourceQuality */
+        SourceQuality: {
+            /**
+             * Source
+             * @description source name, or __direct__ for records without one
+             */
+            source: string;
+            /** Records */
+            records: number;
+            /**
+             * Scored
+             * @description records with a stored score
+             */
+            scored: number;
+            /** Average Score */
+            average_score: number | null;
+            /**
+             * Below Threshold
+             * @description records scoring under attention_below
+             */
+            below_threshold: number;
+            /**
+             * Perfect
+             * @description records scoring 100
+             */
+            perfect: number;
+        };
+        /** SourceSummary */
+        SourceSummary: {
+            /** Source */
+            source: string;
+            /** Records */
+            records: number;
+            /** Identities */
+            identities: number;
         };
         /**
          * StageChangeRead
@@ -11000,6 +12887,28 @@ export interface components {
              * Format: date-time
              */
             responded_at: string;
+        };
+        /** TagRead */
+        TagRead: {
+            /**
+             * Segment Id
+             * Format: uuid
+             */
+            segment_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @description static (hand or import list) or dynamic (rule-computed)
+             */
+            kind: string;
+            /** Object Name */
+            object_name: string;
+            /**
+             * Record Id
+             * Format: uuid
+             */
+            record_id: string;
         };
         /** TargetList */
         TargetList: {
@@ -11829,6 +13738,44 @@ export interface components {
             rejects: string[][];
         };
         /**
+         * WeComSettingsBody
+         * @description The WeCom application that sends escalation messages.
+         */
+        WeComSettingsBody: {
+            /**
+             * Base Url
+             * @description WeCom API address; another one only for a proxy or a test server
+             * @default https://qyapi.weixin.qq.com
+             */
+            base_url?: string;
+            /** Corp Id */
+            corp_id: string;
+            /**
+             * Agent Id
+             * @description AgentId of the application that sends the messages
+             */
+            agent_id: number;
+            /**
+             * Corp Secret
+             * @description the application's Secret; ******** or no value keeps the stored one
+             */
+            corp_secret?: string | null;
+        };
+        /** WeComSettingsRead */
+        WeComSettingsRead: {
+            /** Base Url */
+            base_url: string;
+            /** Corp Id */
+            corp_id: string;
+            /** Agent Id */
+            agent_id: number;
+            /**
+             * Corp Secret
+             * @description a mask showing the last characters, never the secret
+             */
+            corp_secret: string | null;
+        };
+        /**
          * Where
          * @description Origin of a request: the screen's module and record, the channel and the session.
          */
@@ -11846,6 +13793,114 @@ export interface components {
             channel?: string | null;
             /** Session Id */
             session_id?: string | null;
+        };
+        /**
+         * Widget
+         * @description One report on a dashboard: a saved report or an inline query, placed on a 12-column grid.
+         */
+        "Widget-Input": {
+            /** Id */
+            id: string;
+            /**
+             * Title
+             * @default
+             */
+            title?: string;
+            /** Title Key */
+            title_key?: string | null;
+            /** Report Id */
+            report_id?: string | null;
+            query?: components["schemas"]["ReportQuery-Input"] | null;
+            display?: components["schemas"]["ReportDisplay"];
+            /**
+             * Date Field
+             * @description field the period filter applies to
+             */
+            date_field?: string | null;
+            /**
+             * X
+             * @default 0
+             */
+            x?: number;
+            /**
+             * Y
+             * @default 0
+             */
+            y?: number;
+            /**
+             * Width
+             * @default 6
+             */
+            width?: number;
+            /**
+             * Height
+             * @default 4
+             */
+            height?: number;
+        };
+        /**
+         * Widget
+         * @description One report on a dashboard: a saved report or an inline query, placed on a 12-column grid.
+         */
+        "Widget-Output": {
+            /** Id */
+            id: string;
+            /**
+             * Title
+             * @default
+             */
+            title?: string;
+            /** Title Key */
+            title_key?: string | null;
+            /** Report Id */
+            report_id?: string | null;
+            query?: components["schemas"]["ReportQuery-Output"] | null;
+            display?: components["schemas"]["ReportDisplay"];
+            /**
+             * Date Field
+             * @description field the period filter applies to
+             */
+            date_field?: string | null;
+            /**
+             * X
+             * @default 0
+             */
+            x?: number;
+            /**
+             * Y
+             * @default 0
+             */
+            y?: number;
+            /**
+             * Width
+             * @default 6
+             */
+            width?: number;
+            /**
+             * Height
+             * @default 4
+             */
+            height?: number;
+        };
+        /** WidgetResult */
+        WidgetResult: {
+            /** Widget Id */
+            widget_id: string;
+            /** @description the query as run, global filters included */
+            query: components["schemas"]["ReportQuery-Output"];
+            result: components["schemas"]["ReportResult"];
+            /**
+             * Skipped Filters
+             * @description global filters that do not apply to this widget's object
+             */
+            skipped_filters: string[];
+        };
+        /**
+         * WidgetRun
+         * @description The filters to apply to one widget; the dashboard's own are used when left out.
+         */
+        WidgetRun: {
+            filters?: components["schemas"]["GlobalFilters"] | null;
         };
         /**
          * WizardPlan
@@ -12076,6 +14131,12 @@ export interface components {
             count: number;
             /** Amount */
             amount: string | null;
+            /**
+             * Other Currency Count
+             * @description deals in the stage whose currency differs from the tenant's, not in amount
+             * @default 0
+             */
+            other_currency_count?: number;
             drill: components["schemas"]["Drill"];
         };
         /** MessageRead */
@@ -13578,6 +15639,661 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     }[];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_report_api_v1_reports_export_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_anonymised_api_v1_reports_anonymised_post: {
+        parameters: {
+            query?: {
+                /** @description smallest group size that is kept */
+                k?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportQuery-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    drill_api_v1_reports_drill_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DrillRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrillTarget"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    saved_reports_api_v1_reports_saved_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedReportList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_report_api_v1_reports_saved_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedReportWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedReportRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    saved_report_api_v1_reports_saved__report_id__get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedReportRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    replace_report_api_v1_reports_saved__report_id__put: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version you edited */
+                "if-match"?: string | null;
+                authorization?: string | null;
+            };
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedReportWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedReportRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_report_api_v1_reports_saved__report_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    run_saved_api_v1_reports_saved__report_id__run_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_saved_api_v1_reports_saved__report_id__export_get: {
+        parameters: {
+            query?: {
+                /** @description csv or xlsx */
+                format?: "csv" | "xlsx";
+                /** @description remove identifiers, k-anonymity */
+                anonymise?: boolean;
+                /** @description smallest group kept */
+                k?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    schedules_api_v1_reports_saved__report_id__schedules_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    schedule_report_api_v1_reports_saved__report_id__schedules_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unschedule_report_api_v1_reports_saved__report_id__schedules__schedule_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                report_id: string;
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    dashboards_api_v1_dashboards_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_dashboard_api_v1_dashboards_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DashboardWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    dashboard_api_v1_dashboards__dashboard_id__get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                dashboard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    replace_dashboard_api_v1_dashboards__dashboard_id__put: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version you edited */
+                "if-match"?: string | null;
+                authorization?: string | null;
+            };
+            path: {
+                dashboard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DashboardWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_dashboard_api_v1_dashboards__dashboard_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                dashboard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    run_dashboard_widget_api_v1_dashboards__dashboard_id__widgets__widget_id__run_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                dashboard_id: string;
+                widget_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WidgetRun"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetResult"];
                 };
             };
             /** @description Validation Error */
@@ -16674,6 +19390,72 @@ export interface operations {
             };
         };
     };
+    get_departure_handover_api_v1_sales_settings_departure_handover_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartureHandover"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_departure_handover_api_v1_sales_settings_departure_handover_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartureHandover"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartureHandover"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     capture_lead_api_v1_leads_capture_post: {
         parameters: {
             query?: never;
@@ -17473,6 +20255,43 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceBookRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_price_book_api_v1_price_books__book_id__put: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                book_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriceBookWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19212,6 +22031,351 @@ export interface operations {
             };
         };
     };
+    get_escalation_delivery_api_v1_service_escalation_delivery_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscalationDeliveryRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_escalation_delivery_api_v1_service_escalation_delivery_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EscalationDeliveryBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscalationDeliveryRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_escalation_deliveries_api_v1_service_escalation_deliveries_get: {
+        parameters: {
+            query?: {
+                status?: ("pending" | "sent" | "failed" | "skipped") | null;
+                limit?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscalationDeliveryRow"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    retry_escalation_delivery_api_v1_service_escalation_deliveries__delivery_id__retry_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscalationDeliveryRow"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_calendars_api_v1_service_holiday_calendars_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarOverview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_calendar_api_v1_service_holiday_calendars__year__get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                /** @description calendar year, e.g. 2027 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarYearRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_calendar_api_v1_service_holiday_calendars__year__put: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                /** @description calendar year, e.g. 2027 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarYearBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarYearRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_calendar_api_v1_service_holiday_calendars__year__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                /** @description calendar year, e.g. 2027 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_calendar_api_v1_service_holiday_calendars__year__import_post: {
+        parameters: {
+            query?: {
+                /** @description csv or json; by default from the file name */
+                format?: ("csv" | "json") | null;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                /** @description calendar year, e.g. 2027 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_calendar_api_v1_service_holiday_calendars__year__import_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarYearRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_calendar_api_v1_service_holiday_calendars__year__export_get: {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                /** @description calendar year, e.g. 2027 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     scan_api_v1_customers_duplicates_scan_post: {
         parameters: {
             query?: never;
@@ -19511,6 +22675,418 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UnmergeResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_settings_api_v1_customers_identity_settings_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentitySettings"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_settings_api_v1_customers_identity_settings_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IdentitySettings"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentitySettings"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    recluster_api_v1_customers_identity_recluster_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReclusterQueued"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    search_api_v1_customers_get: {
+        parameters: {
+            query: {
+                /** @description name, email or phone */
+                search: string;
+                limit?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerSearchPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_profile_api_v1_customers__global_id__get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                global_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerProfile"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_rules_api_v1_customers_quality_rules__object_name__get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                object_name: "contacts" | "leads" | "accounts";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityRuleSetRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_rules_api_v1_customers_quality_rules__object_name__put: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                object_name: "contacts" | "leads" | "accounts";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QualityRuleSetWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityRuleSetRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reset_rules_api_v1_customers_quality_rules__object_name__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                object_name: "contacts" | "leads" | "accounts";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityRuleSetRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    recompute_api_v1_customers_quality_recompute_jobs_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecomputeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    summary_api_v1_customers_quality_summary_get: {
+        parameters: {
+            query?: {
+                object_name?: "contacts" | "leads" | "accounts";
+                group_by?: "source" | "lead_source";
+                attention_below?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualitySummary"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    issues_api_v1_customers_quality_issues_get: {
+        parameters: {
+            query?: {
+                object_name?: "contacts" | "leads" | "accounts";
+                /** @description one group of the summary, e.g. __direct__ */
+                source?: string | null;
+                group_by?: "source" | "lead_source";
+                max_score?: number;
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordIssuePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_record_quality_api_v1_customers_quality_records__object_name___record_id__get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                object_name: "contacts" | "leads" | "accounts";
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordQuality"];
                 };
             };
             /** @description Validation Error */

@@ -39,6 +39,7 @@ from zhike.ai.agents.planner import make_plan
 from zhike.ai.agents.schemas import Condition, Goal, PlanDocument
 from zhike.ai.agents.settings import BaseAgentSettings, effective_settings, open_secrets
 from zhike.ai.agents.steps import (
+    approval_rule,
     chosen_plan,
     condition_holds,
     evaluate_outcome,
@@ -266,7 +267,7 @@ class RunExecutor:
                 if step.decision == "rejected":
                     self._skip(session, run, step, "rejected by a person")
                     continue
-                if step.needs_approval and step.decision is None and not run.is_dry_run:
+                if self._needs_approval(step) and step.decision is None and not run.is_dry_run:
                     step.status = "waiting_approval"
                     add_event(
                         session,
@@ -281,6 +282,17 @@ class RunExecutor:
                 return "run", step.id, None, run.status
             status = self._settle(session, run, steps, wake_at)
             return "stop", None, wake_at, status
+
+    def _needs_approval(self, step: AgentStep) -> bool:
+        """Apply the approval rule of the current settings as well as the one stored at planning.
+
+        A fallback can switch a step to a sending tool, and an administrator can turn
+        automatic approval off while a run waits, so the stored flag alone is not enough.
+        """
+        if not step.needs_approval:
+            step.needs_approval, reason = approval_rule(step.tool, self._settings)
+            step.approval_reason = step.approval_reason or reason
+        return step.needs_approval
 
     def _renew(self, run: AgentRun) -> None:
         run.lease_until = self.now() + LEASE
@@ -362,7 +374,10 @@ class RunExecutor:
             status = "failed" if "failed" in statuses else "done"
             goal = Goal.model_validate(run.goal)
             outcome = evaluate_outcome(goal, {step.key: step for step in steps})
-            run.outcome = outcome | {"is_dry_run": run.is_dry_run}
+            run.outcome = outcome | {
+                "is_dry_run": run.is_dry_run,
+                "blocked_messages": blocked_messages(steps),
+            }
             run.finished_at = self.now()
             add_event(
                 session,
@@ -783,6 +798,23 @@ def advance_run(
             raise
         fail_run(database, tenant_id, run_id, error.message("en"), now or utc_now())
         return Advanced(status="failed")
+
+
+def blocked_messages(steps: list[AgentStep]) -> list[dict[str, Any]]:
+    """List the messages the send gate stopped, with the contact and the gate's reason."""
+    blocked = []
+    for step in steps:
+        output = step.output or {}
+        if step.status == "done" and output.get("status") == "blocked":
+            blocked.append(
+                {
+                    "step": step.key,
+                    "tool": step.tool,
+                    "contact_id": output.get("contact_id"),
+                    "reason": output.get("reason"),
+                }
+            )
+    return blocked
 
 
 def fail_run(

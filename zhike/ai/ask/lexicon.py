@@ -44,7 +44,9 @@ TermKind = Literal[
     "group_after",
     "money",
     "which",
+    "what",
     "who",
+    "won_verb",
     "top",
     "bottom",
     "rank",
@@ -53,6 +55,11 @@ TermKind = Literal[
     "closed",
     "sla",
     "region_name",
+    "manager_after",
+    "manager_before",
+    "conversion",
+    "distinct",
+    "versus",
 ]
 
 # A tenant with more distinct values than this in a field gets no words for them:
@@ -93,6 +100,8 @@ class Lexicon:
     terms: dict[str, list[Term]] = field(default_factory=lambda: defaultdict(list))
     money_fields: dict[str, list[MoneyField]] = field(default_factory=dict)
     region_values: list[str] = field(default_factory=list)
+    # The key of the won pipeline stage, which closing verbs ("closed", "签约") imply.
+    won_stage_key: str | None = None
     sla_fields: dict[str, str] = field(default_factory=dict)
     fiscal_start_month: int = 1
     timezone: str = "Asia/Shanghai"
@@ -135,6 +144,8 @@ def _fixed_terms(lexicon: Lexicon) -> None:
         ("group_after", words.GROUP_AFTER_WORDS),
         ("money", words.MONEY_WORDS),
         ("which", words.WHICH_WORDS),
+        ("what", words.WHAT_WORDS),
+        ("won_verb", words.CLOSE_WON_WORDS),
         ("who", words.WHO_WORDS),
         ("top", words.TOP_WORDS),
         ("bottom", words.BOTTOM_WORDS),
@@ -144,10 +155,23 @@ def _fixed_terms(lexicon: Lexicon) -> None:
         ("closed", words.CLOSED_WORDS),
         ("sla", words.SLA_WORDS),
         ("region_name", words.REGION_NAMES),
+        ("manager_after", words.MANAGER_AFTER_WORDS),
+        ("manager_before", words.MANAGER_BEFORE_WORDS),
+        ("conversion", words.CONVERSION_WORDS),
+        ("distinct", words.DISTINCT_WORDS),
+        ("versus", words.VERSUS_WORDS),
     )
     for kind, phrases in simple:
         for phrase in phrases:
             lexicon.add(phrase, Term(kind))
+    for phrase in words.CHAMPION_WORDS:
+        for term in (
+            Term("top"),
+            Term("who"),
+            Term("won_verb"),
+            Term("measure_field", target="opportunities", field="amount"),
+        ):
+            lexicon.add(phrase, term)
     for object_name, conditions in words.CONDITION_WORDS.items():
         for phrases, meaning in conditions.items():
             for phrase in phrases:
@@ -274,6 +298,8 @@ def _data_terms(session: Session, actor: Actor, lexicon: Lexicon) -> None:
             synonyms = tuple(words.LOST_WORDS)
         for phrase in (stage.key, stage.name_zh, stage.name_en, *synonyms):
             lexicon.add(phrase, term)
+        if stage.is_won and lexicon.won_stage_key is None:
+            lexicon.won_stage_key = stage.key
         if stage.is_won:
             # "赢单金额" is the amount of won deals: a measure and a filter in one phrase.
             for phrase in words.WON_AMOUNT_WORDS:

@@ -18,6 +18,7 @@ A question the grammar cannot settle is not guessed: ``parse_question`` returns 
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -74,7 +75,19 @@ MINE_WORDS = ("我的", "我负责的", "我自己的", "my", "mine", "my own")
 DEFAULT_LIMIT = 1000
 
 _PUNCTUATION = re.compile(r"[?？!！。，,、；;：:“”\"'‘’（）()\[\]【】<>《》]")
-_AMOUNT = r"(\d+(?:\.\d+)?)\s*(万|千|百万|亿|k|m|million|thousand)?"
+# An amount: digits or a Chinese number ("两万"), an optional currency sign before and a
+# scale after. Thousands separators are removed before scanning.
+_AMOUNT = (
+    r"(?:[$¥￥]|rmb\s*|usd\s*)?(\d+(?:\.\d+)?|[一二两三四五六七八九十]+)"
+    r"\s*(万|千|百万|亿|k|m|million|thousand)?"
+)
+_RANGE = (
+    rf"(?:在|介于|between)\s*{_AMOUNT}\s*(?:到|至|和|与|-|~|and|to)\s*{_AMOUNT}"
+    r"\s*(?:之间|以内|范围内)?"
+)
+# Units that may sit between an amount and 以上/以下: "5000人以上", "1万元以下".
+_UNIT = r"(?:人|名|元|块|美元|家|个)?"
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _COMPARATORS: tuple[tuple[str, str], ...] = (
     (r"不少于|不低于|至少|大于等于|>=|at least|no less than", "gte"),
     (r"不超过|不高于|至多|小于等于|<=|at most|no more than", "lte"),
@@ -99,17 +112,19 @@ _CN_NUMBER = (
     r"\d+|[一二两三四五六七八九十]+|one|two|three|four|five|six|seven|eight|nine|ten|twenty"
 )
 _TOP_N = (
-    rf"(?:前|排名前|最高的|最多的|最大的|最好的|top|best|highest|biggest|largest|first)\s*({_CN_NUMBER})\s*(?:个|名|位|家|款|大|强|笔)?",
+    rf"(?:前|排名前|最高的|最多的|最大的|最好的|top|best|highest|biggest|largest|first)[\s-]*({_CN_NUMBER})\s*(?:个|名|位|家|款|大|强|笔)?",
     rf"(?:最低的|最少的|最小的|倒数|后|bottom|worst|lowest|last)\s*({_CN_NUMBER})\s*(?:个|名|位|家|款|笔)?",
     rf"(?<![哪每这那])({_CN_NUMBER})\s*(?:个|名|位|家|款|大|笔)",
     rf"\b(?:which|the|our)\s+({_CN_NUMBER})\b(?!\s*(?:days?|weeks?|months?|years?))",
     rf"\b({_CN_NUMBER})\s+(?:best|top|biggest|largest|highest|leading|most)",
     rf"\b({_CN_NUMBER})\s+(?:worst|lowest|smallest|least|fewest)",
+    rf"哪\s*({_CN_NUMBER})\s*(?:个|名|位|家|款)",
 )
 # Patterns of _TOP_N that ask for the lowest values, and those that only count
 # when the question also has a superlative ("三个销售" alone is no ranking).
 _BOTTOM_PATTERNS = (1, 5)
-_NEEDS_SUPERLATIVE = (2, 3)
+_NEEDS_SUPERLATIVE = (2, 3, 6)
+_BARE_COUNT_PATTERN = 2
 _SUPERLATIVE = re.compile(
     "|".join(
         re.escape(word)
@@ -146,18 +161,29 @@ class _Scan:
     """Findings of the pattern pass that runs before lexicon matching."""
 
     text: str
-    thresholds: list[tuple[str, float | int]] = field(default_factory=list)
+    thresholds: list[tuple[str, float | int | list[float | int]]] = field(default_factory=list)
     top_n: int | None = None
     top_ascending: bool = False
 
 
 def _number(raw: str, scale: str | None) -> float | int:
-    value = float(raw) * _SCALE.get(scale or "", 1)
+    base = number_value(raw) if not raw[0].isdigit() else None
+    value = float(base if base is not None else raw) * _SCALE.get(scale or "", 1)
     return int(value) if value.is_integer() else value
 
 
 def _scan(text: str) -> _Scan:
     scan = _Scan(text)
+    # A range ("在1000到5000之间", "between 1,000 and 5,000") is one inclusive ``between``.
+    while True:
+        match = re.search(_RANGE, scan.text)
+        if match is None:
+            break
+        low = _number(match.group(1), match.group(2) or match.group(4))
+        high = _number(match.group(3), match.group(4))
+        scan.thresholds.append(("between", [min(low, high), max(low, high)]))
+        marker = f" __threshold{len(scan.thresholds) - 1}__ "
+        scan.text = scan.text[: match.start()] + marker + scan.text[match.end() :]
     for pattern, op in _COMPARATORS:
         while True:
             match = re.search(rf"(?:{pattern})\s*{_AMOUNT}", scan.text)
@@ -167,8 +193,8 @@ def _scan(text: str) -> _Scan:
             marker = f" __threshold{len(scan.thresholds) - 1}__ "
             scan.text = scan.text[: match.start()] + marker + scan.text[match.end() :]
     for pattern, op in (
-        (rf"{_AMOUNT}\s*(?:以上|及以上)", "gte"),
-        (rf"{_AMOUNT}\s*(?:以下|及以下)", "lte"),
+        (rf"{_AMOUNT}\s*{_UNIT}\s*(?:以上|及以上)", "gte"),
+        (rf"{_AMOUNT}\s*{_UNIT}\s*(?:以下|及以下)", "lte"),
     ):
         while True:
             match = re.search(pattern, scan.text)
@@ -185,6 +211,9 @@ def _scan(text: str) -> _Scan:
         if count is None or count <= 0:
             continue
         if index in _NEEDS_SUPERLATIVE and not _SUPERLATIVE.search(scan.text):
+            continue
+        # "给我一个…排名": a bare "一个" is an article, not a count of one.
+        if index == _BARE_COUNT_PATTERN and count == 1:
             continue
         scan.top_n = count
         scan.top_ascending = index in _BOTTOM_PATTERNS
@@ -215,6 +244,21 @@ class _Reading:
         "各行业的客户数量" groups by industry only: "各" governs the first dimension after it.
         """
         for position in range(phrase.position - 1, max(-1, phrase.position - before - 1), -1):
+            other = self.phrases[position]
+            if any(other.has(kind) for kind in kinds):
+                return True
+            if other.has("dimension"):
+                return False
+        return False
+
+    def followed(self, phrase: Phrase, kinds: tuple[str, ...], after: int = 2) -> bool:
+        """True when a word of ``kinds`` follows ``phrase`` closely, with no dimension between.
+
+        "客户的行业分布" groups by industry only: "分布" governs the dimension right before it.
+        """
+        for position in range(
+            phrase.position + 1, min(len(self.phrases), phrase.position + after + 1)
+        ):
             other = self.phrases[position]
             if any(other.has(kind) for kind in kinds):
                 return True
@@ -276,13 +320,15 @@ def _choose_base(reading: _Reading, lexicon: Lexicon) -> str | None:
 def _is_group_dimension(reading: _Reading, phrase: Phrase, top: bool) -> bool:
     if reading.governed(phrase, ("group", "which"), before=2):
         return True
-    if reading.near(phrase, ("rank", "group_after"), before=0, after=1):
+    # "行业分布" and "区域业绩分布": the distribution word follows, a measure may sit between.
+    if reading.followed(phrase, ("group_after",), after=2):
         return True
-    if top and reading.near(phrase, ("top", "bottom"), before=4):
+    # A superlative before or after the dimension ranks it: "top 3 reps", "业绩最好的销售",
+    # "销售业绩top3".
+    if top and reading.near(phrase, ("top", "bottom"), before=4, after=3):
         return True
-    # "What amount did each rep win" puts "each" right before; "销售的赢单金额排名"
-    # puts the rank word further on.
-    return reading.near(phrase, ("rank",), before=0, after=3)
+    # A rank word on either side: "rank all reps by …", "销售的赢单金额排名".
+    return reading.near(phrase, ("rank",), before=3, after=3)
 
 
 def _dimension(base: str, phrase: Phrase) -> str | None:
@@ -300,14 +346,24 @@ def _value_filters(reading: _Reading, base: str) -> tuple[list[ReportFilter], li
     """Filters from values: one field's values OR-ed, negated after a negation word."""
     chosen: dict[tuple[str, bool], list[Any]] = {}
     order: list[tuple[str, bool]] = []
+    previous: tuple[Phrase, str, bool] | None = None
     for phrase in reading.phrases:
         for term in phrase.terms:
             if term.kind != "value":
                 continue
-            path = path_for(base, term.target, term.field)
+            target = term.target
+            if target == "users" and _names_manager(reading, phrase):
+                target = "managers"
+            path = path_for(base, target, term.field)
             if path is None:
                 continue
             negated = reading.near(phrase, ("negation",), before=1)
+            # "除了A和B之外", "excluding A and B": a value right after a negated value of
+            # the same field is excluded too (conjunctions are fillers, so they sit between
+            # the two values as nothing at all).
+            if previous is not None and previous[1] == path and previous[2]:
+                negated = negated or previous[0].position == phrase.position - 1
+            previous = (phrase, path, negated)
             key = (path, negated)
             if key not in chosen:
                 chosen[key] = []
@@ -327,10 +383,21 @@ def _value_filters(reading: _Reading, base: str) -> tuple[list[ReportFilter], li
     ]
 
 
+def _names_manager(reading: _Reading, phrase: Phrase) -> bool:
+    """True when a person's name stands for their team: "X团队", "X's team", "under X"."""
+    return reading.near(phrase, ("manager_after",), before=0, after=2) or reading.near(
+        phrase, ("manager_before",), before=1
+    )
+
+
 def _condition_filters(reading: _Reading, base: str) -> list[ReportFilter]:
     filters = []
     for phrase in reading.phrases:
-        if phrase.has("value"):
+        # A phrase that is a value here ("won") is read as that value, not as a condition.
+        if any(
+            term.kind == "value" and path_for(base, term.target, term.field) is not None
+            for term in phrase.terms
+        ):
             continue
         for term in phrase.terms:
             if term.kind != "condition":
@@ -358,12 +425,20 @@ def _measure_fields(reading: _Reading, base: str) -> list[tuple[Phrase, str]]:
     return found
 
 
-def _aggregate_for(reading: _Reading, phrase: Phrase) -> str | None:
+def _aggregate_for(reading: _Reading, phrase: Phrase, ranked: bool) -> str | None:
+    """Return the aggregate word next to a measure field, if any.
+
+    In a ranked question ("哪位销售签的金额最大") a superlative that is also an
+    aggregate word ranks the groups by their total rather than asking for a maximum.
+    """
     for other in reading.phrases:
         if phrase.position - 3 <= other.position <= phrase.position + 1 and other is not phrase:
             term = other.first("aggregate")
-            if term is not None and isinstance(term.value, str):
-                return term.value
+            if term is None or not isinstance(term.value, str):
+                continue
+            if ranked and (other.has("top") or other.has("bottom")):
+                continue
+            return term.value
     return None
 
 
@@ -390,7 +465,9 @@ def parse_question(
     question: str, lexicon: Lexicon, today: date, user_id: uuid.UUID | None = None
 ) -> ParseResult:
     """Parse ``question`` into a report query, or into a clarification when it is ambiguous."""
-    text = _PUNCTUATION.sub(" ", normalize(question))
+    text = _PUNCTUATION.sub(" ", _THOUSANDS.sub("", normalize(question)))
+    # "engaging-to-won" names two stages: split it so each stage is matched.
+    text = re.sub(r"(?<=[a-z])-to-(?=[a-z])", " to ", text)
     time = find_time(text, today, lexicon.fiscal_start_month)
     scan = _scan(time.text)
     text = scan.text
@@ -408,6 +485,9 @@ def parse_question(
             phrase.terms = [Term("aggregate", value=("threshold", index))]
         elif phrase.text in ("__top__", "__bottom__"):
             phrase.terms = [Term("top" if phrase.text == "__top__" else "bottom")]
+    for phrase, following in itertools.pairwise(phrases):
+        if phrase.has("what") and following.has("dimension"):
+            phrase.terms.append(Term("which"))
     reading = _Reading(phrases)
 
     if not result.understood:
@@ -443,8 +523,12 @@ def parse_question(
     # Group-by terms: a time bucket, then dimensions in question order.
     filters, respectively = _value_filters(reading, base)
     filters.extend(_condition_filters(reading, base))
+    won_stage = _implied_won_stage(reading, lexicon, base, filters)
+    if won_stage is not None:
+        filters.append(won_stage)
     measure_fields = _measure_fields(reading, base)
     date_field = _date_field(reading, base, filters, bool(measure_fields))
+    filtered_paths = {item.field for item in filters if item.op == "eq"}
     groups: list[ReportGroup] = []
     if time.bucket is not None:
         groups.append(ReportGroup(field=date_field, bucket=time.bucket))
@@ -456,6 +540,10 @@ def parse_question(
         path = _dimension(base, phrase)
         if path is None or not _is_group_dimension(reading, phrase, top):
             continue
+        # "East区…最高的销售": a value that is already a filter is no group, unless a
+        # group word governs it ("各大区").
+        if path in filtered_paths and not reading.governed(phrase, ("group",), before=2):
+            continue
         if path not in [group.field for group in groups]:
             groups.append(ReportGroup(field=path))
             used_dimension_phrases.add(phrase.position)
@@ -463,7 +551,7 @@ def parse_question(
         owner = path_for(base, "users", "display_name")
         if owner is not None:
             groups.append(ReportGroup(field=owner))
-    if not groups and reading.of("group") and respectively:
+    if not groups and (reading.of("group") or reading.of("versus")) and respectively:
         groups.extend(ReportGroup(field=path) for path in respectively)
     if not groups and reading.of("which"):
         for phrase in reading.phrases:
@@ -474,6 +562,12 @@ def parse_question(
     # Measures.
     measures: list[ReportMeasure] = []
     sort_measure: str | None = None
+    conversion = _conversion_measure(reading, base, filters)
+    if conversion is not None:
+        filters = [item for item in filters if item.field != "stage.key"]
+        measure_fields = []
+        measures.append(conversion)
+    extreme = _extreme_aggregate(reading, groups, scan)
     for phrase, path in measure_fields:
         if phrase.text in GENERIC_MONEY_WORDS and len(lexicon.money_fields.get(base, [])) > 1:
             fields = lexicon.money_fields[base]
@@ -483,11 +577,13 @@ def parse_question(
                 options=[item.path for item in fields],
                 fields=", ".join(f"{item.label} ({item.path})" for item in fields),
             )
-        aggregate = _aggregate_for(reading, phrase)
+        aggregate = _aggregate_for(reading, phrase, ranked=bool(groups) and extreme is None)
         if aggregate is None or not isinstance(aggregate, str):
             aggregate = "sum"
             if top and not groups:
                 aggregate = "min" if ascending else "max"
+        if extreme is not None and aggregate == "sum":
+            aggregate = extreme
         measures.append(ReportMeasure(aggregate=aggregate, field=path))
     plain_aggregates = [
         term.value for _, term in reading.of("aggregate") if isinstance(term.value, str)
@@ -495,6 +591,13 @@ def parse_question(
     wants_money = bool(reading.of("money")) and not measures
     if wants_money and not plain_aggregates:
         plain_aggregates = ["sum"]
+    # "largest win this year", "每个销售最小的一笔赢单": a superlative over single records
+    # with no amount named requests the maximum or minimum of the money field.
+    if extreme is not None and (
+        (not measures and not reading.of("count"))
+        or (plain_aggregates == ["sum"] and not _has_sum_word(reading))
+    ):
+        plain_aggregates = [extreme]
     if not measures and plain_aggregates and (plain_aggregates[0] != "sum" or wants_money):
         money = lexicon.money_fields.get(base, [])
         if len(money) > 1:
@@ -507,7 +610,10 @@ def parse_question(
         if money:
             measures.append(ReportMeasure(aggregate=plain_aggregates[0], field=money[0].path))
     strong_count = any(phrase.text in STRONG_COUNT_WORDS for phrase, _ in reading.of("count"))
-    if not measures or strong_count:
+    distinct = _distinct_measure(reading, base, groups)
+    if distinct is not None and not measures:
+        measures.append(distinct)
+    elif not measures or strong_count:
         measures.insert(0, ReportMeasure(aggregate="count"))
         if strong_count and len(measures) > 1:
             sort_measure = measures[0].name
@@ -530,11 +636,14 @@ def parse_question(
         if target is None:
             return _clarify(result, "assistant_comparison_unclear", value=str(number))
         filters.append(ReportFilter(field=target, op=op, value=number))
-        # The field of a comparison is a filter, not a measure, unless it was named twice.
+        # The field of a comparison is a filter, not a measure, unless it was named twice
+        # or an aggregate word requests it ("超过5千的赢单总金额").
         measures = [
             item
             for item in measures
-            if item.field != target or _named_twice(measure_fields, target)
+            if item.field != target
+            or _named_twice(measure_fields, target)
+            or _aggregated(reading, measure_fields, target)
         ] or [ReportMeasure(aggregate="count")]
 
     if reading.of("sla"):
@@ -546,7 +655,7 @@ def parse_question(
 
     sort: list[ReportSort] = []
     limit = DEFAULT_LIMIT
-    if groups and (top or reading.of("rank")):
+    if groups and (top or reading.of("rank")) and extreme is None:
         column = sort_measure or next(
             (item.name for item in measures if item.field is not None), measures[0].name
         )
@@ -564,6 +673,108 @@ def parse_question(
     except ValidationError:
         return _clarify(result, "assistant_object_unclear")
     return result
+
+
+def _implied_won_stage(
+    reading: _Reading, lexicon: Lexicon, base: str, filters: list[ReportFilter]
+) -> ReportFilter | None:
+    """Return the won-stage filter that a closing verb implies, unless a stage is already set.
+
+    "Who closed the most revenue", "上季度签约金额" and "销冠" speak of won deals
+    without naming the stage; "closed lost" or an open-deal condition name another.
+    """
+    if base != "opportunities" or lexicon.won_stage_key is None or not reading.of("won_verb"):
+        return None
+    if any(item.field.startswith("stage.") for item in filters):
+        return None
+    return ReportFilter(field="stage.key", op="eq", value=lexicon.won_stage_key)
+
+
+def _conversion_measure(
+    reading: _Reading, base: str, filters: list[ReportFilter]
+) -> ReportMeasure | None:
+    """Return a conversion rate when a conversion word comes with two stages.
+
+    "从方案沟通到赢单的转化率": the first stage named is ``from_stage``, the second
+    ``to_stage``; the stages then stop being filters.
+    """
+    if base != "opportunities" or not reading.of("conversion"):
+        return None
+    stages: list[str] = []
+    for phrase in reading.phrases:
+        for term in phrase.terms:
+            if term.kind == "value" and term.target == "pipeline_stages":
+                if term.value not in stages:
+                    stages.append(term.value)
+                break
+    stage_filters = [item for item in filters if item.field == "stage.key"]
+    if len(stages) != 2 or any(item.op not in ("eq", "in") for item in stage_filters):
+        return None
+    return ReportMeasure(aggregate="conversion_rate", from_stage=stages[0], to_stage=stages[1])
+
+
+def _extreme_aggregate(reading: _Reading, groups: list[ReportGroup], scan: _Scan) -> str | None:
+    """Return ``max`` or ``min`` when a superlative picks single records, not groups.
+
+    "largest win this year" and "每个产品的最高成交金额" ask for the biggest record
+    (overall or in each group) rather than a ranking of totals. A count ("前三"), a
+    "which"/"who" word or a rank word makes it a ranking, and so does a group that
+    only the superlative implies ("业绩最好的销售").
+    """
+    has_top, has_bottom = bool(reading.of("top")), bool(reading.of("bottom"))
+    # "最大的一笔" reads as a top-1 count, but one record is what a maximum returns.
+    if has_top == has_bottom or scan.top_n not in (None, 1):
+        return None
+    if reading.of("which") or reading.of("who") or reading.of("rank"):
+        return None
+    extreme = "max" if has_top else "min"
+    for phrase in reading.phrases:
+        if not phrase.has("dimension") or reading.governed(phrase, ("group",), before=2):
+            continue
+        paths = {path_for(reading.base, t.target, t.field) for t in phrase.terms}
+        if paths & {group.field for group in groups}:
+            return None
+    return extreme
+
+
+def _has_sum_word(reading: _Reading) -> bool:
+    return any(term.value == "sum" for _, term in reading.of("aggregate"))
+
+
+def _aggregated(reading: _Reading, measure_fields: list[tuple[Phrase, str]], path: str) -> bool:
+    return any(
+        known == path and _aggregate_for(reading, phrase, ranked=False) == "sum"
+        for phrase, known in measure_fields
+    )
+
+
+def _distinct_measure(
+    reading: _Reading, base: str, groups: list[ReportGroup]
+) -> ReportMeasure | None:
+    """Return a distinct count of a related object that the question counts.
+
+    "how many different accounts have we won deals with" and "赢过单的客户有多少家"
+    count accounts through their deals: the base stays the deals and the measure is
+    the number of different ``account_id`` values.
+    """
+    if not reading.of("count") and not reading.of("distinct"):
+        return None
+    grouped = {group.field for group in groups}
+    for _, term in reading.of("object"):
+        if term.target == base or term.target is None:
+            continue
+        # "客户的商机数" counts deals; only a word such as "different" or "多少家"
+        # counts the related records when the base object is named too.
+        counts_base = any(other.target == base for _, other in reading.of("object"))
+        if counts_base and not reading.of("distinct"):
+            return None
+        prefix = words.PATHS.get(base, {}).get(term.target)
+        if not prefix or not prefix.endswith(".") or prefix.count(".") != 1:
+            continue
+        if prefix + "name" in grouped or prefix + "id" in grouped:
+            continue
+        return ReportMeasure(aggregate="count_distinct", field=prefix[:-1] + "_id")
+    return None
 
 
 def _named_twice(measure_fields: list[tuple[Phrase, str]], path: str) -> bool:

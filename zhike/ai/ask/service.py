@@ -21,6 +21,7 @@ from zhike.ai.ask.lexicon import cached_lexicon
 from zhike.ai.ask.llm import QUERY_PURPOSE, parse_with_model
 from zhike.ai.ask.parser import ParseResult, parse_question
 from zhike.ai.ask.schemas import AskAnswer, ClarificationOut
+from zhike.ai.ask.summary import stream_summary
 from zhike.ai.context.intent import IntentResult, network_provider_configured, recognise_intent
 from zhike.ai.llm.gateway import LLMGateway
 from zhike.analytics.periods import local_today
@@ -169,25 +170,38 @@ def ask_events(
     as_of: date | None = None,
     gateway: LLMGateway | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield the answer of ``ask`` in stages, for the assistant panel's event stream.
+    """Yield the answer of ``ask`` stage by stage, each event as soon as its stage is done.
 
-    Yields ``intent``, then ``query`` or ``clarification``, then ``result``, and
-    ``done`` last; each event's data is JSON-ready.
+    Yields ``intent`` once the intent is recognised, then ``query`` once the
+    question is parsed, then ``clarification`` or ``result`` once the report has
+    run. When a network model is configured for summaries, ``token`` events then
+    carry a short written answer as the model produces it. ``done`` comes last,
+    with the summary's full text when there is one. Each event's data is JSON-ready.
     """
-    steps = _steps(session, actor, question, as_of, gateway)
-    intent, parsed = steps[3], steps[4]
+    text = question.strip()
+    if not text:
+        raise InvalidInput("assistant_empty_question")
+    intent = recognise_intent(session, actor, text, gateway)
     yield (
         "intent",
         {"intent": intent.intent, "confidence": intent.confidence, "source": intent.source},
     )
+    today = as_of or local_today(actor.timezone)
+    parsed, source = _parse(session, actor, text, today, gateway)
     if parsed.query is not None:
         yield (
             "query",
-            {"query": parsed.query.model_dump(mode="json", exclude_none=True), "source": steps[5]},
+            {"query": parsed.query.model_dump(mode="json", exclude_none=True), "source": source},
         )
-    answer = _finish(*steps)
+    answer = _finish(session, actor, text, intent, parsed, source, as_of)
     if answer.clarification is not None:
         yield "clarification", answer.clarification.model_dump(mode="json")
-    else:
-        yield "result", answer.model_dump(mode="json")
-    yield "done", {}
+        yield "done", {}
+        return
+    yield "result", answer.model_dump(mode="json")
+    summary = ""
+    if answer.query is not None and gateway is not None:
+        for piece in stream_summary(session, actor, answer, gateway):
+            summary += piece
+            yield "token", {"text": piece}
+    yield "done", {"summary": summary} if summary else {}

@@ -21,7 +21,8 @@ TimeBucketName = str
 
 @dataclass(frozen=True, slots=True)
 class TimeFilter:
-    """``relative`` with a period name, or ``between`` with two ISO dates (inclusive)."""
+    """``relative`` with a period name, ``between`` with two ISO dates (inclusive), or a
+    comparison (``gte``, ``gt``, ``lte``, ``lt``) with one ISO date."""
 
     op: str
     value: str | list[str]
@@ -119,6 +120,15 @@ def _half(year: int, second: bool) -> TimeFilter:
     )
 
 
+def _open_ended(word: str, year: int, month: int, day: int) -> TimeFilter | None:
+    """Build a one-sided date range: ``gte``/``gt``/``lte``/``lt`` with one ISO date."""
+    try:
+        start = date(year, month, day)
+    except ValueError:
+        return None
+    return TimeFilter(_OPEN_END_OPS[word], start.isoformat())
+
+
 def _rolling_days(count: int) -> TimeFilter:
     return TimeFilter("relative", f"last_{max(1, min(count, 9999))}_days")
 
@@ -130,6 +140,31 @@ def _rolling_months(count: int, today: date) -> TimeFilter:
 
 
 _YEAR = r"((?:19|20)\d{2})"
+# Words that open a range at a date ("2017年10月1日及之后", "on or after October 1, 2017")
+# or close it ("之前", "before"); the first group is the word, read by ``_open_ended``.
+_OPEN_END_CN = r"(及之后|及以后|之后|以后|以来|起|及之前|及以前|之前|以前)"
+_OPEN_END_EN = r"(on or after|since|from|starting|after|on or before|before|until|up to)"
+_OPEN_END_OPS = {
+    "及之后": "gte",
+    "及以后": "gte",
+    "之后": "gt",
+    "以后": "gt",
+    "以来": "gte",
+    "起": "gte",
+    "及之前": "lte",
+    "及以前": "lte",
+    "之前": "lt",
+    "以前": "lt",
+    "on or after": "gte",
+    "since": "gte",
+    "from": "gte",
+    "starting": "gte",
+    "after": "gt",
+    "on or before": "lte",
+    "before": "lt",
+    "until": "lte",
+    "up to": "lte",
+}
 _ISO_DATE = r"(\d{4}-\d{1,2}-\d{1,2})"
 
 # Each pattern and how to build the filter from its match. Longer, more specific
@@ -203,6 +238,20 @@ def find_time(text: str, today: date, fiscal_start_month: int) -> TimeFindings:
         lambda m: TimeFilter("between", [_iso(m.group(1)), _iso(m.group(2))]),
     )
     take(
+        rf"{_YEAR}\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*[日号]?\s*{_OPEN_END_CN}",
+        lambda m: _open_ended(m.group(4), int(m.group(1)), int(m.group(2)), int(m.group(3))),
+    )
+    take(
+        rf"{_OPEN_END_EN}\s+({_MONTH_NAME})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s*{_YEAR}",
+        lambda m: _open_ended(
+            m.group(1), int(m.group(4)), _month_number(m.group(2)), int(m.group(3))
+        ),
+    )
+    take(
+        rf"{_OPEN_END_EN}\s+{_ISO_DATE}",
+        lambda m: _open_ended(m.group(1), *(int(part) for part in m.group(2).split("-"))),
+    )
+    take(
         rf"{_YEAR}\s*财年|fy\s*{_YEAR}|fiscal (?:year )?{_YEAR}|{_YEAR} fiscal year",
         lambda m: _fiscal_year(int(next(g for g in m.groups() if g)), fiscal_start_month),
     )
@@ -217,6 +266,14 @@ def find_time(text: str, today: date, fiscal_start_month: int) -> TimeFindings:
     take(
         rf"(first|second|third|fourth|1st|2nd|3rd|4th) quarter (?:of )?{_YEAR}",
         lambda m: _quarter(int(m.group(2)), _QUARTER_WORDS[m.group(1)]),
+    )
+    take(
+        r"(?<!\d)(\d{2})\s*年\s*(?:第\s*)?([一二三四1-4])\s*季度?",
+        lambda m: _quarter(2000 + int(m.group(1)), number_value(m.group(2)) or 1),
+    )
+    take(
+        rf"\bh([12])\s*(?:of\s*)?{_YEAR}|{_YEAR}\s*年?\s*h([12])\b",
+        lambda m: _half(int(m.group(2) or m.group(3)), (m.group(1) or m.group(4)) == "2"),
     )
     take(rf"{_YEAR}\s*年?\s*(上|下)半年", lambda m: _half(int(m.group(1)), m.group(2) == "下"))
     take(

@@ -97,6 +97,7 @@ DIMENSION_WORDS: dict[tuple[str, str], tuple[str, ...]] = {
         "业务员",
         "负责人",
         "人员",
+        "同事",
         "rep",
         "reps",
         "sales rep",
@@ -109,6 +110,8 @@ DIMENSION_WORDS: dict[tuple[str, str], tuple[str, ...]] = {
         "agents",
         "sales agent",
         "sales agents",
+        "closer",
+        "closers",
         "owner",
         "owners",
         "person",
@@ -126,12 +129,14 @@ DIMENSION_WORDS: dict[tuple[str, str], tuple[str, ...]] = {
         "地区",
         "区域",
         "大区",
+        "区",
         "片区",
         "办事处",
         "region",
         "regions",
         "office",
         "offices",
+        "regional",
         "regional office",
         "regional offices",
         "territory",
@@ -263,7 +268,7 @@ AGGREGATE_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 # Words asking for an amount of money without naming a field: the object's money field.
-MONEY_WORDS = ("多少钱", "钱", "how much", "how much money", "money")
+MONEY_WORDS = ("多少钱", "钱", "总额", "how much", "how much money", "money")
 
 COUNT_WORDS = (
     "多少",
@@ -288,6 +293,8 @@ COUNT_WORDS = (
 # Words that turn a following or preceding dimension into a group-by.
 GROUP_WORDS = (
     "按",
+    "不同",
+    "各类",
     "按照",
     "分",
     "各",
@@ -325,7 +332,10 @@ GROUP_AFTER_WORDS = (
 
 # "Which X" and "who": the result is a list of the dimension's values.
 WHICH_WORDS = ("哪个", "哪些", "哪位", "哪家", "哪款", "哪几个", "哪几位", "哪一个", "which")
-WHO_WORDS = ("谁", "who", "whom")
+WHO_WORDS = ("谁", "who", "whom", "whose", "who's")
+# "What" requests a list only when a dimension follows it ("what product …"), while
+# "what is the largest deal" requests a number.
+WHAT_WORDS = ("what", "what's", "whats")
 
 # Superlatives: descending unless the word requests the least.
 TOP_WORDS = (
@@ -347,6 +357,8 @@ TOP_WORDS = (
     "biggest",
     "leading",
     "greatest",
+    "topped",
+    "led",
 )
 BOTTOM_WORDS = (
     "最低",
@@ -367,6 +379,13 @@ RANK_WORDS = (
     "排行",
     "排序",
     "排行榜",
+    "排个名",
+    "排一下",
+    "排个序",
+    "排列",
+    "sort",
+    "order by",
+    "ordered by",
     "rank",
     "ranking",
     "ranked",
@@ -377,6 +396,12 @@ RANK_WORDS = (
 
 NEGATION_WORDS = (
     "除了",
+    "除",
+    "除去",
+    "不算",
+    "apart from",
+    "aside from",
+    "not counting",
     "不包括",
     "不含",
     "排除",
@@ -388,7 +413,23 @@ NEGATION_WORDS = (
     "not",
     "without",
     "besides",
+    "outside",
+    "outside of",
 )
+
+# Words that put a person's reports in place of the person: "Rocco's team", "手下".
+# "团队"/"team"/"手下" follow the manager's name, "under"/"reporting to" precede it.
+MANAGER_AFTER_WORDS = ("团队", "的团队", "手下", "下属", "组", "带的团队", "team", "s team")
+MANAGER_BEFORE_WORDS = ("under", "reporting to", "who report to", "report to")
+
+# Words for the conversion rate between two pipeline stages.
+CONVERSION_WORDS = ("转化率", "转化", "转换率", "conversion rate", "conversion", "conversions")
+
+# Words asking to count different records of a related object, not rows of the base.
+DISTINCT_WORDS = ("不同", "多少家", "different", "distinct", "unique")
+
+# Words that compare named values side by side, so each value becomes a group.
+VERSUS_WORDS = ("vs", "vs.", "versus", "对比", "相比")
 
 # Date fields: which one a time range applies to, and the words that choose it.
 DEFAULT_DATE_FIELD = {
@@ -433,6 +474,29 @@ CONDITION_WORDS: dict[str, dict[tuple[str, ...], tuple[tuple[str, str, object], 
         (
             "进行中",
             "在跟",
+            "正在跟进",
+            "在跟进",
+            "没结束",
+            "还没结束",
+            "没关闭",
+            "还没关闭",
+            "尚未关闭",
+            "not closed",
+            "not yet closed",
+            "还没关单",
+            "没关单",
+            "未关单",
+            "尚未关单",
+            "还没成交",
+            "没成交",
+            "not closed yet",
+            "haven t closed",
+            "haven t closed yet",
+            "hasn t closed",
+            "hasn t closed yet",
+            "yet to close",
+            "still pending",
+            "still open",
             "跟进中",
             "未关闭",
             "未结束",
@@ -492,6 +556,10 @@ WON_WORDS = (
     "售出",
     "卖得",
     "卖了",
+    "签",
+    "签了",
+    "拿下了",
+    "booked",
     "won",
     "win",
     "wins",
@@ -504,6 +572,9 @@ WON_WORDS = (
 )
 LOST_WORDS = (
     "输",
+    "丢",
+    "lose",
+    "loses",
     "输了",
     "丢单",
     "丢了",
@@ -520,13 +591,39 @@ WON_AMOUNT_WORDS = (
     "赢单金额",
     "成交金额",
     "成交额",
+    "成交总额",
     "签单金额",
+    "签单总额",
+    "签单额",
+    "签约额",
+    "赢单额",
+    "签约金额",
+    "业绩",
+    "总业绩",
+    "业绩总额",
     "won amount",
     "won revenue",
     "won value",
     "closed revenue",
     "bookings",
 )
+
+# Verbs of closing a deal. In sales usage "closed the most revenue" and "签约" mean won
+# deals, so on opportunities they add the won stage unless another stage is named.
+CLOSE_WON_WORDS = (
+    "close",
+    "closed",
+    "closes",
+    "closing",
+    "closer",
+    "closers",
+    "签约",
+    "关单",
+    "book",
+    "bookings",
+)
+# The top seller by won amount: one word that is a superlative, a "who" and a measure.
+CHAMPION_WORDS = ("销冠", "销售冠军", "sales champion")
 
 # Words about service levels; tickets need a field that records a breach.
 SLA_WORDS = (

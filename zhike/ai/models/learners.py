@@ -1,10 +1,13 @@
 """The learners of every template: tabular classifiers and text classifiers, with their metrics.
 
-Tabular templates consider three candidates: a histogram gradient-boosting
-model, a logistic-regression baseline and their soft-voting blend. The choice
-is made by stratified cross-validation on the training rows only (never on
-the held-out data that is reported); the winner is refitted on all training
-rows with calibrated probabilities. Text templates combine character n-grams
+Tabular templates consider five candidates: a histogram gradient-boosting
+model, a shallow one (trees of depth 2, so at most pairwise interactions), a
+logistic-regression baseline, and the soft-voting blend of each boosted model
+with the linear one. The choice is made by stratified cross-validation on the
+training rows only (never on the held-out data that is reported). The winner
+is refitted on all training rows with calibrated probabilities, and the
+calibration method (sigmoid or isotonic) is chosen on the same out-of-fold
+predictions. Text templates combine character n-grams
 (robust for Chinese without segmentation) with jieba words.
 """
 
@@ -23,6 +26,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import (
     accuracy_score,
@@ -50,7 +54,18 @@ SEED = 20260101
 PARALLEL_ROWS = 50_000
 SELECTION_FOLDS = 3
 # Ties go to the simpler learner: it explains itself better and drifts less.
-SIMPLICITY = ("logistic_regression", "gradient_boosting", "blend")
+SIMPLICITY = (
+    "logistic_regression",
+    "gradient_boosting_shallow",
+    "gradient_boosting",
+    "blend_shallow",
+    "blend",
+)
+# Each blend averages one boosted member with the linear model.
+BLEND_MEMBERS = {
+    "blend": "gradient_boosting",
+    "blend_shallow": "gradient_boosting_shallow",
+}
 
 
 _controller: ThreadpoolController | None = None
@@ -137,11 +152,14 @@ def _ordinal_encoder() -> OrdinalEncoder:
     )
 
 
-def _boosting_model(columns: TabularColumns, seed: int) -> HistGradientBoostingClassifier:
+def _boosting_model(
+    columns: TabularColumns, seed: int, shallow: bool = False
+) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(
         learning_rate=0.05,
         max_iter=400,
         max_leaf_nodes=15,
+        max_depth=2 if shallow else None,
         min_samples_leaf=40,
         l2_regularization=1.0,
         categorical_features=list(range(len(columns.categorical))) or None,
@@ -169,7 +187,7 @@ def _linear_model() -> LogisticRegression:
     return LogisticRegression(C=0.5, max_iter=3000)
 
 
-def _boosting_pipeline(columns: TabularColumns, seed: int) -> Pipeline:
+def _boosting_pipeline(columns: TabularColumns, seed: int, shallow: bool = False) -> Pipeline:
     pre = ColumnTransformer(
         [
             ("category", _ordinal_encoder(), columns.categorical),
@@ -177,7 +195,7 @@ def _boosting_pipeline(columns: TabularColumns, seed: int) -> Pipeline:
         ],
         verbose_feature_names_out=False,
     )
-    return Pipeline([("features", pre), ("model", _boosting_model(columns, seed))])
+    return Pipeline([("features", pre), ("model", _boosting_model(columns, seed, shallow))])
 
 
 def _linear_pipeline(columns: TabularColumns) -> Pipeline:
@@ -192,7 +210,7 @@ def _linear_pipeline(columns: TabularColumns) -> Pipeline:
     return Pipeline([("features", pre), ("model", _linear_model())])
 
 
-def _blend_pipeline(columns: TabularColumns, seed: int) -> Pipeline:
+def _blend_pipeline(columns: TabularColumns, seed: int, shallow: bool = False) -> Pipeline:
     """Average of the boosted and the linear model, each on its own encoding of the inputs.
 
     Both encodings are made once, side by side, so that explanations can occlude an
@@ -212,7 +230,7 @@ def _blend_pipeline(columns: TabularColumns, seed: int) -> Pipeline:
     boosted = Pipeline(
         [
             ("select", ColumnTransformer([("take", "passthrough", list(range(boosted_width)))])),
-            ("model", _boosting_model(columns, seed)),
+            ("model", _boosting_model(columns, seed, shallow)),
         ]
     )
     # The linear block's width is known only after fitting, so it is "everything after".
@@ -234,43 +252,79 @@ def _blend_pipeline(columns: TabularColumns, seed: int) -> Pipeline:
 def tabular_candidates(columns: TabularColumns, seed: int = SEED) -> dict[str, Pipeline]:
     return {
         "gradient_boosting": _boosting_pipeline(columns, seed),
+        "gradient_boosting_shallow": _boosting_pipeline(columns, seed, shallow=True),
         "logistic_regression": _linear_pipeline(columns),
         "blend": _blend_pipeline(columns, seed),
+        "blend_shallow": _blend_pipeline(columns, seed, shallow=True),
     }
 
 
-def _calibrated(pipeline: Pipeline, rows: int) -> Pipeline:
-    """Calibrate the final estimator; isotonic needs more rows than sigmoid to be stable."""
-    method = "isotonic" if rows >= 5000 else "sigmoid"
+def default_calibration(rows: int) -> str:
+    """Return the calibration used without a comparison: isotonic needs more rows to be stable."""
+    return "isotonic" if rows >= 5000 else "sigmoid"
+
+
+def choose_calibration(probabilities: np.ndarray, labels: np.ndarray, seed: int) -> str:
+    """Pick sigmoid or isotonic calibration by cross-validated Brier score.
+
+    Both are fitted on out-of-fold probabilities of the chosen learner, so no
+    extra model is trained. Sigmoid is fitted to their log-odds. For the boosted and
+    linear models these are the decision function that ``CalibratedClassifierCV`` uses,
+    but for a blend they are an approximation. Ties go to sigmoid, the simpler one.
+    """
+    clipped = np.clip(probabilities, 1e-6, 1 - 1e-6)
+    log_odds = np.log(clipped / (1 - clipped)).reshape(-1, 1)
+    folds = StratifiedKFold(n_splits=SELECTION_FOLDS, shuffle=True, random_state=seed)
+    sigmoid = np.zeros(len(labels))
+    isotonic = np.zeros(len(labels))
+    for fit_rows, check_rows in folds.split(log_odds, labels):
+        platt = LogisticRegression(C=1e6).fit(log_odds[fit_rows], labels[fit_rows])
+        sigmoid[check_rows] = platt.predict_proba(log_odds[check_rows])[:, 1]
+        steps = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
+        steps.fit(clipped[fit_rows], labels[fit_rows])
+        isotonic[check_rows] = steps.predict(clipped[check_rows])
+    sigmoid_brier = brier_score_loss(labels, sigmoid)
+    isotonic_brier = brier_score_loss(labels, isotonic)
+    return "isotonic" if round(isotonic_brier, 4) < round(sigmoid_brier, 4) else "sigmoid"
+
+
+def _calibrated(pipeline: Pipeline, method: str) -> Pipeline:
     features, model = pipeline.steps[0][1], pipeline.steps[1][1]
     calibrated = CalibratedClassifierCV(model, method=method, cv=3, ensemble=False)
     return Pipeline([("features", features), ("model", calibrated)])
 
 
-def cross_validated_scores(
+def out_of_fold_probabilities(
     data: pd.DataFrame, labels: np.ndarray, names: list[str], columns: TabularColumns, seed: int
-) -> dict[str, float]:
-    """Out-of-fold ROC AUC of each candidate on the given (training) rows only.
+) -> dict[str, np.ndarray]:
+    """Compute out-of-fold probabilities of each candidate on the given (training) rows only.
 
-    The blend's out-of-fold probabilities are the mean of its members', which is
+    A blend's out-of-fold probabilities are the mean of its members', which is
     exactly what soft voting computes, so it costs no extra fits.
     """
-    members: list[str] = [
-        name for name in ("gradient_boosting", "logistic_regression") if name in names
-    ]
-    if "blend" in names:
-        members = ["gradient_boosting", "logistic_regression"]
+    members: set[str] = {name for name in names if name not in BLEND_MEMBERS}
+    for name in names:
+        if name in BLEND_MEMBERS:
+            members.update((BLEND_MEMBERS[name], "logistic_regression"))
     folds = StratifiedKFold(n_splits=SELECTION_FOLDS, shuffle=True, random_state=seed)
     out_of_fold: dict[str, np.ndarray] = {name: np.zeros(len(labels)) for name in members}
     for train_rows, valid_rows in folds.split(data, labels):
-        for name in members:
+        for name in sorted(members):
             candidate = tabular_candidates(columns, seed)[name]
             candidate.fit(data.iloc[train_rows], labels[train_rows])
             out_of_fold[name][valid_rows] = candidate.predict_proba(data.iloc[valid_rows])[:, 1]
-    if "blend" in names:
-        out_of_fold["blend"] = (
-            out_of_fold["gradient_boosting"] + out_of_fold["logistic_regression"]
-        ) / 2
+    for name in names:
+        if name in BLEND_MEMBERS:
+            boosted = out_of_fold[BLEND_MEMBERS[name]]
+            out_of_fold[name] = (boosted + out_of_fold["logistic_regression"]) / 2
+    return {name: out_of_fold[name] for name in names}
+
+
+def cross_validated_scores(
+    data: pd.DataFrame, labels: np.ndarray, names: list[str], columns: TabularColumns, seed: int
+) -> dict[str, float]:
+    """Out-of-fold ROC AUC of each candidate on the given (training) rows only."""
+    out_of_fold = out_of_fold_probabilities(data, labels, names, columns, seed)
     return {name: float(roc_auc_score(labels, out_of_fold[name])) for name in names}
 
 
@@ -312,8 +366,10 @@ def _fit_tabular(
     pool = tabular_candidates(columns, seed)
     names = candidates or list(pool)
     scores: dict[str, float] = {}
+    calibration = default_calibration(len(labels))
     if len(names) > 1 and len(np.unique(labels)) == 2 and len(labels) >= 200:
-        scores = cross_validated_scores(data, labels, names, columns, seed)
+        out_of_fold = out_of_fold_probabilities(data, labels, names, columns, seed)
+        scores = {name: float(roc_auc_score(labels, out_of_fold[name])) for name in names}
         best = max(
             names,
             key=lambda name: (
@@ -321,9 +377,10 @@ def _fit_tabular(
                 -SIMPLICITY.index(name) if name in SIMPLICITY else -len(SIMPLICITY),
             ),
         )
+        calibration = choose_calibration(out_of_fold[best], labels, seed)
     else:
         best = "logistic_regression" if "logistic_regression" in names else names[0]
-    final = _calibrated(tabular_candidates(columns, seed)[best], len(labels))
+    final = _calibrated(tabular_candidates(columns, seed)[best], calibration)
     final.fit(data, labels)
     background: dict[str, Any] = {}
     for name in columns.categorical:
@@ -336,6 +393,7 @@ def _fit_tabular(
         "tabular model trained",
         extra={
             "learner": best,
+            "calibration": calibration,
             "rows": len(labels),
             "seconds": round(elapsed, 2),
             "candidates": scores,

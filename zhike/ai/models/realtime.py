@@ -27,7 +27,7 @@ from zhike.ai.models.explain import TOP_FACTORS, _dense, _input_groups, _plain
 from zhike.ai.models.learners import TrainedModel, limit_threads, prepare_frame
 from zhike.ai.models.model_cache import CachedModel
 from zhike.ai.models.models import ModelScore, ModelVersion
-from zhike.ai.models.record_features import RECORD_BUILDERS
+from zhike.ai.models.record_features import RECORD_BUILDERS, RECORD_DETAILS
 from zhike.ai.models.row_encoder import RowEncoder, UnsupportedPipeline
 from zhike.ai.models.templates import TEMPLATES, Template, effective_template
 from zhike.core.timeutil import utc_now
@@ -202,6 +202,12 @@ def score_one(
             continue
         values = record_values(session, actor.tenant_id, entry.template, current)
         probability, factors, source = score_values(entry, values)
+        details_builder = RECORD_DETAILS.get(name)
+        details = (
+            {}
+            if details_builder is None
+            else details_builder(session, entry.profile, current, utc_now().date())
+        )
         write_one(
             session,
             actor.tenant_id,
@@ -211,8 +217,11 @@ def score_one(
             source,
             entry.version_id,
             factors,
+            details,
         )
-        results.append(Score(record_id, probability, None, source, entry.version_id, factors))
+        results.append(
+            Score(record_id, probability, None, source, entry.version_id, factors, details)
+        )
     return results
 
 
@@ -225,6 +234,7 @@ def write_one(
     source: str,
     version_id: uuid.UUID | None,
     factors: list[dict[str, Any]],
+    details: dict[str, Any] | None = None,
 ) -> None:
     table = ModelScore.__table__
     assert isinstance(table, Table)
@@ -246,7 +256,7 @@ def write_one(
             label=None,
             model_version_id=version_id,
             source=source,
-            details={},
+            details=details or {},
             top_factors=factors,
             scored_at=utc_now(),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -20,12 +20,13 @@ from zhike.ai.models.features import CUSTOM_FIELD_LIMIT, LEAD_OUTCOME_DAYS
 from zhike.ai.models.templates import Template
 from zhike.customers.models import Account
 from zhike.marketing.models import CampaignMember
-from zhike.sales.models import Activity, Lead
+from zhike.sales.models import Activity, Lead, Opportunity, PipelineStage, Product
 from zhike.service.models import Ticket
 
 ACTIVITY_KINDS = ("call", "meeting", "visit", "email")
 
 RecordBuilder = Callable[[Session, uuid.UUID, Template, Any, datetime], dict[str, Any]]
+DetailsBuilder = Callable[[Session, dict[str, Any], Any, date], dict[str, Any]]
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -152,6 +153,69 @@ def account_values(
     return values
 
 
+def opportunity_values(
+    session: Session,
+    tenant_id: uuid.UUID,
+    template: Template,
+    opportunity: Opportunity,
+    now: datetime,
+) -> dict[str, Any]:
+    """Build the features of one opportunity, plus ``stage_position`` for the cold-start rules."""
+    stage = session.get(PipelineStage, opportunity.stage_id)
+    account = session.get(Account, opportunity.account_id) if opportunity.account_id else None
+    product = session.get(Product, opportunity.product_id) if opportunity.product_id else None
+    reference = now
+    if stage is not None and (stage.is_won or stage.is_lost):
+        closed = _midnight(opportunity.closed_on)
+        reference = closed or _utc(opportunity.updated_at) or now
+    engaged = _midnight(opportunity.engaged_on)
+    values: dict[str, Any] = {
+        "owner": None if opportunity.owner_id is None else str(opportunity.owner_id),
+        "product": None if opportunity.product_id is None else str(opportunity.product_id),
+        "product_series": product.series if product is not None else None,
+        "industry": account.industry if account is not None else None,
+        "country": account.country if account is not None else None,
+        "has_account": 0.0 if opportunity.account_id is None else 1.0,
+        "employee_count": _number(account.employee_count if account is not None else None),
+        "annual_revenue": _number(account.annual_revenue if account is not None else None),
+        "list_price": _number(product.list_price if product is not None else None),
+        "engaged_month": math.nan if engaged is None else float(engaged.month),
+        "engaged_quarter": math.nan if engaged is None else float((engaged.month - 1) // 3 + 1),
+    }
+    values.update(_activity_values(session, tenant_id, "opportunity_id", opportunity.id, reference))
+    # The stage is the outcome itself for decided deals, so no model input reads it.
+    values["stage_position"] = math.nan if stage is None else float(stage.position)
+    return values
+
+
+def expected_close_date(
+    profile: dict[str, Any], engaged: date | None, owner: str | None, today: date
+) -> date:
+    """Add the owner's typical won cycle (else everyone's) to the engagement, never before today."""
+    close_duration = profile.get("close_duration") or {}
+    overall = float(close_duration.get("overall_days", 90.0))
+    per_owner: dict[str, float] = close_duration.get("per_owner_days", {})
+    days = per_owner.get(str(owner), overall)
+    start = engaged if engaged is not None else today
+    return max(start + timedelta(days=round(days)), today)
+
+
+def opportunity_details(
+    session: Session, profile: dict[str, Any], opportunity: Opportunity, today: date
+) -> dict[str, Any]:
+    """Return the expected close date of an open opportunity, or nothing for a won or lost one."""
+    stage = session.get(PipelineStage, opportunity.stage_id)
+    if stage is None or stage.is_won or stage.is_lost:
+        return {}
+    owner = None if opportunity.owner_id is None else str(opportunity.owner_id)
+    expected = expected_close_date(profile, opportunity.engaged_on, owner, today)
+    return {"expected_close_date": expected.isoformat()}
+
+
+def _midnight(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, time(0), tzinfo=UTC)
+
+
 def _number(value: Any) -> float:
     return math.nan if value is None else float(value)
 
@@ -159,5 +223,9 @@ def _number(value: Any) -> float:
 # Templates whose records have a single-record builder; the others use the batch builder.
 RECORD_BUILDERS: dict[str, tuple[type[Any], RecordBuilder]] = {
     "lead_score": (Lead, lead_values),
+    "win_probability": (Opportunity, opportunity_values),
     "churn_risk": (Account, account_values),
 }
+
+# Stored ``details`` of a score besides the probability, where a template has any.
+RECORD_DETAILS: dict[str, DetailsBuilder] = {"win_probability": opportunity_details}

@@ -6,7 +6,6 @@ import logging
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,8 @@ from zhike.ai.models.features import FeatureSet, build_features
 from zhike.ai.models.learners import TrainedModel, limit_threads, prepare_frame
 from zhike.ai.models.models import ModelScore, ModelVersion
 from zhike.ai.models.realtime import templates_for as templates_for
+from zhike.ai.models.record_features import expected_close_date
+from zhike.ai.models.row_encoder import RowEncoder, UnsupportedPipeline
 from zhike.ai.models.templates import TEMPLATES, Template, effective_template
 from zhike.ai.models.training import current_production, load_model, tenant_settings
 from zhike.core.timeutil import utc_now
@@ -120,13 +121,34 @@ def batch_probabilities(model: TrainedModel, frame: pd.DataFrame) -> np.ndarray:
     """Probabilities of a whole batch on one native thread.
 
     Batch scoring runs in a worker next to other workers and the API; OpenMP threads
-    that spin-wait for a busy core made a 100,000-row batch slower, not faster.
+    that spin-wait for a busy core made a 100,000-row batch slower, not faster. The
+    compiled encoder turns the frame into the model's input matrix without the fitted
+    transformers, which convert every category value to text and validate it again.
     """
     assert model.columns is not None
-    data = prepare_frame(frame, model.columns)
+    encoder = frame_encoder(model)
     with limit_threads(1):
-        probabilities: np.ndarray = model.pipeline.predict_proba(data)[:, 1]
+        if encoder is None:
+            data = prepare_frame(frame, model.columns)
+            probabilities: np.ndarray = model.pipeline.predict_proba(data)[:, 1]
+        else:
+            matrix = encoder.encode_frame(frame)
+            probabilities = model.pipeline.named_steps["model"].predict_proba(matrix)[:, 1]
     return probabilities
+
+
+def frame_encoder(model: TrainedModel) -> RowEncoder | None:
+    """Return the model's compiled encoder, built once per loaded model, or None if unsupported."""
+    cache = model.explain_cache
+    if "row_encoder" not in cache:
+        assert model.columns is not None
+        try:
+            cache["row_encoder"] = RowEncoder(model.pipeline, model.columns)
+        except UnsupportedPipeline as error:
+            logger.info("row encoder not compiled", extra={"reason": str(error)})
+            cache["row_encoder"] = None
+    encoder: RowEncoder | None = cache["row_encoder"]
+    return encoder
 
 
 def _cold_start(template: Template, features: FeatureSet) -> list[Score]:
@@ -173,9 +195,7 @@ def _close_dates(version: ModelVersion | None, features: FeatureSet) -> list[dic
     extra = features.extra or {}
     if "engaged" not in extra:
         return [{} for _ in features.record_ids]
-    profile = (version.profile.get("close_duration") if version else None) or {}
-    overall = float(profile.get("overall_days", 90.0))
-    per_owner: dict[str, float] = profile.get("per_owner_days", {})
+    profile = dict(version.profile or {}) if version else {}
     today = utc_now().date()
     open_deals = features.labels.isna().to_numpy()
     results: list[dict[str, Any]] = []
@@ -183,11 +203,10 @@ def _close_dates(version: ModelVersion | None, features: FeatureSet) -> list[dic
         if not open_deals[row]:
             results.append({})
             continue
-        days = per_owner.get(str(owner), overall)
-        start: date = (
-            engaged.date() if isinstance(engaged, pd.Timestamp) and not pd.isna(engaged) else today
+        start = (
+            engaged.date() if isinstance(engaged, pd.Timestamp) and not pd.isna(engaged) else None
         )
-        expected = max(start + timedelta(days=round(days)), today)
+        expected = expected_close_date(profile, start, owner, today)
         results.append({"expected_close_date": expected.isoformat()})
     return results
 

@@ -17,17 +17,30 @@ FloatArray = npt.NDArray[np.float64]
 
 
 class _Postings:
-    __slots__ = ("_arrays", "documents", "frequencies")
+    __slots__ = ("_arrays", "_saturated", "documents", "frequencies")
 
     def __init__(self) -> None:
         self.documents: list[int] = []
         self.frequencies: list[int] = []
         self._arrays: tuple[npt.NDArray[np.int64], FloatArray] | None = None
+        # The term-frequency part of BM25 per posting, and the average length it was computed for.
+        self._saturated: tuple[float, FloatArray] | None = None
 
     def add(self, document: int, frequency: int) -> None:
         self.documents.append(document)
         self.frequencies.append(frequency)
         self._arrays = None
+        self._saturated = None
+
+    def saturated(
+        self, average: float, lengths: FloatArray, k1: float, b: float
+    ) -> tuple[npt.NDArray[np.int64], FloatArray]:
+        """Documents and tf·(k1+1)/(tf+norm) of each, cached until the average length changes."""
+        documents, frequencies = self.arrays()
+        if self._saturated is None or self._saturated[0] != average:
+            norm = k1 * (1.0 - b + b * lengths[documents] / average)
+            self._saturated = (average, frequencies * (k1 + 1.0) / (frequencies + norm))
+        return documents, self._saturated[1]
 
     def arrays(self) -> tuple[npt.NDArray[np.int64], FloatArray]:
         if self._arrays is None:
@@ -109,11 +122,8 @@ class BM25Index:
             postings = self._postings.get(term)
             if postings is None or self._document_frequency[term] <= 0:
                 continue
-            documents, frequencies = postings.arrays()
-            norm = self.k1 * (1.0 - self.b + self.b * self._length_array[documents] / average)
+            documents, saturated = postings.saturated(average, self._length_array, self.k1, self.b)
             weight = self.idf(term) * (weights.get(term, 1.0) if weights else 1.0)
-            total[documents] += (
-                weight * query_frequency * frequencies * (self.k1 + 1.0) / (frequencies + norm)
-            )
+            total[documents] += (weight * query_frequency) * saturated
         total[~self._alive_array] = 0.0
         return total

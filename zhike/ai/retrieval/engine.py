@@ -9,6 +9,7 @@ of each can be measured on the same data.
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zhike.ai.retrieval.bm25 import BM25Index, FloatArray
-from zhike.ai.retrieval.features import best_of, pair_features
+from zhike.ai.retrieval.features import PreparedText, best_of, prepare, prepared_pair_features
 from zhike.ai.retrieval.synonyms import expand
 from zhike.ai.retrieval.text import characters, words
 
@@ -90,6 +91,7 @@ class SearchIndex:
         self._entry_words = BM25Index()
         self._entry_chars = BM25Index()
         self._row_text: list[str] = []
+        self._row_prepared: list[PreparedText] = []
         self._row_entry: list[int] = []
         self._entry_key: list[str] = []
         self._entries: dict[str, tuple[int, list[int]]] = {}
@@ -128,6 +130,7 @@ class SearchIndex:
                 row = self._words.add(words(text))
                 self._chars.add(characters(text))
                 self._row_text.append(text)
+                self._row_prepared.append(prepare(text))
                 self._row_entry.append(entry)
                 rows.append(row)
             self._entries[key] = (entry, rows)
@@ -196,9 +199,26 @@ class SearchIndex:
 
     def entry_features(self, query: str, candidates: list[Candidate]) -> FloatArray:
         synonyms = self.config.synonyms
+        prepared_query = prepare(query)
+        pair_rows = [
+            [
+                prepared_pair_features(prepared_query, self._row_prepared[row], synonyms)
+                for row in candidate.rows
+            ]
+            for candidate in candidates
+        ]
+        best_pair: list[float] = []
+        if self.config.pair_model is not None and pair_rows:
+            # One matrix product for all candidates' questions, then the best per candidate.
+            flat = np.asarray([pair for pairs in pair_rows for pair in pairs], dtype=np.float64)
+            probabilities = self.config.pair_model.probability(flat)
+            bounds = np.cumsum([0] + [len(pairs) for pairs in pair_rows])
+            best_pair = [
+                float(probabilities[start:end].max())
+                for start, end in itertools.pairwise(bounds.tolist())
+            ]
         rows = []
-        for rank, candidate in enumerate(candidates):
-            pairs = [pair_features(query, self._row_text[row], synonyms) for row in candidate.rows]
+        for rank, (candidate, pairs) in enumerate(zip(candidates, pair_rows, strict=True)):
             features = [
                 candidate.fused,
                 candidate.word,
@@ -210,8 +230,7 @@ class SearchIndex:
                 *best_of(pairs),
             ]
             if self.config.pair_model is not None:
-                probabilities = self.config.pair_model.probability(np.asarray(pairs))
-                features.append(float(probabilities.max()))
+                features.append(best_pair[rank])
             rows.append(features)
         return np.asarray(rows, dtype=np.float64)
 

@@ -140,6 +140,23 @@ def upgrade() -> None:
     with op.batch_alter_table('field_definitions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_field_definitions_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('global_customers',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('display_name', sa.String(length=200), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('merged_into_id', sa.Uuid(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['global_customers.id'], name=op.f('fk_global_customers_merged_into_id_global_customers'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_global_customers_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_global_customers'))
+    )
+    with op.batch_alter_table('global_customers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_global_customers_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_global_customers_tenant_name', ['tenant_id', 'display_name'], unique=False)
+
     op.create_table('kb_index_changes',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
@@ -446,6 +463,50 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ticket_counters_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('tenant_id', name=op.f('pk_ticket_counters'))
     )
+    op.create_table('customer_identities',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('global_customer_id', sa.Uuid(), nullable=False),
+    sa.Column('customer_kind', sa.String(length=10), nullable=False),
+    sa.Column('source', sa.String(length=50), nullable=False),
+    sa.Column('object_name', sa.String(length=40), nullable=False),
+    sa.Column('record_id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('value', sa.String(length=300), nullable=False),
+    sa.Column('external_source', sa.String(length=100), nullable=True),
+    sa.Column('first_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['global_customer_id'], ['global_customers.id'], name=op.f('fk_customer_identities_global_customer_id_global_customers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_customer_identities_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_identities'))
+    )
+    with op.batch_alter_table('customer_identities', schema=None) as batch_op:
+        batch_op.create_index('ix_customer_identities_customer', ['tenant_id', 'global_customer_id'], unique=False)
+        batch_op.create_index('ix_customer_identities_record', ['tenant_id', 'object_name', 'record_id'], unique=False)
+        batch_op.create_index('ix_customer_identities_value', ['tenant_id', 'customer_kind', 'kind', 'value'], unique=False)
+
+    op.create_table('customer_links',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('global_customer_id', sa.Uuid(), nullable=False),
+    sa.Column('object_name', sa.String(length=40), nullable=False),
+    sa.Column('record_id', sa.Uuid(), nullable=False),
+    sa.Column('method', sa.String(length=20), nullable=False),
+    sa.Column('score', sa.Double(), nullable=True),
+    sa.Column('reasons', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('matched_object', sa.String(length=40), nullable=True),
+    sa.Column('matched_record_id', sa.Uuid(), nullable=True),
+    sa.Column('match_values', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('source', sa.String(length=50), nullable=False),
+    sa.Column('linked_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['global_customer_id'], ['global_customers.id'], name=op.f('fk_customer_links_global_customer_id_global_customers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_customer_links_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_links'))
+    )
+    with op.batch_alter_table('customer_links', schema=None) as batch_op:
+        batch_op.create_index('ix_customer_links_customer', ['tenant_id', 'global_customer_id'], unique=False)
+        batch_op.create_index('ix_customer_links_record', ['tenant_id', 'object_name', 'record_id'], unique=True)
+
     op.create_table('lead_assignment_rules',
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
@@ -617,7 +678,9 @@ def upgrade() -> None:
     sa.Column('parent_account_id', sa.Uuid(), nullable=True),
     sa.Column('is_churned', sa.Boolean(), nullable=True),
     sa.Column('description', sa.String(length=4000), nullable=True),
+    sa.Column('quality_score', sa.Integer(), nullable=True),
     sa.Column('merged_into_id', sa.Uuid(), nullable=True),
+    sa.Column('global_customer_id', sa.Uuid(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -628,6 +691,7 @@ def upgrade() -> None:
     sa.Column('owner_id', sa.Uuid(), nullable=True),
     sa.Column('external_id', sa.String(), nullable=True),
     sa.Column('source', sa.String(), nullable=True),
+    sa.ForeignKeyConstraint(['global_customer_id'], ['global_customers.id'], name=op.f('fk_accounts_global_customer_id_global_customers'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['merged_into_id'], ['accounts.id'], name=op.f('fk_accounts_merged_into_id_accounts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_accounts_owner_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['parent_account_id'], ['accounts.id'], name=op.f('fk_accounts_parent_account_id_accounts'), ondelete='SET NULL'),
@@ -638,9 +702,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_accounts_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index('ix_accounts_tenant_created', ['tenant_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_accounts_tenant_external', ['tenant_id', 'source', 'external_id'], unique=True)
+        batch_op.create_index('ix_accounts_tenant_global_customer', ['tenant_id', 'global_customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_accounts_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_accounts_tenant_name', ['tenant_id', 'name'], unique=False)
         batch_op.create_index('ix_accounts_tenant_owner_created', ['tenant_id', 'owner_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_accounts_tenant_quality', ['tenant_id', 'quality_score', 'id'], unique=False)
 
     op.create_table('agent_runs',
     sa.Column('agent', sa.String(length=50), nullable=False),
@@ -790,6 +856,43 @@ def upgrade() -> None:
         batch_op.create_index('ix_campaigns_tenant_external', ['tenant_id', 'source', 'external_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_campaigns_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_campaigns_tenant_name', ['tenant_id', 'name'], unique=False)
+
+    op.create_table('customer_match_keys',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('link_id', sa.Uuid(), nullable=False),
+    sa.Column('customer_kind', sa.String(length=10), nullable=False),
+    sa.Column('key', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['link_id'], ['customer_links.id'], name=op.f('fk_customer_match_keys_link_id_customer_links'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_customer_match_keys_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_match_keys'))
+    )
+    with op.batch_alter_table('customer_match_keys', schema=None) as batch_op:
+        batch_op.create_index('ix_customer_match_keys_key', ['tenant_id', 'customer_kind', 'key'], unique=False)
+        batch_op.create_index('ix_customer_match_keys_link', ['link_id'], unique=False)
+
+    op.create_table('dashboards',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('owner_id', sa.Uuid(), nullable=True),
+    sa.Column('standard_key', sa.String(length=50), nullable=True),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_key', sa.String(length=100), nullable=True),
+    sa.Column('widgets', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('filters', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('shared_roles', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('shared_team_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_dashboards_owner_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_dashboards_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dashboards')),
+    sa.UniqueConstraint('tenant_id', 'standard_key', name=op.f('uq_dashboards_tenant_id_standard_key'))
+    )
+    with op.batch_alter_table('dashboards', schema=None) as batch_op:
+        batch_op.create_index('ix_dashboards_tenant_owner', ['tenant_id', 'owner_id'], unique=False)
 
     op.create_table('duplicate_candidates',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -987,6 +1090,22 @@ def upgrade() -> None:
     with op.batch_alter_table('password_history', schema=None) as batch_op:
         batch_op.create_index('ix_password_history_user', ['user_id', 'created_at'], unique=False)
 
+    op.create_table('quality_rule_sets',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('object_name', sa.String(length=40), nullable=False),
+    sa.Column('rules', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('updated_by', sa.Uuid(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_quality_rule_sets_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by'], ['users.id'], name=op.f('fk_quality_rule_sets_updated_by_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quality_rule_sets'))
+    )
+    with op.batch_alter_table('quality_rule_sets', schema=None) as batch_op:
+        batch_op.create_index('ix_quality_rule_sets_object', ['tenant_id', 'object_name'], unique=True)
+        batch_op.create_index(batch_op.f('ix_quality_rule_sets_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('record_merges',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
@@ -999,6 +1118,7 @@ def upgrade() -> None:
     sa.Column('merged_snapshot', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('field_choices', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('repointed', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('identity_changes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('merged_by', sa.Uuid(), nullable=True),
     sa.Column('merged_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('unmerged_by', sa.Uuid(), nullable=True),
@@ -1119,6 +1239,27 @@ def upgrade() -> None:
         batch_op.create_index('ix_sales_targets_period', ['tenant_id', 'period_start'], unique=False)
         batch_op.create_index(batch_op.f('ix_sales_targets_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('saved_reports',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('owner_id', sa.Uuid(), nullable=True),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.String(length=2000), nullable=True),
+    sa.Column('query', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('display', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('shared_roles', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('shared_team_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_saved_reports_owner_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_saved_reports_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_reports'))
+    )
+    with op.batch_alter_table('saved_reports', schema=None) as batch_op:
+        batch_op.create_index('ix_saved_reports_tenant_owner', ['tenant_id', 'owner_id'], unique=False)
+
     op.create_table('segments',
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.String(length=10), nullable=False),
@@ -1148,6 +1289,7 @@ def upgrade() -> None:
     sa.Column('skills', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('max_open_tickets', sa.Integer(), nullable=False),
     sa.Column('is_available', sa.Boolean(), nullable=False),
+    sa.Column('wecom_user_id', sa.String(length=64), nullable=True),
     sa.Column('last_assigned_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_service_agent_profiles_tenant_id_tenants'), ondelete='CASCADE'),
@@ -1156,6 +1298,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('service_agent_profiles', schema=None) as batch_op:
         batch_op.create_index('ix_agent_profiles_user', ['tenant_id', 'user_id'], unique=True)
+
+    op.create_table('service_holiday_years',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('holidays', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('adjusted_workdays', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_by', sa.Uuid(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_service_holiday_years_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by'], ['users.id'], name=op.f('fk_service_holiday_years_updated_by_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_holiday_years'))
+    )
+    with op.batch_alter_table('service_holiday_years', schema=None) as batch_op:
+        batch_op.create_index('ix_service_holiday_years_year', ['tenant_id', 'year'], unique=True)
 
     op.create_table('user_totp',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -1187,7 +1346,9 @@ def upgrade() -> None:
     sa.Column('address', sa.String(length=300), nullable=True),
     sa.Column('do_not_contact', sa.Boolean(), nullable=False),
     sa.Column('description', sa.String(length=4000), nullable=True),
+    sa.Column('quality_score', sa.Integer(), nullable=True),
     sa.Column('merged_into_id', sa.Uuid(), nullable=True),
+    sa.Column('global_customer_id', sa.Uuid(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -1199,6 +1360,7 @@ def upgrade() -> None:
     sa.Column('external_id', sa.String(), nullable=True),
     sa.Column('source', sa.String(), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_contacts_account_id_accounts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['global_customer_id'], ['global_customers.id'], name=op.f('fk_contacts_global_customer_id_global_customers'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['merged_into_id'], ['contacts.id'], name=op.f('fk_contacts_merged_into_id_contacts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_contacts_owner_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_contacts_tenant_id_tenants'), ondelete='CASCADE'),
@@ -1211,10 +1373,12 @@ def upgrade() -> None:
         batch_op.create_index('ix_contacts_tenant_created', ['tenant_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_contacts_tenant_email', ['tenant_id', 'email'], unique=False)
         batch_op.create_index('ix_contacts_tenant_external', ['tenant_id', 'source', 'external_id'], unique=True)
+        batch_op.create_index('ix_contacts_tenant_global_customer', ['tenant_id', 'global_customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contacts_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_contacts_tenant_mobile', ['tenant_id', 'mobile'], unique=False)
         batch_op.create_index('ix_contacts_tenant_name', ['tenant_id', 'name'], unique=False)
         batch_op.create_index('ix_contacts_tenant_owner_created', ['tenant_id', 'owner_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_contacts_tenant_quality', ['tenant_id', 'quality_score', 'id'], unique=False)
 
     op.create_table('journeys',
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -1329,6 +1493,32 @@ def upgrade() -> None:
     with op.batch_alter_table('oauth_access_tokens', schema=None) as batch_op:
         batch_op.create_index('ix_oauth_access_tokens_token_hash', ['token_hash'], unique=True)
 
+    op.create_table('report_schedules',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('report_id', sa.Uuid(), nullable=False),
+    sa.Column('created_by_id', sa.Uuid(), nullable=True),
+    sa.Column('recipient_id', sa.Uuid(), nullable=False),
+    sa.Column('frequency', sa.String(length=10), nullable=False),
+    sa.Column('hour', sa.Integer(), nullable=False),
+    sa.Column('weekday', sa.Integer(), nullable=False),
+    sa.Column('day_of_month', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('file_format', sa.String(length=10), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_report_schedules_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['recipient_id'], ['users.id'], name=op.f('fk_report_schedules_recipient_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['report_id'], ['saved_reports.id'], name=op.f('fk_report_schedules_report_id_saved_reports'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_report_schedules_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_schedules'))
+    )
+    with op.batch_alter_table('report_schedules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_schedules_report_id'), ['report_id'], unique=False)
+        batch_op.create_index('ix_report_schedules_tenant_active', ['tenant_id', 'is_active'], unique=False)
+
     op.create_table('segment_members',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
@@ -1410,6 +1600,8 @@ def upgrade() -> None:
     sa.Column('converted_contact_id', sa.Uuid(), nullable=True),
     sa.Column('converted_opportunity_id', sa.Uuid(), nullable=True),
     sa.Column('description', sa.String(length=4000), nullable=True),
+    sa.Column('global_customer_id', sa.Uuid(), nullable=True),
+    sa.Column('quality_score', sa.Integer(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -1422,6 +1614,7 @@ def upgrade() -> None:
     sa.Column('source', sa.String(), nullable=True),
     sa.ForeignKeyConstraint(['converted_account_id'], ['accounts.id'], name=op.f('fk_leads_converted_account_id_accounts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['converted_contact_id'], ['contacts.id'], name=op.f('fk_leads_converted_contact_id_contacts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['global_customer_id'], ['global_customers.id'], name=op.f('fk_leads_global_customer_id_global_customers'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_leads_owner_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_leads_product_id_products'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_leads_tenant_id_tenants'), ondelete='CASCADE'),
@@ -1432,10 +1625,12 @@ def upgrade() -> None:
         batch_op.create_index('ix_leads_tenant_created', ['tenant_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_leads_tenant_email', ['tenant_id', 'email'], unique=False)
         batch_op.create_index('ix_leads_tenant_external', ['tenant_id', 'source', 'external_id'], unique=True)
+        batch_op.create_index('ix_leads_tenant_global_customer', ['tenant_id', 'global_customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_leads_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_leads_tenant_mobile', ['tenant_id', 'mobile'], unique=False)
         batch_op.create_index('ix_leads_tenant_name', ['tenant_id', 'name'], unique=False)
         batch_op.create_index('ix_leads_tenant_owner_created', ['tenant_id', 'owner_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_leads_tenant_quality', ['tenant_id', 'quality_score', 'id'], unique=False)
         batch_op.create_index('ix_leads_tenant_status', ['tenant_id', 'status'], unique=False)
 
     op.create_table('marketing_suppressions',
@@ -1492,6 +1687,24 @@ def upgrade() -> None:
         batch_op.create_index('ix_message_sends_due', ['status', 'scheduled_at'], unique=False)
         batch_op.create_index('ix_message_sends_journey', ['journey_id', 'step_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_message_sends_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('report_deliveries',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('schedule_id', sa.Uuid(), nullable=False),
+    sa.Column('period_key', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('error', sa.String(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['schedule_id'], ['report_schedules.id'], name=op.f('fk_report_deliveries_schedule_id_report_schedules'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_report_deliveries_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_deliveries')),
+    sa.UniqueConstraint('schedule_id', 'period_key', name=op.f('uq_report_deliveries_schedule_id_period_key'))
+    )
+    with op.batch_alter_table('report_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_deliveries_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('tickets',
     sa.Column('number', sa.String(length=20), nullable=True),
@@ -1653,6 +1866,30 @@ def upgrade() -> None:
         batch_op.create_index('ix_engagement_events_send', ['send_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_engagement_events_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('escalation_deliveries',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('ticket_id', sa.Uuid(), nullable=False),
+    sa.Column('event', sa.String(length=20), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('provider_message_id', sa.String(length=200), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_escalation_deliveries_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_escalation_deliveries_ticket_id_tickets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_escalation_deliveries_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_escalation_deliveries'))
+    )
+    with op.batch_alter_table('escalation_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_escalation_deliveries_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_escalation_deliveries_once', ['tenant_id', 'ticket_id', 'event', 'channel', 'user_id'], unique=True)
+
     op.create_table('lead_duplicates',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
@@ -1707,6 +1944,7 @@ def upgrade() -> None:
     with op.batch_alter_table('opportunities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_opportunities_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_opportunities_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('ix_opportunities_report_stage_owner_close', ['tenant_id', 'stage_id', 'deleted_at', 'owner_id', 'closed_on', 'amount'], unique=False)
         batch_op.create_index('ix_opportunities_tenant_created', ['tenant_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_opportunities_tenant_external', ['tenant_id', 'source', 'external_id'], unique=True)
         batch_op.create_index(batch_op.f('ix_opportunities_tenant_id'), ['tenant_id'], unique=False)
@@ -2258,6 +2496,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_opportunities_tenant_id'))
         batch_op.drop_index('ix_opportunities_tenant_external')
         batch_op.drop_index('ix_opportunities_tenant_created')
+        batch_op.drop_index('ix_opportunities_report_stage_owner_close')
         batch_op.drop_index(batch_op.f('ix_opportunities_owner_id'))
         batch_op.drop_index(batch_op.f('ix_opportunities_account_id'))
 
@@ -2266,6 +2505,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_lead_duplicates_tenant')
 
     op.drop_table('lead_duplicates')
+    with op.batch_alter_table('escalation_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_escalation_deliveries_once')
+        batch_op.drop_index('ix_escalation_deliveries_due')
+
+    op.drop_table('escalation_deliveries')
     with op.batch_alter_table('engagement_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_engagement_events_tenant_id'))
         batch_op.drop_index('ix_engagement_events_send')
@@ -2305,6 +2549,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tickets_account_time')
 
     op.drop_table('tickets')
+    with op.batch_alter_table('report_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_deliveries_tenant_id'))
+
+    op.drop_table('report_deliveries')
     with op.batch_alter_table('message_sends', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_message_sends_tenant_id'))
         batch_op.drop_index('ix_message_sends_journey')
@@ -2319,10 +2567,12 @@ def downgrade() -> None:
     op.drop_table('marketing_suppressions')
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.drop_index('ix_leads_tenant_status')
+        batch_op.drop_index('ix_leads_tenant_quality')
         batch_op.drop_index('ix_leads_tenant_owner_created')
         batch_op.drop_index('ix_leads_tenant_name')
         batch_op.drop_index('ix_leads_tenant_mobile')
         batch_op.drop_index(batch_op.f('ix_leads_tenant_id'))
+        batch_op.drop_index('ix_leads_tenant_global_customer')
         batch_op.drop_index('ix_leads_tenant_external')
         batch_op.drop_index('ix_leads_tenant_email')
         batch_op.drop_index('ix_leads_tenant_created')
@@ -2344,6 +2594,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_segment_members_record')
 
     op.drop_table('segment_members')
+    with op.batch_alter_table('report_schedules', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_schedules_tenant_active')
+        batch_op.drop_index(batch_op.f('ix_report_schedules_report_id'))
+
+    op.drop_table('report_schedules')
     with op.batch_alter_table('oauth_access_tokens', schema=None) as batch_op:
         batch_op.drop_index('ix_oauth_access_tokens_token_hash')
 
@@ -2372,10 +2627,12 @@ def downgrade() -> None:
 
     op.drop_table('journeys')
     with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.drop_index('ix_contacts_tenant_quality')
         batch_op.drop_index('ix_contacts_tenant_owner_created')
         batch_op.drop_index('ix_contacts_tenant_name')
         batch_op.drop_index('ix_contacts_tenant_mobile')
         batch_op.drop_index(batch_op.f('ix_contacts_tenant_id'))
+        batch_op.drop_index('ix_contacts_tenant_global_customer')
         batch_op.drop_index('ix_contacts_tenant_external')
         batch_op.drop_index('ix_contacts_tenant_email')
         batch_op.drop_index('ix_contacts_tenant_created')
@@ -2385,6 +2642,10 @@ def downgrade() -> None:
 
     op.drop_table('contacts')
     op.drop_table('user_totp')
+    with op.batch_alter_table('service_holiday_years', schema=None) as batch_op:
+        batch_op.drop_index('ix_service_holiday_years_year')
+
+    op.drop_table('service_holiday_years')
     with op.batch_alter_table('service_agent_profiles', schema=None) as batch_op:
         batch_op.drop_index('ix_agent_profiles_user')
 
@@ -2393,6 +2654,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_segments_tenant_id'))
 
     op.drop_table('segments')
+    with op.batch_alter_table('saved_reports', schema=None) as batch_op:
+        batch_op.drop_index('ix_saved_reports_tenant_owner')
+
+    op.drop_table('saved_reports')
     with op.batch_alter_table('sales_targets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sales_targets_tenant_id'))
         batch_op.drop_index('ix_sales_targets_period')
@@ -2423,6 +2688,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_record_merges_merged_id'))
 
     op.drop_table('record_merges')
+    with op.batch_alter_table('quality_rule_sets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quality_rule_sets_tenant_id'))
+        batch_op.drop_index('ix_quality_rule_sets_object')
+
+    op.drop_table('quality_rule_sets')
     with op.batch_alter_table('password_history', schema=None) as batch_op:
         batch_op.drop_index('ix_password_history_user')
 
@@ -2466,6 +2736,15 @@ def downgrade() -> None:
         batch_op.drop_index('ix_duplicate_candidates_pair')
 
     op.drop_table('duplicate_candidates')
+    with op.batch_alter_table('dashboards', schema=None) as batch_op:
+        batch_op.drop_index('ix_dashboards_tenant_owner')
+
+    op.drop_table('dashboards')
+    with op.batch_alter_table('customer_match_keys', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_match_keys_link')
+        batch_op.drop_index('ix_customer_match_keys_key')
+
+    op.drop_table('customer_match_keys')
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.drop_index('ix_campaigns_tenant_name')
         batch_op.drop_index(batch_op.f('ix_campaigns_tenant_id'))
@@ -2500,9 +2779,11 @@ def downgrade() -> None:
 
     op.drop_table('agent_runs')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
+        batch_op.drop_index('ix_accounts_tenant_quality')
         batch_op.drop_index('ix_accounts_tenant_owner_created')
         batch_op.drop_index('ix_accounts_tenant_name')
         batch_op.drop_index(batch_op.f('ix_accounts_tenant_id'))
+        batch_op.drop_index('ix_accounts_tenant_global_customer')
         batch_op.drop_index('ix_accounts_tenant_external')
         batch_op.drop_index('ix_accounts_tenant_created')
         batch_op.drop_index(batch_op.f('ix_accounts_owner_id'))
@@ -2536,6 +2817,17 @@ def downgrade() -> None:
         batch_op.drop_index('ix_assignment_rules_order')
 
     op.drop_table('lead_assignment_rules')
+    with op.batch_alter_table('customer_links', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_links_record')
+        batch_op.drop_index('ix_customer_links_customer')
+
+    op.drop_table('customer_links')
+    with op.batch_alter_table('customer_identities', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_identities_value')
+        batch_op.drop_index('ix_customer_identities_record')
+        batch_op.drop_index('ix_customer_identities_customer')
+
+    op.drop_table('customer_identities')
     op.drop_table('ticket_counters')
     with op.batch_alter_table('teams', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_teams_tenant_id'))
@@ -2593,6 +2885,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_kb_index_changes_sequence')
 
     op.drop_table('kb_index_changes')
+    with op.batch_alter_table('global_customers', schema=None) as batch_op:
+        batch_op.drop_index('ix_global_customers_tenant_name')
+        batch_op.drop_index(batch_op.f('ix_global_customers_tenant_id'))
+
+    op.drop_table('global_customers')
     with op.batch_alter_table('field_definitions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_field_definitions_tenant_id'))
 

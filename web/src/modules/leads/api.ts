@@ -81,3 +81,49 @@ export async function listUsers(): Promise<UserOption[]> {
   if (data === undefined) throw new ProblemError(error, response.status, 'users failed')
   return data.items.map((user) => ({ id: user.id, display_name: user.display_name }))
 }
+
+export type PoolWrite = Schemas['PoolWrite']
+export type CaptureForm = Schemas['CaptureFormRead']
+export type CaptureFormWrite = Schemas['CaptureFormWrite']
+export type HandoverMode = Schemas['DepartureHandover']['mode']
+
+export async function savePool(body: PoolWrite, existing: Pool | null): Promise<Pool> {
+  const result =
+    existing === null
+      ? await api.POST('/api/v1/sales/pools', { body })
+      : await api.PUT('/api/v1/sales/pools/{pool_id}', {
+          params: { path: { pool_id: existing.id }, header: { 'if-match': `"${existing.version}"` } },
+          body,
+        })
+  if (result.data === undefined) throw new ProblemError(result.error, result.response.status, 'save failed')
+  return result.data
+}
+
+export async function getHandoverMode(): Promise<HandoverMode> {
+  const { data, error, response } = await api.GET('/api/v1/sales/settings/departure-handover')
+  if (data === undefined) throw new ProblemError(error, response.status, 'hand-over setting failed')
+  return data.mode
+}
+
+export async function setHandoverMode(mode: HandoverMode): Promise<HandoverMode> {
+  const { data, error, response } = await api.PUT('/api/v1/sales/settings/departure-handover', {
+    body: { mode },
+  })
+  if (data === undefined) throw new ProblemError(error, response.status, 'hand-over setting failed')
+  return data.mode
+}
+
+export async function listForms(): Promise<CaptureForm[]> {
+  const { data, error, response } = await api.GET('/api/v1/sales/lead-forms')
+  if (data === undefined) throw new ProblemError(error, response.status, 'forms failed')
+  return data.items
+}
+
+export async function saveForm(body: CaptureFormWrite, existing: CaptureForm | null): Promise<CaptureForm> {
+  const result =
+    existing === null
+      ? await api.POST('/api/v1/sales/lead-forms', { body })
+      : await api.PUT('/api/v1/sales/lead-forms/{form_id}', { params: { path: { form_id: existing.id } }, body })
+  if (result.data === undefined) throw new ProblemError(result.error, result.response.status, 'save failed')
+  return result.data
+}

@@ -1,4 +1,4 @@
-import { Connection, Share } from '@element-plus/icons-vue'
+import { Connection, EditPen, Setting, Share } from '@element-plus/icons-vue'
 
 import { defineModule } from '../types'
 
@@ -17,6 +17,18 @@ export default defineModule({
       component: () => import('./AssignmentRulesView.vue'),
       meta: { titleKey: 'leads.rules.title' },
     },
+    {
+      path: 'sales/pool-settings',
+      name: 'leads-pool-settings',
+      component: () => import('./PoolSettingsView.vue'),
+      meta: { titleKey: 'leads.poolSettings.title' },
+    },
+    {
+      path: 'sales/lead-forms',
+      name: 'leads-forms',
+      component: () => import('./LeadFormsView.vue'),
+      meta: { titleKey: 'leads.forms.title' },
+    },
   ],
   menu: [
     { path: '/sales/pools', labelKey: 'leads.pools.title', section: 'sales', icon: Share, order: 30 },
@@ -27,5 +39,13 @@ export default defineModule({
       icon: Connection,
       order: 31,
     },
+    {
+      path: '/sales/pool-settings',
+      labelKey: 'leads.poolSettings.title',
+      section: 'admin',
+      icon: Setting,
+      order: 60,
+    },
+    { path: '/sales/lead-forms', labelKey: 'leads.forms.title', section: 'marketing', icon: EditPen, order: 60 },
   ],
 })

@@ -136,3 +136,71 @@ export async function decideApproval(id: string, approve: boolean): Promise<Appr
   if (data === undefined) fail(error, response.status, 'decision failed')
   return data
 }
+
+export type SalesProcess = Schemas['SalesProcessRead']
+export type SalesProcessWrite = Schemas['SalesProcessWrite']
+export type ProcessStageWrite = Schemas['ProcessStageWrite']
+export type PipelineStage = Schemas['PipelineStageRead']
+export type OpportunityProcess = Schemas['OpportunityProcessRead']
+export type PriceBookWrite = Schemas['PriceBookWrite']
+export type PriceBookEntryWrite = Schemas['PriceBookEntryWrite']
+
+export async function listProcesses(): Promise<SalesProcess[]> {
+  const { data, error, response } = await api.GET('/api/v1/sales-processes')
+  if (data === undefined) fail(error, response.status, 'processes failed')
+  return data.items
+}
+
+export async function saveProcess(body: SalesProcessWrite): Promise<SalesProcess> {
+  const { data, error, response } = await api.PUT('/api/v1/sales-processes/{key}', {
+    params: { path: { key: body.key } },
+    body,
+  })
+  if (data === undefined) fail(error, response.status, 'save failed')
+  return data
+}
+
+export async function deleteProcess(key: string): Promise<void> {
+  const { error, response } = await api.DELETE('/api/v1/sales-processes/{key}', { params: { path: { key } } })
+  if (!response.ok) fail(error, response.status, 'delete failed')
+}
+
+export async function listStages(): Promise<PipelineStage[]> {
+  const { data, error, response } = await api.GET('/api/v1/pipeline/stages')
+  if (data === undefined) fail(error, response.status, 'stages failed')
+  return data.stages
+}
+
+export async function getOpportunityProcess(opportunityId: string): Promise<OpportunityProcess> {
+  const { data, error, response } = await api.GET('/api/v1/opportunities/{opportunity_id}/process', {
+    params: { path: { opportunity_id: opportunityId } },
+  })
+  if (data === undefined) fail(error, response.status, 'process failed')
+  return data
+}
+
+export async function requestStageApproval(opportunityId: string, stage: string): Promise<void> {
+  const { data, error, response } = await api.POST('/api/v1/opportunities/{opportunity_id}/stage-approvals', {
+    params: { path: { opportunity_id: opportunityId } },
+    body: { stage },
+  })
+  if (data === undefined) fail(error, response.status, 'approval request failed')
+}
+
+export async function savePriceBook(body: PriceBookWrite, existing: PriceBook | null): Promise<PriceBook> {
+  const result =
+    existing === null
+      ? await api.POST('/api/v1/price-books', { body })
+      : await api.PUT('/api/v1/price-books/{book_id}', { params: { path: { book_id: existing.id } }, body })
+  if (result.data === undefined) fail(result.error, result.response.status, 'save failed')
+  return result.data
+}
+
+export async function savePriceBookEntries(bookId: string, entries: PriceBookEntryWrite[]): Promise<PriceBook> {
+  const { data, error, response } = await api.PUT('/api/v1/price-books/{book_id}/entries', {
+    params: { path: { book_id: bookId } },
+    body: entries,
+  })
+  if (data === undefined) fail(error, response.status, 'save failed')
+  return data
+}

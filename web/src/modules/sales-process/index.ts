@@ -1,4 +1,4 @@
-import { Checked, Coin, DataAnalysis, Document, Money } from '@element-plus/icons-vue'
+import { Checked, Coin, DataAnalysis, Document, Guide, Money, PriceTag } from '@element-plus/icons-vue'
 
 import { defineModule } from '../types'
 
@@ -49,6 +49,18 @@ export default defineModule({
       component: () => import('./InsightView.vue'),
       meta: { titleKey: 'salesProcess.insight.title' },
     },
+    {
+      path: 'sales/processes',
+      name: 'sales-process-processes',
+      component: () => import('./ProcessesView.vue'),
+      meta: { titleKey: 'salesProcess.processes.title' },
+    },
+    {
+      path: 'sales/price-books',
+      name: 'sales-process-price-books',
+      component: () => import('./PriceBooksView.vue'),
+      meta: { titleKey: 'salesProcess.priceBooks.title' },
+    },
   ],
   menu: [
     { path: '/sales/quotes', labelKey: 'salesProcess.quotes.title', section: 'sales', icon: Document, order: 40 },
@@ -56,5 +68,7 @@ export default defineModule({
     { path: '/sales/receivables', labelKey: 'salesProcess.receivables.title', section: 'sales', icon: Coin, order: 42 },
     { path: '/sales/approvals', labelKey: 'salesProcess.approvals.title', section: 'sales', icon: Checked, order: 44 },
     { path: '/sales/insight', labelKey: 'salesProcess.insight.title', section: 'sales', icon: DataAnalysis, order: 43 },
+    { path: '/sales/processes', labelKey: 'salesProcess.processes.title', section: 'admin', icon: Guide, order: 61 },
+    { path: '/sales/price-books', labelKey: 'salesProcess.priceBooks.title', section: 'sales', icon: PriceTag, order: 39 },
   ],
 })

@@ -1,4 +1,4 @@
-"""Tools every agent shares: tasks for people, follow-up tasks, and sending email."""
+"""Tools every agent shares: tasks for people, follow-up tasks, and gated email."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from zhike.ai.agents.outbound import send_gated_email
 from zhike.ai.agents.tools.registry import Tool, ToolContext, ToolFailed, register_tool
 from zhike.core.i18n import translate
 from zhike.platform.records import RecordService
@@ -179,22 +180,54 @@ class SendEmailInput(RelatedRecords):
     recipient: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     subject: str = Field(min_length=1, max_length=300)
     body: str = Field(min_length=1, max_length=10000)
+    purpose: Literal["marketing", "product_news", "events", "newsletter", "surveys"] = Field(
+        default="marketing", description="the consent purpose the send gate checks"
+    )
 
 
 class SendEmailOutput(BaseModel):
-    message_id: str
-    activity_id: uuid.UUID
+    message_id: str | None
+    activity_id: uuid.UUID | None
     is_sent: bool
+    status: Literal["sent", "blocked"] = "sent"
+    reason: str | None = Field(default=None, description="why the send gate blocked the email")
+    contact_id: uuid.UUID | None = None
+    send_id: uuid.UUID | None = None
 
 
 def send_email(context: ToolContext, arguments: SendEmailInput) -> SendEmailOutput:
-    """Send an email to a customer through the tenant's SMTP server and log it as an activity."""
+    """Send an email to a customer through the send gate and log it as an activity.
+
+    A message the gate blocks (no consent, suppressed, do not contact, no contact
+    record) is not sent. The output names the reason, and the run's outcome lists it.
+    """
     if context.connectors.mailer is None:
         raise ToolFailed("no SMTP server is configured for this agent", is_retryable=False)
-    message_id = f"<{context.idempotency_key.replace(':', '.')}@agents.zhike>"
-    context.connectors.mailer.send(
-        arguments.recipient, arguments.subject, arguments.body, message_id
+    outcome = send_gated_email(
+        context.session,
+        context.actor,
+        context.connectors.mailer,
+        send_key=f"agent:{context.idempotency_key}"[:200],
+        recipient=arguments.recipient,
+        contact_id=arguments.contact_id,
+        subject=arguments.subject,
+        body=arguments.body,
+        purpose=arguments.purpose,
+        now=context.now,
     )
+    if outcome.status != "sent":
+        return SendEmailOutput(
+            message_id=None,
+            activity_id=None,
+            is_sent=False,
+            status="blocked",
+            reason=outcome.reason,
+            contact_id=outcome.contact_id,
+            send_id=outcome.send_id,
+        )
+    related = _related(arguments)
+    if outcome.contact_id is not None:
+        related.setdefault("contact_id", outcome.contact_id)
     activity = RecordService(context.session, context.actor, ACTIVITIES).create(
         {
             "kind": "email",
@@ -203,16 +236,24 @@ def send_email(context: ToolContext, arguments: SendEmailInput) -> SendEmailOutp
             "status": "done",
             "occurred_at": context.now,
             "completed_at": context.now,
-            **_related(arguments),
+            **related,
         }
     )
-    return SendEmailOutput(message_id=message_id, activity_id=activity.id, is_sent=True)
+    return SendEmailOutput(
+        message_id=outcome.message_id,
+        activity_id=activity.id,
+        is_sent=True,
+        contact_id=outcome.contact_id,
+        send_id=outcome.send_id,
+    )
 
 
 SEND_EMAIL = register_tool(
     Tool(
         name="send_email",
-        description="Send an email to a customer and log it on the related records",
+        description=(
+            "Send an email to a customer through the consent gate and log it on the related records"
+        ),
         input_model=SendEmailInput,
         output_model=SendEmailOutput,
         effect="outbound",

@@ -1,0 +1,823 @@
+"""A development set of question wordings over the MavenTech pipeline, with answers.
+
+The main set (``nl_questions.py``) has two or three phrasings per family. This set
+has many per intent: colloquial Chinese, synonyms for won deals (业绩, 成交,
+签单, 赢单, 拿下, "closed", "booked"), rank words before or after the
+dimension, polite openers, English contractions and informal questions. It is
+the set the grammar is tuned on; accuracy on wordings nobody tuned to is
+measured on a separate held-out set. Expected rows are computed with pandas
+from the CSV files, as in the main set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from nl_questions import (
+    LOST,
+    WON,
+    Case,
+    average,
+    between,
+    grouped,
+    load_accounts,
+    load_frame,
+    median,
+    top,
+    total,
+)
+
+LAST_QUARTER = {"field": "closed_on", "op": "relative", "value": "last_quarter"}
+LAST_MONTH = {"field": "closed_on", "op": "relative", "value": "last_month"}
+THIS_YEAR = {"field": "closed_on", "op": "relative", "value": "this_year"}
+OPEN = [
+    {"field": "stage.is_lost", "op": "eq", "value": False},
+    {"field": "stage.is_won", "op": "eq", "value": False},
+]
+BY_REP = [{"field": "owner.display_name"}]
+SUM_AMOUNT = [{"aggregate": "sum", "field": "amount"}]
+BY_SUM = [{"column": "sum:amount", "descending": True}]
+BY_COUNT = [{"column": "count", "descending": True}]
+
+
+@dataclass
+class Target:
+    """One intended query, its answer, and the wordings that must all parse into it."""
+
+    family: str
+    query: dict[str, Any]
+    rows: list[list[Any]]
+    zh: list[str]
+    en: list[str]
+    ordered: bool = False
+
+
+def _named(rows: list[list[Any]]) -> list[list[Any]]:
+    return [[None if pd.isna(name) else name, *rest] for name, *rest in rows]
+
+
+def build_dev_cases(folder: Path, as_of: date) -> list[Case]:
+    targets = _targets(folder, as_of)
+    cases = []
+    for target in targets:
+        for question in (*target.zh, *target.en):
+            cases.append(Case(question, target.query, target.rows, target.ordered, target.family))
+    return cases
+
+
+def _targets(folder: Path, as_of: date) -> list[Target]:
+    frame = load_frame(folder)
+    accounts = load_accounts(folder)
+    won = frame[frame["stage"] == "won"]
+    lost = frame[frame["stage"] == "lost"]
+    q3 = between(won, "closed", date(2017, 7, 1), date(2017, 9, 30))
+    october = between(won, "closed", date(2017, 10, 1), date(2017, 10, 31))
+    this_year = between(won, "closed", date(2017, 1, 1), date(2017, 12, 31))
+    by_rep_q3 = grouped(q3, "sales_agent", lambda g: total(g["amount"]))
+    by_rep = grouped(won, "sales_agent", lambda g: total(g["amount"]))
+    open_deals = frame[~frame["stage"].isin(["won", "lost"])]
+    assert as_of == date(2017, 11, 15), "the periods below count from 2017-11-15"
+
+    return [
+        Target(
+            "top3_reps_last_quarter",
+            {
+                "object": "opportunities",
+                "filters": [LAST_QUARTER, WON],
+                "group_by": BY_REP,
+                "measures": SUM_AMOUNT,
+                "sort": BY_SUM,
+                "limit": 3,
+            },
+            top(by_rep_q3, 3),
+            [
+                "上季度业绩前三的销售",
+                "上季度业绩排名前三的销售是哪几位",
+                "上个季度签单金额最多的3个销售",
+                "请问上季度成交额排前三的销售都有谁",
+                "上季度销售业绩top3",
+                "帮我看下上个季度赢单金额前3名的销售",
+                "上季度拿下金额最多的三位销售",
+                "上季度销售业绩排行前三名",
+                "可以帮我列一下上季度成交金额最高的前三个销售吗",
+                "上季度签约额前3的业务员",
+                "上一季度赢单金额top 3销售",
+                "上季度哪三位销售的签单额最高",
+                "麻烦帮我查下上季度业绩排前三的同事",
+                "上季度赢单金额最多的前三名销售代表",
+            ],
+            [
+                "top three reps by revenue closed last quarter",
+                "who are the 3 best sellers by won revenue last quarter?",
+                "who were our top 3 salespeople last quarter by closed revenue",
+                "could you show me the top 3 reps by won amount for last quarter",
+                "which three reps closed the most revenue last quarter?",
+                "last quarter's top 3 sales reps by bookings",
+                "top-3 agents by won deal value last quarter",
+                "I'd like to see the 3 highest-performing reps last quarter by won revenue",
+                "what're the top 3 reps by won amount last quarter?",
+                "give me last quarter's 3 biggest closers by revenue",
+                "show the three sales agents with the highest won revenue in the last quarter",
+                "who're the three top-performing reps by won amount last quarter",
+                "list last quarter's top 3 reps ranked by won revenue",
+                "top 3 sellers last quarter (won amount)",
+            ],
+            ordered=True,
+        ),
+        Target(
+            "best_rep_last_quarter",
+            {
+                "object": "opportunities",
+                "filters": [LAST_QUARTER, WON],
+                "group_by": BY_REP,
+                "measures": SUM_AMOUNT,
+                "sort": BY_SUM,
+                "limit": 1,
+            },
+            top(by_rep_q3, 1),
+            [
+                "上个季度业绩最好的销售是谁",
+                "上季度谁的业绩最高",
+                "上季度谁签单金额最多",
+                "上季度成交额最高的销售是哪位",
+                "上季度哪个销售赢单金额最多",
+                "请问上季度的销冠是谁",
+                "上季度谁拿下的金额最多",
+                "上季度成交最多钱的是哪位销售",
+                "上季度哪位业务员签的金额最大",
+                "上个季度谁是签单金额第一名",
+                "上季度成交金额第一的销售是谁",
+            ],
+            [
+                "who closed the most revenue last quarter?",
+                "who was the best rep last quarter by won amount?",
+                "which rep had the highest bookings last quarter",
+                "who's our top seller by won revenue last quarter?",
+                "which salesperson won the most money last quarter",
+                "who brought in the most won revenue last quarter",
+                "which rep closed the biggest won amount last quarter",
+                "who topped the won revenue chart last quarter?",
+                "which agent had the largest won amount last quarter?",
+                "who won the most money last quarter?",
+            ],
+            ordered=True,
+        ),
+        Target(
+            "rank_all_reps",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": BY_REP,
+                "measures": SUM_AMOUNT,
+                "sort": BY_SUM,
+            },
+            top(by_rep, 1000),
+            [
+                "销售排行榜（按赢单金额）",
+                "按赢单金额给销售排个名",
+                "销售的业绩排名",
+                "所有销售按成交金额排序",
+                "把销售按签单金额排一下",
+                "销售业绩排行",
+                "所有业务员赢单金额从高到低排列",
+                "给我一个按成交额的销售排名",
+                "销售赢单金额排行榜",
+                "业务员的成交额排名",
+            ],
+            [
+                "rank all reps by won amount",
+                "rank the sales reps by won revenue",
+                "sales rep leaderboard by won amount",
+                "reps ranked by closed revenue",
+                "sort reps by won amount",
+                "ranking of salespeople by bookings",
+                "rank every agent by won revenue",
+                "order the reps by won amount",
+                "show reps sorted by won revenue",
+                "leaderboard of reps by won amount",
+            ],
+            ordered=True,
+        ),
+        Target(
+            "won_total_last_quarter",
+            {"object": "opportunities", "filters": [LAST_QUARTER, WON], "measures": SUM_AMOUNT},
+            [[total(q3["amount"])]],
+            [
+                "上季度签单总额是多少",
+                "上个季度一共成交了多少钱",
+                "上季度的业绩总额",
+                "上季度赢单金额合计",
+                "麻烦查一下上季度总共拿下了多少金额",
+                "上季度总业绩多少",
+                "能告诉我上季度赢单的总金额吗",
+                "上季度一共签了多少金额的单",
+                "上季度赢单总金额是多少呢",
+                "上季度成交了多少金额",
+            ],
+            [
+                "how much revenue did we close last quarter?",
+                "what's the total won amount for last quarter",
+                "total bookings last quarter",
+                "how much did we win in total last quarter",
+                "can you tell me last quarter's won revenue",
+                "sum of won deal value last quarter",
+                "what was our total closed revenue last quarter?",
+                "I want to know how much we won last quarter",
+                "what did we book in won revenue last quarter",
+                "how much was won in total last quarter",
+            ],
+        ),
+        Target(
+            "won_count_last_month",
+            {"object": "opportunities", "filters": [LAST_MONTH, WON]},
+            [[len(october)]],
+            [
+                "上个月签了几单",
+                "上个月成交了多少单",
+                "上月赢单数量",
+                "上个月一共赢了几个单子",
+                "请问上个月拿下了多少单",
+                "上个月成交的商机有多少个",
+                "上月拿下几个单",
+                "上个月赢单的数量是多少",
+                "上个月有几单赢了",
+                "上月签单数",
+            ],
+            [
+                "how many deals did we close last month?",
+                "how many deals were won last month",
+                "number of won deals last month",
+                "count of deals won last month",
+                "how many opportunities did we win last month?",
+                "what's the number of deals we won last month",
+                "how many wins did we have last month?",
+                "deals won last month: how many?",
+                "how many deals closed won last month",
+                "last month's won deal count",
+            ],
+        ),
+        Target(
+            "won_amount_by_region",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "owner.team.region"}],
+                "measures": SUM_AMOUNT,
+            },
+            _named(grouped(won, "regional_office", lambda g: total(g["amount"]))),
+            [
+                "各区域的业绩",
+                "每个大区的成交额",
+                "各地区签单金额分别是多少",
+                "按区域看一下赢单金额",
+                "不同区域的赢单金额",
+                "区域业绩分布",
+                "每个区域赢了多少钱",
+                "各个办事处的成交金额",
+                "每个区分别签了多少钱",
+                "各大区赢单金额",
+            ],
+            [
+                "won revenue by region",
+                "what's each region's won amount",
+                "bookings per regional office",
+                "how much has each region won",
+                "won amount broken down by region",
+                "break down won revenue by regional office",
+                "what did each region book in won revenue",
+                "won amount split by region",
+                "regional breakdown of won revenue",
+                "how much revenue did each office close",
+            ],
+        ),
+        Target(
+            "won_amount_by_product",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "product.name"}],
+                "measures": SUM_AMOUNT,
+            },
+            grouped(won, "product", lambda g: total(g["amount"])),
+            [
+                "每个产品的成交金额",
+                "各产品业绩",
+                "按产品统计签单金额",
+                "每款产品赢单金额分别多少",
+                "各个产品卖了多少钱",
+                "产品维度的赢单金额",
+                "不同产品的签单金额",
+                "按产品分的业绩",
+                "产品业绩分布",
+            ],
+            [
+                "won amount per product",
+                "won revenue for each product",
+                "how much did each product win",
+                "bookings by product",
+                "product breakdown of won revenue",
+                "what's the won revenue of each product",
+                "won amount grouped by product",
+                "how much won revenue per product?",
+                "what has each product brought in won revenue",
+            ],
+        ),
+        Target(
+            "best_product_by_count",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "product.name"}],
+                "sort": BY_COUNT,
+                "limit": 1,
+            },
+            top(grouped(won, "product", len), 1),
+            [
+                "哪个产品赢单数量最多",
+                "签单数最多的是哪款产品",
+                "成交单数最多的产品",
+                "哪款产品卖出的单子最多",
+                "赢单最多的是哪个产品",
+            ],
+            [
+                "which product won the most deals?",
+                "what product has the most won deals",
+                "which product closed the most deals",
+                "the product with the highest number of won deals",
+                "which product has won the most opportunities",
+            ],
+            ordered=True,
+        ),
+        Target(
+            "top_products_by_amount",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "product.name"}],
+                "measures": SUM_AMOUNT,
+                "sort": BY_SUM,
+                "limit": 3,
+            },
+            top(grouped(won, "product", lambda g: total(g["amount"])), 3),
+            [
+                "成交金额最高的三个产品",
+                "业绩前三的产品",
+                "赢单金额排名前3的产品有哪些",
+                "哪三款产品签单金额最多",
+                "签单金额排前三的产品",
+            ],
+            [
+                "top 3 products by won revenue",
+                "which 3 products brought in the most won revenue",
+                "the three best-selling products by won amount",
+                "top three products ranked by bookings",
+                "what are the 3 top-selling products by won revenue",
+            ],
+            ordered=True,
+        ),
+        Target(
+            "most_lost_products",
+            {
+                "object": "opportunities",
+                "filters": [LOST],
+                "group_by": [{"field": "product.name"}],
+                "sort": BY_COUNT,
+                "limit": 3,
+            },
+            top(grouped(lost, "product", len), 3),
+            [
+                "丢单最多的三个产品",
+                "输单数量前三的产品",
+                "哪三个产品丢的单最多",
+                "丢单数排名前三的产品",
+                "输单最多的前3个产品",
+            ],
+            [
+                "which 3 products lost the most deals",
+                "top 3 products by number of lost deals",
+                "the three products with the most losses",
+                "what are the 3 products we lose most deals on",
+                "top three products by lost deals",
+            ],
+            ordered=True,
+        ),
+        Target(
+            "top_reps_by_won_count_this_year",
+            {
+                "object": "opportunities",
+                "filters": [THIS_YEAR, WON],
+                "group_by": BY_REP,
+                "sort": BY_COUNT,
+                "limit": 5,
+            },
+            top(grouped(this_year, "sales_agent", len), 5),
+            [
+                "今年签单数量最多的五个销售",
+                "今年赢单数前五的销售",
+                "今年成交单数排名前5的销售是谁",
+                "今年哪5个销售赢的单最多",
+                "今年赢单数量排名前五的销售",
+            ],
+            [
+                "which 5 reps closed the most deals this year",
+                "top 5 reps by number of won deals this year",
+                "who won the most deals this year? top five",
+                "the five reps with the most won deals this year",
+                "who are the top 5 reps by won deal count this year",
+            ],
+            ordered=True,
+        ),
+        Target(
+            "open_deal_count",
+            {"object": "opportunities", "filters": OPEN},
+            [[len(open_deals)]],
+            [
+                "还有多少在跟的单子",
+                "目前进行中的商机有几个",
+                "未关闭的商机数量",
+                "还没结束的商机有多少",
+                "在途商机有多少个",
+                "有几个商机还在进行中",
+                "还有几个单子没关闭",
+                "正在跟进的商机数量",
+            ],
+            [
+                "how many deals are still open?",
+                "how many open opportunities do we have",
+                "number of active deals",
+                "count the deals in progress",
+                "how many opportunities are still active?",
+                "what's the count of ongoing deals",
+                "open deal count",
+                "how many deals are still in progress",
+            ],
+        ),
+        Target(
+            "open_by_stage",
+            {"object": "opportunities", "filters": OPEN, "group_by": [{"field": "stage.key"}]},
+            grouped(open_deals, "stage", len),
+            [
+                "各阶段在跟的商机数",
+                "进行中的商机在每个阶段有多少",
+                "按阶段统计未关闭的商机",
+            ],
+            [
+                "open deals per stage",
+                "how many open deals are in each stage",
+                "breakdown of active opportunities by stage",
+            ],
+        ),
+        Target(
+            "won_count_by_region_this_year",
+            {
+                "object": "opportunities",
+                "filters": [THIS_YEAR, WON],
+                "group_by": [{"field": "owner.team.region"}],
+            },
+            _named(grouped(this_year, "regional_office", len)),
+            [
+                "今年各区域赢了多少单",
+                "今年每个大区签单数量",
+                "今年按区域统计成交单数",
+            ],
+            [
+                "how many deals did each region win this year",
+                "number of won deals per region this year",
+                "this year's won deal count by region",
+            ],
+        ),
+        Target(
+            "monthly_won_2017",
+            {
+                "object": "opportunities",
+                "filters": [
+                    {"field": "closed_on", "op": "between", "value": ["2017-01-01", "2017-12-31"]},
+                    WON,
+                ],
+                "group_by": [{"field": "closed_on", "bucket": "month"}],
+                "measures": SUM_AMOUNT,
+            },
+            grouped(
+                this_year.assign(m=this_year["closed"].map(lambda d: f"{d.year}-{d.month:02d}")),
+                "m",
+                lambda g: total(g["amount"]),
+            ),
+            [
+                "2017年每个月的业绩",
+                "2017年各月签单金额",
+                "2017年逐月成交额",
+                "2017年每月赢单金额趋势",
+            ],
+            [
+                "monthly revenue closed in 2017",
+                "won amount per month in 2017",
+                "2017 won revenue month by month",
+                "monthly won amount for 2017",
+            ],
+        ),
+        Target(
+            "best_manager",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "owner.manager.display_name"}],
+                "measures": SUM_AMOUNT,
+                "sort": BY_SUM,
+                "limit": 1,
+            },
+            top(grouped(won, "manager", lambda g: total(g["amount"])), 1),
+            [
+                "哪个销售经理的团队业绩最好",
+                "赢单金额最高的销售经理是谁",
+                "哪位经理手下成交金额最多",
+                "成交金额最高的经理是谁",
+            ],
+            [
+                "which manager's team won the most revenue",
+                "which sales manager has the highest won amount",
+                "whose team closed the most revenue? by manager",
+                "which manager has the most won revenue",
+            ],
+            ordered=True,
+        ),
+        Target(
+            "accounts_in_software",
+            {
+                "object": "accounts",
+                "filters": [{"field": "industry", "op": "eq", "value": "software"}],
+            },
+            [[int((accounts["industry"] == "software").sum())]],
+            [
+                "软件行业的客户一共有几家",
+                "我们有多少家软件公司客户",
+                "软件行业客户数",
+                "属于软件行业的客户有几个",
+            ],
+            [
+                "how many software accounts do we have",
+                "how many customers are in software?",
+                "number of accounts in the software industry",
+                "count of software customers",
+            ],
+        ),
+        Target(
+            "accounts_by_industry",
+            {"object": "accounts", "group_by": [{"field": "industry"}]},
+            grouped(accounts, "industry", len),
+            [
+                "每个行业有多少家客户",
+                "客户的行业分布",
+                "按行业统计客户数",
+                "各行业客户数量",
+            ],
+            [
+                "how many accounts per industry",
+                "customer count by industry",
+                "breakdown of accounts by sector",
+                "accounts grouped by industry",
+            ],
+        ),
+        Target(
+            "region_product_won",
+            {
+                "object": "opportunities",
+                "filters": [
+                    {"field": "owner.team.region", "op": "eq", "value": "West"},
+                    {"field": "product.name", "op": "eq", "value": "GTX Pro"},
+                    WON,
+                ],
+                "measures": SUM_AMOUNT,
+            },
+            [
+                [
+                    total(
+                        won[(won["regional_office"] == "West") & (won["product"] == "GTX Pro")][
+                            "amount"
+                        ]
+                    )
+                ]
+            ],
+            [
+                "West区GTX Pro卖了多少钱",
+                "GTX Pro在西区的业绩",
+                "西部大区GTX Pro签单金额",
+                "West区GTX Pro的成交额是多少",
+            ],
+            [
+                "how much GTX Pro revenue did the West region close",
+                "GTX Pro bookings in the West",
+                "won amount of GTX Pro in West",
+                "what did GTX Pro win in the West region",
+            ],
+        ),
+        Target(
+            "won_excluding_product",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "product.name", "op": "ne", "value": "GTK 500"}, WON],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(won[won["product"] != "GTK 500"]["amount"])]],
+            [
+                "除GTK 500外的业绩总额",
+                "不算GTK 500的话一共成交了多少钱",
+                "排除GTK 500之后的签单金额",
+                "除了GTK 500以外一共赢了多少钱",
+            ],
+            [
+                "won revenue excluding GTK 500",
+                "total bookings not counting GTK 500",
+                "how much did we win apart from GTK 500",
+                "won amount except GTK 500",
+            ],
+        ),
+        Target(
+            "average_won_by_rep",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": BY_REP,
+                "measures": [{"aggregate": "avg", "field": "amount"}],
+            },
+            grouped(won, "sales_agent", lambda g: average(g["amount"])),
+            [
+                "每个销售的平均成交金额",
+                "各销售赢单的平均金额",
+                "每个销售平均每单签多少钱",
+                "按销售统计平均赢单金额",
+            ],
+            [
+                "average won deal size per rep",
+                "what's the average won amount for each rep",
+                "mean won deal value by sales agent",
+                "average won amount by rep",
+            ],
+        ),
+        Target(
+            "median_won_central",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "owner.team.region", "op": "eq", "value": "Central"}, WON],
+                "measures": [{"aggregate": "median", "field": "amount"}],
+            },
+            [[median(won[won["regional_office"] == "Central"]["amount"])]],
+            [
+                "中区成交金额的中位数",
+                "Central区签单金额中位数是多少",
+            ],
+            [
+                "what's the median won deal in Central",
+                "median bookings per deal in the Central region",
+            ],
+        ),
+        Target(
+            "lost_count",
+            {"object": "opportunities", "filters": [LOST]},
+            [[len(lost)]],
+            ["一共丢了多少单", "输掉的商机有几个", "丢单总数是多少", "总共输了几个单"],
+            [
+                "how many deals have we lost?",
+                "what's the number of lost opportunities",
+                "total lost deals",
+                "how many opportunities did we lose",
+            ],
+        ),
+        Target(
+            "won_over_10k",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "amount", "op": "gt", "value": 10000}, WON],
+            },
+            [[int(won["amount"].map(lambda v: v is not None and v > 10000).sum())]],
+            [
+                "超过一万的成交有几单",
+                "金额大于1万的赢单数量",
+                "单笔超过10000的签单有多少个",
+                "大于一万块的赢单有几个",
+            ],
+            [
+                "how many won deals are bigger than 10k?",
+                "number of won deals over 10,000",
+                "won deals above $10,000: how many",
+                "count won deals worth more than 10000",
+            ],
+        ),
+        Target(
+            "accounts_over_5000_employees",
+            {
+                "object": "accounts",
+                "filters": [{"field": "employee_count", "op": "gt", "value": 5000}],
+            },
+            [[int((accounts["employees"] > 5000).sum())]],
+            [
+                "员工规模超过5000人的公司有几家",
+                "员工数大于5000的客户有多少",
+                "规模超过5000人的客户数量",
+            ],
+            [
+                "how many companies have more than 5,000 employees",
+                "customers with over 5000 staff: how many?",
+                "count of accounts with a headcount above 5000",
+            ],
+        ),
+        Target(
+            "top_industries",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "account.industry"}],
+                "measures": SUM_AMOUNT,
+                "sort": BY_SUM,
+                "limit": 3,
+            },
+            top(
+                grouped(won.dropna(subset=["industry"]), "industry", lambda g: total(g["amount"])),
+                3,
+            ),
+            [
+                "业绩最好的三个行业",
+                "哪三个行业成交金额最高",
+                "签单金额前三的行业",
+                "业绩排名前三的行业是哪些",
+            ],
+            [
+                "top 3 sectors by bookings",
+                "which three industries closed the most revenue",
+                "the 3 industries with the highest won amount",
+                "what are the top three industries by won revenue?",
+            ],
+            ordered=True,
+        ),
+        Target(
+            "q3_top5_reps",
+            {
+                "object": "opportunities",
+                "filters": [
+                    {"field": "closed_on", "op": "between", "value": ["2017-07-01", "2017-09-30"]},
+                    WON,
+                ],
+                "group_by": BY_REP,
+                "measures": SUM_AMOUNT,
+                "sort": BY_SUM,
+                "limit": 5,
+            },
+            top(by_rep_q3, 5),
+            [
+                "2017年第三季度业绩前五的销售",
+                "2017年Q3成交金额排名前5的销售",
+                "2017年三季度签单金额最多的5个业务员",
+            ],
+            [
+                "Q3 2017 top 5 reps by won amount",
+                "who were the top five closers by revenue in Q3 2017?",
+                "top 5 sales agents by won revenue in the third quarter of 2017",
+            ],
+            ordered=True,
+        ),
+        Target(
+            "quarterly_won_count",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "closed_on", "bucket": "quarter"}],
+            },
+            grouped(
+                won.assign(q=won["closed"].map(lambda d: f"{d.year}-Q{(d.month - 1) // 3 + 1}")),
+                "q",
+                len,
+            ),
+            ["按季度看成交数量", "每个季度签了多少单", "各季度赢单数", "每季度成交多少单"],
+            [
+                "won deals per quarter",
+                "how many deals did we win each quarter",
+                "quarterly count of won deals",
+                "number of wins by quarter",
+            ],
+        ),
+        Target(
+            "won_by_industry",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "account.industry"}],
+                "measures": SUM_AMOUNT,
+            },
+            _named(grouped(won, "industry", lambda g: total(g["amount"]))),
+            ["各行业业绩", "每个行业的签单金额", "按行业统计成交额"],
+            ["won revenue by industry", "bookings per sector", "how much did each industry win"],
+        ),
+        Target(
+            "engaging_count",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "stage.key", "op": "eq", "value": "engaging"}],
+            },
+            [[int((frame["stage"] == "engaging").sum())]],
+            ["处于方案沟通阶段的商机有多少", "方案沟通阶段的单子数量"],
+            ["how many deals are in the engaging stage", "number of engaging opportunities"],
+        ),
+    ]

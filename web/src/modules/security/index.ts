@@ -1,0 +1,33 @@
+import { Key, Lock, Share } from '@element-plus/icons-vue'
+
+import { defineModule } from '../types'
+
+// Administration screens for access control. The server accepts their changes only from administrators.
+export default defineModule({
+  name: 'security',
+  routes: [
+    {
+      path: 'admin/api-clients',
+      name: 'security-api-clients',
+      component: () => import('./ApiClientsView.vue'),
+      meta: { titleKey: 'security.clients.title' },
+    },
+    {
+      path: 'admin/security-policy',
+      name: 'security-policy',
+      component: () => import('./SecurityPolicyView.vue'),
+      meta: { titleKey: 'security.policy.title' },
+    },
+    {
+      path: 'admin/sharing-rules',
+      name: 'security-sharing-rules',
+      component: () => import('./SharingRulesView.vue'),
+      meta: { titleKey: 'security.sharingRules.title' },
+    },
+  ],
+  menu: [
+    { path: '/admin/api-clients', labelKey: 'security.clients.title', section: 'admin', icon: Key, order: 95 },
+    { path: '/admin/security-policy', labelKey: 'security.policy.title', section: 'admin', icon: Lock, order: 96 },
+    { path: '/admin/sharing-rules', labelKey: 'security.sharingRules.title', section: 'admin', icon: Share, order: 97 },
+  ],
+})

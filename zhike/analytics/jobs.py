@@ -1,0 +1,22 @@
+"""Background work of analytics: delivering scheduled reports on the shared queue.
+
+``deliver_due_reports`` takes the time to evaluate at, so tests control the
+clock; the periodic task calls it with the current time. Schedules are set in
+whole local hours, and a run every ten minutes delivers each within ten minutes
+of its hour.
+"""
+
+from __future__ import annotations
+
+from huey import crontab
+
+from zhike.analytics.schedules import deliver_due_reports
+from zhike.core.db import get_database
+from zhike.jobs.queue import get_queue
+
+huey = get_queue()
+
+
+@huey.periodic_task(crontab(minute="*/10"))  # type: ignore[untyped-decorator]  # huey ships no type hints
+def deliver_reports_task() -> dict[str, int]:
+    return deliver_due_reports(get_database())
