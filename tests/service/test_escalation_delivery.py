@@ -254,7 +254,11 @@ def test_failed_send_is_recorded_and_retried(
     moment = OPENED + timedelta(minutes=46)
 
     run_sla_checks(database, now=moment)
-    with caplog.at_level(logging.INFO, logger="zhike.service.escalation_delivery"):
+    # httpx logs each request URL at INFO; WeCom puts the secret and the token in those URLs.
+    with (
+        caplog.at_level(logging.INFO, logger="zhike.service.escalation_delivery"),
+        caplog.at_level(logging.INFO, logger="httpx"),
+    ):
         first = deliver_due(database, settings, moment, tenant_ids=[tenant.tenant.id])
     failed = _rows(database, ticket["id"])[0]
     too_early = deliver_due(
@@ -276,6 +280,7 @@ def test_failed_send_is_recorded_and_retried(
     assert len(wecom.sent) == 1
     logged = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
     assert "escalation delivery attempt" in logged
+    assert "HTTP Request" in logged
     assert CORP_SECRET not in logged
     assert all(token not in logged for token in wecom.tokens)
 

@@ -9,6 +9,7 @@ when WeCom rejects it as invalid (40014) or expired (42001).
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 import time
@@ -47,6 +48,23 @@ class WeComApplication:
         # The secret takes part through a digest, so a new secret never reuses an old token.
         digest = hashlib.sha256(self.corp_secret.encode("utf-8")).hexdigest()[:16]
         return f"{self.base_url}|{self.corp_id}|{self.agent_id}|{digest}"
+
+
+_URL_SECRET = re.compile(r"((?:corpsecret|access_token)=)[^&\s\"]+")
+
+
+class _MaskUrlSecrets(logging.Filter):
+    """httpx logs every request's URL at INFO, and WeCom carries the secret and token in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = _URL_SECRET.sub(r"\1****", message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
+logging.getLogger("httpx").addFilter(_MaskUrlSecrets())
 
 
 def _reply_json(response: httpx.Response) -> dict[str, Any]:
