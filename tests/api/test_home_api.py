@@ -121,9 +121,7 @@ def test_home_scopes_by_role(client: TestClient, team: Team) -> None:
     assert rep["forecast"]["target"] is None
 
 
-def test_funnel_counts_other_currencies_but_leaves_them_out_of_amounts(
-    client: TestClient, team: Team
-) -> None:
+def test_funnel_other_currency_counts(client: TestClient, team: Team) -> None:
     _opportunity(client, team.rep_id, "proposal", "2000")
     _opportunity(client, team.rep_id, "proposal", "700", currency="USD")
 

@@ -482,10 +482,10 @@ def retire_customer(session: Session, global_id: uuid.UUID, into_id: uuid.UUID) 
 def link_record(
     session: Session, actor: Actor, object_name: str, record: Any, channel: str | None = None
 ) -> LinkDecision:
-    """Match one stored record and link it; a linked record is re-matched only when alone.
+    """Match one stored record and link it. A linked record is re-matched only when alone.
 
     A record that shares its global customer with others keeps the link on update, so
-    an edit never splits a customer silently; the batch re-clustering revisits it.
+    an edit never splits a customer silently. The batch re-clustering revisits it.
     A record alone on its customer moves to another customer that it now matches,
     and its old customer is marked merged into that one.
     """
@@ -584,9 +584,8 @@ def link_after_write(
     link_record(session, actor, object_name, record)
 
 
-# Linking one row costs a few queries and writes of its own (about 20 ms on SQLite), so an
-# import batch larger than this links through the tenant's batch re-clustering instead,
-# queued when the import commits: a 100,000-row file would otherwise spend half an hour here.
+# Linking one row costs a few queries and writes (about 20 ms on SQLite, measured once).
+# A larger import batch links through the tenant's re-clustering, queued when the import commits.
 INLINE_LINK_ROWS = 200
 _RECLUSTER_QUEUED = "identity_recluster_queued"
 

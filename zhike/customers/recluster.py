@@ -461,8 +461,8 @@ def _executemany(session: Session, statement: Any, rows: list[dict[str, Any]]) -
     """Run ``statement`` once per row through the DB-API, converting values as SQLAlchemy would.
 
     SQLAlchemy's own executemany builds every row's parameters through the compiler,
-    which costs more than the database work for a million rows; this converts each
-    value with its column type's bind processor and hands the driver plain tuples.
+    which cost more than the database work in a million-row run. This function converts
+    each value with its column type's bind processor and passes the driver plain tuples.
     """
     if not rows:
         return

@@ -299,8 +299,8 @@ class HomeBuilder:
             .where(Opportunity.stage_id.in_(self.open_ids))
             .group_by(Opportunity.stage_id)
         ).all()
-        # Counts cover every deal, as the stage's drill-down list does; an amount in another
-        # currency cannot be added to the tenant's, so the stage says how many it left out.
+        # Counts cover every deal, as the stage's drill-down list does. An amount in another
+        # currency cannot be added to the tenant's, so each stage reports how many it left out.
         totals = {row[0]: (int(row[1]), Decimal(row[2] or 0), int(row[3])) for row in rows}
         empty = (0, Decimal(0), 0)
         return [

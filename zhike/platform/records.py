@@ -313,9 +313,8 @@ class RecordService:
             # Only the cursor's condition: an arm of a compound select has no ORDER BY of its own.
             arm = apply_sort_and_cursor(arm, self.model, field, descending, params.cursor)
             arms.append(arm.order_by(None))
-        # With the ORDER BY on the compound itself SQLite merges the arms as each reads its
-        # owner's index range in order, and stops every arm once the LIMIT is reached: no
-        # arm is sorted again and none reads more rows than the page takes from it.
+        # With the ORDER BY on the compound itself, SQLite merges the owners' index ranges as
+        # they are read and stops at the LIMIT, so no arm is sorted again.
         merged = union_all(*arms)
         ordering = [
             column.desc() if descending else column.asc()
