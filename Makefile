@@ -73,8 +73,9 @@ postgres:
 drift: $(STAMP) postgres
 	$(BIN)/pytest -q -p no:cacheprovider tests/core/test_migrations.py
 
+# loadgroup keeps the tests of the imported pipeline tenant on one worker (tests/conftest.py).
 pytest: $(STAMP) postgres web-build browser
-	$(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: lint typecheck web-check drift pytest
 

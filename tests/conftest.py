@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg import sql
 from sqlalchemy.engine import make_url
-from testkit import ADMIN_PASSWORD, TenantInfo
+from testkit import ADMIN_PASSWORD, TenantInfo, crm_pipeline_tenant
 
 from zhike.api.app import create_app
 from zhike.core.db import Database, set_database
@@ -138,7 +138,7 @@ def client(database: Database, tenant: TenantInfo) -> Iterator[TestClient]:
         yield test_client
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The folder of public data sets; tests that need it skip with a message where it is absent."""
     if not DATA_DIR.is_dir():
@@ -149,3 +149,21 @@ def data_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def crm_pipeline(database: Database, data_dir: Path) -> TenantInfo:
+    """A tenant holding the imported CRM pipeline data set, one per database; read it only.
+
+    Every test of the process that requests it gets the same tenant, so no test may
+    change its records.
+    """
+    return crm_pipeline_tenant(database, data_dir)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # With `--dist loadgroup` (make pytest) the tests of the shared pipeline tenant run
+    # on one worker, so the data set is imported once per database, not once per worker.
+    for item in items:
+        if "crm_pipeline" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("crm_pipeline"))

@@ -160,7 +160,8 @@ def test_tenants_create_errors_exit_non_zero_with_a_clear_message(
 
 EXPECTED_DEMO_COUNTS = {
     "accounts": 300,
-    "activities": 8000,
+    # 8000 generated rows and 33 scheduled through the services: series, overdue and next steps.
+    "activities": 8033,
     "campaigns": 10,
     "contacts": 900,
     "leads": 500,
@@ -204,6 +205,25 @@ def test_demo_builds_the_same_data_set_every_run(cli_folder: Path) -> None:
     assert counts["opportunity_stage_changes"] > 1500
     assert second_snapshot == first_snapshot
     assert len(records) == 9
+    with closing(sqlite3.connect(path)) as connection:
+        processes = connection.execute(
+            "SELECT key, is_default, product_series FROM sales_processes ORDER BY key"
+        ).fetchall()
+        guided = connection.execute(
+            "SELECT count(*) FROM sales_process_stages"
+            " WHERE guidance_zh IS NOT NULL AND guidance_en IS NOT NULL"
+        ).fetchone()[0]
+        rules = connection.execute(
+            "SELECT recurrence_rule FROM activity_plans"
+            " WHERE recurrence_rule IS NOT NULL ORDER BY recurrence_rule"
+        ).fetchall()
+        outcomes = connection.execute(
+            "SELECT outcome FROM activity_plans WHERE check_in_at IS NOT NULL"
+        ).fetchall()
+    assert processes == [("private_deployment", 0, "软件许可"), ("standard", 1, None)]
+    assert guided == 12
+    assert rules == [("FREQ=MONTHLY;COUNT=6",), ("FREQ=WEEKLY;BYDAY=MO;COUNT=8",)]
+    assert outcomes == [("interested",)]
     assert "demo" in first.output
     assert "admin@demo.zhike.dev" in first.output
     assert "zhike-demo-2026" in first.output

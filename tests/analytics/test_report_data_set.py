@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,14 +10,12 @@ import pandas as pd
 import pytest
 from analytics_support import as_dicts, run_as
 from sqlalchemy import select
-from testkit import ADMIN_PASSWORD, TenantInfo
+from testkit import TenantInfo
 from typer.testing import CliRunner
 
 from zhike.cli import app
 from zhike.core.db import Database
-from zhike.ingestion.importer import run_import
 from zhike.security.models import User
-from zhike.security.tenants import create_tenant
 
 pytestmark = pytest.mark.slow
 
@@ -33,28 +30,17 @@ WON_BY_OWNER_AND_MONTH = {
 }
 
 
-_IMPORTED: dict[str, tuple[TenantInfo, pd.DataFrame]] = {}
+@pytest.fixture(scope="module")
+def pipeline_frame(data_dir: Path) -> pd.DataFrame:
+    return pd.read_csv(data_dir / "crm_sales_opportunities" / "sales_pipeline.csv", dtype=str)
 
 
 @pytest.fixture
-def pipeline(database: Database, data_dir: Path) -> tuple[TenantInfo, pd.DataFrame]:
-    """One imported tenant per backend, shared by this module's read-only tests."""
-    backend = database.engine.url.render_as_string(hide_password=True)
-    if backend not in _IMPORTED:
-        _IMPORTED[backend] = _import_pipeline(database, data_dir)
-    return _IMPORTED[backend]
-
-
-def _import_pipeline(database: Database, data_dir: Path) -> tuple[TenantInfo, pd.DataFrame]:
-    folder = data_dir / "crm_sales_opportunities"
-    slug = f"t-{secrets.token_hex(5)}"
-    email = f"admin@{slug}.example.com"
-    with database.session() as session:
-        created, admin = create_tenant(session, slug, f"报表 {slug}", email, ADMIN_PASSWORD)
-    result = run_import(database, slug, "crm-pipeline", folder, mode="all-or-nothing")
-    assert result.status == "succeeded", result.error
-    frame = pd.read_csv(folder / "sales_pipeline.csv", dtype=str)
-    return TenantInfo(created, admin, slug, email, ADMIN_PASSWORD), frame
+def pipeline(
+    crm_pipeline: TenantInfo, pipeline_frame: pd.DataFrame
+) -> tuple[TenantInfo, pd.DataFrame]:
+    """The imported pipeline tenant shared by read-only tests, and the CSV it came from."""
+    return crm_pipeline, pipeline_frame
 
 
 def _expected_won(frame: pd.DataFrame) -> dict[tuple[str, str], tuple[int, Decimal]]:

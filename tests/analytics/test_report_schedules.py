@@ -27,7 +27,7 @@ from testkit import TenantInfo
 from zhike.analytics.saved_models import ReportDelivery, ReportSchedule
 from zhike.analytics.schedules import deliver_due_reports, due_period
 from zhike.core.db import Database
-from zhike.core.settings import Settings
+from zhike.core.settings import Settings, reset_settings_cache
 from zhike.sales.process_models import Notification
 
 WON_BY_OWNER: dict[str, Any] = {
@@ -63,6 +63,16 @@ def smtp_server() -> Iterator[tuple[_Inbox, int]]:
         yield inbox, port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_configured(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Name an SMTP server in the process settings, which the schedule API checks."""
+    monkeypatch.setenv("ZHIKE_SMTP_HOST", "127.0.0.1")
+    reset_settings_cache()
+    yield
+    monkeypatch.undo()
+    reset_settings_cache()
 
 
 def _mail_settings(database: Database, port: int) -> Settings:
@@ -137,6 +147,7 @@ def test_weekly_email_with_xlsx_for_manager(
     database: Database,
     tenant: TenantInfo,
     smtp_server: tuple[_Inbox, int],
+    smtp_configured: None,
 ) -> None:
     inbox, port = smtp_server
     won = stage_ids(database, tenant)["won"]
@@ -192,7 +203,7 @@ def test_weekly_email_with_xlsx_for_manager(
 
 
 def test_failed_email_is_retried_once(
-    client: TestClient, database: Database, tenant: TenantInfo
+    client: TestClient, database: Database, tenant: TenantInfo, smtp_configured: None
 ) -> None:
     report_id = _save(client, {})
     created = client.post(
@@ -265,6 +276,48 @@ def test_schedule_for_others_needs_owner_and_share(
     assert own.status_code == 201, own.text
     assert [item["recipient_id"] for item in owner_view.json()["items"]] == [str(rep)]
     assert [item["id"] for item in rep_view.json()["items"]] == [own.json()["id"]]
+
+
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [
+        (
+            "zh-CN",
+            "未配置 SMTP 服务器，无法通过邮件发送报表。"
+            "请管理员在服务器设置中配置 ZHIKE_SMTP_HOST，或改用站内通知。",
+        ),
+        (
+            "en",
+            "E-mail delivery needs an SMTP server and none is configured. Ask an administrator "
+            "to set ZHIKE_SMTP_HOST in the server settings, or choose in-app delivery.",
+        ),
+    ],
+)
+def test_email_schedule_needs_smtp_server(
+    client: TestClient, database: Database, language: str, detail: str
+) -> None:
+    report_id = _save(client, {})
+
+    response = client.post(
+        f"/api/v1/reports/saved/{report_id}/schedules",
+        json={"frequency": "daily", "channel": "email"},
+        headers={"Accept-Language": language},
+    )
+    in_app = client.post(
+        f"/api/v1/reports/saved/{report_id}/schedules",
+        json={"frequency": "daily", "channel": "in_app"},
+    )
+
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "report_schedule_needs_smtp"
+    assert response.json()["detail"] == detail
+    assert in_app.status_code == 201, in_app.text
+    with database.session() as session:
+        channels = session.scalars(
+            select(ReportSchedule.channel).where(ReportSchedule.report_id == uuid.UUID(report_id))
+        ).all()
+    assert channels == ["in_app"]
 
 
 def test_due_period_keys() -> None:

@@ -258,3 +258,66 @@ def test_importing_the_same_file_again_updates_instead_of_adding(client: TestCli
     names = [contact["name"] for contact in client.get("/api/v1/contacts").json()["items"]]
     assert sorted(names) == sorted(set(names))
     assert len(names) == 2
+
+
+def _suggested(client: TestClient, upload_id: str, object_name: str) -> dict[str, str | None]:
+    response = client.get(
+        f"/api/v1/imports/uploads/{upload_id}/suggestions", params={"object": object_name}
+    )
+    assert response.status_code == 200, response.text
+    return {item["column"]: item["field"] for item in response.json()["columns"]}
+
+
+def test_company_name_column_maps_to_account_name(client: TestClient) -> None:
+    accounts_csv = (
+        "Account,所在城市,上级公司\n"
+        "杭州云帆科技有限公司,杭州,云帆集团有限公司\n"
+        "上海星河贸易有限公司,上海,\n"
+    )
+    upload = _upload(client, "accounts.csv", accounts_csv.encode("utf-8"))
+
+    chosen = _suggested(client, upload["id"], "accounts")
+    started = client.post(
+        f"/api/v1/imports/uploads/{upload['id']}/runs",
+        json={"object": "accounts", "mapping": {"Account": "name", "所在城市": "city"}},
+    )
+    accounts = client.get("/api/v1/accounts", params={"city": "杭州"}).json()["items"]
+
+    assert chosen == {"Account": "name", "所在城市": "city", "上级公司": "parent_account_id"}
+    assert started.status_code == 202, started.text
+    assert [account["name"] for account in accounts] == ["杭州云帆科技有限公司"]
+
+
+def test_company_column_of_contacts_maps_to_account(client: TestClient) -> None:
+    contacts_csv = (
+        "姓名,公司名称,手机号码\n"
+        "张伟,杭州云帆科技有限公司,13812345678\n"
+        "李娜,上海星河贸易有限公司,13987654321\n"
+    )
+    upload = _upload(client, "contacts.csv", contacts_csv.encode("utf-8"))
+
+    chosen = _suggested(client, upload["id"], "contacts")
+
+    assert chosen == {"姓名": "name", "公司名称": "account_id", "手机号码": "mobile"}
+
+
+def test_values_rule_out_id_and_name_fields(client: TestClient) -> None:
+    accounts_csv = (
+        "编号,客户,parent_account_id\n"
+        "杭州云帆,C-0001,0190a8c2-1234-7abc-8def-0123456789ab\n"
+        "上海星河,C-0002,0190a8c2-1234-7abc-8def-0123456789ac\n"
+    )
+    upload = _upload(client, "accounts.csv", accounts_csv.encode("utf-8"))
+
+    response = client.get(
+        f"/api/v1/imports/uploads/{upload['id']}/suggestions", params={"object": "accounts"}
+    )
+    columns = {item["column"]: item for item in response.json()["columns"]}
+
+    # Names under an id header are not an external id, and codes under a name header are no name.
+    assert columns["编号"]["field"] is None
+    assert "external_id" not in [item["field"] for item in columns["编号"]["alternatives"]]
+    assert columns["客户"]["field"] != "name"
+    assert "name" not in [item["field"] for item in columns["客户"]["alternatives"]]
+    # A header that spells the reference field out, over id-like values, keeps that field.
+    assert columns["parent_account_id"]["field"] == "parent_account_id"

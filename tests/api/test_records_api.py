@@ -92,3 +92,35 @@ def test_cursor_from_another_sort_is_rejected(client: TestClient) -> None:
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_cursor"
+
+
+def test_masked_choice_fields_hide_whole_value(client: TestClient) -> None:
+    field = client.post(
+        "/api/v1/fields",
+        json={
+            "object": "contacts",
+            "name": "marital_status",
+            "field_type": "choice",
+            "choices": ["married", "single"],
+            "label_zh": "婚姻状况",
+            "label_en": "Marital status",
+            "classification": "sensitive",
+        },
+    )
+    assert field.status_code == 201, field.text
+
+    created = client.post(
+        "/api/v1/contacts",
+        json={"name": "王芳", "gender": "female", "custom": {"marital_status": "married"}},
+    )
+    listed = client.get("/api/v1/contacts").json()["items"][0]
+    revealed = client.post(
+        f"/api/v1/contacts/{created.json()['id']}/reveal", json={"fields": ["gender"]}
+    )
+
+    assert created.status_code == 201, created.text
+    assert created.json()["gender"] == "***"
+    assert created.json()["custom"] == {"marital_status": "***"}
+    assert listed["gender"] == "***"
+    assert listed["custom"] == {"marital_status": "***"}
+    assert revealed.json() == {"gender": "female"}

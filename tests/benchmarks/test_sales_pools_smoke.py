@@ -50,3 +50,50 @@ def test_sales_pools_benchmark_tiny(backend: str, tmp_path: Path) -> None:
     report = recycling["last_report"]
     assert report["returned_without_activity"] > 0
     assert report["warned"] > 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_restore_undoes_recycling(backend: str, tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from zhike.sales.models import Lead
+    from zhike.sales.pool_models import PoolEntry, PoolEvent
+
+    bench = _load()
+    previous = db._database
+    try:
+        try:
+            context = bench.throwaway_database(backend, tmp_path)
+            url = context.__enter__()
+        except psycopg.OperationalError as error:
+            pytest.skip(f"{backend} not reachable: {error}")
+        try:
+            database, actor, reps = bench._setup(url)
+            bench._fill_pool(database, actor, reps, 200, 11)
+            _elapsed, first = bench._timed_recycle(database, actor, bench.recycle)
+            bench._restore(database, actor)
+            with database.session() as session:
+                claimed = session.scalar(
+                    select(func.count()).select_from(PoolEntry).where(PoolEntry.state == "claimed")
+                )
+                events = session.scalar(select(func.count()).select_from(PoolEvent))
+                mismatched = session.scalar(
+                    select(func.count())
+                    .select_from(Lead)
+                    .join(PoolEntry, PoolEntry.record_id == Lead.id)
+                    .where(Lead.owner_id.is_distinct_from(PoolEntry.last_owner_id))
+                )
+            _elapsed, second = bench._timed_recycle(database, actor, bench.recycle)
+            database.dispose()
+        finally:
+            context.__exit__(None, None, None)
+    finally:
+        db.set_database(previous)
+    assert first.returned_without_activity > 0
+    assert claimed == 200
+    assert events == 0
+    assert mismatched == 0
+    # The first run moved follow-up clocks forward to the activities, which restoring keeps.
+    assert second.model_dump(exclude={"followups_refreshed"}) == first.model_dump(
+        exclude={"followups_refreshed"}
+    )

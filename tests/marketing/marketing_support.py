@@ -185,7 +185,7 @@ def configure_email(client: TestClient, port: int, **settings: Any) -> None:
         },
     }
     body.update(settings)
-    response = client.put("/api/v1/marketing/settings", json=body)
+    response = client.patch("/api/v1/marketing/settings", json=body)
     assert response.status_code == 200, response.text
 
 

@@ -35,7 +35,7 @@ def _message(client: TestClient, contact: str, channel: str, body: str = "您好
 
 def test_sms_channel_signs_and_sends(client: TestClient) -> None:
     with sms_server("sms-secret") as (log, port):
-        client.put(
+        client.patch(
             "/api/v1/marketing/settings",
             json={
                 "quiet_hours_start": None,
@@ -74,7 +74,7 @@ def test_sms_channel_signs_and_sends(client: TestClient) -> None:
 
 def test_wecom_channel_gets_token_and_sends(client: TestClient) -> None:
     with wecom_server("corp-1", "wecom-secret") as (log, port):
-        client.put(
+        client.patch(
             "/api/v1/marketing/settings",
             json={
                 "quiet_hours_start": None,

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from email.message import EmailMessage
 from pathlib import Path as FilePath
 
 import pytest
 from attribution_data import bank_paths, olist_paths
 from fastapi.testclient import TestClient
-from marketing_support import configure_email, create_contact, grant, smtp_server
+from marketing_support import PASSWORD, configure_email, create_contact, grant, smtp_server
+from testkit import TenantInfo
 
 from zhike.marketing.attribution import (
     MODELS,
@@ -148,7 +152,11 @@ def test_campaign_metrics_and_attribution_api(client: TestClient) -> None:
         from zhike.core.db import get_database
 
         run_cycle(get_database())
-        html = sink.to("buyer@example.com")[0].get_body(("html",)).get_content()  # type: ignore[union-attr]
+        message = sink.to("buyer@example.com")[0]
+        assert isinstance(message, EmailMessage)
+        html_part = message.get_body(("html",))
+        assert html_part is not None
+        html = html_part.get_content()
         pixel = html.split('<img src="http://testserver')[1].split('"')[0]
         click = html.split('href="http://testserver')[1].split('"')[0]
         assert client.get(pixel).headers["content-type"] == "image/gif"
@@ -175,12 +183,123 @@ def test_campaign_metrics_and_attribution_api(client: TestClient) -> None:
 
         assert (metrics["delivered"], metrics["opened"], metrics["clicked"]) == (2, 1, 1)
         assert metrics["converted"] == 1
-        assert metrics["revenue_influenced"] == "5000.00"
-        assert metrics["cost"] == "1000.00"
+        assert metrics["revenue_influenced"] == [{"currency": "CNY", "amount": "5000.00"}]
+        assert metrics["cost"] == [{"currency": "CNY", "amount": "1000.00"}]
         assert metrics["roi"] == "4.0000"
+        assert metrics["roi_currency"] == "CNY"
+        assert metrics["roi_unavailable_reason"] is None
         assert compared["conversions"] == 1
-        rows = {row["campaign"]: row for row in compared["rows"]}
-        assert rows["线上研讨会"]["first_touch"] == 5000.0
-        assert rows["五月促销"]["last_touch"] == 5000.0
-        assert rows["五月促销"]["linear"] == 2500.0
-        assert rows["线上研讨会"]["markov"] + rows["五月促销"]["markov"] == pytest.approx(5000.0)
+        assert compared["revenue"] == [{"currency": "CNY", "amount": "5000.00"}]
+        rows = {(row["campaign"], row["currency"]): row for row in compared["rows"]}
+        assert set(rows) == {("线上研讨会", "CNY"), ("五月促销", "CNY")}
+        assert rows[("线上研讨会", "CNY")]["first_touch"] == "5000.00"
+        assert rows[("五月促销", "CNY")]["last_touch"] == "5000.00"
+        assert rows[("五月促销", "CNY")]["linear"] == "2500.00"
+        markov_total = Decimal(rows[("线上研讨会", "CNY")]["markov"]) + Decimal(
+            rows[("五月促销", "CNY")]["markov"]
+        )
+        assert markov_total == pytest.approx(Decimal("5000.00"), abs=Decimal("0.02"))
+
+        _won(client, "五月美元单", "800.00", "USD", contact_id=buyer)
+        mixed = client.get(f"/api/v1/marketing/campaigns/{campaign['id']}/metrics").json()
+        mixed_comparison = client.get("/api/v1/marketing/attribution").json()
+        webinar_metrics = client.get(f"/api/v1/marketing/campaigns/{webinar['id']}/metrics")
+
+    assert mixed["converted"] == 2
+    assert mixed["revenue_influenced"] == [
+        {"currency": "CNY", "amount": "5000.00"},
+        {"currency": "USD", "amount": "800.00"},
+    ]
+    assert mixed["roi"] is None
+    assert mixed["roi_currency"] is None
+    assert mixed["roi_unavailable_reason"] == "currency_mismatch"
+    assert mixed_comparison["conversions"] == 2
+    assert mixed_comparison["revenue"] == [
+        {"currency": "CNY", "amount": "5000.00"},
+        {"currency": "USD", "amount": "800.00"},
+    ]
+    mixed_rows = {(row["campaign"], row["currency"]): row for row in mixed_comparison["rows"]}
+    assert mixed_rows[("五月促销", "USD")]["last_touch"] == "800.00"
+    assert mixed_rows[("五月促销", "CNY")]["last_touch"] == "5000.00"
+    assert mixed_rows[("线上研讨会", "USD")]["first_touch"] == "800.00"
+    assert webinar_metrics.status_code == 200
+    assert webinar_metrics.json()["cost"] == []
+    assert webinar_metrics.json()["roi"] is None
+    assert webinar_metrics.json()["roi_unavailable_reason"] == "no_cost"
+
+
+def _won(client: TestClient, name: str, amount: str, currency: str, **buyer: str) -> str:
+    response = client.post(
+        "/api/v1/opportunities",
+        json={
+            "name": name,
+            "stage": "won",
+            "amount": amount,
+            "currency": currency,
+            "closed_on": str(datetime.now(UTC).date() + timedelta(days=1)),
+            **buyer,
+        },
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def _login_as(client: TestClient, tenant: TenantInfo, role: str) -> TestClient:
+    email = f"{role}-{secrets.token_hex(3)}@example.com"
+    created = client.post(
+        "/api/v1/users",
+        json={"email": email, "display_name": role, "password": PASSWORD, "role": role},
+    )
+    assert created.status_code == 201, created.text
+    other = TestClient(client.app)
+    token = other.post(
+        "/api/v1/auth/login", json={"tenant": tenant.slug, "email": email, "password": PASSWORD}
+    ).json()["access_token"]
+    other.headers["Authorization"] = f"Bearer {token}"
+    return other
+
+
+def test_marketer_sees_totals_not_opportunities(client: TestClient, tenant: TenantInfo) -> None:
+    buyer = create_contact(client, "老客户", email="loyal@example.com")
+    campaign = client.post(
+        "/api/v1/campaigns",
+        json={"name": "老客回馈", "channel": "event", "budget": "200.00", "currency": "CNY"},
+    ).json()
+    touched = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    member = client.post(
+        "/api/v1/campaign_members",
+        json={"campaign_id": campaign["id"], "contact_id": buyer, "touched_at": touched},
+    )
+    assert member.status_code == 201, member.text
+    opportunity_id = _won(client, "老客续约", "1200.00", "CNY", contact_id=buyer)
+    metrics_url = f"/api/v1/marketing/campaigns/{campaign['id']}/metrics"
+    anonymous = TestClient(client.app)
+    rep = _login_as(client, tenant, "sales_rep")
+    analyst = _login_as(client, tenant, "analyst")
+    marketer = _login_as(client, tenant, "marketer")
+    director = _login_as(client, tenant, "sales_director")
+
+    seen = marketer.get(metrics_url)
+    compared = marketer.get("/api/v1/marketing/attribution")
+    listed = marketer.get("/api/v1/opportunities")
+    read = marketer.get(f"/api/v1/opportunities/{opportunity_id}")
+
+    assert anonymous.get(metrics_url).status_code == 401
+    assert rep.get(metrics_url).status_code == 403
+    assert rep.get(metrics_url).json()["code"] == "action_forbidden"
+    assert rep.get("/api/v1/marketing/attribution").status_code == 403
+    assert analyst.get(metrics_url).status_code == 200
+    assert director.get(metrics_url).status_code == 200
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["converted"] == 1
+    assert seen.json()["revenue_influenced"] == [{"currency": "CNY", "amount": "1200.00"}]
+    assert seen.json()["roi"] == "5.0000"
+    assert compared.status_code == 200, compared.text
+    assert compared.json()["conversions"] == 1
+    assert compared.json()["revenue"] == [{"currency": "CNY", "amount": "1200.00"}]
+    # Aggregates only: neither response names the opportunity.
+    assert opportunity_id not in seen.text
+    assert opportunity_id not in compared.text
+    assert "老客续约" not in seen.text + compared.text
+    assert listed.status_code == 403
+    assert read.status_code == 403

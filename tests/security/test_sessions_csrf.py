@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from auth_helpers import (  # noqa: F401 (fixtures)
     USER_PASSWORD,
@@ -96,6 +98,77 @@ def test_list_and_revoke(database: Database, tenant: TenantInfo, clock: Clock) -
         assert client.get(ME, headers=bearer(rep)).status_code == 401
         audit = client.get("/api/v1/audit/events?action=session_revoked", headers=bearer(admin))
         assert len(audit.json()["items"]) == 2
+
+
+def test_revoke_other_sessions_in_one_call(
+    database: Database, tenant: TenantInfo, clock: Clock
+) -> None:
+    with make_client(clock) as client:
+        admin = admin_token(client, tenant)
+        email = f"rep@{tenant.slug}.example.com"
+        rep_id = add_user(client, admin, email)
+        tokens = [login(client, tenant, email, USER_PASSWORD)["access_token"] for _ in range(3)]
+
+        ended = client.post("/api/v1/auth/sessions/revoke-others", headers=bearer(tokens[0]))
+        again = client.post("/api/v1/auth/sessions/revoke-others", headers=bearer(tokens[0]))
+
+        assert (ended.status_code, ended.json()) == (200, {"revoked": 2})
+        assert again.json() == {"revoked": 0}
+        assert client.get(ME, headers=bearer(tokens[0])).status_code == 200
+        for token in tokens[1:]:
+            assert client.get(ME, headers=bearer(token)).json()["code"] == "expired_token"
+        assert client.get(ME, headers=bearer(admin)).status_code == 200
+        events = client.get(
+            "/api/v1/audit/events?action=session_revoked", headers=bearer(admin)
+        ).json()["items"]
+        assert len(events) == 1
+        assert events[0]["record_id"] == rep_id
+        assert events[0]["actor_id"] == rep_id
+        assert events[0]["details"]["count"] == 2
+        assert events[0]["details"]["kept_current"] is True
+        assert len(events[0]["details"]["session_ids"]) == 2
+
+        key = client.post(
+            "/api/v1/api-keys",
+            json={"name": "k", "scopes": {"products": {"actions": ["read"]}}},
+            headers=bearer(admin),
+        ).json()["secret"]
+        from_key = client.post("/api/v1/auth/sessions/revoke-others", headers=bearer(key))
+        assert (from_key.status_code, from_key.json()["code"]) == (403, "forbidden")
+        assert client.get(ME, headers=bearer(admin)).status_code == 200
+
+
+def test_admin_revokes_user_sessions_in_one_call(
+    database: Database, tenant: TenantInfo, clock: Clock
+) -> None:
+    path = "/api/v1/auth/sessions/revoke-user"
+    with make_client(clock) as client:
+        admin = admin_token(client, tenant)
+        email = f"rep@{tenant.slug}.example.com"
+        rep_id = add_user(client, admin, email)
+        tokens = [login(client, tenant, email, USER_PASSWORD)["access_token"] for _ in range(2)]
+
+        denied = client.post(
+            path, json={"user_id": str(tenant.admin.id)}, headers=bearer(tokens[0])
+        )
+        assert (denied.status_code, denied.json()["code"]) == (403, "forbidden")
+        assert client.get(ME, headers=bearer(admin)).status_code == 200
+
+        missing = client.post(path, json={"user_id": str(uuid.uuid4())}, headers=bearer(admin))
+        assert missing.status_code == 404
+
+        ended = client.post(path, json={"user_id": rep_id}, headers=bearer(admin))
+        assert (ended.status_code, ended.json()) == (200, {"revoked": 2})
+        for token in tokens:
+            assert client.get(ME, headers=bearer(token)).status_code == 401
+        assert client.get(ME, headers=bearer(admin)).status_code == 200
+        events = client.get(
+            "/api/v1/audit/events?action=session_revoked", headers=bearer(admin)
+        ).json()["items"]
+        assert [(event["record_id"], event["actor_id"]) for event in events] == [
+            (rep_id, str(tenant.admin.id))
+        ]
+        assert events[0]["details"]["kept_current"] is False
 
 
 def test_cookie_login_needs_csrf_on_unsafe_methods(

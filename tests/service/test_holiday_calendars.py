@@ -127,9 +127,25 @@ def test_invalid_rows_are_all_reported(client: TestClient) -> None:
         ("line 7", "2027-01-04", "holiday_workday_not_weekend"),
     ]
     assert errors[1]["message"] == (
-        "2026-12-31（line 3）不在 2027 年内；一个日历只含一年，请把该日期放到对应年份的文件中。"
+        "2026-12-31（第 3 行）不在 2027 年内；一个日历只含一年，请把该日期放到对应年份的文件中。"
     )
     assert client.get("/api/v1/service/holiday-calendars/2027").json()["source"] == "none"
+
+
+def test_import_errors_name_line_in_english(client: TestClient) -> None:
+    client.headers["Accept-Language"] = "en"
+    content = "date,kind,name\n2027-01-01,holiday,元旦\n2027-02-30,holiday,错日\n"
+
+    response = _import(client, 2027, content)
+
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    errors = response.json()["errors"]  # type: ignore[attr-defined]
+    assert [(error["field"], error["code"]) for error in errors] == [
+        ("line 3", "holiday_date_invalid")
+    ]
+    assert errors[0]["message"] == (
+        "2027-02-30 (line 3) is not a date; write it as YYYY-MM-DD, e.g. 2027-01-01."
+    )
 
 
 def test_unreadable_files_are_rejected(client: TestClient) -> None:

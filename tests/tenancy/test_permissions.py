@@ -224,3 +224,29 @@ def test_department_pages_keep_the_order_and_rows_of_the_full_list(org: Any) -> 
         everything = _pages(org.admin, {**params, "limit": 500})
         expected = [name for name in everything if name in team]
         assert _pages(org.clients["east_manager"], params) == expected, params
+
+
+def test_role_share_opens_record_to_role(org: Any) -> None:
+    shared = _contact(org, "north_rep", "角色共享客户")
+    _contact(org, "north_rep", "未共享客户")
+    path = f"/api/v1/contacts/{shared}/shares"
+
+    unknown = org.clients["north_rep"].post(path, json={"role_key": "no_such_role"})
+    created = org.clients["north_rep"].post(path, json={"role_key": "sales_rep"})
+
+    assert unknown.status_code == 400, unknown.text
+    assert unknown.json()["code"] == "role_not_found"
+    assert created.status_code == 201, created.text
+    assert created.json()["role_key"] == "sales_rep"
+    assert created.json()["user_id"] is None
+    assert created.json()["team_id"] is None
+    listed = org.clients["north_rep"].get(path).json()
+    assert [(item["role_key"], item["can_edit"]) for item in listed] == [("sales_rep", False)]
+    assert _names(org.clients["east_rep"]) == {"角色共享客户"}
+    assert _names(org.clients["shanghai_rep"]) == {"角色共享客户"}
+    assert _names(org.clients["east_manager"]) == set()
+
+    removed = org.clients["north_rep"].delete(f"{path}/{created.json()['id']}")
+
+    assert removed.status_code == 204
+    assert _names(org.clients["east_rep"]) == set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from zhike.analytics.saved import create_report
 from zhike.analytics.saved_models import Dashboard, ReportSchedule, SavedReport
 from zhike.analytics.saved_schemas import DashboardWrite, SavedReportWrite
 from zhike.core.db import Database
+from zhike.sales.quotas import TargetWrite, quarter_start, save_target
+from zhike.security.models import Team
 
 from .conftest import save_screenshot
 from .web_support import create_record, log_in, update_record
@@ -80,26 +83,69 @@ def _saved_report(database: Database, tenant: TenantInfo, name: str) -> str:
         return str(create_report(session, tenant.actor, body).id)
 
 
+def _team(database: Database, tenant: TenantInfo, name: str) -> Any:
+    with database.session() as session:
+        team = Team(tenant_id=tenant.tenant.id, name=name)
+        session.add(team)
+        session.flush()
+        return team.id
+
+
+def _pick(page: Page, combobox: str, option: str) -> None:
+    page.get_by_role("combobox", name=combobox, exact=True).click(force=True)
+    page.get_by_role("option", name=option, exact=True).click()
+
+
 def test_report_builder_runs_saves_and_exports(
     page: Page, database: Database, tenant: TenantInfo
 ) -> None:
     create_record(database, tenant, "opportunities", name="甲商机", stage="won", amount="100.00")
     create_record(database, tenant, "opportunities", name="乙商机", stage="won", amount="50.00")
+    create_record(database, tenant, "opportunities", name="丙商机", stage="proposal", amount="9.00")
+    team_id = _team(database, tenant, "华东")
 
     page.goto("/analytics/reports/new")
     log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
     expect(page.get_by_role("heading", name="报表设计器")).to_be_visible()
-    page.get_by_label("分组字段 1").fill("stage.key")
-    page.get_by_role("button", name="添加指标").click()
-    page.get_by_role("button", name="运行").click()
     table = page.get_by_test_id("report-table")
-    expect(table.get_by_role("row").filter(has_text="won")).to_contain_text("150.00")
+    # The live preview runs the default report (count by owner) without pressing Run.
+    expect(table.get_by_role("row").filter(has_text=tenant.admin.display_name)).to_contain_text("3")
+
+    _pick(page, "分组字段 1", "阶段")
+    page.get_by_role("button", name="添加指标").click()
+    expect(table.get_by_role("columnheader", name="求和 · 金额")).to_be_visible()
+    expect(table.get_by_role("row").filter(has_text="赢单")).to_contain_text("150.00")
+    expect(table.get_by_role("row").filter(has_text="报价谈判")).to_contain_text("9.00")
+
+    page.get_by_role("button", name="添加筛选").click()
+    _pick(page, "筛选字段 1", "阶段")
+    _pick(page, "条件 1", "属于")
+    _pick(page, "筛选值 1", "赢单")
+    page.get_by_role("button", name="添加筛选").click()
+    _pick(page, "筛选字段 2", "创建时间")
+    _pick(page, "筛选值 2", "今年")
+    page.get_by_role("button", name="添加筛选").click()
+    _pick(page, "筛选字段 3", "负责人")
+    _pick(page, "筛选值 3", tenant.admin.display_name)
+    expect(table.get_by_role("row").filter(has_text="报价谈判")).to_have_count(0)
+    expect(table.get_by_role("row").filter(has_text="赢单")).to_contain_text("150.00")
     save_screenshot(page, "analytics-report-builder")
 
     with page.expect_download() as download:
         page.get_by_test_id("report-csv").click()
     assert download.value.suggested_filename == "未命名报表.csv"
 
+    page.get_by_test_id("report-share").click()
+    dialog = page.get_by_role("dialog", name="共享")
+    _pick(page, "共享给角色", "销售经理")
+    # A multiple select stays open after a pick, and clicking the dialog text closes it.
+    dialog.get_by_text("共享对象只能查看").click()
+    expect(page.get_by_role("option", name="销售经理", exact=True)).to_be_hidden()
+    _pick(page, "共享给团队", "华东")
+    dialog.get_by_text("共享对象只能查看").click()
+    expect(page.get_by_role("option", name="华东", exact=True)).to_be_hidden()
+    page.get_by_test_id("share-confirm").click()
+    expect(page.get_by_test_id("report-share")).to_contain_text("共享（2）")
     page.get_by_label("报表名称").fill("阶段金额")
     page.get_by_test_id("report-save").click()
     expect(page.get_by_text("已保存报表 阶段金额")).to_be_visible()
@@ -107,19 +153,37 @@ def test_report_builder_runs_saves_and_exports(
     page.get_by_test_id("schedule-confirm").click()
     expect(page.get_by_text("已创建定时发送")).to_be_visible()
 
-    table.get_by_role("row").filter(has_text="won").click()
+    table.get_by_role("row").filter(has_text="赢单").click()
     drawer = page.get_by_test_id("drill-drawer")
     expect(drawer.get_by_role("link", name="甲商机")).to_be_visible()
     expect(drawer.get_by_role("link", name="乙商机")).to_be_visible()
+    page.keyboard.press("Escape")
+
+    with database.session() as session:
+        saved = session.scalars(select(SavedReport).where(SavedReport.name == "阶段金额")).one()
+        schedules = session.scalars(select(ReportSchedule.frequency)).all()
+    assert saved.query["group_by"] == [{"field": "stage.key"}]
+    assert [item["field"] for item in saved.query["filters"]] == [
+        "stage.key",
+        "created_at",
+        "owner_id",
+    ]
+    assert saved.query["filters"][0] == {"field": "stage.key", "op": "in", "value": ["won"]}
+    assert saved.query["filters"][1]["value"] == "this_year"
+    assert saved.shared_roles == ["sales_manager"]
+    assert saved.shared_team_ids == [str(team_id)]
+    assert "weekly" in schedules
+
+    # Reopening the saved report shows the same picks and result.
+    page.goto(f"/analytics/reports/{saved.id}")
+    expect(page.get_by_test_id("filter-row-1")).to_contain_text("赢单")
+    expect(page.get_by_test_id("filter-row-2")).to_contain_text("今年")
+    expect(page.get_by_test_id("filter-row-3")).to_contain_text(tenant.admin.display_name)
+    expect(table.get_by_role("row").filter(has_text="赢单")).to_contain_text("150.00")
 
     page.goto("/analytics/reports")
     listed = page.get_by_test_id("saved-report-list")
     expect(listed.get_by_role("link", name="阶段金额")).to_be_visible()
-    with database.session() as session:
-        names = session.scalars(select(SavedReport.name)).all()
-        schedules = session.scalars(select(ReportSchedule.frequency)).all()
-    assert "阶段金额" in names
-    assert "weekly" in schedules
 
 
 def test_dashboard_filters_and_drill_down(
@@ -166,15 +230,15 @@ def test_dashboard_filters_and_drill_down(
     page.goto(f"/analytics/dashboards/{dashboard_id}")
     log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
     widget = page.get_by_test_id("widget-stages")
-    expect(widget.get_by_role("row").filter(has_text="won")).to_contain_text("1")
+    expect(widget.get_by_role("row").filter(has_text="赢单")).to_contain_text("1")
     save_screenshot(page, "analytics-dashboard")
 
     page.get_by_role("combobox", name="时间段").click(force=True)
     page.get_by_role("option", name="全部时间").click()
     page.get_by_test_id("apply-filters").click()
-    expect(widget.get_by_role("row").filter(has_text="won")).to_contain_text("2")
+    expect(widget.get_by_role("row").filter(has_text="赢单")).to_contain_text("2")
 
-    widget.get_by_role("row").filter(has_text="won").click()
+    widget.get_by_role("row").filter(has_text="赢单").click()
     drawer = page.get_by_test_id("drill-drawer")
     expect(drawer.get_by_role("link", name="今年商机")).to_be_visible()
     expect(drawer.get_by_role("link", name="旧商机")).to_be_visible()
@@ -182,6 +246,7 @@ def test_dashboard_filters_and_drill_down(
 
 def test_dashboard_editor_adds_a_widget(page: Page, database: Database, tenant: TenantInfo) -> None:
     _saved_report(database, tenant, "阶段统计")
+    team_id = _team(database, tenant, "华南")
 
     page.goto("/analytics/dashboards/new/edit")
     log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
@@ -191,6 +256,13 @@ def test_dashboard_editor_adds_a_widget(page: Page, database: Database, tenant: 
     page.get_by_role("option", name="阶段统计").click()
     page.get_by_test_id("add-widget").click()
     expect(page.get_by_test_id("widget-list")).to_contain_text("阶段统计")
+    page.get_by_test_id("dashboard-share").click()
+    dialog = page.get_by_role("dialog", name="共享")
+    _pick(page, "共享给团队", "华南")
+    dialog.get_by_text("共享对象只能查看").click()
+    expect(page.get_by_role("option", name="华南", exact=True)).to_be_hidden()
+    page.get_by_test_id("share-confirm").click()
+    expect(page.get_by_test_id("dashboard-share")).to_contain_text("共享（1）")
     save_screenshot(page, "analytics-dashboard-editor")
     page.get_by_test_id("dashboard-save").click()
 
@@ -199,3 +271,73 @@ def test_dashboard_editor_adds_a_widget(page: Page, database: Database, tenant: 
     with database.session() as session:
         stored = session.scalars(select(Dashboard).where(Dashboard.name == "周会看板")).one()
     assert [widget["title"] for widget in stored.widgets] == ["阶段统计"]
+    assert stored.shared_team_ids == [str(team_id)]
+    assert stored.shared_roles == []
+
+
+def test_pipeline_dashboard_forecast_against_target(
+    page: Page, database: Database, tenant: TenantInfo
+) -> None:
+    today = local_today("Asia/Shanghai")
+    start = quarter_start(today, 1)
+    create_record(
+        database,
+        tenant,
+        "opportunities",
+        name="已赢",
+        stage="won",
+        amount="3000",
+        closed_on=start.isoformat(),
+    )
+    create_record(
+        database,
+        tenant,
+        "opportunities",
+        name="合同审批中",
+        stage="commit",
+        amount="1000",
+        expected_close_date=today.isoformat(),
+    )
+    target = TargetWrite(period_start=start, user_id=tenant.admin.id, amount=Decimal("10000"))
+    with database.session() as session:
+        save_target(session, tenant.actor, target)
+
+    page.goto("/analytics/dashboards")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    _pick(page, "选择仪表盘", "商机管道与预测")
+    widget = page.get_by_test_id("widget-forecast-target")
+    row = widget.get_by_role("row").filter(has_text=tenant.admin.display_name)
+    expect(row).to_contain_text("¥10,000")
+    expect(row).to_contain_text("¥3,000")
+    # Committed is won plus the deal at the commit stage, which the forecast weights at 80%.
+    expect(row).to_contain_text("¥4,000")
+    expect(row).to_contain_text("¥3,800")
+    expect(row).to_contain_text("30%")
+    expect(widget.get_by_test_id("edit-targets")).to_be_visible()
+    # Legends name the measures, not their aliases.
+    won_chart = page.get_by_test_id("widget-won_by_month")
+    expect(won_chart.locator("svg")).to_contain_text("赢单金额")
+    expect(won_chart.locator("svg")).not_to_contain_text("won")
+    save_screenshot(page, "analytics-forecast-target")
+
+    widget.get_by_role("radio", name="按团队").click(force=True)
+    expect(widget.get_by_role("row").filter(has_text="未分配团队")).to_contain_text("¥3,000")
+
+
+def test_rates_get_their_own_percent_axis(
+    page: Page, database: Database, tenant: TenantInfo
+) -> None:
+    closed = local_today("Asia/Shanghai").isoformat()
+    for name, stage in (("赢一", "won"), ("赢二", "won"), ("输一", "lost"), ("输二", "lost")):
+        create_record(
+            database, tenant, "opportunities", name=name, stage=stage, amount="10", closed_on=closed
+        )
+
+    page.goto("/analytics/dashboards")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    _pick(page, "选择仪表盘", "赢率与销售周期")
+    chart = page.get_by_test_id("widget-win_rate_by_owner").locator("svg")
+    expect(chart).to_contain_text("赢率")
+    expect(chart).to_contain_text("销售周期（天）")
+    # The win rate sits on a percent axis next to the axis of cycle days.
+    expect(chart.locator("text").filter(has_text="%").first).to_be_visible()

@@ -136,3 +136,42 @@ def test_model_summary_streams_into_panel(
     expect(panel.get_by_test_id("assistant-summary")).to_have_text("".join(pieces))
     expect(panel.get_by_text("数据查询")).to_be_visible()
     save_screenshot(page, "assistant-summary")
+
+
+def _add_staged_deals(database: Database, tenant: TenantInfo) -> None:
+    owner = add_user(database, tenant, "sun", "sales_rep")
+    with database.session() as session:
+        deals = RecordService(session, tenant.actor, get_object("opportunities"))
+        for stage in ("proposal", "proposal", "won"):
+            deals.create(
+                {
+                    "name": "私有云项目",
+                    "owner_id": owner.id,
+                    "stage": stage,
+                    "amount": "50000",
+                    "closed_on": date(2026, 1, 5) if stage == "won" else None,
+                }
+            )
+
+
+def test_stage_labels_and_ignored_words_warning(
+    page: Any, database: Database, tenant: TenantInfo
+) -> None:
+    _add_staged_deals(database, tenant)
+    page.goto("/")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    page.get_by_test_id("assistant-toggle").click()
+    panel = page.get_by_role("complementary", name="AI 助手")
+
+    panel.get_by_label("向 AI 助手提问").fill("下下个月各阶段的商机数量")
+    panel.get_by_role("button", name="发送").click()
+
+    table = panel.get_by_test_id("assistant-table")
+    expect(table).to_contain_text("报价谈判", timeout=30_000)
+    expect(table).to_contain_text("赢单")
+    expect(table).not_to_contain_text("proposal")
+    # The pie shortens long slice names, so the chart is checked for the short label.
+    expect(panel.get_by_test_id("assistant-chart")).to_contain_text("赢单")
+    expect(panel.get_by_test_id("assistant-chart")).not_to_contain_text("proposal")
+    expect(panel.get_by_test_id("assistant-warning")).to_contain_text("下下个月")
+    save_screenshot(page, "assistant-warning")

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from testkit import TenantInfo
 
 from zhike.core.db import Database
+from zhike.core.settings import get_settings
 from zhike.security import totp
-from zhike.security.models import ApiClient, RecordShare, SharingRule, Tenant, User
-from zhike.security.policy import policy_for
+from zhike.security.models import ApiClient, RecordShare, SharingRule, Team, Tenant, User
+from zhike.security.policy import SecurityPolicy, policy_for
 
 from .conftest import LiveServer, save_screenshot
 from .web_support import USER_PASSWORD, add_user, create_record, log_in
@@ -229,33 +230,97 @@ def test_api_key_created_used_and_revoked(
     assert after_revoke.status_code == 401
 
 
-def test_security_policy_saved_and_enforced(
-    page: Any, database: Database, tenant: TenantInfo
-) -> None:
-    _log_in_admin(page, tenant, "/admin/security-policy")
-    form = page.get_by_test_id("security-policy")
-    form.get_by_label("最短长度").fill("12")
-    form.get_by_label("不得重复使用最近的密码数").fill("3")
-    form.get_by_label("员工登录").fill("127.0.0.1/32\n10.0.0.0/33")
-    form.get_by_test_id("policy-save").click()
-    expect(form.get_by_test_id("policy-error")).to_contain_text("10.0.0.0/33")
+def _form_item(form: Any, label: str) -> Any:
+    """The Element Plus form item around the control labelled ``label``, with its error line."""
+    return form.locator(".el-form-item").filter(has=form.page.get_by_label(label, exact=True))
+
+
+def _stored_policy(database: Database, tenant: TenantInfo) -> SecurityPolicy:
     with database.session() as session:
         stored = session.get(Tenant, tenant.tenant.id)
         assert stored is not None
-        assert policy_for(stored).password.min_length == 8
+        return policy_for(stored)
+
+
+def test_security_policy_saved_and_enforced(
+    page: Any, database: Database, tenant: TenantInfo
+) -> None:
+    settings = get_settings()
+    _log_in_admin(page, tenant, "/admin/security-policy")
+    form = page.get_by_test_id("security-policy")
+    expect(form.get_by_test_id("policy-idle-default")).to_have_text(
+        f"留空时使用系统默认值：{settings.session_idle_minutes} 分钟"
+    )
+    expect(form.get_by_test_id("policy-absolute-default")).to_have_text(
+        f"留空时使用系统默认值：{settings.session_hours} 小时"
+    )
+    expect(form.get_by_test_id("policy-rate-user-default")).to_have_text(
+        f"留空时使用系统默认值：每分钟 {settings.rate_limit_user_per_minute} 次"
+    )
+
+    # The form checks the server's bounds before sending anything.
+    form.get_by_label("锁定前允许的失败次数").fill("0")
+    form.get_by_label("最长锁定时长（秒）").fill("30")
+    form.get_by_label("每个用户").fill("-5")
+    form.get_by_test_id("policy-save").click()
+    expect(_form_item(form, "锁定前允许的失败次数").locator(".el-form-item__error")).to_have_text(
+        "请输入 1 到 100 之间的整数"
+    )
+    expect(_form_item(form, "最长锁定时长（秒）").locator(".el-form-item__error")).to_have_text(
+        "不能短于首次锁定时长（60 秒）"
+    )
+    expect(_form_item(form, "每个用户").locator(".el-form-item__error")).to_have_text(
+        "请输入 0 到 1000000 之间的整数"
+    )
+    expect(form.get_by_test_id("policy-error")).to_contain_text("有字段需要修改")
+    assert _stored_policy(database, tenant) == SecurityPolicy()
+
+    form.get_by_label("最短长度").fill("12")
+    form.get_by_label("不得重复使用最近的密码数").fill("3")
+    form.get_by_label("锁定前允许的失败次数").fill("3")
+    form.get_by_label("首次锁定时长（秒）").fill("30")
+    form.get_by_label("最长锁定时长（秒）").fill("600")
+    _choose(page, form.get_by_role("combobox", name="必须使用两步验证的角色"), "销售代表")
+    form.get_by_label("空闲超时（分钟）").fill("45")
+    form.get_by_label("每个用户").fill("500")
+    form.get_by_label("每个 IP 地址").fill("0")
+    form.get_by_label("员工登录").fill("127.0.0.1/32\n10.0.0.0/33")
+    form.get_by_test_id("policy-save").click()
+    # The server's reason appears under the field it concerns.
+    expect(_form_item(form, "员工登录").locator(".el-form-item__error")).to_have_text(
+        "“员工登录 IP 白名单”中的 10.0.0.0/33 不是有效的 IP 地址或 CIDR 网段，"
+        "请写成 10.0.0.0/8 这样的格式。"
+    )
+    expect(form.get_by_test_id("policy-error")).to_have_text(
+        "有 1 个字段无效，请按各字段的说明修改后重试。"
+    )
+    assert _stored_policy(database, tenant).password.min_length == 8
 
     form.get_by_label("员工登录").fill("127.0.0.1/32\n10.0.0.0/8")
     form.get_by_test_id("policy-save").click()
     expect(page.get_by_text("安全策略已保存")).to_be_visible()
     expect(form.get_by_test_id("policy-error")).to_have_count(0)
+    expect(form.locator(".el-form-item__error")).to_have_count(0)
     save_screenshot(page, "security-policy")
-    with database.session() as session:
-        stored = session.get(Tenant, tenant.tenant.id)
-        assert stored is not None
-        policy = policy_for(stored)
+    policy = _stored_policy(database, tenant)
     assert policy.password.min_length == 12
     assert policy.password.history == 3
+    assert policy.lockout.model_dump() == {"threshold": 3, "base_seconds": 30, "max_seconds": 600}
+    assert policy.require_2fa_roles == ["sales_rep"]
+    assert policy.session_idle_minutes == 45
+    assert policy.session_absolute_hours is None
+    assert policy.rate_limits.model_dump() == {
+        "tenant": None,
+        "user": 500,
+        "api_key": None,
+        "ip": 0,
+    }
     assert policy.ip_allowlist_users == ["127.0.0.1/32", "10.0.0.0/8"]
+
+    page.reload()
+    expect(form.get_by_label("空闲超时（分钟）")).to_have_value("45")
+    expect(form.get_by_label("登录最长有效期（小时）")).to_have_value("")
+    expect(form.get_by_test_id("policy-2fa-roles")).to_contain_text("销售代表")
 
     page.get_by_test_id("user-menu").click()
     page.get_by_test_id("account").click()
@@ -265,6 +330,36 @@ def test_security_policy_saved_and_enforced(
     card.get_by_label("再次输入新密码").fill("Short-2026")
     card.get_by_test_id("password-submit").click()
     expect(card.get_by_test_id("password-error")).to_contain_text("密码太短，至少需要 12 个字符。")
+
+
+def test_security_policy_errors_in_english(
+    page: Any, database: Database, tenant: TenantInfo
+) -> None:
+    _log_in_admin(page, tenant, "/account")
+    expect(page.get_by_role("heading", name="我的账号", exact=True)).to_be_visible()
+    page.get_by_role("radiogroup", name="界面语言").get_by_text("English").click()
+    expect(page.get_by_role("heading", name="My account", exact=True)).to_be_visible()
+    page.goto("/admin/security-policy")
+    form = page.get_by_test_id("security-policy")
+    form.get_by_label("API keys and OAuth clients").fill("203.0.113.0/24\nnot-a-network")
+    form.get_by_label("Per tenant").fill("2000000")
+    form.get_by_test_id("policy-save").click()
+    expect(_form_item(form, "Per tenant").locator(".el-form-item__error")).to_have_text(
+        "Enter a whole number from 0 to 1000000"
+    )
+
+    form.get_by_label("Per tenant").fill("")
+    form.get_by_test_id("policy-save").click()
+    expect(
+        _form_item(form, "API keys and OAuth clients").locator(".el-form-item__error")
+    ).to_have_text(
+        "API key and OAuth client IP allow-list: not-a-network is not a valid IP address or "
+        "CIDR network; write it like 10.0.0.0/8."
+    )
+    expect(form.get_by_test_id("policy-error")).to_have_text(
+        "1 field(s) are invalid; fix each one as described and try again."
+    )
+    assert _stored_policy(database, tenant) == SecurityPolicy()
 
 
 def test_admin_ends_user_sessions(
@@ -295,18 +390,36 @@ def test_record_share_added_and_removed(page: Any, database: Database, tenant: T
     dialog.get_by_text("允许编辑").click()
     dialog.get_by_test_id("share-add").click()
     shares = dialog.get_by_test_id("shares-table")
-    expect(shares.get_by_text("用户: rep-qian")).to_be_visible()
-    expect(shares.get_by_text("可编辑")).to_be_visible()
+    expect(shares.locator("tbody tr")).to_have_count(1)
+
+    dialog.get_by_role("radio", name="角色").check(force=True)
+    _choose(page, dialog.get_by_role("combobox", name="角色", exact=True), "销售经理")
+    dialog.get_by_text("允许编辑").click()
+    dialog.get_by_test_id("share-add").click()
+    rows = shares.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    user_row = rows.filter(has_text="rep-qian")
+    role_row = rows.filter(has_text="销售经理")
+    expect(user_row.locator("td").nth(0)).to_have_text("用户")
+    expect(user_row.locator("td").nth(2)).to_have_text("可编辑")
+    expect(role_row.locator("td").nth(0)).to_have_text("角色")
+    expect(role_row.locator("td").nth(2)).to_have_text("只读")
     save_screenshot(page, "security-record-share")
     with database.session() as session:
-        rows = session.scalars(
+        stored = session.scalars(
             select(RecordShare).where(RecordShare.tenant_id == tenant.tenant.id)
         ).all()
-        assert [(str(row.record_id), row.user_id, row.can_edit) for row in rows] == [
-            (account["id"], rep.id, True)
-        ]
+        assert {
+            (str(row.record_id), row.user_id, row.role_key, row.can_edit) for row in stored
+        } == {
+            (account["id"], rep.id, None, True),
+            (account["id"], None, "sales_manager", False),
+        }
 
-    shares.get_by_test_id("share-remove").click()
+    role_row.get_by_test_id("share-remove").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("rep-qian")
+    rows.first.get_by_test_id("share-remove").click()
     expect(dialog.get_by_text("此记录还没有手动共享")).to_be_visible()
     with database.session() as session:
         assert (
@@ -315,6 +428,88 @@ def test_record_share_added_and_removed(page: Any, database: Database, tenant: T
             ).all()
             == []
         )
+
+
+def _put_in_new_team(database: Database, tenant: TenantInfo, user: User, team_name: str) -> Team:
+    with database.session() as session:
+        team = Team(tenant_id=tenant.tenant.id, name=team_name)
+        session.add(team)
+        session.flush()
+        row = session.get(User, user.id)
+        assert row is not None
+        row.team_id = team.id
+        session.expunge(team)
+    return team
+
+
+def test_sales_rep_shares_record_with_colleague(
+    page: Any, database: Database, tenant: TenantInfo
+) -> None:
+    rep = add_user(database, tenant, "rep-li", "sales_rep")
+    colleague = add_user(database, tenant, "rep-zhao", "sales_rep")
+    team = _put_in_new_team(database, tenant, colleague, "华东销售部")
+    departed = add_user(database, tenant, "rep-gone", "sales_rep")
+    with database.session() as session:
+        row = session.get(User, departed.id)
+        assert row is not None
+        row.is_active = False
+    account = create_record(
+        database, tenant, "accounts", name="温州瓯江电器有限公司", owner_id=str(rep.id)
+    )
+    page.goto(f"/accounts/{account['id']}")
+    log_in(page, tenant.slug, rep.email, USER_PASSWORD)
+
+    page.get_by_test_id("record-share").click()
+    dialog = page.get_by_test_id("share-dialog")
+    expect(dialog.get_by_text("此记录还没有手动共享")).to_be_visible()
+    users = dialog.get_by_role("combobox", name="用户", exact=True)
+    users.click(force=True)
+    users.fill("rep-")
+    options = page.get_by_role("option").locator("visible=true")
+    expect(options).to_have_count(2)
+    expect(options.filter(has_text="rep-gone")).to_have_count(0)
+    offered = options.filter(has_text="rep-zhao")
+    expect(offered).to_contain_text("华东销售部")
+    offered.click()
+    dialog.get_by_text("允许编辑").click()
+    dialog.get_by_test_id("share-add").click()
+    shares = dialog.get_by_test_id("shares-table")
+    rows = shares.locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("td").nth(1)).to_have_text("rep-zhao")
+    expect(rows.first.locator("td").nth(2)).to_have_text("可编辑")
+
+    dialog.get_by_role("radio", name="部门").check(force=True)
+    _choose(page, dialog.get_by_role("combobox", name="部门", exact=True), "华东销售部")
+    # The check box keeps its state after a share, so this turns editing off again.
+    dialog.get_by_text("允许编辑").click()
+    dialog.get_by_test_id("share-add").click()
+    dialog.get_by_role("radio", name="角色").check(force=True)
+    _choose(page, dialog.get_by_role("combobox", name="角色", exact=True), "销售经理")
+    dialog.get_by_test_id("share-add").click()
+    expect(rows).to_have_count(3)
+    expect(rows.filter(has_text="华东销售部").locator("td").nth(0)).to_have_text("部门")
+    expect(rows.filter(has_text="销售经理").locator("td").nth(0)).to_have_text("角色")
+    expect(dialog.get_by_test_id("share-error")).to_have_count(0)
+    save_screenshot(page, "security-record-share-by-rep")
+    with database.session() as session:
+        stored = session.scalars(
+            select(RecordShare).where(RecordShare.tenant_id == tenant.tenant.id)
+        ).all()
+        assert {
+            (str(share.record_id), share.user_id, share.team_id, share.role_key, share.can_edit)
+            for share in stored
+        } == {
+            (account["id"], colleague.id, None, None, True),
+            (account["id"], None, team.id, None, False),
+            (account["id"], None, None, "sales_manager", False),
+        }
+        assert {share.created_by_id for share in stored} == {rep.id}
+
+    # Reopening the dialog names the colleague again from the directory.
+    page.reload()
+    page.get_by_test_id("record-share").click()
+    expect(rows.filter(has_text="rep-zhao")).to_have_count(1)
 
 
 def test_sharing_rule_created_and_deleted(

@@ -11,7 +11,7 @@ from zhike.core.db import Database
 from zhike.core.timeutil import utc_now
 from zhike.security.totp import totp_code
 
-from .conftest import LiveServer, save_screenshot
+from .conftest import ACTION_TIMEOUT_MS, LiveServer, save_screenshot
 from .web_support import USER_PASSWORD, add_user, enable_totp, log_in
 
 if TYPE_CHECKING:
@@ -88,6 +88,54 @@ def test_language_switch_is_remembered_for_the_user(page: Any, tenant: TenantInf
     save_screenshot(page, "home-en")
     page.reload()
     expect(page.get_by_role("navigation", name="Main navigation")).to_contain_text("Import data")
+
+
+@pytest.mark.parametrize(
+    ("browser_locale", "html_lang", "title", "tenant_label"),
+    [
+        ("en-US", "en", "Log in · Zhike CRM", "Company code"),
+        ("zh-CN", "zh-CN", "登录 · 知客 CRM", "企业代码"),
+        ("fr-FR", "zh-CN", "登录 · 知客 CRM", "企业代码"),
+    ],
+)
+def test_login_page_follows_browser_language(
+    chromium_browser: Any,
+    live_server: LiveServer,
+    browser_locale: str,
+    html_lang: str,
+    title: str,
+    tenant_label: str,
+) -> None:
+    context = chromium_browser.new_context(base_url=live_server.url, locale=browser_locale)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.goto("/login")
+
+        expect(page.locator("html")).to_have_attribute("lang", html_lang)
+        expect(page).to_have_title(title)
+        expect(page.get_by_label(tenant_label, exact=True)).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_saved_language_wins_over_browser_language(
+    chromium_browser: Any, live_server: LiveServer
+) -> None:
+    context = chromium_browser.new_context(base_url=live_server.url, locale="en-US")
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+
+        page.get_by_role("radiogroup", name="Interface language").get_by_text("中文").click()
+        page.reload()
+
+        expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+        expect(page).to_have_title("登录 · 知客 CRM")
+    finally:
+        context.close()
 
 
 def test_expired_session_returns_to_the_page_after_login(

@@ -7,10 +7,12 @@ from datetime import date
 
 from fastapi import APIRouter, Query
 
+from zhike.analytics.attainment import ForecastAttainment, GroupBy, forecast_attainment
 from zhike.analytics.funnel import Funnel, sales_funnel
-from zhike.analytics.query import ReportQuery, ReportResult
+from zhike.analytics.query import ReportExplanation, ReportQuery, ReportResult
+from zhike.analytics.report_fields import ReportFieldCatalog, report_field_catalog
 from zhike.analytics.saved_api import router as saved_router
-from zhike.analytics.service import run_report
+from zhike.analytics.service import explain_report, run_report
 from zhike.analytics.value import (
     CustomerValueReport,
     ProductSuggestions,
@@ -33,6 +35,53 @@ def run(query: ReportQuery, session: SessionDep, actor: ActorDep) -> ReportResul
     Amounts are decimal strings; time buckets use the tenant's time zone.
     """
     return run_report(session, actor, query)
+
+
+@router.post("/reports/explain", response_model=ReportExplanation)
+def explain(query: ReportQuery, session: SessionDep, actor: ActorDep) -> ReportExplanation:
+    """Show how a report query would run for the caller, without running it.
+
+    ``source`` is ``rollup`` when the counts and sums come from pre-aggregated
+    opportunity rollups, which give the same rows as the base tables. Otherwise
+    ``fallback_reason`` names why the base tables are read.
+    """
+    return explain_report(session, actor, query)
+
+
+@router.get("/reports/fields/{object_name}", response_model=ReportFieldCatalog)
+def report_fields(object_name: str, session: SessionDep, actor: ActorDep) -> ReportFieldCatalog:
+    """List the fields a report on ``object_name`` can use, with zh-CN and en labels, by relation.
+
+    Hidden fields are left out. Masked ones carry ``masked`` (count and is-empty only).
+    Choice fields list their values, and user or team ids name their ``reference``.
+    """
+    return report_field_catalog(session, actor, object_name)
+
+
+@router.get("/analytics/forecast-attainment", response_model=ForecastAttainment)
+def forecast_against_target(
+    session: SessionDep,
+    actor: ActorDep,
+    period_start: date | None = Query(
+        None, description="first day of a fiscal quarter, by default the current one"
+    ),
+    group_by: GroupBy = Query("owner", description="owner or team"),
+    owner_id: uuid.UUID | None = None,
+    team_id: uuid.UUID | None = None,
+) -> ForecastAttainment:
+    """Compare won, committed and weighted forecast with the quarter's target, per owner or team.
+
+    Only the opportunities you can read count, in the tenant's currency. Committed is
+    won plus open deals at a stage probability of 80% or more expected in the quarter.
+    """
+    return forecast_attainment(
+        session,
+        actor,
+        period_start=period_start,
+        group_by=group_by,
+        owner_id=owner_id,
+        team_id=team_id,
+    )
 
 
 @router.get("/analytics/customer-value", response_model=CustomerValueReport)

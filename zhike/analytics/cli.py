@@ -1,14 +1,16 @@
-"""``zhike report``: run a report query from a JSON file as a given user."""
+"""``zhike report``: run or explain a report query from a JSON file, and maintain the rollups."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 report_app = typer.Typer(help="Reports on the CRM's data", no_args_is_help=True)
 console = Console(stderr=True)
@@ -48,3 +50,94 @@ def report_run(
     for row in result.rows:
         table.add_row(*("" if value is None else str(value) for value in row))
     Console().print(table)
+
+
+@report_app.command("explain")
+def report_explain(
+    tenant: str = typer.Option(..., help="tenant slug"),
+    user: str = typer.Option(..., help="email of the user whose permissions apply"),
+    query: Path = typer.Option(..., help="JSON file holding a report query"),
+) -> None:
+    """Show how the report query in FILE would run for USER: the table it reads and its SQL."""
+
+    from zhike.analytics.query import ReportQuery
+    from zhike.analytics.service import explain_report
+    from zhike.cli import acting_user, fail, open_database
+    from zhike.core.errors import ZhikeError
+
+    try:
+        parsed = ReportQuery.model_validate_json(query.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise fail(f"cannot read {query}: {error.strerror}") from error
+    except ValidationError as error:
+        raise fail(f"{query} is not a valid report query:\n{error}") from error
+    database = open_database()
+    with database.session() as session:
+        actor = acting_user(session, tenant, user)
+        try:
+            explanation = explain_report(session, actor, parsed)
+        except ZhikeError as error:
+            raise fail(error.message("en")) from error
+    typer.echo(json.dumps(explanation.model_dump(mode="json"), ensure_ascii=False, indent=2))
+
+
+def _tenant_id(session: Session, slug: str | None) -> uuid.UUID | None:
+    """Look up the tenant ``slug`` and bind the session to it; None means every tenant."""
+    from sqlalchemy import select
+
+    from zhike.cli import fail
+    from zhike.security.models import Tenant
+    from zhike.security.tenancy import bind_tenant
+
+    if slug is None:
+        return None
+    found = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+    if found is None:
+        raise fail(f"tenant {slug} does not exist; check the slug")
+    bind_tenant(session, found)
+    return found
+
+
+@report_app.command("rebuild-rollups")
+def report_rebuild_rollups(
+    tenant: str | None = typer.Option(None, help="tenant slug; default: every tenant"),
+) -> None:
+    """Recompute the opportunity rollup that grouped reports read, from the opportunities."""
+
+    from zhike.analytics.rollups import rebuild_rollups
+    from zhike.cli import open_database
+
+    database = open_database()
+    with database.session() as session:
+        rows = rebuild_rollups(session, _tenant_id(session, tenant))
+    console.print(f"opportunity rollup rebuilt: {rows} rows")
+
+
+@report_app.command("check-rollups")
+def report_check_rollups(
+    tenant: str | None = typer.Option(None, help="tenant slug; default: every tenant"),
+    repair: bool = typer.Option(False, "--repair", help="rebuild the rollup when it differs"),
+) -> None:
+    """Compare the opportunity rollup with the opportunities; exit 1 when they differ."""
+
+    from zhike.analytics.rollups import check_rollups, rebuild_rollups
+    from zhike.cli import fail, open_database
+
+    database = open_database()
+    with database.session() as session:
+        tenant_id = _tenant_id(session, tenant)
+        check = check_rollups(session, tenant_id)
+        if not check.is_consistent and repair:
+            rebuild_rollups(session, tenant_id)
+    console.print(
+        f"opportunity rollup: {check.actual_rows} rows, {check.expected_rows} expected, "
+        f"{check.differing_rows} differ"
+    )
+    for tenant_key, bucket_key in check.examples:
+        console.print(f"  differs: tenant {tenant_key}, bucket {bucket_key}", highlight=False)
+    if check.is_consistent:
+        return
+    if repair:
+        console.print("rebuilt from the opportunities")
+        return
+    raise fail("the rollup differs from the opportunities; run again with --repair to rebuild it")

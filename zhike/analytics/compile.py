@@ -104,13 +104,21 @@ class ReportCompiler:
         self.query = query
         self.context = context
         self.base = base
-        self.resolver = FieldResolver(session, actor, base)
+        self.resolver = self._resolver()
         self.groups = [self._group(group) for group in query.group_by]
         self.filters = [
             (item, self.resolver.resolve(item.field, f"filter:{item.op}")) for item in query.filters
         ]
         self.measures = [self._measure(index, item) for index, item in enumerate(query.measures)]
         self.period = self._period() if query.compare_previous else None
+
+    # Where the rows come from; a rollup compiler overrides these.
+    source = "base_tables"
+    # Why a query that could have read a rollup did not; None when no rollup applies.
+    fallback_reason: str | None = None
+
+    def _resolver(self) -> FieldResolver:
+        return FieldResolver(self.session, self.actor, self.base)
 
     # Group-by terms
 
@@ -468,6 +476,27 @@ class ReportCompiler:
         statement = self.resolver.apply_joins(select(*columns, plan.median_of.label("value")))
         statement = statement.where(*self.where(period), plan.median_of.is_not(None))
         return scope_select(self.actor, self.base.model, statement)
+
+
+def compile_report(
+    session: Session,
+    actor: Actor,
+    query: ReportQuery,
+    context: ReportContext,
+    use_rollups: bool = True,
+) -> ReportCompiler:
+    """Compile ``query``, reading a rollup table when it gives exactly the base tables' rows."""
+    reason = None
+    if use_rollups:
+        # Imported here because the rollup compiler builds on ReportCompiler.
+        from zhike.analytics.rollup_query import rollup_compiler
+
+        rollup, reason = rollup_compiler(session, actor, query, context)
+        if rollup is not None:
+            return rollup
+    compiler = ReportCompiler(session, actor, query, context)
+    compiler.fallback_reason = reason
+    return compiler
 
 
 def _escape_like(text: str) -> str:

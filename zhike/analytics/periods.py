@@ -16,12 +16,14 @@ from zoneinfo import ZoneInfo
 from zhike.core.errors import InvalidInput
 
 PERIOD_UNITS = ("week", "month", "quarter", "year", "fiscal_year")
-_ROLLING = re.compile(r"^last_(\d{1,4})_days$")
+_ROLLING = re.compile(r"^(last|next)_(\d{1,4})_days$")
 NAMED_PERIODS = (
     "today",
     "yesterday",
-    *(f"{when}_{unit}" for unit in PERIOD_UNITS for when in ("this", "last")),
+    "tomorrow",
+    *(f"{when}_{unit}" for unit in PERIOD_UNITS for when in ("this", "last", "next")),
     "last_N_days",
+    "next_N_days",
 )
 
 
@@ -59,20 +61,26 @@ def resolve_period(name: str, today: date, fiscal_start_month: int) -> tuple[dat
         return today, today + timedelta(days=1)
     if name == "yesterday":
         return today - timedelta(days=1), today
+    if name == "tomorrow":
+        return today + timedelta(days=1), today + timedelta(days=2)
     rolling = _ROLLING.match(name)
     if rolling:
-        days = int(rolling.group(1))
+        days = int(rolling.group(2))
         if days < 1:
             raise InvalidInput(
                 "report_unknown_period", value=name, allowed=", ".join(NAMED_PERIODS)
             )
-        # Today counts as one of the N days.
+        # Today counts as one of the N days, looking back or ahead.
+        if rolling.group(1) == "next":
+            return today, today + timedelta(days=days)
         return today - timedelta(days=days - 1), today + timedelta(days=1)
     when, _, unit = name.partition("_")
-    if when in ("this", "last") and unit in PERIOD_UNITS:
+    if when in ("this", "last", "next") and unit in PERIOD_UNITS:
         start, end = unit_range(unit, today, fiscal_start_month)
         if when == "last":
             start, end = unit_range(unit, start - timedelta(days=1), fiscal_start_month)
+        elif when == "next":
+            start, end = unit_range(unit, end, fiscal_start_month)
         return start, end
     raise InvalidInput("report_unknown_period", value=name, allowed=", ".join(NAMED_PERIODS))
 

@@ -53,9 +53,9 @@ class ReportFilter(BaseModel):
     ``value`` is a scalar for comparisons and ``contains``, a list for ``in`` and
     ``not_in``, a two-item list (inclusive) for ``between``, nothing for
     ``is_empty``/``is_not_empty``, and a period name for ``relative``
-    (``today``, ``yesterday``, ``this_week``, ``last_week``, ``this_month``,
-    ``last_month``, ``this_quarter``, ``last_quarter``, ``this_year``,
-    ``last_year``, ``this_fiscal_year``, ``last_fiscal_year``, ``last_N_days``).
+    (``today``, ``yesterday``, ``tomorrow``, ``this_``, ``last_`` or ``next_``
+    followed by ``week``, ``month``, ``quarter``, ``year`` or ``fiscal_year``,
+    ``last_N_days`` ending today and ``next_N_days`` starting today).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -213,3 +213,21 @@ class ReportResult(BaseModel):
     privacy: PrivacySpent | None = Field(
         default=None, description="set when the measures carry differential-privacy noise"
     )
+
+
+class ReportExplanation(BaseModel):
+    """The plan of a report query: where its rows come from and the SQL it runs."""
+
+    source: Literal["base_tables", "rollup"] = Field(
+        description="rollup: read from a table of pre-aggregated counts and sums"
+    )
+    table: str = Field(description="the table the rows come from")
+    fallback_reason: str | None = Field(
+        default=None,
+        description=(
+            "why a rollup of this object was not used: field_hidden, field_masked, "
+            "field_not_in_rollup, measure_not_in_rollup, closed_on_finer_than_month, "
+            "record_shares_or_sharing_rules or scope_not_by_owner"
+        ),
+    )
+    statement: str = Field(description="the SQL of the grouped query, values as placeholders")

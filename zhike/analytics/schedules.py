@@ -31,7 +31,7 @@ from zhike.audit.service import AuditAction, record_event
 from zhike.core.db import Database
 from zhike.core.errors import Forbidden, InvalidInput, NotFound, ZhikeError
 from zhike.core.i18n import translate
-from zhike.core.settings import Settings
+from zhike.core.settings import Settings, get_settings
 from zhike.core.timeutil import load_zone, utc_now
 from zhike.security.actors import actor_for
 from zhike.security.context import Actor
@@ -98,6 +98,9 @@ def create_schedule(
             raise InvalidInput("report_unknown_recipient", user=str(recipient_id))
         stored = ReportQuery.model_validate(report.query)
         check_export(recipient, stored, body.file_format)
+        if not get_settings().smtp_host:
+            # Accepted without a server, every delivery would fail later in a background job.
+            raise InvalidInput("report_schedule_needs_smtp")
     schedule = ReportSchedule(
         tenant_id=actor.tenant_id,
         report_id=report.id,

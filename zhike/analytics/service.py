@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from zhike.analytics import privacy
-from zhike.analytics.compile import CENT, ReportCompiler, ReportContext
+from zhike.analytics.compile import CENT, ReportCompiler, ReportContext, compile_report
 from zhike.analytics.periods import local_today
-from zhike.analytics.query import ReportColumn, ReportQuery, ReportResult
+from zhike.analytics.query import ReportColumn, ReportExplanation, ReportQuery, ReportResult
+from zhike.analytics.rollup_models import OpportunityRollup
 from zhike.core.errors import InvalidInput
 from zhike.security.context import Actor
 from zhike.security.models import Tenant
@@ -50,12 +51,19 @@ def report_context(session: Session, actor: Actor, as_of: date | None) -> Report
     )
 
 
-def run_report(session: Session, actor: Actor, query: ReportQuery) -> ReportResult:
-    """Run ``query`` with the actor's permissions and return its columns and rows."""
+def run_report(
+    session: Session, actor: Actor, query: ReportQuery, use_rollups: bool = True
+) -> ReportResult:
+    """Run ``query`` with the actor's permissions and return its columns and rows.
+
+    ``use_rollups=False`` reads the base tables even where a rollup would give the
+    same rows, to compare the two.
+    """
     started = time.perf_counter()
     if query.privacy is not None:
         privacy.check_private_query(query)
-    compiler = ReportCompiler(session, actor, query, report_context(session, actor, query.as_of))
+    context = report_context(session, actor, query.as_of)
+    compiler = compile_report(session, actor, query, context, use_rollups)
     rows = _grouped_rows(session, compiler, None)
     spent = None
     if query.privacy is not None:
@@ -80,11 +88,30 @@ def run_report(session: Session, actor: Actor, query: ReportQuery) -> ReportResu
         "report run",
         extra={
             "object": query.object,
+            "source": compiler.source,
             "rows": len(rows),
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
         },
     )
     return ReportResult(columns=columns, rows=rows, privacy=spent)
+
+
+def explain_report(
+    session: Session, actor: Actor, query: ReportQuery, use_rollups: bool = True
+) -> ReportExplanation:
+    """Describe how ``query`` would run for the actor, without running it."""
+    context = report_context(session, actor, query.as_of)
+    compiler = compile_report(session, actor, query, context, use_rollups)
+    statement = compiler.statement(None).limit(MAX_GROUPS + 1)
+    dialect = session.get_bind().dialect
+    return ReportExplanation(
+        source="rollup" if compiler.source == "rollup" else "base_tables",
+        table=OpportunityRollup.__tablename__
+        if compiler.source == "rollup"
+        else compiler.base.model.__tablename__,
+        fallback_reason=compiler.fallback_reason,
+        statement=str(statement.compile(dialect=dialect)),
+    )
 
 
 def _grouped_rows(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from zhike.api.deps import ActorDep, SessionDep
-from zhike.security import sharing
+from zhike.security import share_targets, sharing
 from zhike.security.roles import ObjectGrant, RoleDefinition
+from zhike.security.share_targets import ShareTargetKind, ShareTargetPage
 
 router = APIRouter(tags=["access"])
 
@@ -87,6 +88,38 @@ def save_role(
 @router.delete("/roles/{key}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_role(key: str, session: SessionDep, actor: ActorDep) -> None:
     sharing.delete_role(session, actor, key)
+
+
+@router.get("/sharing/targets", response_model=ShareTargetPage)
+def list_share_targets(
+    session: SessionDep,
+    actor: ActorDep,
+    kind: Annotated[ShareTargetKind, Query(description="user, team or role")],
+    q: Annotated[
+        str | None,
+        Query(max_length=100, description="part of the name; for users also of their team"),
+    ] = None,
+    target_id: Annotated[
+        list[str] | None,
+        Query(
+            alias="id",
+            max_length=share_targets.MAX_IDS,
+            description="only these user or team ids or role keys; repeat the parameter",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=share_targets.MAX_PAGE_SIZE)] = (
+        share_targets.DEFAULT_PAGE_SIZE
+    ),
+    offset: Annotated[int, Query(ge=0, description="next_offset of the previous page")] = 0,
+) -> ShareTargetPage:
+    """List the users, teams or roles that records, reports and dashboards can be shared with.
+
+    Open to every signed-in user of the tenant. Each entry has only its id (a role's key), display
+    name and kind, and for a user the team name. Deactivated users are left out.
+    """
+    return share_targets.list_share_targets(
+        session, actor, kind, search=q, ids=target_id or (), limit=limit, offset=offset
+    )
 
 
 @router.get("/sharing-rules", response_model=list[SharingRuleOut])

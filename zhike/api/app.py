@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zhike.ai.agents import api as agents_api
@@ -36,8 +37,9 @@ from zhike.api.ratelimit_headers import RateLimitHeadersMiddleware
 from zhike.api.records import build_record_router
 from zhike.api.spa import STATIC_DIR, install_web, spa_fallback
 from zhike.audit import api as audit_api
-from zhike.core.errors import ValidationFailed, ZhikeError, problem_body
-from zhike.core.i18n import load_catalog, negotiate_locale, translate
+from zhike.core.db import is_lock_timeout
+from zhike.core.errors import DatabaseBusy, ValidationFailed, ZhikeError, problem_body
+from zhike.core.i18n import negotiate_locale, translate, validation_reason
 from zhike.core.settings import get_settings
 from zhike.customers import identity_api as customers_identity_api
 from zhike.customers import merge_api as customers_merge_api
@@ -45,6 +47,7 @@ from zhike.customers import quality_api as customers_quality_api
 from zhike.knowledge import api as knowledge_api
 from zhike.marketing import api as marketing_api
 from zhike.platform.objects import all_objects
+from zhike.sales import activity_api as sales_activity_api
 from zhike.sales import api_leads as sales_leads_api
 from zhike.sales import contract_api as sales_contract_api
 from zhike.sales import insight_api as sales_insight_api
@@ -69,24 +72,14 @@ def _locale(request: Request) -> str:
 
 def _problem(request: Request, error: ZhikeError) -> JSONResponse:
     body = problem_body(error, _locale(request), instance=request.url.path)
-    return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON)
+    return JSONResponse(
+        body, status_code=error.status, media_type=PROBLEM_JSON, headers=error.headers()
+    )
 
 
 def _zhike_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ZhikeError)
     return _problem(request, exc)
-
-
-def _reason(item: Any, locale: str) -> str:
-    """Pydantic's reason in the request's language, for the error types users meet."""
-    key = f"validation.{item.get('type')}"
-    if key in load_catalog(locale):
-        context = {name: str(value) for name, value in (item.get("ctx") or {}).items()}
-        try:
-            return translate(key, locale, **context)
-        except (KeyError, IndexError):
-            pass
-    return str(item.get("msg", ""))
 
 
 def _request_validation(request: Request, exc: Exception) -> JSONResponse:
@@ -108,7 +101,10 @@ def _request_validation(request: Request, exc: Exception) -> JSONResponse:
                 "value": shown,
                 "code": item.get("type", "invalid"),
                 "message": translate(
-                    "error.invalid_field", locale, field=field, reason=_reason(item, locale)
+                    "error.invalid_field",
+                    locale,
+                    field=field,
+                    reason=validation_reason(item, locale),
                 ),
             }
         )
@@ -125,6 +121,17 @@ def _http_error(request: Request, exc: Exception) -> Response:
     error = ZhikeError(codes.get(exc.status_code, "http_error"), path=request.url.path)
     error.status = exc.status_code
     return _problem(request, error)
+
+
+def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """Return 503 with Retry-After for a lock timeout; any other database error is a bug."""
+    if not is_lock_timeout(exc):
+        return _unexpected(request, exc)
+    logger.warning(
+        "request failed: database busy",
+        extra={"path": request.url.path, "reason": type(getattr(exc, "orig", exc)).__name__},
+    )
+    return _problem(request, DatabaseBusy())
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -150,6 +157,7 @@ def create_app(web_dir: Path | None = None) -> FastAPI:
     app.add_exception_handler(ZhikeError, _zhike_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
 
     app.add_middleware(RateLimitHeadersMiddleware)
@@ -178,6 +186,7 @@ def create_app(web_dir: Path | None = None) -> FastAPI:
     app.include_router(sales_leads_api.router, prefix=API_PREFIX)
     app.include_router(sales_leads_api.public_router, prefix=API_PREFIX)
     for router in (
+        sales_activity_api.router,
         sales_process_api.router,
         sales_quote_api.router,
         sales_contract_api.router,

@@ -23,7 +23,13 @@ from zhike.security import auth, totp
 from zhike.security.admin import get_user, require_administrator
 from zhike.security.lockout import LoginLocked
 from zhike.security.models import AuthSession, Tenant, User
-from zhike.security.policy import SecurityPolicy, policy_for, update_policy
+from zhike.security.policy import (
+    PolicyDefaults,
+    SecurityPolicy,
+    policy_defaults,
+    policy_for,
+    update_policy,
+)
 from zhike.security.ratelimit import RateLimited
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -313,6 +319,13 @@ def totp_reset(user_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> None
 def get_policy(session: SessionDep, actor: ActorDep) -> SecurityPolicy:
     require_administrator(actor)
     return policy_for(_tenant(session, actor))
+
+
+@router.get("/policy/defaults", response_model=PolicyDefaults)
+def get_policy_defaults(actor: ActorDep) -> PolicyDefaults:
+    """Return the process settings that apply where the policy leaves a value empty."""
+    require_administrator(actor)
+    return policy_defaults()
 
 
 @router.put("/policy", response_model=SecurityPolicy)

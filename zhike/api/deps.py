@@ -35,7 +35,12 @@ from zhike.security.oauth import ACCESS_TOKEN_PREFIX, resolve_access_token
 from zhike.security.policy import SecurityPolicy, policy_for
 from zhike.security.ratelimit import RateLimited, RateLimitResult, get_rate_limiter
 from zhike.security.session_cache import CachedSession, session_cache
-from zhike.security.sessions import csrf_hash_matches, digest, resolve_session
+from zhike.security.sessions import (
+    csrf_hash_matches,
+    digest,
+    resolve_session,
+    session_deadline,
+)
 from zhike.security.tenancy import bind_tenant
 
 SESSION_COOKIE = "zhike_session"
@@ -160,7 +165,7 @@ def _login_session(session: Session, token: str, now: datetime) -> CachedSession
         session_id=record.id,
         tenant_id=tenant.id,
         csrf_hash=record.csrf_hash,
-        expires_at=ensure_utc(record.expires_at),
+        expires_at=session_deadline(record, policy),
         last_seen_at=ensure_utc(record.last_seen_at or record.created_at),
         idle_limit=timedelta(minutes=policy.idle_minutes()),
         actor=actor_for(tenant, user, session),

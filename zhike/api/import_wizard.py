@@ -211,14 +211,18 @@ def get_suggestions(
     delimiter: Annotated[str | None, Query(max_length=1)] = None,
     sheet: Annotated[str | None, Query(max_length=100)] = None,
 ) -> SuggestionsRead:
-    """Suggest a field for each column, from header names, field labels and common spellings."""
+    """Suggest a field for each column, from header names, field labels and common spellings.
+
+    The first rows' values veto fields of the wrong kind: id-like codes never go to a
+    name or a by-name lookup, and names never go to ``external_id``.
+    """
     check_object(actor, object)
     upload = get_upload(session, actor, upload_id)
-    header = preview_upload(
-        _data_dir(), upload, encoding=encoding, delimiter=delimiter, sheet=sheet, limit=1
-    ).header
+    preview = preview_upload(
+        _data_dir(), upload, encoding=encoding, delimiter=delimiter, sheet=sheet, limit=PREVIEW_ROWS
+    )
     fields = mappable_fields(session, actor, object)
-    suggestions = suggest_mapping(header, fields)
+    suggestions = suggest_mapping(preview.header, fields, preview.rows, object)
     return SuggestionsRead(
         object=object,
         fields=fields,

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from zhike.api.deps import ActorDep, SessionDep
 from zhike.core.db import get_database
-from zhike.core.errors import InvalidInput, NotFound
+from zhike.core.errors import DatabaseBusy, InvalidInput, NotFound
 from zhike.ingestion.export import MEDIA_TYPES, check_format, write_export
 from zhike.ingestion.importer import MODES, import_for_actor, import_run_for, list_import_runs
 from zhike.ingestion.profile import shipped_profiles
@@ -78,7 +78,12 @@ def create_import(
     profile: Annotated[str, Form(description="name of a shipped import profile")],
     mode: Annotated[str, Form(description="all-or-nothing or skip-invalid")] = "all-or-nothing",
 ) -> Any:
-    """Upload and import; the answer is the finished import run with its counts and status."""
+    """Upload and import; the answer is the finished import run with its counts and status.
+
+    When another transaction holds a lock past the lock timeout, the import is rolled
+    back and the answer is 503 ``database_busy`` with Retry-After; send the same files
+    again, and rows stored by earlier runs are updated, not duplicated.
+    """
     if profile not in shipped_profiles():
         # Paths are for the command line only: an API caller must not read server files.
         raise InvalidInput(
@@ -98,6 +103,9 @@ def create_import(
         result = import_for_actor(database, actor, profile, source, mode, source_label=label)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    if result.error_code == DatabaseBusy.code:
+        # Rolled back with nothing stored: the client sends the same upload again later.
+        raise DatabaseBusy()
     return _read(import_run_for(session, actor, result.run_id))
 
 

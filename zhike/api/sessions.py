@@ -6,10 +6,12 @@ import uuid
 from datetime import datetime
 
 from fastapi import APIRouter, Request, status
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from zhike.api.deps import ActorDep, AuthContext, SessionDep, request_clock, request_ip
+from zhike.core.errors import Forbidden
 from zhike.security import sessions
+from zhike.security.admin import get_user, require_administrator
 
 router = APIRouter(prefix="/auth/sessions", tags=["auth"])
 
@@ -30,6 +32,16 @@ class SessionList(BaseModel):
     items: list[SessionRead]
 
 
+class UserSessionsRevoke(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: uuid.UUID
+
+
+class SessionsRevoked(BaseModel):
+    revoked: int
+
+
 @router.get("", response_model=SessionList)
 def list_sessions(
     session: SessionDep,
@@ -46,15 +58,15 @@ def list_sessions(
     return SessionList(
         items=[
             SessionRead(
-                id=row.id,
-                user_id=row.user_id,
-                created_at=row.created_at,
-                last_seen_at=row.last_seen_at,
-                expires_at=row.expires_at,
-                ip=row.ip,
-                user_agent=row.user_agent,
-                browser=row.csrf_hash is not None,
-                current=row.id == context.session_id,
+                id=row.record.id,
+                user_id=row.record.user_id,
+                created_at=row.record.created_at,
+                last_seen_at=row.record.last_seen_at,
+                expires_at=row.ends_at,
+                ip=row.record.ip,
+                user_agent=row.record.user_agent,
+                browser=row.record.csrf_hash is not None,
+                current=row.record.id == context.session_id,
             )
             for row in rows
         ]
@@ -74,3 +86,45 @@ def revoke_session(
         ip=request_ip(request),
         user_agent=request.headers.get("user-agent"),
     )
+
+
+@router.post("/revoke-others", response_model=SessionsRevoked)
+def revoke_other_sessions(
+    session: SessionDep, actor: ActorDep, request: Request
+) -> SessionsRevoked:
+    """End all your sessions except the one making this request, in one audited step."""
+    context: AuthContext = request.state.auth
+    if actor.user_id is None or context.session_id is None:
+        # API keys and OAuth clients have no login session to keep.
+        raise Forbidden("forbidden")
+    count = sessions.revoke_user_sessions(
+        session,
+        actor,
+        actor.user_id,
+        now=request_clock(request),
+        keep=context.session_id,
+        ip=request_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    return SessionsRevoked(revoked=count)
+
+
+@router.post("/revoke-user", response_model=SessionsRevoked)
+def revoke_user_sessions(
+    body: UserSessionsRevoke, session: SessionDep, actor: ActorDep, request: Request
+) -> SessionsRevoked:
+    """Administrators: end every session of one user, in one audited step.
+
+    For your own user this includes the session making the request.
+    """
+    require_administrator(actor)
+    user = get_user(session, actor, body.user_id)
+    count = sessions.revoke_user_sessions(
+        session,
+        actor,
+        user.id,
+        now=request_clock(request),
+        ip=request_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    return SessionsRevoked(revoked=count)

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from zhike.core.money import AMOUNT_PRECISION, AMOUNT_SCALE
@@ -118,24 +119,42 @@ class Base(DeclarativeBase):
     }
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _configure_sqlite(busy_milliseconds: int) -> Any:
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_milliseconds}")
+        cursor.close()
+
+    return configure
 
 
 def create_db_engine(url: str | None = None, settings: Settings | None = None) -> Engine:
     settings = settings or get_settings()
     url = url or settings.database_url
+    lock_milliseconds = int(settings.database_lock_timeout_seconds * 1000)
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _configure_sqlite)
+        engine = create_engine(
+            url,
+            connect_args={
+                "check_same_thread": False,
+                "timeout": settings.database_lock_timeout_seconds,
+            },
+        )
+        event.listen(engine, "connect", _configure_sqlite(lock_milliseconds))
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        # Without lock_timeout PostgreSQL waits for a lock forever; past it the statement
+        # fails with lock_not_available, and the API returns 503 database_busy.
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=10,
+            connect_args={"options": f"-c lock_timeout={lock_milliseconds}"},
+        )
         if settings.database_role:
             event.listen(engine, "connect", _set_role(settings.database_role))
     return engine
@@ -160,6 +179,30 @@ def _ensure_sqlite_folder(url: str) -> None:
         from pathlib import Path
 
         Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+
+
+# SQLite result codes (the low byte of an extended code) of a lock held by another connection.
+_SQLITE_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
+_SQLITE_BUSY_MESSAGES = ("database is locked", "database table is locked", "database is busy")
+# PostgreSQL SQLSTATEs of a lock wait that ran out or of a transaction the server aborted to
+# resolve a conflict: lock_not_available, serialization_failure, deadlock_detected.
+_POSTGRES_BUSY_STATES = frozenset({"55P03", "40001", "40P01"})
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    """Tell whether a database error means "another transaction is in the way, retry later"."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    if original is None:
+        return False
+    if getattr(original, "sqlstate", None) in _POSTGRES_BUSY_STATES:
+        return True
+    code = getattr(original, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _SQLITE_BUSY_CODES:
+        return True
+    # sqlite3 of Python 3.11+ sets sqlite_errorcode; the message covers other drivers.
+    return type(original).__name__ == "OperationalError" and str(original).startswith(
+        _SQLITE_BUSY_MESSAGES
+    )
 
 
 class Database:

@@ -29,6 +29,10 @@ class ZhikeError(Exception):
     def extra_members(self) -> dict[str, Any]:
         return {}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the problem response carries besides its body."""
+        return {}
+
 
 class ValidationFailed(ZhikeError):
     """One or more fields of a request are invalid; ``errors`` lists each one."""
@@ -104,3 +108,21 @@ def problem_body(error: ZhikeError, locale: str, instance: str | None = None) ->
         body["instance"] = instance
     body.update(error.extra_members())
     return body
+
+
+class DatabaseBusy(ZhikeError):
+    """A lock held by another transaction past the lock timeout: the request may succeed later.
+
+    Nothing of the failed request is stored, because its transaction was rolled back.
+    """
+
+    status = 503
+    code = "database_busy"
+
+    # NOTE: 5 seconds is an estimate of how long a competing write usually takes, not a measurement.
+    def __init__(self, retry_after: int = 5) -> None:
+        self.retry_after = retry_after
+        super().__init__(seconds=retry_after)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

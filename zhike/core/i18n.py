@@ -86,3 +86,19 @@ def translate(key: str, locale: str = DEFAULT_LOCALE, /, **params: Any) -> str:
     except (KeyError, IndexError, ValueError):
         logger.warning("i18n parameters do not fit", extra={"i18n_key": key, "locale": locale})
         return template
+
+
+def validation_reason(item: Any, locale: str) -> str:
+    """Return pydantic's reason for one error of ``errors()`` in ``locale``.
+
+    Error types covered by the ``validation.*`` catalog entries are translated,
+    and any other type keeps pydantic's English text.
+    """
+    key = f"validation.{item.get('type')}"
+    if key in load_catalog(locale):
+        context = {name: str(value) for name, value in (item.get("ctx") or {}).items()}
+        try:
+            return translate(key, locale, **context)
+        except (KeyError, IndexError):
+            pass
+    return str(item.get("msg", ""))

@@ -11,6 +11,7 @@ def load_models() -> type[Base]:
     from zhike.ai.models import models as _ai_models  # noqa: F401
     from zhike.analytics import indexes as _analytics_indexes  # noqa: F401
     from zhike.analytics import privacy as _analytics_privacy  # noqa: F401
+    from zhike.analytics import rollup_models as _analytics_rollups  # noqa: F401
     from zhike.analytics import saved_models as _analytics_saved  # noqa: F401
     from zhike.audit import models as _audit  # noqa: F401
     from zhike.customers import identity_models as _customer_identities  # noqa: F401

@@ -25,6 +25,13 @@ class Settings(BaseSettings):
         default=None,
         description="PostgreSQL role to SET after connecting, so row-level security applies",
     )
+    database_lock_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="seconds a statement waits for another transaction's lock before the "
+        "request fails with 503 database_busy (SQLite busy timeout, PostgreSQL lock_timeout)",
+    )
     # A development default; check_production_ready() rejects it in production.
     secret_key: str = "dev-secret-key"  # noqa: S105
     default_timezone: str = "Asia/Shanghai"

@@ -19,6 +19,7 @@ from zhike.demo.organisation import (
     build_products,
 )
 from zhike.demo.pipeline import build_leads, build_opportunities
+from zhike.demo.sales_process import build_sales_process
 from zhike.demo.writer import DemoWriter
 from zhike.security.auth import actor_for, hash_password
 from zhike.security.models import Tenant, User
@@ -46,7 +47,7 @@ STEPS: tuple[tuple[str, Callable[[DemoContext], None]], ...] = (
 )
 # "configuration" runs after the bulk-written records are flushed, because it
 # goes through the services, which read what the earlier steps wrote.
-STEP_NAMES = ("organisation", *(name for name, _ in STEPS), "configuration")
+STEP_NAMES = ("organisation", *(name for name, _ in STEPS), "configuration", "sales_process")
 
 
 def create_demo_tenant(session: Session) -> tuple[Tenant, User]:
@@ -97,6 +98,9 @@ def generate_demo(
     if on_step:
         on_step("configuration")
     build_configuration(context)
+    if on_step:
+        on_step("sales_process")
+    build_sales_process(context)
     counts = dict(sorted(context.writer.counts.items()))
     logger.info("demo data generated", extra={"tenant": tenant.slug, "rows": sum(counts.values())})
     return counts

@@ -28,8 +28,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from zhike.audit.service import record_event
-from zhike.core.db import Database
-from zhike.core.errors import InvalidInput, NotFound, ZhikeError
+from zhike.core.db import Database, is_lock_timeout
+from zhike.core.errors import DatabaseBusy, InvalidInput, NotFound, ZhikeError
 from zhike.core.i18n import translate
 from zhike.core.timeutil import utc_now
 from zhike.ingestion.mapping import MappedRow, RowMapper, row_error
@@ -286,16 +286,26 @@ class _Import:
             self.result.error_code = error.code
             self.result.error = error.message(self.actor.locale)
         except DBAPIError as error:
+            # The whole import is this one transaction, so the rollback leaves the tenant's
+            # data as it was before the run, and running the same file again resumes it.
             session.rollback()
-            logger.warning(
-                "import rejected by the database", extra={"run_id": str(self.result.run_id)}
-            )
             self.result.status = "failed"
-            self.result.error_code = "import_database_rejected"
-            reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
-            self.result.error = translate(
-                "error.import_database_rejected", self.actor.locale, reason=reason[:300]
-            )
+            if is_lock_timeout(error):
+                logger.warning(
+                    "import stopped: database busy", extra={"run_id": str(self.result.run_id)}
+                )
+                busy = DatabaseBusy()
+                self.result.error_code = busy.code
+                self.result.error = busy.message(self.actor.locale)
+            else:
+                logger.warning(
+                    "import rejected by the database", extra={"run_id": str(self.result.run_id)}
+                )
+                self.result.error_code = "import_database_rejected"
+                reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
+                self.result.error = translate(
+                    "error.import_database_rejected", self.actor.locale, reason=reason[:300]
+                )
         except BaseException:
             session.rollback()
             self.result.status = "failed"
@@ -314,6 +324,8 @@ class _Import:
         return self.result
 
     def _finish(self) -> None:
+        # NOTE: when the lock still holds import_runs here, the save fails with the same
+        # lock timeout and the run stays "running" while the API returns 503.
         self.result.rejects_file = self.rejects.close()
         self.result.seconds = time.perf_counter() - self.started
         self._save_run(final=True)

@@ -8,6 +8,13 @@ match scores 1; otherwise the rapidfuzz similarity of the two texts, where a
 short Chinese label found inside a longer header ("手机" in "客户手机号")
 scores high too, a little higher at the end of the header. Each field goes
 to at most one column, best score first.
+
+A reference field (``parent_account_id``) matches by its labels and aliases,
+and by its own snake_case name only exactly, so a header such as "Account" is
+not read as the parent account because "account" occurs in that name. When
+sample values are given, they veto what the header suggests: a column of
+id-like codes never goes to a name or a by-name lookup, and a column of names
+never goes to ``external_id``.
 """
 
 from __future__ import annotations
@@ -69,6 +76,56 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Words for a company, the name of an account: the account's own name when importing
+# accounts, the account lookup when importing contacts.
+COMPANY_WORDS = (
+    "公司",
+    "公司名称",
+    "企业",
+    "企业名称",
+    "单位",
+    "单位名称",
+    "工作单位",
+    "所属公司",
+    "company",
+    "company name",
+    "organization",
+    "organisation",
+)
+# Aliases of one object's field; they replace the field's entry in ALIASES.
+OBJECT_ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("accounts", "name"): (
+        *COMPANY_WORDS,
+        "客户",
+        "客户名",
+        "account",
+        "account name",
+        "customer",
+        "customer name",
+    ),
+    ("contacts", "account_id"): (*COMPANY_WORDS, *ALIASES["account_id"]),
+    ("accounts", "parent_account_id"): (
+        "上级客户",
+        "上级公司",
+        "母公司",
+        "总公司",
+        "集团",
+        "parent",
+        "parent company",
+        "parent account",
+    ),
+}
+# Fields that take a name: the record's own name, or a lookup of another record by its name.
+NAME_FIELDS = frozenset({"name", "account_id", "parent_account_id", "product_id"})
+# Fields that take an identifier from another system.
+ID_FIELDS = frozenset({"external_id"})
+# Share of the non-empty sample values that must agree before the values decide.
+VALUE_AGREEMENT = 0.8
+_UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)
+# A code: letters, digits and joiners, at least one digit, no spaces (C-0001, 10023, ACC_17).
+_CODE = re.compile(r"(?=[^\s]*\d)[A-Za-z0-9][A-Za-z0-9_\-./:#]{0,63}")
+
+
 @dataclass
 class Candidate:
     field: str
@@ -89,19 +146,56 @@ def normalize_text(text: str) -> str:
     return _SEPARATORS.sub("", folded)
 
 
-def _terms(info: FieldInfo) -> set[str]:
+def value_kind(values: list[str]) -> str | None:
+    """Return "ids" or "names" when most non-empty sample values agree, else None."""
+    filled = [value.strip() for value in values if value and value.strip()]
+    if not filled:
+        return None
+    ids = sum(1 for value in filled if _UUID.fullmatch(value) or _CODE.fullmatch(value))
+    if ids >= VALUE_AGREEMENT * len(filled):
+        return "ids"
+    names = sum(1 for value in filled if "@" not in value and not any(c.isdigit() for c in value))
+    if names >= VALUE_AGREEMENT * len(filled):
+        return "names"
+    return None
+
+
+def _fits_values(field_name: str, kind: str | None) -> bool:
+    if kind == "ids":
+        return field_name not in NAME_FIELDS
+    if kind == "names":
+        return field_name not in ID_FIELDS
+    return True
+
+
+def _terms(info: FieldInfo, object_name: str | None) -> tuple[set[str], set[str]]:
+    """Return the texts a header must equal, and those it may resemble or contain."""
     plain = info.name.removeprefix("custom.")
-    words = {plain, plain.replace("_", " "), info.label_zh, info.label_en}
+    spelled = {plain, plain.replace("_", " ")}
+    words = {info.label_zh, info.label_en}
     if not info.is_custom:
-        words.update(ALIASES.get(plain, ()))
-    return {normalize_text(word) for word in words if word and normalize_text(word)}
+        words.update(OBJECT_ALIASES.get((object_name or "", plain), ALIASES.get(plain, ())))
+    exact: set[str] = set()
+    if info.field_type == "reference":
+        # "parentaccountid" contains "account": only the full spelling names the reference.
+        exact = {normalize_text(word) for word in spelled if normalize_text(word)}
+    else:
+        words |= spelled
+    return exact, {normalize_text(word) for word in words if word and normalize_text(word)}
 
 
-def _similarity(header: str, term: str) -> float:
+def _similarity(header: str, term: str, header_inside_term: bool = True) -> float:
+    """Score a header against one term.
+
+    ``header_inside_term`` decides whether a header found inside a longer term counts,
+    as "account" inside "parent account" would.
+    """
     if header == term:
         return 1.0
     score = fuzz.ratio(header, term) / 100.0
     shorter, longer = sorted((header, term), key=len)
+    if shorter == header and not header_inside_term:
+        return score
     if len(shorter) >= 2 and shorter in longer:
         # A label inside a longer header is a strong hint, weaker the more is around it.
         contained = 0.8 + 0.15 * len(shorter) / len(longer)
@@ -112,16 +206,37 @@ def _similarity(header: str, term: str) -> float:
     return score
 
 
-def suggest_mapping(header: list[str], fields: list[FieldInfo]) -> list[ColumnSuggestion]:
-    """Return one suggestion per column; ``field`` is None where nothing is close enough."""
-    terms = {info.name: _terms(info) for info in fields}
+def suggest_mapping(
+    header: list[str],
+    fields: list[FieldInfo],
+    rows: list[list[str]] | None = None,
+    object_name: str | None = None,
+) -> list[ColumnSuggestion]:
+    """Return one suggestion per column; ``field`` is None where nothing is close enough.
+
+    ``rows`` are sample rows of the file, whose values rule out fields of the wrong
+    kind; ``object_name`` selects the aliases of that object's fields.
+    """
+    terms = {info.name: _terms(info, object_name) for info in fields}
+    reference = {info.name for info in fields if info.field_type == "reference"}
     scored: list[tuple[float, int, str]] = []
     per_column: list[list[Candidate]] = []
     for position, column in enumerate(header):
         normalized = normalize_text(column)
+        kind = value_kind([row[position] for row in rows or [] if position < len(row)])
         candidates = []
-        for name, words in terms.items():
-            best = max((_similarity(normalized, word) for word in words), default=0.0)
+        for name, (exact, words) in terms.items():
+            if normalized in exact:
+                # A header spelling out the field ("parent_account_id") is taken at its word.
+                best = 1.0
+            elif not _fits_values(name, kind):
+                continue
+            else:
+                inside = name not in reference
+                best = max(
+                    (_similarity(normalized, word, header_inside_term=inside) for word in words),
+                    default=0.0,
+                )
             if normalized and best > 0:
                 candidates.append(Candidate(name, round(best, 3)))
                 scored.append((best, position, name))

@@ -12,18 +12,20 @@ import base64
 import hashlib
 import hmac
 import uuid
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from zhike.ai.llm.secrets import encrypt_secret, mask_secret
 from zhike.api.deps import ActorDep, SessionDep, get_locale
+from zhike.api.records import parse_if_match
 from zhike.core.errors import Forbidden, ValidationFailed
 from zhike.core.i18n import translate
 from zhike.customers.models import Contact
-from zhike.marketing import attribution, consent, measurement, segments, templates
+from zhike.marketing import attribution, consent, measurement, segments, step_costs, templates
+from zhike.marketing import settings as marketing_settings
 from zhike.marketing.automation_models import MarketingSettings
 from zhike.marketing.automation_schemas import (
     ConsentBody,
@@ -39,6 +41,7 @@ from zhike.marketing.automation_schemas import (
     RenderBody,
     SegmentRead,
     SettingsBody,
+    SettingsPatch,
     SettingsRead,
     SuppressionBody,
     SuppressionRead,
@@ -46,6 +49,11 @@ from zhike.marketing.automation_schemas import (
 )
 from zhike.marketing.campaign_send import CampaignSendBody, send_campaign
 from zhike.marketing.engagement import record_event_for
+from zhike.marketing.journey_metrics import (
+    AttributionModel,
+    JourneyStepMetrics,
+    journey_step_metrics,
+)
 from zhike.marketing.journeys import (
     JourneyBody,
     enroll_manually,
@@ -62,13 +70,12 @@ from zhike.marketing.sending import (
     track_click,
     track_open,
 )
-from zhike.security.access import require
+from zhike.security.context import Actor
 from zhike.security.tenancy import bind_tenant
 
 router = APIRouter(prefix="/marketing", tags=["marketing"])
 public_router = APIRouter(prefix="/marketing", tags=["marketing (public links)"])
 
-SECRET_KEYS = ("password", "access_key_secret", "corp_secret")
 # A 1x1 transparent GIF for the open-tracking pixel.
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
@@ -76,56 +83,57 @@ PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRA
 # -- settings ------------------------------------------------------------------------
 
 
-def _settings_read(row: Any) -> SettingsRead:
-    channels = {
-        name: {
-            key: (mask_secret("********") if key in SECRET_KEYS and value else value)
-            for key, value in config.items()
-        }
-        for name, config in (row.channels or {}).items()
-    }
-    return SettingsRead(
-        double_opt_in_channels=row.double_opt_in_channels,
-        quiet_hours_start=row.quiet_hours_start,
-        quiet_hours_end=row.quiet_hours_end,
-        frequency_cap=row.frequency_cap,
-        frequency_window_days=row.frequency_window_days,
-        public_base_url=row.public_base_url,
-        unsubscribe_link_days=row.unsubscribe_link_days,
-        channels=channels,
-        version=row.version,
-    )
+def _settings_etag(actor: Actor, settings: SettingsRead) -> str:
+    return f'"{actor.tenant_id}.{settings.version}"'
 
 
 @router.get("/settings", response_model=SettingsRead)
-def read_settings(session: SessionDep, actor: ActorDep) -> SettingsRead:
-    """Marketing rules of the tenant: double opt-in, quiet hours, frequency cap, channels."""
-    require(actor, "journeys", "read")
-    return _settings_read(consent.tenant_settings(session, actor.tenant_id))
+def read_settings(session: SessionDep, actor: ActorDep, response: Response) -> SettingsRead:
+    """Marketing rules of the tenant: double opt-in, quiet hours, frequency cap, channels, costs."""
+    settings = marketing_settings.read_settings(session, actor)
+    response.headers["ETag"] = _settings_etag(actor, settings)
+    return settings
 
 
 @router.put("/settings", response_model=SettingsRead)
-def write_settings(body: SettingsBody, session: SessionDep, actor: ActorDep) -> SettingsRead:
-    """Change the marketing rules; channel secrets are stored encrypted and kept when omitted."""
-    require(actor, "journeys", "update")
-    require(actor, "consents", "update")
-    row = consent.tenant_settings(session, actor.tenant_id)
-    channels: dict[str, Any] = {}
-    for name, config in body.channels.items():
-        stored = dict((row.channels or {}).get(name, {}))
-        for key, value in config.items():
-            if key in SECRET_KEYS:
-                if value and not str(value).startswith("*"):
-                    stored[key] = encrypt_secret(str(value), actor.tenant_id)
-            else:
-                stored[key] = value
-        channels[name] = stored
-    for name, value in body.model_dump(exclude={"channels"}).items():
-        setattr(row, name, value)
-    row.channels = channels
-    row.version += 1
-    session.flush()
-    return _settings_read(row)
+def write_settings(
+    body: SettingsBody,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> SettingsRead:
+    """Replace the whole settings object; every field is required, use PATCH to change some.
+
+    Channel secrets are stored encrypted and kept when omitted or sent back masked.
+    Send the ETag you read as If-Match; a stale version returns 412.
+    """
+    settings = marketing_settings.replace_settings(
+        session, actor, body, parse_if_match(if_match, actor.tenant_id)
+    )
+    response.headers["ETag"] = _settings_etag(actor, settings)
+    return settings
+
+
+@router.patch("/settings", response_model=SettingsRead)
+def patch_settings(
+    body: SettingsPatch,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> SettingsRead:
+    """Change only the fields in the body (JSON merge patch, RFC 7396).
+
+    In ``channels`` and ``send_costs`` a channel set to null is removed; inside a
+    channel's configuration a key set to null is removed. Send the ETag you read
+    as If-Match; a stale version returns 412.
+    """
+    settings = marketing_settings.patch_settings(
+        session, actor, body, parse_if_match(if_match, actor.tenant_id)
+    )
+    response.headers["ETag"] = _settings_etag(actor, settings)
+    return settings
 
 
 # -- consent and suppression ------------------------------------------------------------
@@ -358,6 +366,63 @@ def journey_metrics(journey_id: uuid.UUID, session: SessionDep, actor: ActorDep)
     return measurement.journey_metrics(session, actor, journey_id)
 
 
+@router.get("/journeys/{journey_id}/step-metrics", response_model=JourneyStepMetrics)
+def journey_step_results(
+    journey_id: uuid.UUID,
+    session: SessionDep,
+    actor: ActorDep,
+    period: Annotated[
+        str | None,
+        Query(description="named period in the tenant's calendar, e.g. this_month, last_30_days"),
+    ] = None,
+    start: Annotated[
+        date | None, Query(description="first local day of the period; not with period")
+    ] = None,
+    end: Annotated[
+        date | None, Query(description="last local day of the period, inclusive; not with period")
+    ] = None,
+    model: Annotated[
+        AttributionModel, Query(description="attribution model that credits conversions")
+    ] = "last_touch",
+) -> JourneyStepMetrics:
+    """Per step and per A/B branch: delivered, opened, clicked, converted, revenue, cost and ROI.
+
+    Revenue and cost are lists with one amount per currency; ROI is null with a reason
+    when there is no cost or when the currencies differ.
+    """
+    return journey_step_metrics(
+        session, actor, journey_id, period=period, starts_on=start, ends_on=end, model=model
+    )
+
+
+@router.get("/journeys/{journey_id}/step-costs", response_model=list[step_costs.StepCostRead])
+def journey_step_costs(journey_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> list[Any]:
+    """Fixed costs entered for the journey's steps."""
+    return step_costs.list_step_costs(session, actor, journey_id)
+
+
+@router.put("/journeys/{journey_id}/step-costs/{step_id}", response_model=step_costs.StepCostRead)
+def put_journey_step_cost(
+    journey_id: uuid.UUID,
+    step_id: str,
+    body: step_costs.StepCostBody,
+    session: SessionDep,
+    actor: ActorDep,
+) -> Any:
+    """Set the fixed cost of one step. Costs may change while the journey runs."""
+    return step_costs.set_step_cost(session, actor, journey_id, step_id, body)
+
+
+@router.delete(
+    "/journeys/{journey_id}/step-costs/{step_id}", status_code=status.HTTP_204_NO_CONTENT
+)
+def delete_journey_step_cost(
+    journey_id: uuid.UUID, step_id: str, session: SessionDep, actor: ActorDep
+) -> Response:
+    step_costs.delete_step_cost(session, actor, journey_id, step_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get("/journeys/{journey_id}/ab-tests")
 def journey_ab_tests(
     journey_id: uuid.UUID, session: SessionDep, actor: ActorDep
@@ -402,19 +467,25 @@ def campaign_send(
     return {"requested": send_campaign(session, actor, campaign_id, body)}
 
 
-@router.get("/campaigns/{campaign_id}/metrics")
+@router.get("/campaigns/{campaign_id}/metrics", response_model=measurement.CampaignMetrics)
 def campaign_metrics(
     campaign_id: uuid.UUID, session: SessionDep, actor: ActorDep
-) -> dict[str, Any]:
-    """Delivered, opened, clicked, converted, unsubscribed, revenue influenced, cost and ROI."""
+) -> measurement.CampaignMetrics:
+    """Delivered, opened, clicked, converted, unsubscribed, revenue influenced, cost and ROI.
+
+    Revenue influenced has one amount per currency. ROI is in the budget's currency and
+    null with ``roi_unavailable_reason`` when there is no budget or the currencies differ.
+    Conversions count every won opportunity of the tenant; the caller needs ``read`` on
+    ``marketing_metrics``, not on opportunities.
+    """
     return measurement.campaign_metrics(session, actor, campaign_id)
 
 
-@router.get("/attribution")
+@router.get("/attribution", response_model=attribution.AttributionComparison)
 def attribution_comparison(
     session: SessionDep, actor: ActorDep, lookback_days: int = 365
-) -> dict[str, Any]:
-    """Won revenue credited to campaigns by six attribution models, side by side."""
+) -> attribution.AttributionComparison:
+    """Won revenue credited to campaigns by six attribution models, one row per currency."""
     return attribution.compare_models(session, actor, max(1, min(lookback_days, 3650)))
 
 

@@ -13,21 +13,25 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhike.core.timeutil import local_midnight_utc
 from zhike.customers.models import Contact
 from zhike.marketing.models import Campaign, CampaignMember
-from zhike.sales.models import Opportunity, PipelineStage
+from zhike.marketing.money_totals import CENT, MoneyAmount, money_list
+from zhike.marketing.won_deals import won_opportunities
+from zhike.sales.models import Opportunity
 from zhike.security.access import require, scope_select
-from zhike.security.context import Actor
+from zhike.security.context import Actor, system_actor
 from zhike.security.models import Tenant
 
 MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based", "markov")
@@ -41,13 +45,19 @@ class Touch:
 
 @dataclass
 class Path:
-    """One person's touches in time order; ``value`` counts only when ``converted``."""
+    """One person's touches in time order; ``value`` counts only when ``converted``.
+
+    ``amount`` and ``currency`` are the exact revenue of a converting CRM path;
+    the models themselves work on ``value``.
+    """
 
     touches: list[Touch]
     converted: bool
     value: float = 1.0
     converted_at: datetime | None = None
     reference: dict[str, Any] = field(default_factory=dict)
+    amount: Decimal = Decimal(0)
+    currency: str | None = None
 
 
 Credits = dict[str, float]
@@ -192,23 +202,48 @@ def attribute(paths: list[Path], half_life_days: float = 7.0) -> dict[str, Credi
 # -- paths from the CRM ------------------------------------------------------------
 
 
+class AttributionRow(BaseModel):
+    """Revenue of one currency credited to one campaign by each model."""
+
+    campaign: str
+    currency: str
+    first_touch: Decimal
+    last_touch: Decimal
+    linear: Decimal
+    time_decay: Decimal
+    position_based: Decimal
+    markov: Decimal
+
+
+class AttributionComparison(BaseModel):
+    conversions: int
+    # One amount per currency of the converting opportunities.
+    revenue: list[MoneyAmount]
+    paths: int
+    models: list[str]
+    rows: list[AttributionRow]
+
+
 def crm_paths(session: Session, actor: Actor, lookback_days: int = 365) -> list[Path]:
     """Build one path per won opportunity (converting) and per touched contact without one.
 
     Touches are campaign members of the opportunity's contact, or of any contact of its
-    account, before the close day ended, within ``lookback_days``. Channels are
-    campaign names.
+    account, before the close day ended, within ``lookback_days``. Channels are the
+    names of the campaigns the actor may read. Members, contacts and opportunities
+    are read for the whole tenant (``won_deals``), so the paths carry opportunity
+    ids for the caller's own use and must never be returned as they are.
     """
-    for name in ("campaigns", "campaign_members", "opportunities", "contacts"):
-        require(actor, name, "read")
+    require(actor, "campaigns", "read")
+    require(actor, "marketing_metrics", "read")
     tenant = session.get(Tenant, actor.tenant_id)
     zone = tenant.timezone if tenant is not None else "Asia/Shanghai"
+    whole_tenant = system_actor(actor.tenant_id)
     names = dict(
         session.execute(scope_select(actor, Campaign, select(Campaign.id, Campaign.name))).all()
     )
     touches_by_contact: dict[uuid.UUID, list[Touch]] = defaultdict(list)
     members = scope_select(
-        actor,
+        whole_tenant,
         CampaignMember,
         select(CampaignMember.contact_id, CampaignMember.campaign_id, CampaignMember.touched_at),
     ).where(CampaignMember.contact_id.is_not(None), CampaignMember.touched_at.is_not(None))
@@ -218,7 +253,7 @@ def crm_paths(session: Session, actor: Actor, lookback_days: int = 365) -> list[
     account_of = (
         dict(
             session.execute(
-                scope_select(actor, Contact, select(Contact.id, Contact.account_id)).where(
+                scope_select(whole_tenant, Contact, select(Contact.id, Contact.account_id)).where(
                     Contact.id.in_(list(touches_by_contact))
                 )
             ).all()
@@ -230,22 +265,18 @@ def crm_paths(session: Session, actor: Actor, lookback_days: int = 365) -> list[
     for contact_id, account_id in account_of.items():
         if account_id is not None:
             contacts_of_account[account_id].append(contact_id)
-    won = scope_select(
-        actor,
-        Opportunity,
-        select(
-            Opportunity.id,
-            Opportunity.contact_id,
-            Opportunity.account_id,
-            Opportunity.amount,
-            Opportunity.closed_on,
-        )
-        .join(PipelineStage, PipelineStage.id == Opportunity.stage_id)
-        .where(PipelineStage.is_won.is_(True), Opportunity.closed_on.is_not(None)),
+    won = won_opportunities(
+        actor.tenant_id,
+        Opportunity.id,
+        Opportunity.contact_id,
+        Opportunity.account_id,
+        Opportunity.amount,
+        Opportunity.currency,
+        Opportunity.closed_on,
     )
     paths: list[Path] = []
     converted_contacts: set[uuid.UUID] = set()
-    for opportunity_id, contact_id, account_id, amount, closed_on in session.execute(won):
+    for opportunity_id, contact_id, account_id, amount, currency, closed_on in session.execute(won):
         if closed_on is None:
             continue
         end = local_midnight_utc(closed_on + timedelta(days=1), zone)
@@ -272,6 +303,8 @@ def crm_paths(session: Session, actor: Actor, lookback_days: int = 365) -> list[
                 float(amount or Decimal(0)),
                 end,
                 {"opportunity_id": str(opportunity_id)},
+                amount or Decimal(0),
+                currency,
             )
         )
     for contact_id, touches in touches_by_contact.items():
@@ -280,21 +313,69 @@ def crm_paths(session: Session, actor: Actor, lookback_days: int = 365) -> list[
     return paths
 
 
-def compare_models(session: Session, actor: Actor, lookback_days: int = 365) -> dict[str, Any]:
-    """Attribute won revenue to campaigns by every model, side by side."""
+_RULE_BASED_MODELS: dict[str, Callable[[list[Path]], Credits]] = {
+    "first_touch": first_touch,
+    "last_touch": last_touch,
+    "linear": linear,
+    "time_decay": time_decay,
+    "position_based": position_based,
+}
+
+
+def credit_by_currency(paths: list[Path]) -> dict[str, dict[str, dict[str, Decimal]]]:
+    """Credit each currency's revenue to channels by every model: currency -> model -> channel.
+
+    Rule-based models split each converting path's exact ``amount`` by the path's
+    shares. The data-driven model runs on each currency's converting paths together
+    with every path without a conversion, and splits that currency's revenue by the
+    resulting credits.
+    """
+    quiet = [path for path in paths if not path.converted and path.touches]
+    by_currency: dict[str, list[Path]] = defaultdict(list)
+    for path in paths:
+        if path.converted and path.touches and path.currency is not None:
+            by_currency[path.currency].append(path)
+    result: dict[str, dict[str, dict[str, Decimal]]] = {}
+    for currency, group in sorted(by_currency.items()):
+        credits: dict[str, dict[str, Decimal]] = {model: defaultdict(Decimal) for model in MODELS}
+        counted = [Path(path.touches, True, 1.0, path.converted_at) for path in group]
+        for path, single in zip(group, counted, strict=True):
+            for model, function in _RULE_BASED_MODELS.items():
+                for channel, share in function([single]).items():
+                    credits[model][channel] += path.amount * Decimal(repr(share))
+        # With a value of 1 per path the Markov credits add up to the number of conversions.
+        markov_credits = markov([*counted, *quiet])
+        credit_total = Decimal(repr(sum(markov_credits.values())))
+        revenue = sum((path.amount for path in group), Decimal(0))
+        if credit_total > 0:
+            for channel, credit in markov_credits.items():
+                credits["markov"][channel] += revenue * Decimal(repr(credit)) / credit_total
+        result[currency] = credits
+    return result
+
+
+def compare_models(
+    session: Session, actor: Actor, lookback_days: int = 365
+) -> AttributionComparison:
+    """Attribute won revenue to campaigns by every model, side by side, one row per currency."""
     paths = crm_paths(session, actor, lookback_days)
-    results = attribute(paths)
-    channels = sorted({channel for credits in results.values() for channel in credits})
-    return {
-        "conversions": sum(1 for path in paths if path.converted),
-        "revenue": round(sum(path.value for path in paths if path.converted), 2),
-        "paths": len(paths),
-        "models": list(MODELS),
-        "rows": [
-            {
-                "campaign": channel,
-                **{model: round(results[model].get(channel, 0.0), 2) for model in MODELS},
+    revenue: dict[str, Decimal] = defaultdict(Decimal)
+    for path in paths:
+        if path.converted and path.currency is not None:
+            revenue[path.currency] += path.amount
+    rows = []
+    for currency, credits in credit_by_currency(paths).items():
+        channels = sorted({channel for model in MODELS for channel in credits[model]})
+        for channel in channels:
+            amounts = {
+                model: credits[model].get(channel, Decimal(0)).quantize(CENT) for model in MODELS
             }
-            for channel in channels
-        ],
-    }
+            rows.append(AttributionRow(campaign=channel, currency=currency, **amounts))
+    rows.sort(key=lambda row: (row.campaign, row.currency))
+    return AttributionComparison(
+        conversions=sum(1 for path in paths if path.converted),
+        revenue=money_list(revenue),
+        paths=len(paths),
+        models=list(MODELS),
+        rows=rows,
+    )

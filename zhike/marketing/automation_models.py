@@ -69,6 +69,8 @@ class MarketingSettings(Base):
     unsubscribe_link_days: Mapped[int] = mapped_column(default=90)
     # Channel configuration by channel name; secrets in it are encrypted.
     channels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Cost of one delivered message by channel: {"sms": {"amount": "0.05", "currency": "CNY"}}.
+    send_costs: Mapped[dict[str, Any]] = mapped_column(default=dict)
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
@@ -283,5 +285,22 @@ class MessageSend(TenantRowMixin, Base):
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     provider_message_id: Mapped[str | None] = mapped_column(String(200), default=None)
     requested_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+
+
+class JourneyStepCost(TenantRowMixin, Base):
+    """A fixed cost the marketer enters for one journey step, such as design or a call list."""
+
+    __tablename__ = "journey_step_costs"
+    __table_args__ = (UniqueConstraint("journey_id", "step_id"),)
+
+    journey_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"))
+    step_id: Mapped[str] = mapped_column(String(60))
+    amount: Mapped[Decimal] = mapped_column()
+    currency: Mapped[str] = mapped_column(String(3))
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )

@@ -42,9 +42,9 @@ def marketing_attribution(
         except ZhikeError as error:
             raise fail(error.message("en")) from error
     if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False))
+        typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
         return
-    table = Table("campaign", *MODELS)
-    for row in result["rows"]:
-        table.add_row(str(row["campaign"]), *(f"{row[model]:.2f}" for model in MODELS))
+    table = Table("campaign", "currency", *MODELS)
+    for row in result.rows:
+        table.add_row(row.campaign, row.currency, *(str(getattr(row, model)) for model in MODELS))
     Console().print(table)

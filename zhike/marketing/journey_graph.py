@@ -204,6 +204,9 @@ class JourneyGraph(_Strict):
     goal_event: str | None = None
     exit_events: list[str] = Field(default_factory=lambda: ["unsubscribed"])
     re_entry: bool = False
+    # A won opportunity is a conversion of the journey when a message of the journey was
+    # delivered to the buyer at most this many days before the close day ended.
+    attribution_window_days: int = Field(default=30, ge=1, le=365)
 
     @model_validator(mode="after")
     def _links(self) -> JourneyGraph:

@@ -3,8 +3,10 @@
 Delivered counts sends the channel accepted; opened, clicked and unsubscribed
 count distinct contacts with that event linked to the campaign or journey.
 Converted and revenue influenced count won opportunities of touched contacts
-(or of their accounts) closed after the first touch; cost is the campaign
-budget, and ROI is (revenue - cost) / cost.
+(or of their accounts) closed after the first touch, read for the whole tenant
+(``won_deals``). Revenue is kept per currency; cost is the campaign budget, and
+ROI is (revenue - cost) / cost in the budget's currency, or null with a reason
+(``money_totals``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
 from scipy import stats
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,7 +35,14 @@ from zhike.marketing.automation_models import (
 from zhike.marketing.journey_graph import JourneyGraph, SplitStep
 from zhike.marketing.journeys import get_journey
 from zhike.marketing.models import Campaign, CampaignMember
-from zhike.sales.models import Opportunity, PipelineStage
+from zhike.marketing.money_totals import (
+    MoneyAmount,
+    RoiUnavailableReason,
+    money_list,
+    return_on_investment,
+)
+from zhike.marketing.won_deals import won_opportunities
+from zhike.sales.models import Opportunity
 from zhike.security.access import require, scope_select
 from zhike.security.context import Actor
 from zhike.security.models import Tenant
@@ -40,6 +50,41 @@ from zhike.security.models import Tenant
 ALPHA = 0.05
 POWER = 0.8
 EVENT_METRICS = ("opened", "clicked", "unsubscribed", "bounced", "complained")
+
+
+class DeliveryMetrics(BaseModel):
+    """Sends by outcome and distinct contacts by engagement event."""
+
+    requested: int
+    delivered: int
+    blocked: int
+    deferred: int
+    bounced: int
+    failed: int
+    opened: int
+    clicked: int
+    unsubscribed: int
+    complained: int
+    open_rate: float | None
+    click_rate: float | None
+
+
+class CampaignStepMetrics(DeliveryMetrics):
+    step_id: str
+
+
+class CampaignMetrics(DeliveryMetrics):
+    campaign_id: uuid.UUID
+    name: str
+    converted: int
+    # One amount per currency of the won opportunities; currencies are never added.
+    revenue_influenced: list[MoneyAmount]
+    # The campaign budget in its currency, or empty without a budget.
+    cost: list[MoneyAmount]
+    roi: Decimal | None
+    roi_currency: str | None
+    roi_unavailable_reason: RoiUnavailableReason | None
+    steps: list[CampaignStepMetrics]
 
 
 def _send_counts(session: Session, condition: Any, by_step: bool) -> dict[Any, dict[str, int]]:
@@ -88,8 +133,13 @@ def _metrics(sends: dict[str, int], events: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def _conversions(session: Session, actor: Actor, campaign_id: uuid.UUID) -> tuple[int, Decimal]:
-    """Won opportunities of touched contacts or their accounts, closed after the first touch."""
+def _conversions(
+    session: Session, actor: Actor, campaign_id: uuid.UUID
+) -> tuple[int, dict[str, Decimal]]:
+    """Count won opportunities of touched contacts or their accounts, closed after the first touch.
+
+    Returns the count and the revenue per currency.
+    """
     tenant = session.get(Tenant, actor.tenant_id)
     zone = tenant.timezone if tenant is not None else "Asia/Shanghai"
     first_touch = dict(
@@ -104,30 +154,29 @@ def _conversions(session: Session, actor: Actor, campaign_id: uuid.UUID) -> tupl
             .group_by(CampaignMember.contact_id)
         ).all()
     )
+    revenue: dict[str, Decimal] = defaultdict(Decimal)
     if not first_touch:
-        return 0, Decimal("0")
+        return 0, revenue
     accounts: dict[uuid.UUID, Any] = {}
     for contact_id, account_id in session.execute(
-        select(Contact.id, Contact.account_id).where(Contact.id.in_(list(first_touch)))
+        select(Contact.id, Contact.account_id).where(
+            Contact.tenant_id == actor.tenant_id, Contact.id.in_(list(first_touch))
+        )
     ):
         if account_id is not None:
             earliest = accounts.get(account_id)
             touched = first_touch[contact_id]
             accounts[account_id] = touched if earliest is None or touched < earliest else earliest
-    won = scope_select(
-        actor,
-        Opportunity,
-        select(
-            Opportunity.contact_id,
-            Opportunity.account_id,
-            Opportunity.amount,
-            Opportunity.closed_on,
-        )
-        .join(PipelineStage, PipelineStage.id == Opportunity.stage_id)
-        .where(PipelineStage.is_won.is_(True), Opportunity.closed_on.is_not(None)),
+    won = won_opportunities(
+        actor.tenant_id,
+        Opportunity.contact_id,
+        Opportunity.account_id,
+        Opportunity.amount,
+        Opportunity.currency,
+        Opportunity.closed_on,
     )
-    count, revenue = 0, Decimal("0")
-    for buyer_id, buyer_account_id, amount, closed_on in session.execute(won):
+    count = 0
+    for buyer_id, buyer_account_id, amount, currency, closed_on in session.execute(won):
         touched = first_touch.get(buyer_id) if buyer_id is not None else None
         if touched is None and buyer_account_id is not None:
             touched = accounts.get(buyer_account_id)
@@ -135,13 +184,14 @@ def _conversions(session: Session, actor: Actor, campaign_id: uuid.UUID) -> tupl
             continue
         if touched < local_midnight_utc(closed_on + timedelta(days=1), zone):
             count += 1
-            revenue += amount or Decimal("0")
+            revenue[currency] += amount or Decimal(0)
     return count, revenue
 
 
-def campaign_metrics(session: Session, actor: Actor, campaign_id: uuid.UUID) -> dict[str, Any]:
+def campaign_metrics(session: Session, actor: Actor, campaign_id: uuid.UUID) -> CampaignMetrics:
+    """Compute a campaign's delivery, engagement, conversions, revenue, cost and ROI."""
     require(actor, "campaigns", "read")
-    require(actor, "marketing_messages", "read")
+    require(actor, "marketing_metrics", "read")
     campaign = session.scalars(
         scope_select(actor, Campaign, select(Campaign)).where(Campaign.id == campaign_id)
     ).first()
@@ -158,20 +208,25 @@ def campaign_metrics(session: Session, actor: Actor, campaign_id: uuid.UUID) -> 
         _event_counts(session, event_condition, False)[None],
     )
     converted, revenue = _conversions(session, actor, campaign_id)
-    cost = campaign.budget or Decimal("0")
-    roi = ((revenue - cost) / cost).quantize(Decimal("0.0001")) if cost > 0 else None
-    steps = _step_rows(session, send_condition, event_condition)
-    return {
-        "campaign_id": str(campaign.id),
-        "name": campaign.name,
+    cost: dict[str, Decimal] = {}
+    if campaign.budget:
+        cost[campaign.currency] = campaign.budget
+    roi, roi_currency, reason = return_on_investment(revenue, cost)
+    return CampaignMetrics(
+        campaign_id=campaign.id,
+        name=campaign.name,
         **totals,
-        "converted": converted,
-        "revenue_influenced": str(revenue.quantize(Decimal("0.01"))),
-        "cost": str(cost.quantize(Decimal("0.01"))),
-        "roi": str(roi) if roi is not None else None,
-        "currency": campaign.currency,
-        "steps": steps,
-    }
+        converted=converted,
+        revenue_influenced=money_list(revenue),
+        cost=money_list(cost),
+        roi=roi,
+        roi_currency=roi_currency,
+        roi_unavailable_reason=reason,
+        steps=[
+            CampaignStepMetrics(**row)
+            for row in _step_rows(session, send_condition, event_condition)
+        ],
+    )
 
 
 def _step_rows(session: Session, send_condition: Any, event_condition: Any) -> list[dict[str, Any]]:
@@ -185,7 +240,7 @@ def _step_rows(session: Session, send_condition: Any, event_condition: Any) -> l
 
 def journey_metrics(session: Session, actor: Actor, journey_id: uuid.UUID) -> dict[str, Any]:
     journey = get_journey(session, actor, journey_id)
-    require(actor, "marketing_messages", "read")
+    require(actor, "marketing_metrics", "read")
     states = dict(
         session.execute(
             select(JourneyEnrollment.state, func.count(JourneyEnrollment.id))

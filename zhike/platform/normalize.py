@@ -29,9 +29,18 @@ def _shown_field(field: str, locale: str) -> str:
     return load_catalog(locale).get(f"field_label.{field}") or field
 
 
-def field_error(actor: Actor, field: str, value: Any, code: str, **params: Any) -> dict[str, Any]:
+def field_error(
+    actor: Actor,
+    field: str,
+    value: Any,
+    code: str,
+    *,
+    field_shown: str | None = None,
+    **params: Any,
+) -> dict[str, Any]:
+    """Build one entry of a 422's ``errors``; ``field_shown`` replaces the field label in it."""
     shown = value if value is None or isinstance(value, int | float | bool) else str(value)[:200]
-    label = _shown_field(field, actor.locale)
+    label = field_shown or _shown_field(field, actor.locale)
     return {
         "field": field,
         "value": shown,

@@ -64,11 +64,24 @@ class CheckInWrite(BaseModel):
     checked_in_at: datetime | None = None
 
 
+class NextStepWrite(BaseModel):
+    """The follow-up activity to schedule when an outcome is recorded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["call", "meeting", "email", "task", "visit"]
+    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    start_at: datetime = Field(description="when the follow-up starts (tasks: when it is due)")
+
+
 class OutcomeWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Outcome
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
+    next_step: NextStepWrite | None = Field(
+        default=None, description="an open follow-up on the same records and owner"
+    )
 
 
 class ActivityPlanRead(BaseModel):
@@ -86,6 +99,7 @@ class ActivityPlanRead(BaseModel):
     check_in_address: str | None
     outcome: str | None
     outcome_note: str | None
+    next_activity_id: uuid.UUID | None = None
     occurrence_ids: list[uuid.UUID] = Field(default_factory=list)
 
 
@@ -126,6 +140,7 @@ def get_plan(session: Session, actor: Actor, activity_id: uuid.UUID) -> Activity
             check_in_address=None,
             outcome=None,
             outcome_note=None,
+            next_activity_id=None,
         )
     read = ActivityPlanRead.model_validate(plan)
     if plan.series_id is not None:
@@ -210,12 +225,26 @@ def plan_activity(
         times = _occurrences(actor, body.recurrence_rule, start)
         plan.recurrence_rule = body.recurrence_rule
         plan.series_id = activity.id
-        created = _create_occurrences(session, actor, service, activity, times[1:], offset, body)
+        later = _later_occurrences(times, start, body.recurrence_rule)
+        created = _create_occurrences(session, actor, service, activity, later, offset, body)
     session.flush()
     audit(session, actor, "activities", activity.id, "activity.plan", before, _snapshot(plan))
     read = get_plan(session, actor, activity_id)
     read.occurrence_ids = created or read.occurrence_ids
     return read
+
+
+def _later_occurrences(times: list[datetime], start: datetime, rule: str) -> list[datetime]:
+    """Return the occurrences after the activity itself, which is always the first one.
+
+    RFC 5545 counts DTSTART as the first instance even when the rule would not produce
+    it (a Sunday start of a Monday and Wednesday rule), but dateutil leaves it out. The
+    activity then keeps its own time, and COUNT stays the size of the whole series.
+    """
+    later = [moment for moment in times if moment != start]
+    if len(later) == len(times) and "COUNT=" in rule.upper() and later:
+        later.pop()
+    return later
 
 
 def _create_occurrences(
@@ -279,7 +308,7 @@ def check_in(
 def record_outcome(
     session: Session, actor: Actor, activity_id: uuid.UUID, body: OutcomeWrite
 ) -> ActivityPlanRead:
-    """Store how the activity went and mark it done."""
+    """Store how the activity went, mark it done and schedule the next step if one is given."""
     service = RecordService(session, actor, ACTIVITIES)
     activity = service.get(activity_id, "update")
     plan = _plan_for(session, actor, activity_id)
@@ -289,6 +318,28 @@ def record_outcome(
     plan.outcome_note = body.note
     if activity.status != "done":
         service.update(activity.id, {"status": "done"}, None)
+    if body.next_step is not None:
+        plan.next_activity_id = _create_next_step(service, activity, body.next_step)
     session.flush()
     audit(session, actor, "activities", activity.id, "activity.outcome", before, _snapshot(plan))
     return get_plan(session, actor, activity_id)
+
+
+def _create_next_step(service: RecordService, activity: Any, step: NextStepWrite) -> uuid.UUID:
+    start = ensure_utc(step.start_at)
+    values: dict[str, Any] = {
+        "kind": step.kind,
+        "subject": step.subject,
+        "owner_id": activity.owner_id,
+        "status": "open",
+        "occurred_at": start,
+        "account_id": activity.account_id,
+        "contact_id": activity.contact_id,
+        "lead_id": activity.lead_id,
+        "opportunity_id": activity.opportunity_id,
+        "ticket_id": activity.ticket_id,
+    }
+    if step.kind == "task":
+        values["due_at"] = start
+    follow_up: uuid.UUID = service.create(values).id
+    return follow_up

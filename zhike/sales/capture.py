@@ -8,7 +8,8 @@ never see, a time trap (a signed token from the form page must be at least
 ``min_fill_seconds`` old and at most a day old) and per-IP and per-form rate
 limits on the shared limiter. A submission caught by the honeypot or the time
 trap gets the same answer as a real one, so a bot learns nothing, and is not
-stored.
+stored. Each token creates at most one lead: a second submission with it is
+rejected with 409 ``capture_token_used``.
 """
 
 from __future__ import annotations
@@ -20,20 +21,21 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zhike.audit.service import record_event
-from zhike.core.errors import InvalidInput, NotFound
+from zhike.core.errors import Conflict, InvalidInput, NotFound
 from zhike.core.settings import get_settings
 from zhike.core.timeutil import utc_now
 from zhike.platform.objects import get_object
 from zhike.platform.records import RecordService
 from zhike.sales.assignment import assign_leads
-from zhike.sales.pool_models import LeadCaptureForm, LeadDuplicate, SalesPool
+from zhike.sales.pool_models import LeadCaptureForm, LeadDuplicate, LeadFormTokenUse, SalesPool
 from zhike.sales.pool_schemas import CaptureFormWrite, CaptureRequest
 from zhike.sales.pools import enter_new_record, pool_for
 from zhike.security.access import require, scope_select
@@ -47,6 +49,8 @@ FORMS_OBJECT = "lead_forms"
 HONEYPOT_FIELD = "website"
 TOKEN_FIELD = "form_token"  # noqa: S105 - a form field name, not a secret
 TOKEN_MAX_AGE = timedelta(days=1)
+# Issued nonces have 16 characters; the limit only keeps forged long ones out of the table.
+NONCE_MAX_LENGTH = 32
 CAPTURE_FIELDS = (
     "name",
     "company",
@@ -232,26 +236,72 @@ def _check_pool(session: Session, actor: Actor, pool_id: uuid.UUID | None) -> No
 # --- the public side -------------------------------------------------------------------
 
 
-def _signature(form_key: str, issued: str) -> str:
+@dataclass(frozen=True)
+class FormToken:
+    """A verified form token: when the form was shown, and the nonce that makes it single-use."""
+
+    issued: datetime
+    nonce: str
+
+
+def _signature(form_key: str, issued: str, nonce: str) -> str:
     secret = get_settings().secret_key.encode()
-    digest = hmac.new(secret, f"{form_key}|{issued}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(secret, f"{form_key}|{issued}|{nonce}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:18]).decode()
 
 
 def issue_form_token(form_key: str, now: datetime) -> str:
-    """Sign the time the form is shown; the page sends the token back with the submission."""
+    """Sign the time the form is shown and a random nonce; each rendered form gets its own token.
+
+    The token has the form ``<unix seconds>.<nonce>.<signature>``. The nonce is
+    URL-safe base64, which contains no dot.
+    """
     issued = str(int(now.timestamp()))
-    return f"{issued}.{_signature(form_key, issued)}"
+    nonce = secrets.token_urlsafe(12)
+    return f"{issued}.{nonce}.{_signature(form_key, issued, nonce)}"
+
+
+def read_form_token(form_key: str, token: Any) -> FormToken | None:
+    """Return the verified token, or None when it is missing, forged or malformed."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        return None
+    issued, nonce, signature = token.split(".")
+    if not issued.isdigit() or not nonce or len(nonce) > NONCE_MAX_LENGTH:
+        return None
+    if not hmac.compare_digest(signature, _signature(form_key, issued, nonce)):
+        return None
+    return FormToken(datetime.fromtimestamp(int(issued), tz=UTC), nonce)
 
 
 def token_age(form_key: str, token: str | None, now: datetime) -> timedelta | None:
     """Return the age of a valid token, or None when it is missing, forged or malformed."""
-    if not token or "." not in token:
-        return None
-    issued, signature = token.split(".", 1)
-    if not issued.isdigit() or not hmac.compare_digest(signature, _signature(form_key, issued)):
-        return None
-    return now - datetime.fromtimestamp(int(issued), tz=now.tzinfo)
+    found = read_form_token(form_key, token)
+    return None if found is None else now - found.issued
+
+
+def spend_form_token(session: Session, form: LeadCaptureForm, token: str, now: datetime) -> None:
+    """Record the token's nonce as used, or raise 409 when a submission already used it.
+
+    The unique (form, nonce) constraint decides between concurrent submissions
+    of the same token, in this process or another.
+    """
+    found = read_form_token(form.form_key, token)
+    if found is None:
+        raise InvalidInput("capture_token_invalid")
+    session.execute(
+        delete(LeadFormTokenUse).where(
+            LeadFormTokenUse.form_id == form.id, LeadFormTokenUse.used_at < now - TOKEN_MAX_AGE
+        )
+    )
+    try:
+        with session.begin_nested():
+            session.add(
+                LeadFormTokenUse(
+                    tenant_id=form.tenant_id, form_id=form.id, nonce=found.nonce, used_at=now
+                )
+            )
+    except IntegrityError as error:
+        raise Conflict("capture_token_used") from error
 
 
 def load_public_form(session: Session, form_key: str) -> tuple[LeadCaptureForm, Tenant]:
@@ -315,6 +365,9 @@ def submit_form(
             values[name] = value.strip()
     if not values.get("name"):
         raise InvalidInput("capture_name_required")
+    # Spent in the transaction that stores the lead: a rejected submission leaves the token
+    # usable, so the visitor can correct the form and send it again.
+    spend_form_token(session, form, submitted[TOKEN_FIELD], now)
     values["lead_source"] = form.lead_source
     actor = Actor(
         tenant_id=tenant.id,

@@ -168,6 +168,28 @@ class LeadCaptureForm(RecordMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
 
 
+class LeadFormTokenUse(Base):
+    """A form token spent by an accepted submission; the same token cannot create a second lead.
+
+    Rows older than a token's lifetime are deleted as new ones arrive, because a
+    token that old is rejected as expired anyway.
+    """
+
+    __tablename__ = "lead_form_token_uses"
+    __table_args__ = (
+        UniqueConstraint("form_id", "nonce"),
+        Index("ix_lead_form_token_uses_form_used", "form_id", "used_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    form_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("lead_capture_forms.id", ondelete="CASCADE")
+    )
+    nonce: Mapped[str] = mapped_column(String(32))
+    used_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
 class LeadDuplicate(Base):
     """A lead that matches an existing lead, contact or account; flagged, never dropped."""
 

@@ -110,6 +110,10 @@ class ActivityPlan(RecordMixin, Base):
     check_in_address: Mapped[str | None] = mapped_column(String(300), default=None)
     outcome: Mapped[str | None] = mapped_column(String(30), default=None)
     outcome_note: Mapped[str | None] = mapped_column(String(4000), default=None)
+    # The follow-up activity scheduled as the next step when the outcome was recorded.
+    next_activity_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="SET NULL"), default=None
+    )
 
 
 class Notification(Base):

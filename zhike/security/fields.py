@@ -10,11 +10,14 @@ audited reveal action. Only system jobs see clear values without a reveal.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from enum import Enum
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhike.core.errors import Forbidden, ValidationFailed
+from zhike.core.errors import Forbidden, NotFound, ValidationFailed
 from zhike.core.i18n import translate
 from zhike.platform.classification import (
     HIGHLY_SENSITIVE,
@@ -36,6 +39,65 @@ _MASK_KINDS = {
     "id_number": MaskKind.ID_NUMBER,
     "bank_card": MaskKind.BANK_CARD,
 }
+# Built-in text columns that hold a coded value from a fixed list, masked whole as a choice.
+# Columns typed as a Literal or an Enum in the read schema are found without a listing.
+_BUILT_IN_CHOICES = {
+    "contacts": frozenset({"gender"}),
+    "leads": frozenset({"status", "lead_source"}),
+    "accounts": frozenset({"tier"}),
+}
+
+
+def _schema_choices(object_name: str) -> frozenset[str]:
+    """Return the read schema's fields typed as a Literal or an Enum (or an optional one)."""
+    from zhike.platform.objects import get_object
+
+    try:
+        schema = get_object(object_name).read_schema
+    except NotFound:
+        return frozenset()
+    found = set()
+    for name, info in schema.model_fields.items():
+        options = get_args(info.annotation) if get_origin(info.annotation) in _UNIONS else ()
+        for annotation in (info.annotation, *options):
+            if get_origin(annotation) is Literal or (
+                isinstance(annotation, type) and issubclass(annotation, Enum)
+            ):
+                found.add(name)
+    return frozenset(found)
+
+
+_UNIONS = (Union, UnionType)
+
+
+def choice_fields(session: Session, actor: Actor, object_name: str) -> frozenset[str]:
+    """Return the object's choice fields: built-in ones, and custom ones as ``custom.<name>``."""
+    key = f"choice_fields:{object_name}"
+    cached = actor.cache.get(key)
+    if cached is None:
+        from zhike.platform.models import FieldDefinition
+
+        custom = session.scalars(
+            select(FieldDefinition.name).where(
+                FieldDefinition.tenant_id == actor.tenant_id,
+                FieldDefinition.object_name == object_name,
+                FieldDefinition.field_type == "choice",
+            )
+        )
+        cached = (
+            _BUILT_IN_CHOICES.get(object_name, frozenset())
+            | _schema_choices(object_name)
+            | {f"custom.{name}" for name in custom}
+        )
+        actor.cache[key] = cached
+    return frozenset(cached)
+
+
+def mask_kind(choices: frozenset[str], name: str) -> MaskKind:
+    """Return how to mask field ``name`` (``custom.<name>`` for a custom field)."""
+    if name in choices:
+        return MaskKind.CHOICE
+    return _MASK_KINDS.get(name.removeprefix("custom."), MaskKind.AUTO)
 
 
 def _overrides(session: Session, actor: Actor) -> dict[tuple[str, str], str]:
@@ -51,8 +113,9 @@ def sensitive_field_kinds(
 ) -> dict[str, MaskKind]:
     """Return how to mask each sensitive field of ``names`` in the audit log, for any actor."""
     overrides = _overrides(session, actor)
+    choices = choice_fields(session, actor, object_name)
     return {
-        name: _MASK_KINDS.get(name.removeprefix("custom."), MaskKind.AUTO)
+        name: mask_kind(choices, name)
         for name in names
         if classify_field(object_name, name.removeprefix("custom."), overrides)
         in MASKED_CLASSIFICATIONS
@@ -87,13 +150,18 @@ def present(
     """Remove hidden fields and mask sensitive ones, including custom fields."""
     hidden = hidden_fields(actor, object_name)
     shown = {name: value for name, value in data.items() if name not in hidden}
-    for name in masked_fields(session, actor, object_name, list(shown)):
-        shown[name] = mask_value(shown[name], _MASK_KINDS.get(name, MaskKind.AUTO))
+    masked = masked_fields(session, actor, object_name, list(shown))
+    choices = choice_fields(session, actor, object_name) if masked else frozenset()
+    for name in masked:
+        shown[name] = mask_value(shown[name], mask_kind(choices, name))
     custom = shown.get("custom")
     if isinstance(custom, dict) and custom:
         visible = {key: value for key, value in custom.items() if key not in hidden}
-        for key in masked_fields(session, actor, object_name, list(visible)):
-            visible[key] = mask_value(visible[key])
+        masked_custom = masked_fields(session, actor, object_name, list(visible))
+        if masked_custom:
+            choices = choice_fields(session, actor, object_name)
+        for key in masked_custom:
+            visible[key] = mask_value(visible[key], mask_kind(choices, f"custom.{key}"))
         shown["custom"] = visible
     return shown
 
@@ -111,10 +179,9 @@ def present_many(
         names = tuple(shown)
         masks = kinds.get(names)
         if masks is None:
-            masks = {
-                name: _MASK_KINDS.get(name, MaskKind.AUTO)
-                for name in masked_fields(session, actor, object_name, names)
-            }
+            masked = masked_fields(session, actor, object_name, names)
+            choices = choice_fields(session, actor, object_name) if masked else frozenset()
+            masks = {name: mask_kind(choices, name) for name in masked}
             kinds[names] = masks
         for name, kind in masks.items():
             shown[name] = mask_value(shown[name], kind)
@@ -125,7 +192,8 @@ def present_many(
                 if key not in custom_masked:
                     custom_masked[key] = bool(masked_fields(session, actor, object_name, [key]))
                 if custom_masked[key]:
-                    visible[key] = mask_value(visible[key])
+                    choices = choice_fields(session, actor, object_name)
+                    visible[key] = mask_value(visible[key], mask_kind(choices, f"custom.{key}"))
             shown["custom"] = visible
         shown_rows.append(shown)
     return shown_rows

@@ -33,8 +33,11 @@ OWNED_OBJECTS = (
     "agent_runs",
 )
 # Marketing automation objects: segments and lists, journeys (with templates), the
-# consent ledger and suppression list, and outbound marketing messages.
-MARKETING_OBJECTS = ("segments", "journeys", "consents", "marketing_messages")
+# consent ledger and suppression list, and outbound marketing messages. Read on
+# marketing_metrics opens campaign, journey and attribution metrics: their
+# conversions and revenue count every won opportunity of the tenant, as counts and
+# per-currency sums only, so a role without read on opportunities still sees them.
+MARKETING_OBJECTS = ("segments", "journeys", "consents", "marketing_messages", "marketing_metrics")
 # Configuration of the lead lifecycle: public pools, assignment rules and web capture forms.
 # Claiming and releasing need read on sales_pools plus update on the pooled object.
 SALES_POOL_OBJECTS = ("sales_pools", "assignment_rules", "lead_forms")
@@ -132,6 +135,8 @@ BUILTIN_ROLES: dict[str, RoleDefinition] = {
                 "kb_articles": _grant("read", "company"),
                 "segments": _grant("read", "company"),
                 "consents": _grant("create read", "company"),
+                # The director reads every opportunity, so tenant-wide totals widen nothing.
+                "marketing_metrics": _grant("read", "company"),
                 **{name: _grant(_FULL, "company") for name in SALES_POOL_OBJECTS},
                 # The director approves deals and discounts and oversees collection.
                 **{name: _grant(_FULL, "company") for name in ("quotes", "contracts", "payments")},
@@ -225,6 +230,7 @@ BUILTIN_ROLES: dict[str, RoleDefinition] = {
                 "journeys": _grant(_FULL, "company"),
                 "consents": _grant("create read update export import", "company"),
                 "marketing_messages": _grant("create read export", "company"),
+                "marketing_metrics": _grant("read export", "company"),
                 "lead_forms": _grant(_FULL, "company"),
             },
         ),

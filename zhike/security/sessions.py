@@ -23,7 +23,7 @@ from zhike.core.errors import Forbidden, NotFound, Unauthorized
 from zhike.core.timeutil import ensure_utc
 from zhike.security.context import Actor
 from zhike.security.models import AuthSession, Tenant, User
-from zhike.security.policy import policy_for
+from zhike.security.policy import SecurityPolicy, policy_for
 from zhike.security.tenancy import bind_tenant
 
 # Writing last_seen_at on every request would turn each read into a write.
@@ -83,9 +83,10 @@ def resolve_session(
     tenant = session.get(Tenant, record.tenant_id)
     if user is None or tenant is None:
         raise Unauthorized("invalid_token")
-    if record.revoked_at is not None or ensure_utc(record.expires_at) <= now:
+    policy = policy_for(tenant)
+    if record.revoked_at is not None or session_deadline(record, policy) <= now:
         raise Unauthorized("expired_token")
-    idle_limit = timedelta(minutes=policy_for(tenant).idle_minutes())
+    idle_limit = timedelta(minutes=policy.idle_minutes())
     last_seen = ensure_utc(record.last_seen_at or record.created_at)
     if now - last_seen >= idle_limit:
         raise Unauthorized("idle_session")
@@ -95,6 +96,16 @@ def resolve_session(
         record.last_seen_at = now
         session.flush()
     return record, user, tenant
+
+
+def session_deadline(record: AuthSession, policy: SecurityPolicy) -> datetime:
+    """Return when a session ends: its expiry from login, or sooner under a tightened policy.
+
+    ``expires_at`` is fixed when the session is issued, so a shorter absolute
+    lifetime set later also applies, counted from the session's start.
+    """
+    limit = ensure_utc(record.created_at) + timedelta(hours=policy.absolute_hours())
+    return min(ensure_utc(record.expires_at), limit)
 
 
 def csrf_matches(record: AuthSession, header: str | None, cookie: str | None) -> bool:
@@ -108,10 +119,19 @@ def csrf_hash_matches(csrf_hash: str | None, header: str | None, cookie: str | N
     return hmac.compare_digest(header, cookie) and hmac.compare_digest(digest(header), csrf_hash)
 
 
+@dataclass(frozen=True, slots=True)
+class LiveSession:
+    record: AuthSession
+    ends_at: datetime
+
+
 def list_sessions(
     session: Session, actor: Actor, *, user_id: uuid.UUID | None, everyone: bool, now: datetime
-) -> list[AuthSession]:
-    """The actor's live sessions; an administrator may ask for one user's or the whole tenant's."""
+) -> list[LiveSession]:
+    """The actor's live sessions; an administrator may ask for one user's or the whole tenant's.
+
+    ``ends_at`` is the session's deadline under the tenant's current policy.
+    """
     if (
         everyone or (user_id is not None and user_id != actor.user_id)
     ) and not actor.grants.is_administrator:
@@ -123,7 +143,11 @@ def list_sessions(
     )
     if not everyone:
         statement = statement.where(AuthSession.user_id == (user_id or actor.user_id))
-    return list(session.scalars(statement.order_by(AuthSession.created_at.desc(), AuthSession.id)))
+    tenant = session.get(Tenant, actor.tenant_id)
+    policy = policy_for(tenant) if tenant is not None else SecurityPolicy()
+    rows = session.scalars(statement.order_by(AuthSession.created_at.desc(), AuthSession.id))
+    live = [LiveSession(record, session_deadline(record, policy)) for record in rows]
+    return [item for item in live if item.ends_at > now]
 
 
 def revoke_session(
@@ -175,3 +199,50 @@ def revoke_all_for_user(
             count += 1
     session.flush()
     return count
+
+
+def revoke_user_sessions(
+    session: Session,
+    actor: Actor,
+    user_id: uuid.UUID,
+    *,
+    now: datetime,
+    keep: uuid.UUID | None = None,
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> int:
+    """End every live session of one user except ``keep`` in one transaction and return the count.
+
+    The actor may end their own sessions, but another user's need an administrator.
+    One audit event lists the sessions ended.
+    """
+    if user_id != actor.user_id and not actor.grants.is_administrator:
+        raise Forbidden("forbidden")
+    statement = select(AuthSession).where(
+        AuthSession.tenant_id == actor.tenant_id,
+        AuthSession.user_id == user_id,
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > now,
+    )
+    if keep is not None:
+        statement = statement.where(AuthSession.id != keep)
+    ended = list(session.scalars(statement.order_by(AuthSession.created_at, AuthSession.id)))
+    for record in ended:
+        record.revoked_at = now
+    session.flush()
+    if ended:
+        record_event(
+            session,
+            actor,
+            AuditAction.SESSION_REVOKED,
+            object_name="user",
+            record_id=user_id,
+            details={
+                "session_ids": [str(record.id) for record in ended],
+                "count": len(ended),
+                "kept_current": keep is not None,
+            },
+            ip=ip,
+            user_agent=user_agent,
+        )
+    return len(ended)

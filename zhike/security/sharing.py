@@ -132,6 +132,8 @@ def create_sharing_rule(session: Session, actor: Actor, values: dict[str, Any]) 
         build_condition(spec.model, key, str(raw), allowed)
     if values.get("team_id") is not None:
         _require_team(session, actor, values["team_id"])
+    if values.get("role_key") is not None:
+        _require_role(session, actor, values["role_key"])
     rule = SharingRule(tenant_id=actor.tenant_id, **values)
     session.add(rule)
     session.flush()
@@ -183,11 +185,25 @@ def _require_team(session: Session, actor: Actor, team_id: uuid.UUID) -> None:
 
 
 def _require_user(session: Session, actor: Actor, user_id: uuid.UUID) -> None:
+    active = session.scalar(
+        select(User.is_active).where(User.tenant_id == actor.tenant_id, User.id == user_id)
+    )
+    if active is None:
+        raise InvalidInput("user_not_found", id=str(user_id))
+    if not active:
+        raise InvalidInput("user_inactive", id=str(user_id))
+
+
+def _require_role(session: Session, actor: Actor, key: str) -> None:
+    if key in BUILTIN_ROLES:
+        return
     found = session.scalar(
-        select(User.id).where(User.tenant_id == actor.tenant_id, User.id == user_id)
+        select(Role.id).where(
+            Role.tenant_id == actor.tenant_id, Role.key == key, Role.deleted_at.is_(None)
+        )
     )
     if found is None:
-        raise InvalidInput("user_not_found", id=str(user_id))
+        raise InvalidInput("role_not_found", key=key)
 
 
 def share_record(
@@ -203,6 +219,8 @@ def share_record(
         _require_user(session, actor, values["user_id"])
     if values.get("team_id") is not None:
         _require_team(session, actor, values["team_id"])
+    if values.get("role_key") is not None:
+        _require_role(session, actor, values["role_key"])
     share = RecordShare(
         tenant_id=actor.tenant_id,
         object_name=object_name,

@@ -13,10 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from zhike.audit.service import record_event
 from zhike.core.errors import InvalidInput, NotFound, ValidationFailed
+from zhike.core.i18n import translate
 from zhike.core.timeutil import utc_now
 from zhike.platform.normalize import field_error
 from zhike.security.access import require
@@ -38,6 +41,8 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_NAME_LENGTH = 100
 MAX_FILE_BYTES = 200_000
 CSV_COLUMNS = ("date", "kind", "name")
+# The place of a CSV problem ("line 5"): kept as the error's ``field``, translated in its message.
+_CSV_LINE = re.compile(r"line (\d+)")
 DayKind = Literal["holiday", "workday"]
 
 
@@ -106,27 +111,30 @@ def validate_days(actor: Actor, year: int, rows: Sequence[tuple[str, str, str, s
     workdays: dict[date, str] = {}
     seen: set[date] = set()
     for place, text, kind, name in rows:
+        line = _CSV_LINE.fullmatch(place)
+        line_label = (
+            translate("service.holiday_file_line", actor.locale, number=line[1]) if line else None
+        )
+        problem = partial(field_error, actor, place, field_shown=line_label)
         try:
             day = date.fromisoformat(text.strip())
         except ValueError:
-            errors.append(field_error(actor, place, text, "holiday_date_invalid"))
+            errors.append(problem(text, "holiday_date_invalid"))
             continue
         if day.year != year:
-            errors.append(field_error(actor, place, text, "holiday_date_outside_year", year=year))
+            errors.append(problem(text, "holiday_date_outside_year", year=year))
             continue
         if kind not in ("holiday", "workday"):
-            errors.append(field_error(actor, place, kind, "holiday_kind_invalid"))
+            errors.append(problem(kind, "holiday_kind_invalid"))
             continue
         if day in seen:
-            errors.append(field_error(actor, place, text, "holiday_date_twice"))
+            errors.append(problem(text, "holiday_date_twice"))
             continue
         if kind == "workday" and day.weekday() < 5:
-            errors.append(field_error(actor, place, text, "holiday_workday_not_weekend"))
+            errors.append(problem(text, "holiday_workday_not_weekend"))
             continue
         if len(name) > MAX_NAME_LENGTH:
-            errors.append(
-                field_error(actor, place, text, "holiday_name_too_long", max=MAX_NAME_LENGTH)
-            )
+            errors.append(problem(text, "holiday_name_too_long", max=MAX_NAME_LENGTH))
             continue
         seen.add(day)
         (holidays if kind == "holiday" else workdays)[day] = name.strip()

@@ -2,48 +2,32 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
-from testkit import ADMIN_PASSWORD, TenantInfo
+from testkit import TenantInfo, crm_pipeline_tenant
 
 from zhike.ai.ask.schemas import AskAnswer
 from zhike.ai.ask.service import ask
 from zhike.ai.llm.gateway import LLMGateway
 from zhike.core.db import Database
-from zhike.ingestion.importer import run_import
 from zhike.security.actors import actor_for
 from zhike.security.models import Tenant, User
-from zhike.security.tenants import create_tenant
 
 # The day relative periods count from in every question test: "last quarter" is
 # the third quarter of 2017, inside the data set's close dates.
 AS_OF = date(2017, 11, 15)
 
-_IMPORTED: dict[str, TenantInfo] = {}
-
 
 def pipeline_tenant(database: Database, data_dir: Path) -> TenantInfo:
-    """One tenant per backend holding the imported MavenTech pipeline, shared by read-only tests."""
-    backend = database.engine.url.render_as_string(hide_password=True)
-    if backend not in _IMPORTED:
-        slug = f"t-{secrets.token_hex(5)}"
-        email = f"admin@{slug}.example.com"
-        with database.session() as session:
-            created, admin = create_tenant(session, slug, f"问答 {slug}", email, ADMIN_PASSWORD)
-        result = run_import(
-            database,
-            slug,
-            "crm-pipeline",
-            data_dir / "crm_sales_opportunities",
-            mode="all-or-nothing",
-        )
-        assert result.status == "succeeded", result.error
-        _IMPORTED[backend] = TenantInfo(created, admin, slug, email, ADMIN_PASSWORD)
-    return _IMPORTED[backend]
+    """One tenant per backend holding the imported MavenTech pipeline, shared by read-only tests.
+
+    The tests of tests/analytics share the same tenant, so the data set is imported once
+    per database in each test process.
+    """
+    return crm_pipeline_tenant(database, data_dir)
 
 
 def user_id_named(database: Database, tenant: TenantInfo, name: str) -> uuid.UUID:

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ask_support import AS_OF, ask_as, pipeline_tenant
+from ask_support import AS_OF, ask_as
 from nl_dev import build_dev_cases
 from nl_questions import Case, build_cases, build_fresh_cases
+from testkit import TenantInfo
 
 from zhike.analytics.query import ReportQuery
 from zhike.core.db import Database
@@ -56,8 +57,10 @@ def test_question_set_size_and_languages(data_dir: Path) -> None:
     assert len(cases) - len(chinese) >= 75
 
 
-def test_offline_accuracy_on_pipeline(database: Database, data_dir: Path) -> None:
-    tenant = pipeline_tenant(database, data_dir)
+def test_offline_accuracy_on_pipeline(
+    database: Database, data_dir: Path, crm_pipeline: TenantInfo
+) -> None:
+    tenant = crm_pipeline
     cases = build_cases(data_dir / "crm_sales_opportunities", AS_OF)
     query_hits = 0
     row_hits = 0
@@ -95,8 +98,10 @@ def _describe(case: Case, found: ReportQuery | None, clarification: Any) -> str:
     )
 
 
-def test_fresh_phrasings_accuracy(database: Database, data_dir: Path) -> None:
-    tenant = pipeline_tenant(database, data_dir)
+def test_fresh_phrasings_accuracy(
+    database: Database, data_dir: Path, crm_pipeline: TenantInfo
+) -> None:
+    tenant = crm_pipeline
     cases = build_fresh_cases(data_dir / "crm_sales_opportunities", AS_OF)
     hits = 0
     misses = []
@@ -117,8 +122,10 @@ def test_fresh_phrasings_accuracy(database: Database, data_dir: Path) -> None:
     assert hits / len(cases) >= TARGET_ACCURACY, misses
 
 
-def test_development_phrasings_accuracy(database: Database, data_dir: Path) -> None:
-    tenant = pipeline_tenant(database, data_dir)
+def test_development_phrasings_accuracy(
+    database: Database, data_dir: Path, crm_pipeline: TenantInfo
+) -> None:
+    tenant = crm_pipeline
     cases = build_dev_cases(data_dir / "crm_sales_opportunities", AS_OF)
     query_hits = 0
     row_hits = 0

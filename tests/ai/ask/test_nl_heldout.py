@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ask_support import AS_OF, ask_as, pipeline_tenant
+from ask_support import AS_OF, ask_as
 from nl_heldout import build_heldout_cases
 from nl_questions import Case, build_cases, build_fresh_cases
+from testkit import TenantInfo
 
 from zhike.ai.ask.schemas import AskAnswer
 from zhike.analytics.query import ReportQuery
@@ -33,7 +35,9 @@ TARGET_ACCURACY = 0.90
 MINIMUM_CASES = 170
 
 
+@cache
 def _cases(data_dir: Path) -> list[Case]:
+    # Built once per process: pandas takes a second or more, and the tests only read the cases.
     return build_heldout_cases(data_dir / "crm_sales_opportunities", AS_OF)
 
 
@@ -85,13 +89,15 @@ def test_heldout_disjoint_from_labelled_set(data_dir: Path) -> None:
     assert overlap == []
 
 
-def test_expected_queries_return_expected_rows(database: Database, data_dir: Path) -> None:
+def test_expected_queries_return_expected_rows(
+    database: Database, data_dir: Path, crm_pipeline: TenantInfo
+) -> None:
     """Check the labels: each expected query, run by the report service, returns the pandas rows.
 
     A mismatch here is a wrong label or an engine fault, never a parser miss, so
     the accuracy below only counts what the parser gets wrong.
     """
-    tenant = pipeline_tenant(database, data_dir)
+    tenant = crm_pipeline
     mismatches: list[str] = []
 
     with database.session() as session:
@@ -111,8 +117,10 @@ def test_expected_queries_return_expected_rows(database: Database, data_dir: Pat
     assert mismatches == []
 
 
-def test_offline_accuracy_on_heldout_set(database: Database, data_dir: Path) -> None:
-    tenant = pipeline_tenant(database, data_dir)
+def test_offline_accuracy_on_heldout_set(
+    database: Database, data_dir: Path, crm_pipeline: TenantInfo
+) -> None:
+    tenant = crm_pipeline
     cases = _cases(data_dir)
     query_hits = 0
     row_hits = 0

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ask_support import AS_OF, ask_as, pipeline_tenant
+from ask_support import AS_OF, ask_as
 from nl_questions import Case
 from nl_unseen import build_unseen_cases
 from testkit import TenantInfo
@@ -64,7 +65,9 @@ def _rows(rows: list[list[Any]], ordered: bool) -> list[tuple[Any, ...]]:
     return cells if ordered else sorted(cells, key=repr)
 
 
+@cache
 def _cases(data_dir: Path) -> list[Case]:
+    # Built once per process: pandas takes about two seconds, and the tests only read the cases.
     return build_unseen_cases(data_dir / "crm_sales_opportunities", AS_OF)
 
 
@@ -102,8 +105,10 @@ def test_unseen_set_size_and_languages(data_dir: Path) -> None:
     assert max(families.values()) <= 0.1 * len(cases), families
 
 
-def test_unseen_expected_queries_match_pandas(database: Database, data_dir: Path) -> None:
-    tenant = pipeline_tenant(database, data_dir)
+def test_unseen_expected_queries_match_pandas(
+    database: Database, data_dir: Path, crm_pipeline: TenantInfo
+) -> None:
+    tenant = crm_pipeline
     wrong = []
 
     for case in _cases(data_dir):
@@ -117,8 +122,10 @@ def test_unseen_expected_queries_match_pandas(database: Database, data_dir: Path
     assert wrong == [], "\n".join(wrong)
 
 
-def test_unseen_offline_accuracy(database: Database, data_dir: Path) -> None:
-    tenant = pipeline_tenant(database, data_dir)
+def test_unseen_offline_accuracy(
+    database: Database, data_dir: Path, crm_pipeline: TenantInfo
+) -> None:
+    tenant = crm_pipeline
     cases = _cases(data_dir)
     query_hits: Counter[str] = Counter()
     row_hits: Counter[str] = Counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -107,13 +108,13 @@ def test_import_batch_flags_duplicates(
     ]
 
 
-def _form(client: TestClient) -> str:
+def _form(client: TestClient, per_ip: int = 3) -> str:
     response = client.post(
         "/api/v1/sales/lead-forms",
         json={
             "name": "官网留言",
             "fields": ["name", "mobile", "company"],
-            "max_per_minute_per_ip": 3,
+            "max_per_minute_per_ip": per_ip,
         },
     )
     assert response.status_code == 201, response.text
@@ -193,7 +194,11 @@ def test_web_form_stores_person_and_rate_limits(
 
     statuses = [
         public.post(
-            f"/api/v1/public/forms/{key}", json={"name": f"访客{n}", "form_token": token}
+            f"/api/v1/public/forms/{key}",
+            json={
+                "name": f"访客{n}",
+                "form_token": issue_form_token(key, moment - timedelta(seconds=20)),
+            },
         ).status_code
         for n in range(3)
     ]
@@ -209,3 +214,92 @@ def test_embed_page_has_trap_and_token(client: TestClient) -> None:
     assert 'name="form_token"' in page.text
     assert "手机" in page.text
     assert TestClient(create_app()).get("/api/v1/public/forms/nope/embed").status_code == 404
+
+
+def test_web_form_token_is_single_use(
+    database: Database, tenant: TenantInfo, client: TestClient
+) -> None:
+    key = _form(client, per_ip=10)
+    public = TestClient(create_app())
+    clock = [NOW + timedelta(minutes=uuid.uuid4().int % 10_000)]
+    public.app.state.clock = lambda: clock[0]  # type: ignore[attr-defined]
+    shown = public.get(f"/api/v1/public/forms/{key}")
+    other = public.get(f"/api/v1/public/forms/{key}")
+    token = shown.json()["form_token"]
+    clock[0] += timedelta(seconds=20)
+    before = _leads(database, tenant)
+
+    first = public.post(f"/api/v1/public/forms/{key}", json={"name": "王芳", "form_token": token})
+    again = public.post(f"/api/v1/public/forms/{key}", json={"name": "王芳", "form_token": token})
+    again_en = public.post(
+        f"/api/v1/public/forms/{key}",
+        json={"name": "Wang Fang", "form_token": token},
+        headers={"Accept-Language": "en"},
+    )
+    fresh = public.post(
+        f"/api/v1/public/forms/{key}",
+        json={"name": "李雷", "form_token": other.json()["form_token"]},
+    )
+
+    assert shown.json()["form_token"] != other.json()["form_token"]
+    assert first.status_code == 202, first.text
+    assert again.status_code == 409
+    assert again.headers["content-type"] == "application/problem+json"
+    assert again.json()["code"] == "capture_token_used"
+    assert again.json()["detail"] == "此表单已提交过一次。如需再次提交，请刷新页面后重新填写。"
+    assert again_en.status_code == 409
+    assert again_en.json()["detail"] == (
+        "This form was already sent once. Reload the page to send another submission."
+    )
+    assert fresh.status_code == 202, fresh.text
+    assert _leads(database, tenant) == before + 2
+
+
+def test_rejected_submission_keeps_token_usable(
+    database: Database, tenant: TenantInfo, client: TestClient
+) -> None:
+    key = _form(client)
+    public = TestClient(create_app())
+    moment = NOW + timedelta(minutes=uuid.uuid4().int % 10_000)
+    public.app.state.clock = lambda: moment  # type: ignore[attr-defined]
+    token = issue_form_token(key, moment - timedelta(seconds=20))
+    before = _leads(database, tenant)
+
+    unnamed = public.post(f"/api/v1/public/forms/{key}", json={"name": " ", "form_token": token})
+    corrected = public.post(
+        f"/api/v1/public/forms/{key}", json={"name": "赵敏", "form_token": token}
+    )
+
+    assert unnamed.status_code == 400
+    assert unnamed.json()["code"] == "capture_name_required"
+    assert corrected.status_code == 202, corrected.text
+    assert _leads(database, tenant) == before + 1
+
+
+def test_embed_page_token_is_submitted_once(
+    database: Database, tenant: TenantInfo, client: TestClient
+) -> None:
+    key = _form(client)
+    public = TestClient(create_app())
+    clock = [NOW + timedelta(minutes=uuid.uuid4().int % 10_000)]
+    public.app.state.clock = lambda: clock[0]  # type: ignore[attr-defined]
+    pages = [public.get(f"/api/v1/public/forms/{key}/embed").text for _ in range(2)]
+    tokens = [
+        re.search(r'name="form_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        for page in pages
+    ]
+    clock[0] += timedelta(seconds=20)
+    before = _leads(database, tenant)
+
+    first = public.post(
+        f"/api/v1/public/forms/{key}", data={"name": "孙丽", "form_token": tokens[0]}
+    )
+    repeated = public.post(
+        f"/api/v1/public/forms/{key}", data={"name": "孙丽", "form_token": tokens[0]}
+    )
+
+    assert tokens[0] != tokens[1]
+    assert first.status_code == 202, first.text
+    assert repeated.status_code == 409
+    assert repeated.json()["code"] == "capture_token_used"
+    assert _leads(database, tenant) == before + 1

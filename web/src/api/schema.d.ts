@@ -44,6 +44,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/sessions/revoke-others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke Other Sessions
+         * @description End all your sessions except the one making this request, in one audited step.
+         */
+        post: operations["revoke_other_sessions_api_v1_auth_sessions_revoke_others_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions/revoke-user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke User Sessions
+         * @description Administrators: end every session of one user, in one audited step.
+         *
+         *     For your own user this includes the session making the request.
+         */
+        post: operations["revoke_user_sessions_api_v1_auth_sessions_revoke_user_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -289,6 +331,26 @@ export interface paths {
          * @description Replace the tenant's security policy (see SecurityPolicy); the change is audited.
          */
         put: operations["put_policy_api_v1_auth_policy_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/policy/defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Policy Defaults
+         * @description Return the process settings that apply where the policy leaves a value empty.
+         */
+        get: operations["get_policy_defaults_api_v1_auth_policy_defaults_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1037,6 +1099,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Explain
+         * @description Show how a report query would run for the caller, without running it.
+         *
+         *     ``source`` is ``rollup`` when the counts and sums come from pre-aggregated
+         *     opportunity rollups, which give the same rows as the base tables. Otherwise
+         *     ``fallback_reason`` names why the base tables are read.
+         */
+        post: operations["explain_api_v1_reports_explain_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/fields/{object_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report Fields
+         * @description List the fields a report on ``object_name`` can use, with zh-CN and en labels, by relation.
+         *
+         *     Hidden fields are left out. Masked ones carry ``masked`` (count and is-empty only).
+         *     Choice fields list their values, and user or team ids name their ``reference``.
+         */
+        get: operations["report_fields_api_v1_reports_fields__object_name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/forecast-attainment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Forecast Against Target
+         * @description Compare won, committed and weighted forecast with the quarter's target, per owner or team.
+         *
+         *     Only the opportunities you can read count, in the tenant's currency. Committed is
+         *     won plus open deals at a stage probability of 80% or more expected in the quarter.
+         */
+        get: operations["forecast_against_target_api_v1_analytics_forecast_attainment_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/customer-value": {
         parameters: {
             query?: never;
@@ -1171,6 +1303,9 @@ export interface paths {
         /**
          * Get Suggestions
          * @description Suggest a field for each column, from header names, field labels and common spellings.
+         *
+         *     The first rows' values veto fields of the wrong kind: id-like codes never go to a
+         *     name or a by-name lookup, and names never go to ``external_id``.
          */
         get: operations["get_suggestions_api_v1_imports_uploads__upload_id__suggestions_get"];
         put?: never;
@@ -1263,6 +1398,10 @@ export interface paths {
         /**
          * Create Import
          * @description Upload and import; the answer is the finished import run with its counts and status.
+         *
+         *     When another transaction holds a lock past the lock timeout, the import is rolled
+         *     back and the answer is 503 ``database_busy`` with Retry-After; send the same files
+         *     again, and rows stored by earlier runs are updated, not duplicated.
          */
         post: operations["create_import_api_v1_imports_post"];
         delete?: never;
@@ -1583,19 +1722,30 @@ export interface paths {
         };
         /**
          * Read Settings
-         * @description Marketing rules of the tenant: double opt-in, quiet hours, frequency cap, channels.
+         * @description Marketing rules of the tenant: double opt-in, quiet hours, frequency cap, channels, costs.
          */
         get: operations["read_settings_api_v1_marketing_settings_get"];
         /**
          * Write Settings
-         * @description Change the marketing rules; channel secrets are stored encrypted and kept when omitted.
+         * @description Replace the whole settings object; every field is required, use PATCH to change some.
+         *
+         *     Channel secrets are stored encrypted and kept when omitted or sent back masked.
+         *     Send the ETag you read as If-Match; a stale version returns 412.
          */
         put: operations["write_settings_api_v1_marketing_settings_put"];
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Patch Settings
+         * @description Change only the fields in the body (JSON merge patch, RFC 7396).
+         *
+         *     In ``channels`` and ``send_costs`` a channel set to null is removed; inside a
+         *     channel's configuration a key set to null is removed. Send the ETag you read
+         *     as If-Match; a stale version returns 412.
+         */
+        patch: operations["patch_settings_api_v1_marketing_settings_patch"];
         trace?: never;
     };
     "/api/v1/marketing/consents": {
@@ -1985,6 +2135,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/marketing/journeys/{journey_id}/step-metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Journey Step Results
+         * @description Per step and per A/B branch: delivered, opened, clicked, converted, revenue, cost and ROI.
+         *
+         *     Revenue and cost are lists with one amount per currency; ROI is null with a reason
+         *     when there is no cost or when the currencies differ.
+         */
+        get: operations["journey_step_results_api_v1_marketing_journeys__journey_id__step_metrics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketing/journeys/{journey_id}/step-costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Journey Step Costs
+         * @description Fixed costs entered for the journey's steps.
+         */
+        get: operations["journey_step_costs_api_v1_marketing_journeys__journey_id__step_costs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketing/journeys/{journey_id}/step-costs/{step_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Journey Step Cost
+         * @description Set the fixed cost of one step. Costs may change while the journey runs.
+         */
+        put: operations["put_journey_step_cost_api_v1_marketing_journeys__journey_id__step_costs__step_id__put"];
+        post?: never;
+        /** Delete Journey Step Cost */
+        delete: operations["delete_journey_step_cost_api_v1_marketing_journeys__journey_id__step_costs__step_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/marketing/journeys/{journey_id}/ab-tests": {
         parameters: {
             query?: never;
@@ -2072,6 +2286,11 @@ export interface paths {
         /**
          * Campaign Metrics
          * @description Delivered, opened, clicked, converted, unsubscribed, revenue influenced, cost and ROI.
+         *
+         *     Revenue influenced has one amount per currency. ROI is in the budget's currency and
+         *     null with ``roi_unavailable_reason`` when there is no budget or the currencies differ.
+         *     Conversions count every won opportunity of the tenant; the caller needs ``read`` on
+         *     ``marketing_metrics``, not on opportunities.
          */
         get: operations["campaign_metrics_api_v1_marketing_campaigns__campaign_id__metrics_get"];
         put?: never;
@@ -2091,7 +2310,7 @@ export interface paths {
         };
         /**
          * Attribution Comparison
-         * @description Won revenue credited to campaigns by six attribution models, side by side.
+         * @description Won revenue credited to campaigns by six attribution models, one row per currency.
          */
         get: operations["attribution_comparison_api_v1_marketing_attribution_get"];
         put?: never;
@@ -2594,6 +2813,49 @@ export interface paths {
          * @description Render a self-contained HTML form for an iframe on the company's own site.
          */
         get: operations["embed_form_api_v1_public_forms__form_key__embed_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activity-agenda": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Activity Agenda
+         * @description List open activities that are overdue, due today and due soon, in your time zone.
+         *
+         *     Each list carries its full count in `total`. Overdue items are newest first, and the
+         *     others soonest first.
+         */
+        get: operations["get_activity_agenda_api_v1_activity_agenda_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/{object_name}/{record_id}/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Record Activities
+         * @description List the activities linked to an account, contact, lead or opportunity, open ones first.
+         */
+        get: operations["get_record_activities_api_v1__object_name___record_id__activities_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5253,6 +5515,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sharing/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Share Targets
+         * @description List the users, teams or roles that records, reports and dashboards can be shared with.
+         *
+         *     Open to every signed-in user of the tenant. Each entry has only its id (a role's key), display
+         *     name and kind, and for a user the team name. Deactivated users are left out.
+         */
+        get: operations["list_share_targets_api_v1_sharing_targets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sharing-rules": {
         parameters: {
             query?: never;
@@ -5601,6 +5886,29 @@ export interface components {
             /** Description */
             description?: string | null;
         };
+        /** ActivityAgenda */
+        ActivityAgenda: {
+            overdue: components["schemas"]["ActivityBucket"];
+            today: components["schemas"]["ActivityBucket"];
+            upcoming: components["schemas"]["ActivityBucket"];
+            /**
+             * Today Starts At
+             * Format: date-time
+             */
+            today_starts_at: string;
+            /**
+             * Upcoming Ends At
+             * Format: date-time
+             */
+            upcoming_ends_at: string;
+        };
+        /** ActivityBucket */
+        ActivityBucket: {
+            /** Items */
+            items: components["schemas"]["ActivityItem"][];
+            /** Total */
+            total: number;
+        };
         /** ActivityCreate */
         ActivityCreate: {
             /** Custom */
@@ -5644,6 +5952,27 @@ export interface components {
             /** Ticket Id */
             ticket_id?: string | null;
         };
+        /** ActivityFeed */
+        ActivityFeed: {
+            /** Items */
+            items: components["schemas"]["ActivityItem"][];
+        };
+        /**
+         * ActivityItem
+         * @description An activity as the actor may see it, with when it starts and its scheduling data.
+         */
+        ActivityItem: {
+            /** Activity */
+            activity: {
+                [key: string]: unknown;
+            };
+            /**
+             * Start At
+             * Format: date-time
+             */
+            start_at: string;
+            plan: components["schemas"]["ActivityPlanSummary"] | null;
+        };
         /** ActivityPlanRead */
         ActivityPlanRead: {
             /**
@@ -5673,8 +6002,31 @@ export interface components {
             outcome: string | null;
             /** Outcome Note */
             outcome_note: string | null;
+            /** Next Activity Id */
+            next_activity_id?: string | null;
             /** Occurrence Ids */
             occurrence_ids?: string[];
+        };
+        /** ActivityPlanSummary */
+        ActivityPlanSummary: {
+            /** Remind At */
+            remind_at: string | null;
+            /** Remind By Email */
+            remind_by_email: boolean;
+            /** Recurrence Rule */
+            recurrence_rule: string | null;
+            /** Series Id */
+            series_id: string | null;
+            /** Check In At */
+            check_in_at: string | null;
+            /** Check In Address */
+            check_in_address: string | null;
+            /** Outcome */
+            outcome: string | null;
+            /** Outcome Note */
+            outcome_note: string | null;
+            /** Next Activity Id */
+            next_activity_id: string | null;
         };
         /** ActivityPlanWrite */
         ActivityPlanWrite: {
@@ -5942,6 +6294,21 @@ export interface components {
              */
             k?: number;
         };
+        /**
+         * AnswerWarning
+         * @description Words of the question that the answer does not apply, so the asker can rephrase them.
+         *
+         *     ``code`` names the part left out: ``assistant_ignored_time``,
+         *     ``assistant_ignored_filter``, ``assistant_ignored_group`` or ``assistant_ignored_measure``.
+         */
+        AnswerWarning: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+            /** Words */
+            words?: string[];
+        };
         /** ApprovalDecision */
         ApprovalDecision: {
             /** Approve */
@@ -6142,6 +6509,20 @@ export interface components {
              * @description a short answer or hint for the asker
              */
             message?: string | null;
+            /**
+             * Warnings
+             * @description parts of the question that the answer does not apply; show them with it
+             */
+            warnings?: components["schemas"]["AnswerWarning"][];
+            /**
+             * Value Labels
+             * @description labels of choice values in the asker's language: column name, then stored value, to label
+             */
+            value_labels?: {
+                [key: string]: {
+                    [key: string]: string;
+                };
+            };
         };
         /** AskRequest */
         AskRequest: {
@@ -6347,6 +6728,36 @@ export interface components {
             drill: components["schemas"]["Drill"];
         };
         /**
+         * AttainmentRow
+         * @description The figures of one owner or team. ``id`` is null for deals without an owner or team.
+         */
+        AttainmentRow: {
+            /** Id */
+            id: string | null;
+            /** Name */
+            name: string | null;
+            /** Target */
+            target: string | null;
+            /** Won */
+            won: string;
+            /** Committed */
+            committed: string;
+            /** Weighted Pipeline */
+            weighted_pipeline: string;
+            /** Forecast */
+            forecast: string;
+            /**
+             * Attainment
+             * @description won / target, or null without a target
+             */
+            attainment: number | null;
+            /**
+             * Forecast Attainment
+             * @description forecast / target
+             */
+            forecast_attainment: number | null;
+        };
+        /**
          * AttributeRead
          * @description One field of the merged view, with the record and source its value came from.
          */
@@ -6374,6 +6785,41 @@ export interface components {
              * @description readable records holding a different value
              */
             alternatives: number;
+        };
+        /** AttributionComparison */
+        AttributionComparison: {
+            /** Conversions */
+            conversions: number;
+            /** Revenue */
+            revenue: components["schemas"]["MoneyAmount"][];
+            /** Paths */
+            paths: number;
+            /** Models */
+            models: string[];
+            /** Rows */
+            rows: components["schemas"]["AttributionRow"][];
+        };
+        /**
+         * AttributionRow
+         * @description Revenue of one currency credited to one campaign by each model.
+         */
+        AttributionRow: {
+            /** Campaign */
+            campaign: string;
+            /** Currency */
+            currency: string;
+            /** First Touch */
+            first_touch: string;
+            /** Last Touch */
+            last_touch: string;
+            /** Linear */
+            linear: string;
+            /** Time Decay */
+            time_decay: string;
+            /** Position Based */
+            position_based: string;
+            /** Markov */
+            markov: string;
         };
         /** AuditEventPage */
         AuditEventPage: {
@@ -6501,6 +6947,51 @@ export interface components {
         BotMessage: {
             /** Text */
             text: string;
+        };
+        /** BranchMetrics */
+        BranchMetrics: {
+            /** Requested */
+            requested: number;
+            /** Delivered */
+            delivered: number;
+            /** Blocked */
+            blocked: number;
+            /** Deferred */
+            deferred: number;
+            /** Bounced */
+            bounced: number;
+            /** Failed */
+            failed: number;
+            /** Opened */
+            opened: number;
+            /** Clicked */
+            clicked: number;
+            /** Unsubscribed */
+            unsubscribed: number;
+            /** Complained */
+            complained: number;
+            /** Open Rate */
+            open_rate: number | null;
+            /** Click Rate */
+            click_rate: number | null;
+            /** Converted */
+            converted: number;
+            /** Influenced Conversions */
+            influenced_conversions: number;
+            /** Revenue */
+            revenue: components["schemas"]["MoneyAmount"][];
+            /** Cost */
+            cost: components["schemas"]["MoneyAmount"][];
+            /** Roi */
+            roi: string | null;
+            /** Roi Currency */
+            roi_currency: string | null;
+            /** Roi Unavailable Reason */
+            roi_unavailable_reason: ("no_cost" | "mixed_currencies" | "currency_mismatch") | null;
+            /** Split Step Id */
+            split_step_id: string;
+            /** Branch */
+            branch: string;
         };
         /** CalendarDay */
         CalendarDay: {
@@ -6714,6 +7205,54 @@ export interface components {
             /** Responded At */
             responded_at?: string | null;
         };
+        /** CampaignMetrics */
+        CampaignMetrics: {
+            /** Requested */
+            requested: number;
+            /** Delivered */
+            delivered: number;
+            /** Blocked */
+            blocked: number;
+            /** Deferred */
+            deferred: number;
+            /** Bounced */
+            bounced: number;
+            /** Failed */
+            failed: number;
+            /** Opened */
+            opened: number;
+            /** Clicked */
+            clicked: number;
+            /** Unsubscribed */
+            unsubscribed: number;
+            /** Complained */
+            complained: number;
+            /** Open Rate */
+            open_rate: number | null;
+            /** Click Rate */
+            click_rate: number | null;
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /** Name */
+            name: string;
+            /** Converted */
+            converted: number;
+            /** Revenue Influenced */
+            revenue_influenced: components["schemas"]["MoneyAmount"][];
+            /** Cost */
+            cost: components["schemas"]["MoneyAmount"][];
+            /** Roi */
+            roi: string | null;
+            /** Roi Currency */
+            roi_currency: string | null;
+            /** Roi Unavailable Reason */
+            roi_unavailable_reason: ("no_cost" | "mixed_currencies" | "currency_mismatch") | null;
+            /** Steps */
+            steps: components["schemas"]["CampaignStepMetrics"][];
+        };
         /** CampaignRead */
         CampaignRead: {
             /**
@@ -6785,6 +7324,35 @@ export interface components {
              * @default 1
              */
             wave?: string;
+        };
+        /** CampaignStepMetrics */
+        CampaignStepMetrics: {
+            /** Requested */
+            requested: number;
+            /** Delivered */
+            delivered: number;
+            /** Blocked */
+            blocked: number;
+            /** Deferred */
+            deferred: number;
+            /** Bounced */
+            bounced: number;
+            /** Failed */
+            failed: number;
+            /** Opened */
+            opened: number;
+            /** Clicked */
+            clicked: number;
+            /** Unsubscribed */
+            unsubscribed: number;
+            /** Complained */
+            complained: number;
+            /** Open Rate */
+            open_rate: number | null;
+            /** Click Rate */
+            click_rate: number | null;
+            /** Step Id */
+            step_id: string;
         };
         /** CampaignUpdate */
         CampaignUpdate: {
@@ -7052,6 +7620,15 @@ export interface components {
             address?: string | null;
             /** Checked In At */
             checked_in_at?: string | null;
+        };
+        /** Choice */
+        Choice: {
+            /** Value */
+            value: string;
+            /** Label Zh */
+            label_zh: string;
+            /** Label En */
+            label_en: string;
         };
         /** ClaimRequest */
         ClaimRequest: {
@@ -8438,6 +9015,30 @@ export interface components {
             months: components["schemas"]["ForecastMonth"][];
             drill: components["schemas"]["Drill"];
         };
+        /** ForecastAttainment */
+        ForecastAttainment: {
+            /**
+             * Period Start
+             * Format: date
+             */
+            period_start: string;
+            /**
+             * Period End
+             * Format: date
+             * @description first day after the quarter
+             */
+            period_end: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Group By
+             * @enum {string}
+             */
+            group_by: "owner" | "team";
+            /** Rows */
+            rows: components["schemas"]["AttainmentRow"][];
+            total: components["schemas"]["AttainmentRow"];
+        };
         /** ForecastMonth */
         ForecastMonth: {
             /**
@@ -8850,6 +9451,34 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** JourneyStepMetrics */
+        JourneyStepMetrics: {
+            /**
+             * Journey Id
+             * Format: uuid
+             */
+            journey_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Model
+             * @enum {string}
+             */
+            model: "first_touch" | "last_touch" | "linear" | "time_decay" | "position_based" | "markov";
+            /** Attribution Window Days */
+            attribution_window_days: number;
+            /** Period */
+            period: string | null;
+            /** Starts On */
+            starts_on: string | null;
+            /** Ends On */
+            ends_on: string | null;
+            total: components["schemas"]["OutcomeMetrics"];
+            /** Steps */
+            steps: components["schemas"]["StepMetrics"][];
+            /** Branches */
+            branches: components["schemas"]["BranchMetrics"][];
         };
         /** KeywordRule */
         KeywordRule: {
@@ -9390,6 +10019,13 @@ export interface components {
             /** Archived At */
             archived_at: string | null;
         };
+        /** MoneyAmount */
+        MoneyAmount: {
+            /** Currency */
+            currency: string;
+            /** Amount */
+            amount: string;
+        };
         /** MonitorRunRead */
         MonitorRunRead: {
             /**
@@ -9438,6 +10074,32 @@ export interface components {
             reason: string;
             /** Note */
             note?: string | null;
+        };
+        /** NamedRecord */
+        NamedRecord: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * NextStepWrite
+         * @description The follow-up activity to schedule when an outcome is recorded.
+         */
+        NextStepWrite: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "call" | "meeting" | "email" | "task" | "visit";
+            /** Subject */
+            subject: string;
+            /**
+             * Start At
+             * Format: date-time
+             * @description when the follow-up starts (tasks: when it is due)
+             */
+            start_at: string;
         };
         /** NotificationList */
         NotificationList: {
@@ -9690,6 +10352,50 @@ export interface components {
             /** Description */
             description?: string | null;
         };
+        /**
+         * OutcomeMetrics
+         * @description Counts, money and ROI of a step, a branch or the whole journey.
+         */
+        OutcomeMetrics: {
+            /** Requested */
+            requested: number;
+            /** Delivered */
+            delivered: number;
+            /** Blocked */
+            blocked: number;
+            /** Deferred */
+            deferred: number;
+            /** Bounced */
+            bounced: number;
+            /** Failed */
+            failed: number;
+            /** Opened */
+            opened: number;
+            /** Clicked */
+            clicked: number;
+            /** Unsubscribed */
+            unsubscribed: number;
+            /** Complained */
+            complained: number;
+            /** Open Rate */
+            open_rate: number | null;
+            /** Click Rate */
+            click_rate: number | null;
+            /** Converted */
+            converted: number;
+            /** Influenced Conversions */
+            influenced_conversions: number;
+            /** Revenue */
+            revenue: components["schemas"]["MoneyAmount"][];
+            /** Cost */
+            cost: components["schemas"]["MoneyAmount"][];
+            /** Roi */
+            roi: string | null;
+            /** Roi Currency */
+            roi_currency: string | null;
+            /** Roi Unavailable Reason */
+            roi_unavailable_reason: ("no_cost" | "mixed_currencies" | "currency_mismatch") | null;
+        };
         /** OutcomeWrite */
         OutcomeWrite: {
             /**
@@ -9699,6 +10405,8 @@ export interface components {
             outcome: "completed" | "interested" | "not_interested" | "follow_up" | "rescheduled" | "no_show";
             /** Note */
             note?: string | null;
+            /** @description an open follow-up on the same records and owner */
+            next_step?: components["schemas"]["NextStepWrite"] | null;
         };
         /** PasswordChange */
         PasswordChange: {
@@ -9887,6 +10595,17 @@ export interface components {
             cache_seconds?: number;
             /** Monthly Budget */
             monthly_budget?: string | null;
+        };
+        /**
+         * PolicyDefaults
+         * @description The process settings that apply where a policy value is empty (None).
+         */
+        PolicyDefaults: {
+            /** Session Idle Minutes */
+            session_idle_minutes: number;
+            /** Session Absolute Hours */
+            session_absolute_hours: number;
+            rate_limits: components["schemas"]["RateLimitDefaults"];
         };
         /** PoolEventList */
         PoolEventList: {
@@ -10893,6 +11612,17 @@ export interface components {
              */
             not_in_future?: boolean;
         };
+        /** RateLimitDefaults */
+        RateLimitDefaults: {
+            /** Tenant */
+            tenant: number;
+            /** User */
+            user: number;
+            /** Api Key */
+            api_key: number;
+            /** Ip */
+            ip: number;
+        };
         /**
          * RateLimits
          * @description Requests per minute; None keeps the process setting, 0 turns a limit off.
@@ -11259,15 +11989,98 @@ export interface components {
             pivot_column?: string | null;
         };
         /**
+         * ReportExplanation
+         * @description The plan of a report query: where its rows come from and the SQL it runs.
+         */
+        ReportExplanation: {
+            /**
+             * Source
+             * @description rollup: read from a table of pre-aggregated counts and sums
+             * @enum {string}
+             */
+            source: "base_tables" | "rollup";
+            /**
+             * Table
+             * @description the table the rows come from
+             */
+            table: string;
+            /**
+             * Fallback Reason
+             * @description why a rollup of this object was not used: field_hidden, field_masked, field_not_in_rollup, measure_not_in_rollup, closed_on_finer_than_month, record_shares_or_sharing_rules or scope_not_by_owner
+             */
+            fallback_reason?: string | null;
+            /**
+             * Statement
+             * @description the SQL of the grouped query, values as placeholders
+             */
+            statement: string;
+        };
+        /**
+         * ReportField
+         * @description One field a report can group by, measure, filter or sort on.
+         */
+        ReportField: {
+            /**
+             * Path
+             * @description dotted path as the report query names it, e.g. owner.team_id
+             */
+            path: string;
+            /**
+             * Relation
+             * @description relation the field is reached through, empty for the base object
+             */
+            relation: string;
+            /** Label Zh */
+            label_zh: string;
+            /** Label En */
+            label_en: string;
+            /**
+             * Kind
+             * @description amount, number, integer, boolean, date, datetime, uuid, string or custom
+             */
+            kind: string;
+            /**
+             * Masked
+             * @description only counting and is-empty filters are allowed
+             */
+            masked: boolean;
+            /**
+             * Reference
+             * @description the id names a user or a team; pick it from users or teams
+             */
+            reference?: ("users" | "teams") | null;
+            /** Choices */
+            choices?: components["schemas"]["Choice"][] | null;
+        };
+        /** ReportFieldCatalog */
+        ReportFieldCatalog: {
+            /** Object */
+            object: string;
+            /**
+             * Relations
+             * @description base object first, then its relations
+             */
+            relations: components["schemas"]["ReportRelation"][];
+            /** Fields */
+            fields: components["schemas"]["ReportField"][];
+            /**
+             * Users
+             * @description active users within your data scope on the object, for owner filters
+             */
+            users: components["schemas"]["NamedRecord"][];
+            /** Teams */
+            teams: components["schemas"]["NamedRecord"][];
+        };
+        /**
          * ReportFilter
          * @description One condition; every filter of a query must hold (AND).
          *
          *     ``value`` is a scalar for comparisons and ``contains``, a list for ``in`` and
          *     ``not_in``, a two-item list (inclusive) for ``between``, nothing for
          *     ``is_empty``/``is_not_empty``, and a period name for ``relative``
-         *     (``today``, ``yesterday``, ``this_week``, ``last_week``, ``this_month``,
-         *     ``last_month``, ``this_quarter``, ``last_quarter``, ``this_year``,
-         *     ``last_year``, ``this_fiscal_year``, ``last_fiscal_year``, ``last_N_days``).
+         *     (``today``, ``yesterday``, ``tomorrow``, ``this_``, ``last_`` or ``next_``
+         *     followed by ``week``, ``month``, ``quarter``, ``year`` or ``fiscal_year``,
+         *     ``last_N_days`` ending today and ``next_N_days`` starting today).
          */
         ReportFilter: {
             /** Field */
@@ -11460,6 +12273,15 @@ export interface components {
             as_of?: string | null;
             privacy?: components["schemas"]["ReportPrivacy"] | null;
         };
+        /** ReportRelation */
+        ReportRelation: {
+            /** Name */
+            name: string;
+            /** Label Zh */
+            label_zh: string;
+            /** Label En */
+            label_en: string;
+        };
         /**
          * ReportResult
          * @description Columns and rows; row values line up with ``columns``. Amounts are decimal strings.
@@ -11484,7 +12306,7 @@ export interface components {
         };
         /**
          * RequiredRule
-         * @description The field must hold a value (not empty, not only spaces).
+         * @description The field, or one of its alternatives, must hold a value (not empty, not only spaces).
          */
         RequiredRule: {
             /**
@@ -11503,6 +12325,11 @@ export interface components {
              * @enum {string}
              */
             kind: "required";
+            /**
+             * Alternatives
+             * @description other fields that satisfy the rule when they hold a value instead
+             */
+            alternatives?: string[];
         };
         /** RevealIn */
         RevealIn: {
@@ -12143,6 +12970,38 @@ export interface components {
             version: number;
         };
         /**
+         * SendCost
+         * @description The cost of one delivered message on a channel.
+         */
+        "SendCost-Input": {
+            /**
+             * Amount
+             * @description e.g. 0.045
+             */
+            amount: number | string;
+            /**
+             * Currency
+             * @description ISO 4217 code, e.g. CNY
+             */
+            currency: string;
+        };
+        /**
+         * SendCost
+         * @description The cost of one delivered message on a channel.
+         */
+        "SendCost-Output": {
+            /**
+             * Amount
+             * @description e.g. 0.045
+             */
+            amount: string;
+            /**
+             * Currency
+             * @description ISO 4217 code, e.g. CNY
+             */
+            currency: string;
+        };
+        /**
          * ServiceSettings
          * @description What an administrator sets for the service desk of a tenant.
          */
@@ -12239,6 +13098,11 @@ export interface components {
             /** Current */
             current: boolean;
         };
+        /** SessionsRevoked */
+        SessionsRevoked: {
+            /** Revoked */
+            revoked: number;
+        };
         /** SettingUpdate */
         SettingUpdate: {
             /** Is Enabled */
@@ -12248,92 +13112,116 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
-        /** SettingsBody */
+        /**
+         * SettingsBody
+         * @description The whole marketing settings object: PUT replaces it, so every field is required.
+         */
         SettingsBody: {
-            /** Double Opt In Channels */
-            double_opt_in_channels?: string[];
+            /**
+             * Double Opt In Channels
+             * @description channels where a grant stays pending until the contact confirms it
+             */
+            double_opt_in_channels: string[];
             /**
              * Quiet Hours Start
-             * @default 21:00
+             * @description HH:MM in the contact's time zone; null for none
              */
-            quiet_hours_start?: string | null;
+            quiet_hours_start: string | null;
             /**
              * Quiet Hours End
-             * @default 08:00
+             * @description HH:MM in the contact's time zone; null for none
              */
-            quiet_hours_end?: string | null;
+            quiet_hours_end: string | null;
             /**
              * Frequency Cap
-             * @default 3
+             * @description delivered messages per channel and window; 0 for no cap
              */
-            frequency_cap?: number;
-            /**
-             * Frequency Window Days
-             * @default 7
-             */
-            frequency_window_days?: number;
-            /**
-             * Public Base Url
-             * @default http://127.0.0.1:8000
-             */
-            public_base_url?: string;
-            /**
-             * Unsubscribe Link Days
-             * @default 90
-             */
-            unsubscribe_link_days?: number;
+            frequency_cap: number;
+            /** Frequency Window Days */
+            frequency_window_days: number;
+            /** Public Base Url */
+            public_base_url: string;
+            /** Unsubscribe Link Days */
+            unsubscribe_link_days: number;
             /**
              * Channels
-             * @description per channel; secret values are stored encrypted
+             * @description per channel; secret values are stored encrypted and kept when omitted
              */
-            channels?: {
+            channels: {
                 [key: string]: {
                     [key: string]: unknown;
                 };
             };
+            /**
+             * Send Costs
+             * @description cost of one delivered message by channel, counted in journey step costs
+             */
+            send_costs: {
+                [key: string]: components["schemas"]["SendCost-Input"];
+            };
         };
-        /** SettingsRead */
-        SettingsRead: {
+        /**
+         * SettingsPatch
+         * @description A JSON merge patch (RFC 7396) of the marketing settings: omitted fields stay as stored.
+         *
+         *     In ``channels`` and ``send_costs`` a channel set to null is removed and the
+         *     other channels are kept. Inside a channel's configuration a key set to null is
+         *     removed. Null is accepted for the quiet hours only, where it means no quiet hours.
+         */
+        SettingsPatch: {
             /** Double Opt In Channels */
-            double_opt_in_channels?: string[];
-            /**
-             * Quiet Hours Start
-             * @default 21:00
-             */
+            double_opt_in_channels?: string[] | null;
+            /** Quiet Hours Start */
             quiet_hours_start?: string | null;
-            /**
-             * Quiet Hours End
-             * @default 08:00
-             */
+            /** Quiet Hours End */
             quiet_hours_end?: string | null;
-            /**
-             * Frequency Cap
-             * @default 3
-             */
-            frequency_cap?: number;
-            /**
-             * Frequency Window Days
-             * @default 7
-             */
-            frequency_window_days?: number;
-            /**
-             * Public Base Url
-             * @default http://127.0.0.1:8000
-             */
-            public_base_url?: string;
-            /**
-             * Unsubscribe Link Days
-             * @default 90
-             */
-            unsubscribe_link_days?: number;
-            /**
-             * Channels
-             * @description per channel; secret values are stored encrypted
-             */
+            /** Frequency Cap */
+            frequency_cap?: number | null;
+            /** Frequency Window Days */
+            frequency_window_days?: number | null;
+            /** Public Base Url */
+            public_base_url?: string | null;
+            /** Unsubscribe Link Days */
+            unsubscribe_link_days?: number | null;
+            /** Channels */
             channels?: {
                 [key: string]: {
                     [key: string]: unknown;
+                } | null;
+            } | null;
+            /** Send Costs */
+            send_costs?: {
+                [key: string]: components["schemas"]["SendCost-Input"] | null;
+            } | null;
+        };
+        /**
+         * SettingsRead
+         * @description The stored settings, with channel secrets masked; ``version`` is also the ETag.
+         */
+        SettingsRead: {
+            /** Double Opt In Channels */
+            double_opt_in_channels: string[];
+            /** Quiet Hours Start */
+            quiet_hours_start: string | null;
+            /** Quiet Hours End */
+            quiet_hours_end: string | null;
+            /** Frequency Cap */
+            frequency_cap: number;
+            /** Frequency Window Days */
+            frequency_window_days: number;
+            /** Public Base Url */
+            public_base_url: string;
+            /** Unsubscribe Link Days */
+            unsubscribe_link_days: number;
+            /** Channels */
+            channels: {
+                [key: string]: {
+                    [key: string]: unknown;
                 };
+            };
+            /** Send Costs */
+            send_costs: {
+                [key: string]: components["schemas"]["SendCost-Output"];
             };
             /** Version */
             version: number;
@@ -12377,6 +13265,44 @@ export interface components {
              * Format: uuid
              */
             record_id: string;
+        };
+        /** ShareTarget */
+        ShareTarget: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "user" | "team" | "role";
+            /**
+             * Id
+             * @description user or team id, or the key of a role
+             */
+            id: string;
+            /**
+             * Name
+             * @description display name; a role's name is in the caller's language
+             */
+            name: string;
+            /**
+             * Team Name
+             * @description users only: the name of the user's team (department)
+             */
+            team_name?: string | null;
+            /**
+             * Parent Id
+             * @description teams only: sharing with a team also reaches its sub-teams
+             */
+            parent_id?: string | null;
+        };
+        /** ShareTargetPage */
+        ShareTargetPage: {
+            /** Items */
+            items: components["schemas"]["ShareTarget"][];
+            /**
+             * Next Offset
+             * @description offset of the next page, or null when this page is the last
+             */
+            next_offset: number | null;
         };
         /** Sharing */
         Sharing: {
@@ -12687,6 +13613,85 @@ export interface components {
             status: "new" | "open" | "pending" | "on_hold" | "resolved" | "closed";
             /** Note */
             note?: string | null;
+        };
+        /** StepCostBody */
+        StepCostBody: {
+            /**
+             * Amount
+             * @description e.g. 800.00
+             */
+            amount: number | string;
+            /**
+             * Currency
+             * @description ISO 4217 code, e.g. CNY
+             * @default CNY
+             */
+            currency?: string;
+        };
+        /** StepCostRead */
+        StepCostRead: {
+            /** Step Id */
+            step_id: string;
+            /** Amount */
+            amount: string;
+            /** Currency */
+            currency: string;
+            /** Version */
+            version: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** StepMetrics */
+        StepMetrics: {
+            /** Requested */
+            requested: number;
+            /** Delivered */
+            delivered: number;
+            /** Blocked */
+            blocked: number;
+            /** Deferred */
+            deferred: number;
+            /** Bounced */
+            bounced: number;
+            /** Failed */
+            failed: number;
+            /** Opened */
+            opened: number;
+            /** Clicked */
+            clicked: number;
+            /** Unsubscribed */
+            unsubscribed: number;
+            /** Complained */
+            complained: number;
+            /** Open Rate */
+            open_rate: number | null;
+            /** Click Rate */
+            click_rate: number | null;
+            /** Converted */
+            converted: number;
+            /** Influenced Conversions */
+            influenced_conversions: number;
+            /** Revenue */
+            revenue: components["schemas"]["MoneyAmount"][];
+            /** Cost */
+            cost: components["schemas"]["MoneyAmount"][];
+            /** Roi */
+            roi: string | null;
+            /** Roi Currency */
+            roi_currency: string | null;
+            /** Roi Unavailable Reason */
+            roi_unavailable_reason: ("no_cost" | "mixed_currencies" | "currency_mismatch") | null;
+            /** Step Id */
+            step_id: string;
+            /** Step Type */
+            step_type: string | null;
+            /** Channel */
+            channel: string | null;
+            fixed_cost: components["schemas"]["MoneyAmount"] | null;
+            send_cost: components["schemas"]["MoneyAmount"] | null;
         };
         /** StepRead */
         StepRead: {
@@ -13696,6 +14701,14 @@ export interface components {
              */
             has_totp?: boolean;
         };
+        /** UserSessionsRevoke */
+        UserSessionsRevoke: {
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+        };
         /** UserUpdate */
         UserUpdate: {
             /** Display Name */
@@ -14272,6 +15285,72 @@ export interface operations {
             };
         };
     };
+    revoke_other_sessions_api_v1_auth_sessions_revoke_others_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionsRevoked"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_user_sessions_api_v1_auth_sessions_revoke_user_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserSessionsRevoke"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionsRevoked"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     login_api_v1_auth_login_post: {
         parameters: {
             query?: never;
@@ -14715,6 +15794,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SecurityPolicy"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_policy_defaults_api_v1_auth_policy_defaults_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyDefaults"];
                 };
             };
             /** @description Validation Error */
@@ -16342,6 +17452,112 @@ export interface operations {
             };
         };
     };
+    explain_api_v1_reports_explain_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportQuery-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportExplanation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_fields_api_v1_reports_fields__object_name__get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                object_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportFieldCatalog"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    forecast_against_target_api_v1_analytics_forecast_attainment_get: {
+        parameters: {
+            query?: {
+                /** @description first day of a fiscal quarter, by default the current one */
+                period_start?: string | null;
+                /** @description owner or team */
+                group_by?: "owner" | "team";
+                owner_id?: string | null;
+                team_id?: string | null;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastAttainment"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     customer_value_report_api_v1_analytics_customer_value_get: {
         parameters: {
             query?: {
@@ -17454,6 +18670,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                "if-match"?: string | null;
                 authorization?: string | null;
             };
             path?: never;
@@ -17462,6 +18679,42 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SettingsBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    patch_settings_api_v1_marketing_settings_patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                "if-match"?: string | null;
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsPatch"];
             };
         };
         responses: {
@@ -18462,6 +19715,151 @@ export interface operations {
             };
         };
     };
+    journey_step_results_api_v1_marketing_journeys__journey_id__step_metrics_get: {
+        parameters: {
+            query?: {
+                /** @description named period in the tenant's calendar, e.g. this_month, last_30_days */
+                period?: string | null;
+                /** @description first local day of the period; not with period */
+                start?: string | null;
+                /** @description last local day of the period, inclusive; not with period */
+                end?: string | null;
+                /** @description attribution model that credits conversions */
+                model?: "first_touch" | "last_touch" | "linear" | "time_decay" | "position_based" | "markov";
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                journey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JourneyStepMetrics"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    journey_step_costs_api_v1_marketing_journeys__journey_id__step_costs_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                journey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepCostRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_journey_step_cost_api_v1_marketing_journeys__journey_id__step_costs__step_id__put: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                journey_id: string;
+                step_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepCostBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepCostRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_journey_step_cost_api_v1_marketing_journeys__journey_id__step_costs__step_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                journey_id: string;
+                step_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     journey_ab_tests_api_v1_marketing_journeys__journey_id__ab_tests_get: {
         parameters: {
             query?: never;
@@ -18623,9 +20021,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CampaignMetrics"];
                 };
             };
             /** @description Validation Error */
@@ -18658,9 +20054,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AttributionComparison"];
                 };
             };
             /** @description Validation Error */
@@ -19746,6 +21140,82 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_activity_agenda_api_v1_activity_agenda_get: {
+        parameters: {
+            query?: {
+                /** @description me, all (everyone in your data scope) or a user id */
+                owner?: string;
+                /** @description only activities of this kind */
+                kind?: string | null;
+                /** @description days after today in the upcoming list, 1 to 90 */
+                days?: number;
+                /** @description items per list */
+                limit?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityAgenda"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_record_activities_api_v1__object_name___record_id__activities_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path: {
+                object_name: "accounts" | "contacts" | "leads" | "opportunities";
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityFeed"];
                 };
             };
             /** @description Validation Error */
@@ -25907,6 +27377,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_share_targets_api_v1_sharing_targets_get: {
+        parameters: {
+            query: {
+                /** @description user, team or role */
+                kind: "user" | "team" | "role";
+                /** @description part of the name; for users also of their team */
+                q?: string | null;
+                /** @description only these user or team ids or role keys; repeat the parameter */
+                id?: string[] | null;
+                limit?: number;
+                /** @description next_offset of the previous page */
+                offset?: number;
+            };
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareTargetPage"];
+                };
             };
             /** @description Validation Error */
             422: {

@@ -31,6 +31,26 @@ export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (SUPPORTED_LOCALES as readonly string[]).includes(value)
 }
 
+/**
+ * Pick the locale for a browser's language list, which is in the user's order of preference.
+ * The first English or Chinese entry decides, and zh-CN is returned when neither is listed.
+ */
+export function browserLocale(languages: readonly string[]): Locale {
+  for (const language of languages) {
+    const primary = language.toLowerCase().split('-')[0]
+    if (primary === 'en') return 'en'
+    if (primary === 'zh') return 'zh-CN'
+  }
+  return DEFAULT_LOCALE
+}
+
+/** Return this browser's languages in its order of preference, or none outside a browser. */
+export function navigatorLanguages(): readonly string[] {
+  if (typeof navigator === 'undefined') return []
+  if (navigator.languages !== undefined && navigator.languages.length > 0) return navigator.languages
+  return navigator.language ? [navigator.language] : []
+}
+
 export const messages = collectMessages(files)
 
 export const i18n = createI18n({

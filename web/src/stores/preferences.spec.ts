@@ -1,20 +1,43 @@
 import { createPinia, setActivePinia } from 'pinia'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import { i18n } from '@/i18n'
+import { browserLocale, i18n } from '@/i18n'
 
 import { usePreferencesStore } from './preferences'
 
 describe('preferences store', () => {
+  let languages: string[] = ['zh-CN', 'zh']
+
   beforeEach(() => {
     window.localStorage.clear()
+    languages = ['zh-CN', 'zh']
+    vi.spyOn(window.navigator, 'languages', 'get').mockImplementation(() => languages)
     setActivePinia(createPinia())
+  })
+
+  afterEach(() => {
+    vi.restoreAllMocks()
   })
 
   it('starts in Chinese', () => {
     const preferences = usePreferencesStore()
     expect(preferences.locale).toBe('zh-CN')
     expect(i18n.global.locale.value).toBe('zh-CN')
+  })
+
+  it('starts in English for a browser that prefers English', () => {
+    languages = ['en-US', 'en', 'zh-CN']
+    const preferences = usePreferencesStore()
+    expect(preferences.locale).toBe('en')
+    expect(i18n.global.locale.value).toBe('en')
+    expect(document.documentElement.lang).toBe('en')
+  })
+
+  it('keeps a saved choice over the browser language', () => {
+    languages = ['en-US']
+    window.localStorage.setItem('zhike.locale', 'zh-CN')
+    const preferences = usePreferencesStore()
+    expect(preferences.locale).toBe('zh-CN')
   })
 
   it('remembers a choice per user', () => {
@@ -40,5 +63,19 @@ describe('preferences store', () => {
     const preferences = usePreferencesStore()
     preferences.adoptUser('user-3', 'fr')
     expect(preferences.locale).toBe('zh-CN')
+  })
+})
+
+describe('browser locale', () => {
+  it.each([
+    [['en-US', 'zh-CN'], 'en'],
+    [['en-GB'], 'en'],
+    [['EN'], 'en'],
+    [['zh-TW', 'en-US'], 'zh-CN'],
+    [['fr-FR', 'en-US'], 'en'],
+    [['fr-FR', 'de'], 'zh-CN'],
+    [[], 'zh-CN'],
+  ])('picks from %j the locale %s', (languages, expected) => {
+    expect(browserLocale(languages)).toBe(expected)
   })
 })

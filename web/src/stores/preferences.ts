@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 
-import { DEFAULT_LOCALE, i18n, isLocale, type Locale } from '@/i18n'
+import { browserLocale, i18n, isLocale, navigatorLanguages, type Locale } from '@/i18n'
 
 const LAST_LOCALE_KEY = 'zhike.locale'
 const userLocaleKey = (userId: string): string => `zhike.locale.${userId}`
@@ -25,7 +25,8 @@ function store(key: string, value: string): void {
 
 export const usePreferencesStore = defineStore('preferences', () => {
   const initial = stored(LAST_LOCALE_KEY)
-  const locale = ref<Locale>(isLocale(initial) ? initial : DEFAULT_LOCALE)
+  // Without a choice saved in this browser, follow the browser's own language list.
+  const locale = ref<Locale>(isLocale(initial) ? initial : browserLocale(navigatorLanguages()))
   const assistantOpen = ref(stored(ASSISTANT_KEY) === 'true')
   let userId: string | null = null
 

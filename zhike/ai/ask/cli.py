@@ -54,7 +54,15 @@ def ask_command(
     if answer.query is None:
         console.print(answer.message or answer.intent)
         return
+    for warning in answer.warnings:
+        console.print(warning.message, style="yellow")
+    labels = [answer.value_labels.get(column.name, {}) for column in answer.columns]
     table = Table(*(column.name for column in answer.columns))
     for row in answer.rows:
-        table.add_row(*("" if value is None else str(value) for value in row))
+        table.add_row(
+            *(
+                "" if value is None else labels[index].get(str(value), str(value))
+                for index, value in enumerate(row)
+            )
+        )
     console.print(table)

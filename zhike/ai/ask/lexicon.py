@@ -60,6 +60,8 @@ TermKind = Literal[
     "conversion",
     "distinct",
     "versus",
+    "rate",
+    "expected",
 ]
 
 # A tenant with more distinct values than this in a field gets no words for them:
@@ -102,6 +104,7 @@ class Lexicon:
     region_values: list[str] = field(default_factory=list)
     # The key of the won pipeline stage, which closing verbs ("closed", "签约") imply.
     won_stage_key: str | None = None
+    lost_stage_keys: list[str] = field(default_factory=list)
     sla_fields: dict[str, str] = field(default_factory=dict)
     fiscal_start_month: int = 1
     timezone: str = "Asia/Shanghai"
@@ -153,6 +156,7 @@ def _fixed_terms(lexicon: Lexicon) -> None:
         ("negation", words.NEGATION_WORDS),
         ("created", words.CREATED_WORDS),
         ("closed", words.CLOSED_WORDS),
+        ("expected", words.EXPECTED_CLOSE_WORDS),
         ("sla", words.SLA_WORDS),
         ("region_name", words.REGION_NAMES),
         ("manager_after", words.MANAGER_AFTER_WORDS),
@@ -172,6 +176,16 @@ def _fixed_terms(lexicon: Lexicon) -> None:
             Term("measure_field", target="opportunities", field="amount"),
         ):
             lexicon.add(phrase, term)
+    rates: tuple[tuple[tuple[str, ...], str | None, tuple[tuple[str, str, Any], ...]], ...] = (
+        (words.WIN_RATE_WORDS, "opportunities", (("stage.is_won", "eq", True),)),
+        (words.LOSS_RATE_WORDS, "opportunities", (("stage.is_lost", "eq", True),)),
+        (words.LEAD_CONVERSION_RATE_WORDS, "leads", (("status", "eq", "converted"),)),
+        (words.RESOLUTION_RATE_WORDS, "tickets", (("status", "in", ["resolved", "closed"]),)),
+        (words.RATE_WORDS, None, ()),
+    )
+    for phrases, rate_target, meaning in rates:
+        for phrase in phrases:
+            lexicon.add(phrase, Term("rate", target=rate_target, conditions=meaning))
     for object_name, conditions in words.CONDITION_WORDS.items():
         for phrases, meaning in conditions.items():
             for phrase in phrases:
@@ -300,6 +314,8 @@ def _data_terms(session: Session, actor: Actor, lexicon: Lexicon) -> None:
             lexicon.add(phrase, term)
         if stage.is_won and lexicon.won_stage_key is None:
             lexicon.won_stage_key = stage.key
+        if stage.is_lost:
+            lexicon.lost_stage_keys.append(stage.key)
         if stage.is_won:
             # "赢单金额" is the amount of won deals: a measure and a filter in one phrase.
             for phrase in words.WON_AMOUNT_WORDS:

@@ -28,8 +28,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from zhike.ai.ask import vocabulary as words
+from zhike.ai.ask.coverage import Applied, Ignored, ignored_phrases
 from zhike.ai.ask.lexicon import Lexicon, Term, normalize
-from zhike.ai.ask.timeparse import find_time, number_value
+from zhike.ai.ask.rates import rate_measure
+from zhike.ai.ask.reading import Reading, path_for
+from zhike.ai.ask.timeparse import TimeFilter, find_time, leftover_time, number_value
 from zhike.ai.ask.tokens import Phrase, match_phrases, tokenize
 from zhike.analytics.query import (
     ReportFilter,
@@ -111,10 +114,15 @@ _SCALE = {
 _CN_NUMBER = (
     r"\d+|[一二两三四五六七八九十]+|one|two|three|four|five|six|seven|eight|nine|ten|twenty"
 )
+# A number followed by a time unit is a period ("前三个月"), never a count of records.
+_NOT_PERIOD = (
+    r"(?![\d一二两三四五六七八九十]|\s*个?\s*(?:月|季|周|星期|年|天|日)"
+    r"|\s+(?:days?|weeks?|months?|quarters?|years?)\b)"
+)
 _TOP_N = (
-    rf"(?:前|排名前|最高的|最多的|最大的|最好的|top|best|highest|biggest|largest|first)[\s-]*({_CN_NUMBER})\s*(?:个|名|位|家|款|大|强|笔)?",
-    rf"(?:最低的|最少的|最小的|倒数|后|bottom|worst|lowest|last)\s*({_CN_NUMBER})\s*(?:个|名|位|家|款|笔)?",
-    rf"(?<![哪每这那])({_CN_NUMBER})\s*(?:个|名|位|家|款|大|笔)",
+    rf"(?:前|排名前|最高的|最多的|最大的|最好的|top|best|highest|biggest|largest|first)[\s-]*({_CN_NUMBER}){_NOT_PERIOD}\s*(?:个|名|位|家|款|大|强|笔)?",
+    rf"(?:最低的|最少的|最小的|倒数|后|bottom|worst|lowest|last)\s*({_CN_NUMBER}){_NOT_PERIOD}\s*(?:个|名|位|家|款|笔)?",
+    rf"(?<![哪每这那])({_CN_NUMBER}){_NOT_PERIOD}\s*(?:个|名|位|家|款|大|笔)",
     rf"\b(?:which|the|our)\s+({_CN_NUMBER})\b(?!\s*(?:days?|weeks?|months?|years?))",
     rf"\b({_CN_NUMBER})\s+(?:best|top|biggest|largest|highest|leading|most)",
     rf"\b({_CN_NUMBER})\s+(?:worst|lowest|smallest|least|fewest)",
@@ -150,6 +158,8 @@ class ParseResult:
     # Phrases that the parser understood, for the explanation shown with an answer.
     understood: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    # Recognised phrases that the query does not apply, for the answer's warnings.
+    ignored: list[Ignored] = field(default_factory=list)
 
     @property
     def has_signal(self) -> bool:
@@ -164,6 +174,7 @@ class _Scan:
     thresholds: list[tuple[str, float | int | list[float | int]]] = field(default_factory=list)
     top_n: int | None = None
     top_ascending: bool = False
+    top_text: str = ""
 
 
 def _number(raw: str, scale: str | None) -> float | int:
@@ -217,78 +228,18 @@ def _scan(text: str) -> _Scan:
             continue
         scan.top_n = count
         scan.top_ascending = index in _BOTTOM_PATTERNS
+        scan.top_text = match.group(0).strip()
         marker = " __bottom__ " if scan.top_ascending else " __top__ "
         scan.text = scan.text[: match.start()] + marker + scan.text[match.end() :]
         break
     return scan
 
 
-@dataclass(slots=True)
-class _Reading:
-    """The phrases sorted by role, with positions, while the query is assembled."""
-
-    phrases: list[Phrase]
-    base: str = "opportunities"
-
-    def of(self, kind: str) -> list[tuple[Phrase, Term]]:
-        found = []
-        for phrase in self.phrases:
-            term = phrase.first(kind)
-            if term is not None:
-                found.append((phrase, term))
-        return found
-
-    def governed(self, phrase: Phrase, kinds: tuple[str, ...], before: int = 2) -> bool:
-        """True when a word of ``kinds`` precedes ``phrase`` closely, with no dimension between.
-
-        "各行业的客户数量" groups by industry only: "各" governs the first dimension after it.
-        """
-        for position in range(phrase.position - 1, max(-1, phrase.position - before - 1), -1):
-            other = self.phrases[position]
-            if any(other.has(kind) for kind in kinds):
-                return True
-            if other.has("dimension"):
-                return False
-        return False
-
-    def followed(self, phrase: Phrase, kinds: tuple[str, ...], after: int = 2) -> bool:
-        """True when a word of ``kinds`` follows ``phrase`` closely, with no dimension between.
-
-        "客户的行业分布" groups by industry only: "分布" governs the dimension right before it.
-        """
-        for position in range(
-            phrase.position + 1, min(len(self.phrases), phrase.position + after + 1)
-        ):
-            other = self.phrases[position]
-            if any(other.has(kind) for kind in kinds):
-                return True
-            if other.has("dimension"):
-                return False
-        return False
-
-    def near(self, phrase: Phrase, kinds: tuple[str, ...], before: int = 2, after: int = 0) -> bool:
-        low, high = phrase.position - before, phrase.position + after
-        return any(
-            other is not phrase
-            and low <= other.position <= high
-            and any(other.has(k) for k in kinds)
-            for other in self.phrases
-        )
-
-
-def path_for(base: str, target: str | None, name: str | None) -> str | None:
-    """Return the dotted path of ``target.name`` seen from ``base``, or None when out of reach."""
-    if target is None or name is None:
-        return None
-    prefix = words.PATHS.get(base, {}).get(target)
-    return None if prefix is None else prefix + name
-
-
 def _reachable(base: str, term: Term) -> bool:
     return path_for(base, term.target, term.field or "id") is not None
 
 
-def _choose_base(reading: _Reading, lexicon: Lexicon) -> str | None:
+def _choose_base(reading: Reading, lexicon: Lexicon) -> str | None:
     votes: dict[str, int] = {name: 0 for name in OBJECT_PRIORITY if name in lexicon.readable}
     required: list[list[Term]] = []
     for phrase in reading.phrases:
@@ -302,7 +253,7 @@ def _choose_base(reading: _Reading, lexicon: Lexicon) -> str | None:
             if term.target in votes and not grouped:
                 votes[term.target] += 3
         for term in phrase.terms:
-            if term.kind in ("measure_field", "condition") and term.target in votes:
+            if term.kind in ("measure_field", "condition", "rate") and term.target in votes:
                 votes[term.target] += 2
         values = [term for term in phrase.terms if term.kind == "value"]
         if values:
@@ -317,7 +268,7 @@ def _choose_base(reading: _Reading, lexicon: Lexicon) -> str | None:
     return max(candidates, key=lambda name: (votes[name], -OBJECT_PRIORITY.index(name)))
 
 
-def _is_group_dimension(reading: _Reading, phrase: Phrase, top: bool) -> bool:
+def _is_group_dimension(reading: Reading, phrase: Phrase, top: bool) -> bool:
     if reading.governed(phrase, ("group", "which"), before=2):
         return True
     # "行业分布" and "区域业绩分布": the distribution word follows, a measure may sit between.
@@ -342,7 +293,7 @@ def _dimension(base: str, phrase: Phrase) -> str | None:
     return None
 
 
-def _value_filters(reading: _Reading, base: str) -> tuple[list[ReportFilter], list[str]]:
+def _value_filters(reading: Reading, base: str) -> tuple[list[ReportFilter], list[str]]:
     """Filters from values: one field's values OR-ed, negated after a negation word."""
     chosen: dict[tuple[str, bool], list[Any]] = {}
     order: list[tuple[str, bool]] = []
@@ -383,14 +334,14 @@ def _value_filters(reading: _Reading, base: str) -> tuple[list[ReportFilter], li
     ]
 
 
-def _names_manager(reading: _Reading, phrase: Phrase) -> bool:
+def _names_manager(reading: Reading, phrase: Phrase) -> bool:
     """True when a person's name stands for their team: "X团队", "X's team", "under X"."""
     return reading.near(phrase, ("manager_after",), before=0, after=2) or reading.near(
         phrase, ("manager_before",), before=1
     )
 
 
-def _condition_filters(reading: _Reading, base: str) -> list[ReportFilter]:
+def _condition_filters(reading: Reading, base: str) -> list[ReportFilter]:
     filters = []
     for phrase in reading.phrases:
         # A phrase that is a value here ("won") is read as that value, not as a condition.
@@ -411,7 +362,7 @@ def _condition_filters(reading: _Reading, base: str) -> list[ReportFilter]:
     return filters
 
 
-def _measure_fields(reading: _Reading, base: str) -> list[tuple[Phrase, str]]:
+def _measure_fields(reading: Reading, base: str) -> list[tuple[Phrase, str]]:
     found: list[tuple[Phrase, str]] = []
     for phrase in reading.phrases:
         candidates = [term for term in phrase.terms if term.kind == "measure_field"]
@@ -425,7 +376,7 @@ def _measure_fields(reading: _Reading, base: str) -> list[tuple[Phrase, str]]:
     return found
 
 
-def _aggregate_for(reading: _Reading, phrase: Phrase, ranked: bool) -> str | None:
+def _aggregate_for(reading: Reading, phrase: Phrase, ranked: bool) -> str | None:
     """Return the aggregate word next to a measure field, if any.
 
     In a ranked question ("哪位销售签的金额最大") a superlative that is also an
@@ -442,7 +393,9 @@ def _aggregate_for(reading: _Reading, phrase: Phrase, ranked: bool) -> str | Non
     return None
 
 
-def _date_field(reading: _Reading, base: str, filters: list[ReportFilter], measured: bool) -> str:
+def _date_field(reading: Reading, base: str, filters: list[ReportFilter], measured: bool) -> str:
+    if reading.of("expected") and base in words.EXPECTED_CLOSE_DATE_FIELD:
+        return words.EXPECTED_CLOSE_DATE_FIELD[base]
     if reading.of("created"):
         return words.CREATED_DATE_FIELD.get(base, words.DEFAULT_DATE_FIELD[base])
     if reading.of("closed"):
@@ -461,6 +414,38 @@ def _date_field(reading: _Reading, base: str, filters: list[ReportFilter], measu
     return words.DEFAULT_DATE_FIELD.get(base, "created_at")
 
 
+def _is_future(found: TimeFilter | None, today: date) -> bool:
+    """True when the period starts after today: "下个月", "next 30 days", "2030年"."""
+    if found is None:
+        return False
+    if found.op == "relative":
+        return str(found.value).startswith("next_") or found.value == "tomorrow"
+    start = found.value[0] if isinstance(found.value, list) else found.value
+    if found.op in ("between", "gt", "gte"):
+        return str(start) > today.isoformat()
+    return False
+
+
+def _future_date_field(lexicon: Lexicon, base: str, filters: list[ReportFilter]) -> str | None:
+    """Return the expected close date for deals in a future period, unless won or lost are named.
+
+    A deal closes in the future only by expectation: "下个月的商机" and "deals next
+    quarter" are the deals expected to close then, while "下个月的赢单金额" keeps the
+    close date that won deals have.
+    """
+    if base not in words.EXPECTED_CLOSE_DATE_FIELD:
+        return None
+    closed_keys = {lexicon.won_stage_key, *lexicon.lost_stage_keys}
+    for item in filters:
+        if item.field in ("stage.is_won", "stage.is_lost") and item.value is True:
+            return None
+        if item.field == "stage.key" and item.op in ("eq", "in"):
+            values = item.value if isinstance(item.value, list) else [item.value]
+            if any(value in closed_keys for value in values):
+                return None
+    return words.EXPECTED_CLOSE_DATE_FIELD[base]
+
+
 def parse_question(
     question: str, lexicon: Lexicon, today: date, user_id: uuid.UUID | None = None
 ) -> ParseResult:
@@ -471,12 +456,26 @@ def parse_question(
     time = find_time(text, today, lexicon.fiscal_start_month)
     scan = _scan(time.text)
     text = scan.text
-    mine = any(re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text) for word in MINE_WORDS)
+    unread_time = leftover_time(text, today, lexicon.fiscal_start_month)
+    mine_word = next(
+        (
+            word
+            for word in MINE_WORDS
+            if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text) is not None
+        ),
+        None,
+    )
     for word in MINE_WORDS:
         text = re.sub(rf"(?<![a-z]){re.escape(word)}(?![a-z])", " ", text)
     phrases, unknown = match_phrases(tokenize(text, lexicon), lexicon)
     result = ParseResult(unknown=unknown)
     result.understood = [phrase.text for phrase in phrases if phrase.terms]
+    # A product or field name may contain a time word ("年收入"); it is no time phrase.
+    result.ignored = [
+        Ignored("time", found)
+        for found in unread_time
+        if not any(found in phrase.text for phrase in phrases if phrase.terms)
+    ]
     if time.filter is not None or time.bucket is not None:
         result.understood.append("time")
     for phrase in phrases:
@@ -488,7 +487,7 @@ def parse_question(
     for phrase, following in itertools.pairwise(phrases):
         if phrase.has("what") and following.has("dimension"):
             phrase.terms.append(Term("which"))
-    reading = _Reading(phrases)
+    reading = Reading(phrases)
 
     if not result.understood:
         return ParseResult(clarification=Clarification("assistant_not_understood"), unknown=unknown)
@@ -523,11 +522,18 @@ def parse_question(
     # Group-by terms: a time bucket, then dimensions in question order.
     filters, respectively = _value_filters(reading, base)
     filters.extend(_condition_filters(reading, base))
-    won_stage = _implied_won_stage(reading, lexicon, base, filters)
+    future = _is_future(time.filter, today)
+    # No deal is won in the future, so "closing next month" speaks of an expected close.
+    won_stage = None if future else _implied_won_stage(reading, lexicon, base, filters)
     if won_stage is not None:
         filters.append(won_stage)
+    rate = rate_measure(reading, lexicon, base, filters)
+    if rate is not None:
+        filters = rate.filters
     measure_fields = _measure_fields(reading, base)
-    date_field = _date_field(reading, base, filters, bool(measure_fields))
+    date_field = _date_field(reading, base, filters, bool(measure_fields) or rate is not None)
+    if future and not reading.of("created"):
+        date_field = _future_date_field(lexicon, base, filters) or date_field
     filtered_paths = {item.field for item in filters if item.op == "eq"}
     groups: list[ReportGroup] = []
     if time.bucket is not None:
@@ -567,6 +573,8 @@ def parse_question(
         filters = [item for item in filters if item.field != "stage.key"]
         measure_fields = []
         measures.append(conversion)
+    elif rate is not None:
+        measures.append(rate.measure)
     extreme = _extreme_aggregate(reading, groups, scan)
     for phrase, path in measure_fields:
         if phrase.text in GENERIC_MONEY_WORDS and len(lexicon.money_fields.get(base, [])) > 1:
@@ -648,8 +656,11 @@ def parse_question(
 
     if reading.of("sla"):
         filters.append(ReportFilter(field=lexicon.sla_fields[base], op="eq", value=True))
-    if mine and user_id is not None and path_for(base, "users", "id") is not None:
-        filters.append(ReportFilter(field="owner_id", op="eq", value=str(user_id)))
+    if mine_word is not None:
+        if user_id is not None and path_for(base, "users", "id") is not None:
+            filters.append(ReportFilter(field="owner_id", op="eq", value=str(user_id)))
+        else:
+            result.ignored.append(Ignored("filter", mine_word))
     if time.filter is not None:
         filters.append(ReportFilter(field=date_field, op=time.filter.op, value=time.filter.value))
 
@@ -665,6 +676,9 @@ def parse_question(
         elif top and not reading.of("rank") and _singular(reading):
             limit = 1
 
+    if scan.top_n is not None and scan.top_n > 1 and limit != scan.top_n:
+        result.ignored.append(Ignored("filter", scan.top_text))
+
     filters.sort(key=lambda item: (item.field, item.op))
     try:
         result.query = ReportQuery(
@@ -672,11 +686,22 @@ def parse_question(
         )
     except ValidationError:
         return _clarify(result, "assistant_object_unclear")
+    applied = Applied(
+        filters=filters,
+        groups=groups,
+        measures=measures,
+        grouped_positions=used_dimension_phrases,
+        rate_phrase=rate.phrase if rate is not None and conversion is None else None,
+        conversion=conversion is not None,
+    )
+    for found in ignored_phrases(reading, applied):
+        if found not in result.ignored:
+            result.ignored.append(found)
     return result
 
 
 def _implied_won_stage(
-    reading: _Reading, lexicon: Lexicon, base: str, filters: list[ReportFilter]
+    reading: Reading, lexicon: Lexicon, base: str, filters: list[ReportFilter]
 ) -> ReportFilter | None:
     """Return the won-stage filter that a closing verb implies, unless a stage is already set.
 
@@ -691,7 +716,7 @@ def _implied_won_stage(
 
 
 def _conversion_measure(
-    reading: _Reading, base: str, filters: list[ReportFilter]
+    reading: Reading, base: str, filters: list[ReportFilter]
 ) -> ReportMeasure | None:
     """Return a conversion rate when a conversion word comes with two stages.
 
@@ -713,7 +738,7 @@ def _conversion_measure(
     return ReportMeasure(aggregate="conversion_rate", from_stage=stages[0], to_stage=stages[1])
 
 
-def _extreme_aggregate(reading: _Reading, groups: list[ReportGroup], scan: _Scan) -> str | None:
+def _extreme_aggregate(reading: Reading, groups: list[ReportGroup], scan: _Scan) -> str | None:
     """Return ``max`` or ``min`` when a superlative picks single records, not groups.
 
     "largest win this year" and "每个产品的最高成交金额" ask for the biggest record
@@ -737,11 +762,11 @@ def _extreme_aggregate(reading: _Reading, groups: list[ReportGroup], scan: _Scan
     return extreme
 
 
-def _has_sum_word(reading: _Reading) -> bool:
+def _has_sum_word(reading: Reading) -> bool:
     return any(term.value == "sum" for _, term in reading.of("aggregate"))
 
 
-def _aggregated(reading: _Reading, measure_fields: list[tuple[Phrase, str]], path: str) -> bool:
+def _aggregated(reading: Reading, measure_fields: list[tuple[Phrase, str]], path: str) -> bool:
     return any(
         known == path and _aggregate_for(reading, phrase, ranked=False) == "sum"
         for phrase, known in measure_fields
@@ -749,7 +774,7 @@ def _aggregated(reading: _Reading, measure_fields: list[tuple[Phrase, str]], pat
 
 
 def _distinct_measure(
-    reading: _Reading, base: str, groups: list[ReportGroup]
+    reading: Reading, base: str, groups: list[ReportGroup]
 ) -> ReportMeasure | None:
     """Return a distinct count of a related object that the question counts.
 
@@ -781,7 +806,7 @@ def _named_twice(measure_fields: list[tuple[Phrase, str]], path: str) -> bool:
     return sum(1 for _, known in measure_fields if known == path) > 1
 
 
-def _singular(reading: _Reading) -> bool:
+def _singular(reading: Reading) -> bool:
     """True when the question requests one winner: "哪个", "which", "who", a bare superlative."""
     plural = {"哪些", "哪几个", "哪几位"}
     return not any(phrase.text in plural for phrase, _ in reading.of("which"))

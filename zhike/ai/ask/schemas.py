@@ -40,6 +40,18 @@ class ClarificationOut(BaseModel):
     options: list[str] = Field(default_factory=list)
 
 
+class AnswerWarning(BaseModel):
+    """Words of the question that the answer does not apply, so the asker can rephrase them.
+
+    ``code`` names the part left out: ``assistant_ignored_time``,
+    ``assistant_ignored_filter``, ``assistant_ignored_group`` or ``assistant_ignored_measure``.
+    """
+
+    code: str
+    message: str
+    words: list[str] = Field(default_factory=list)
+
+
 class AskAnswer(BaseModel):
     question: str
     intent: Intent
@@ -51,3 +63,12 @@ class AskAnswer(BaseModel):
     chart: ChartSuggestion | None = None
     clarification: ClarificationOut | None = None
     message: str | None = Field(default=None, description="a short answer or hint for the asker")
+    warnings: list[AnswerWarning] = Field(
+        default_factory=list,
+        description="parts of the question that the answer does not apply; show them with it",
+    )
+    value_labels: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="labels of choice values in the asker's language: column name, then stored "
+        "value, to label",
+    )

@@ -17,10 +17,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from zhike.ai.ask.charts import suggest_chart
+from zhike.ai.ask.choices import value_labels
+from zhike.ai.ask.coverage import Ignored
 from zhike.ai.ask.lexicon import cached_lexicon
 from zhike.ai.ask.llm import QUERY_PURPOSE, parse_with_model
 from zhike.ai.ask.parser import ParseResult, parse_question
-from zhike.ai.ask.schemas import AskAnswer, ClarificationOut
+from zhike.ai.ask.schemas import AnswerWarning, AskAnswer, ClarificationOut
 from zhike.ai.ask.summary import stream_summary
 from zhike.ai.context.intent import IntentResult, network_provider_configured, recognise_intent
 from zhike.ai.llm.gateway import LLMGateway
@@ -149,6 +151,8 @@ def _finish(
     answer.columns = result.columns
     answer.rows = result.rows
     answer.chart = suggest_chart(query, result)
+    answer.value_labels = value_labels(session, actor, query, result)
+    answer.warnings = answer_warnings(parsed.ignored, actor.locale)
     answer.message = translate("assistant.answer_rows", actor.locale, count=len(result.rows))
     logger.info(
         "question answered",
@@ -156,10 +160,30 @@ def _finish(
             "object": query.object,
             "source": source,
             "rows": len(result.rows),
+            "ignored": len(parsed.ignored),
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
         },
     )
     return answer
+
+
+def answer_warnings(ignored: list[Ignored], locale: str) -> list[AnswerWarning]:
+    """Return one warning per kind of ignored phrase, naming the phrases in question order."""
+    by_kind: dict[str, list[str]] = {}
+    for found in ignored:
+        texts = by_kind.setdefault(found.kind, [])
+        if found.text not in texts:
+            texts.append(found.text)
+    separator = ", " if locale == "en" else "、"
+    warnings = []
+    for kind in ("time", "filter", "group", "measure"):
+        if kind not in by_kind:
+            continue
+        code = f"assistant_ignored_{kind}"
+        words = by_kind[kind]
+        message = translate(f"assistant.warning.{code}", locale, words=separator.join(words))
+        warnings.append(AnswerWarning(code=code, message=message, words=words))
+    return warnings
 
 
 def ask_events(

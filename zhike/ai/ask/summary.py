@@ -30,11 +30,18 @@ MAX_SUMMARY_TOKENS = 300
 def _table(answer: AskAnswer) -> str:
     """Render the result as tab-separated lines, headed by the column labels."""
 
-    def cell(value: Any) -> str:
-        return "" if value is None else str(value)
+    labels = [answer.value_labels.get(column.name, {}) for column in answer.columns]
+
+    def cell(value: Any, index: int) -> str:
+        if value is None:
+            return ""
+        return labels[index].get(value, str(value)) if isinstance(value, str) else str(value)
 
     lines = ["\t".join(column.name for column in answer.columns)]
-    lines.extend("\t".join(cell(value) for value in row) for row in answer.rows[:MAX_SUMMARY_ROWS])
+    lines.extend(
+        "\t".join(cell(value, index) for index, value in enumerate(row))
+        for row in answer.rows[:MAX_SUMMARY_ROWS]
+    )
     if len(answer.rows) > MAX_SUMMARY_ROWS:
         lines.append(f"… {len(answer.rows) - MAX_SUMMARY_ROWS} more rows")
     return "\n".join(lines)

@@ -1,7 +1,8 @@
 """Time expressions in Chinese and English questions, as report filters and time buckets.
 
-Relative periods ("上季度", "last month") stay named, so the report service resolves
-them in the tenant's time zone and fiscal calendar on the day the report runs.
+Relative periods ("上季度", "last month", "下个月", "next 30 days") stay named, so the
+report service resolves them in the tenant's time zone and fiscal calendar on the day
+the report runs.
 Explicit periods ("2017年第二季度", "March 2017", "FY2017") become inclusive date
 ranges; fiscal years start in the tenant's fiscal start month.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from zhike.ai.ask.vocabulary import NUMBER_WORDS
@@ -33,6 +34,8 @@ class TimeFindings:
     filter: TimeFilter | None
     bucket: TimeBucketName | None
     text: str  # the question with the time expressions blanked out
+    # The matched time expressions, in the order they were read.
+    phrases: list[str] = field(default_factory=list)
 
 
 _CN_DIGITS = "一二两三四五六七八九十"
@@ -133,10 +136,21 @@ def _rolling_days(count: int) -> TimeFilter:
     return TimeFilter("relative", f"last_{max(1, min(count, 9999))}_days")
 
 
+def _next_days(count: int) -> TimeFilter:
+    return TimeFilter("relative", f"next_{max(1, min(count, 9999))}_days")
+
+
 def _rolling_months(count: int, today: date) -> TimeFilter:
     index = today.year * 12 + today.month - 1 - count
     start = date(index // 12, index % 12 + 1, min(today.day, 28)) + timedelta(days=1)
     return TimeFilter("between", [start.isoformat(), today.isoformat()])
+
+
+def _next_months(count: int, today: date) -> TimeFilter:
+    """Today and the ``count`` months after it, ending the day before the same day of month."""
+    index = today.year * 12 + today.month - 1 + max(1, min(count, 120))
+    end = date(index // 12, index % 12 + 1, min(today.day, 28)) - timedelta(days=1)
+    return TimeFilter("between", [today.isoformat(), end.isoformat()])
 
 
 _YEAR = r"((?:19|20)\d{2})"
@@ -175,12 +189,26 @@ _RELATIVE: tuple[tuple[str, str], ...] = (
         r"上一?个?财年|去年财年|last fiscal year|previous fiscal year|prior fiscal year",
         "last_fiscal_year",
     ),
+    (
+        r"下一?个?财年|明年财年|next fiscal year|coming fiscal year|following fiscal year",
+        "next_fiscal_year",
+    ),
     (r"今天|今日|today", "today"),
+    (r"明天|明日|tomorrow", "tomorrow"),
     (r"昨天|昨日|yesterday", "yesterday"),
     (r"本周|这周|这一周|这个星期|本星期|this week|current week", "this_week"),
     (r"上周|上一周|上个星期|上星期|last week|previous week|past week", "last_week"),
+    (
+        r"下周|下一周|下个星期|下星期|下礼拜|下个礼拜"
+        r"|next week|coming week|upcoming week|following week",
+        "next_week",
+    ),
     (r"本月|这个月|当月|this month|current month|month to date", "this_month"),
     (r"上个月|上月|上一个月|last month|previous month|past month", "last_month"),
+    (
+        r"下个月|下月|下一个月|next month|coming month|upcoming month|following month",
+        "next_month",
+    ),
     (
         r"本季度|本季|这个季度|这季度|当季|this quarter|current quarter|quarter to date",
         "this_quarter",
@@ -190,9 +218,18 @@ _RELATIVE: tuple[tuple[str, str], ...] = (
         r"|last quarter|previous quarter|past quarter|prior quarter",
         "last_quarter",
     ),
+    (
+        r"下个季度|下季度|下一季度|下一个季度|下季"
+        r"|next quarter|coming quarter|upcoming quarter|following quarter",
+        "next_quarter",
+    ),
     (r"今年|本年度|本年|这一年|this year|current year|year to date|ytd", "this_year"),
     (r"去年|上一年|上年度|last year|previous year|prior year|past year", "last_year"),
+    (r"明年|下一年|来年|下年度|next year|coming year|upcoming year|following year", "next_year"),
 )
+# Words that look ahead from today: "未来30天", "接下来3个月", "in the next 30 days".
+_AHEAD_CN = r"(?:未来|接下来|今后|往后)"
+_AHEAD_EN = r"(?:next|coming|upcoming|following)"
 
 _BUCKETS: tuple[tuple[str, str], ...] = (
     (r"每个?财年|按财年|by fiscal year|per fiscal year", "fiscal_year"),
@@ -220,6 +257,7 @@ def find_time(text: str, today: date, fiscal_start_month: int) -> TimeFindings:
     """Find the time range and the time bucket of a normalized question."""
     found: TimeFilter | None = None
     bucket: str | None = None
+    phrases: list[str] = []
 
     def take(
         pattern: str, build: TimeFilter | Callable[[re.Match[str]], TimeFilter | None]
@@ -231,6 +269,7 @@ def find_time(text: str, today: date, fiscal_start_month: int) -> TimeFindings:
         result = build if isinstance(build, TimeFilter) else build(match)
         if result is not None:
             found = result
+            phrases.append(match.group(0).strip())
             text = text[: match.start()] + " " + text[match.end() :]
 
     take(
@@ -293,7 +332,11 @@ def find_time(text: str, today: date, fiscal_start_month: int) -> TimeFindings:
         lambda m: _month(int(m.group(2)), _month_number(m.group(1))),
     )
     for pattern, name in _RELATIVE:
-        take(pattern, TimeFilter("relative", name))
+        # "下下个月" and "上上周" are no "下个月" or "上周": left for the leftover check.
+        take(
+            rf"(?:(?<!下)(?=下)|(?<!上)(?=上)|(?![上下]))(?:{pattern})",
+            TimeFilter("relative", name),
+        )
     take(
         rf"(?:最近|过去|近|前)\s*{_NUMBER}\s*(?:天|日)|(?:last|past|previous)\s*{_NUMBER}\s*days?",
         lambda m: _rolling_days(number_value(m.group(1) or m.group(2)) or 1),
@@ -307,6 +350,22 @@ def find_time(text: str, today: date, fiscal_start_month: int) -> TimeFindings:
         lambda m: _rolling_months(number_value(m.group(1) or m.group(2)) or 1, today),
     )
     take(
+        rf"{_AHEAD_CN}\s*{_NUMBER}\s*(?:天|日)|{_AHEAD_EN}\s*{_NUMBER}\s*days?",
+        lambda m: _next_days(number_value(m.group(1) or m.group(2)) or 1),
+    )
+    take(
+        rf"{_AHEAD_CN}\s*{_NUMBER}\s*(?:周|个星期)|{_AHEAD_EN}\s*{_NUMBER}\s*weeks?",
+        lambda m: _next_days(7 * (number_value(m.group(1) or m.group(2)) or 1)),
+    )
+    take(
+        rf"{_AHEAD_CN}\s*{_NUMBER}\s*个?月|{_AHEAD_EN}\s*{_NUMBER}\s*months?",
+        lambda m: _next_months(number_value(m.group(1) or m.group(2)) or 1, today),
+    )
+    take(
+        rf"{_AHEAD_CN}\s*{_NUMBER}\s*个?季度|{_AHEAD_EN}\s*{_NUMBER}\s*quarters?",
+        lambda m: _next_months(3 * (number_value(m.group(1) or m.group(2)) or 1), today),
+    )
+    take(
         rf"(?:in|during|for|of|throughout|within)\s+{_YEAR}(?!\d)|{_YEAR}\s*年(?:度|全年)?|^{_YEAR}(?!\d)|\s{_YEAR}$",
         lambda m: _year(int(next(g for g in m.groups() if g))),
     )
@@ -314,9 +373,46 @@ def find_time(text: str, today: date, fiscal_start_month: int) -> TimeFindings:
         match = re.search(pattern, text)
         if match is not None:
             bucket = name
+            phrases.append(match.group(0).strip())
             text = text[: match.start()] + " " + text[match.end() :]
             break
-    return TimeFindings(found, bucket, text)
+    return TimeFindings(found, bucket, text, phrases)
+
+
+# Time words that ``find_time`` does not read, or reads only once: "前年", "三月份",
+# "月底", "春节期间", "3 quarters ago", "before 2017". Whatever of them is left in a
+# question after ``find_time`` is a time phrase the answer did not apply.
+_LEFTOVER_TIME = re.compile(
+    r"(?:下下|上上|下|明|后|来|未来|接下来|今后|近|最近|过去|前|上|本|这|今|去|当)\s*"
+    r"(?:\d+|[一二两三四五六七八九十几]+)?\s*个?\s*(?:周|星期|礼拜|月|季度|季|半年|财年|年|天|日)"
+    r"|(?:\d+|[一二两三四五六七八九十几]+)\s*(?:个月|个季度|个星期|周|年|月份?|[日号])"
+    r"|(?:19|20)\d{2}"
+    r"|月初|月底|月末|月中|年初|年底|年末|年中|季初|季末|周末|上旬|中旬|下旬|上半年|下半年"
+    r"|春节|国庆|元旦|中秋|双十一|节假日|假期|期间|以来|至今|截至|截止"
+    # Left alone after a date that ``find_time`` read without it ("2017年之后"), so a
+    # space precedes it; "排除GTK 500之后" is no time phrase.
+    r"|(?:^|(?<=\s))(?:之前|之后|以前|以后)"
+    r"|\b(?:next|coming|upcoming|following|last|past|previous|prior|this|current)\s+"
+    r"(?:\d+\s+|few\s+|couple\s+of\s+|several\s+)?"
+    r"(?:days?|weeks?|weekend|months?|quarters?|years?|fiscal\s+years?|half)\b"
+    r"|\b\d+\s+(?:days?|weeks?|months?|quarters?|years?)\b"
+    r"|\b(?:january|february|march|april|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|in\s+may)\b"
+    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tonight|ago"
+    r"|ytd|qtd|mtd|q[1-4]|h[12]|fy\s*\d{2,4}|since|before|after|until|till|prior\s+to)\b"
+)
+
+
+def leftover_time(text: str, today: date, fiscal_start_month: int) -> list[str]:
+    """Return the time phrases still in ``text`` after ``find_time`` has read its own.
+
+    A second range or bucket ("上个月和本月") is found by reading the text again; the
+    rest by ``_LEFTOVER_TIME``.
+    """
+    again = find_time(text, today, fiscal_start_month)
+    found = list(again.phrases)
+    found.extend(match.group(0).strip() for match in _LEFTOVER_TIME.finditer(again.text))
+    return found
 
 
 def _iso(text: str) -> str:

@@ -232,8 +232,61 @@ MEASURE_FIELD_WORDS: dict[tuple[str, str], tuple[str, ...]] = {
         "list price",
         "sales price",
     ),
-    ("opportunities", "probability"): ("赢率", "概率", "probability", "win probability"),
+    ("opportunities", "probability"): (
+        "概率",
+        "赢单概率",
+        "成交概率",
+        "probability",
+        "win probability",
+    ),
 }
+
+# Rates: the share of records that meet a condition. These words name their
+# condition; a win or loss rate counts closed deals only.
+WIN_RATE_WORDS = (
+    "赢单率",
+    "赢率",
+    "胜率",
+    "成交率",
+    "签单率",
+    "签约率",
+    "赢单比例",
+    "成交比例",
+    "赢单占比",
+    "win rate",
+    "win rates",
+    "win ratio",
+    "win percentage",
+    "won rate",
+    "close rate",
+    "closing rate",
+)
+LOSS_RATE_WORDS = (
+    "丢单率",
+    "输单率",
+    "失单率",
+    "丢单比例",
+    "loss rate",
+    "lost rate",
+    "loss ratio",
+)
+LEAD_CONVERSION_RATE_WORDS = ("转化率", "转换率", "conversion rate", "lead conversion rate")
+RESOLUTION_RATE_WORDS = ("解决率", "结案率", "resolution rate", "resolved rate")
+# Rate words that take their condition from the value or condition named right
+# before them: "紧急工单的比例", "share of urgent tickets" is read as "urgent" + rate.
+RATE_WORDS = (
+    "率",
+    "比例",
+    "比率",
+    "百分比",
+    "rate",
+    "rates",
+    "ratio",
+    "percentage",
+    "proportion",
+    "share",
+    "share of",
+)
 
 AGGREGATE_WORDS: dict[str, tuple[str, ...]] = {
     "sum": (
@@ -460,6 +513,24 @@ CREATED_WORDS = (
     "added",
 )
 CLOSED_WORDS = ("关闭", "结束", "签约", "关单", "closed", "close", "closing", "signed")
+# Words for the date a deal is expected to close, which a future period applies to
+# as well unless the question names won or lost deals.
+EXPECTED_CLOSE_WORDS = (
+    "预计成交",
+    "预计签约",
+    "预计关单",
+    "预计赢单",
+    "预期成交",
+    "计划成交",
+    "expected to close",
+    "expected close",
+    "expected close date",
+    "expected to be closed",
+    "forecast to close",
+    "due to close",
+    "set to close",
+)
+EXPECTED_CLOSE_DATE_FIELD = {"opportunities": "expected_close_date"}
 CREATED_DATE_FIELD = {"opportunities": "engaged_on", "tickets": "opened_at", "leads": "created_at"}
 CLOSED_DATE_FIELD = {
     "opportunities": "closed_on",

@@ -15,13 +15,47 @@ export function fieldLabel(path: string, t: Translate, te: Exists): string {
 
 export function columnLabel(name: string, t: Translate, te: Exists): string {
   if (name === 'count') return t('assistant.aggregate.count')
+  if (name.startsWith('conversion_rate:')) return t('assistant.aggregate.conversion_rate')
   const [head, tail] = name.split(':')
   if (tail === undefined || head === undefined) return fieldLabel(name, t, te)
+  // `share:priority:eq` is the share of rows whose priority meets the condition.
+  if (head === 'share') return `${fieldLabel(tail, t, te)} · ${t('assistant.aggregate.share')}`
   if ((AGGREGATES as readonly string[]).includes(head)) {
     return `${fieldLabel(tail, t, te)} · ${t(`assistant.aggregate.${head}`)}`
   }
   const bucket = `assistant.bucket.${tail}`
   return te(bucket) ? `${fieldLabel(head, t, te)} · ${t(bucket)}` : fieldLabel(name, t, te)
+}
+
+interface RateMeasure {
+  aggregate?: string
+  alias?: string | null
+  where?: { field: string; op?: string }[]
+  from_stage?: string | null
+  to_stage?: string | null
+}
+
+/** Name the columns of rate measures (`share`, `conversion_rate`) the way the server names them. */
+export function rateColumns(measures: RateMeasure[]): Set<string> {
+  const names = new Set<string>()
+  for (const measure of measures) {
+    if (measure.aggregate !== 'share' && measure.aggregate !== 'conversion_rate') continue
+    if (measure.alias) names.add(measure.alias)
+    else if (measure.aggregate === 'share') {
+      names.add(`share:${(measure.where ?? []).map((item) => `${item.field}:${item.op ?? 'eq'}`).join(',')}`)
+    } else names.add(`conversion_rate:${measure.from_stage}->${measure.to_stage}`)
+  }
+  return names
+}
+
+/** Show a ratio such as `0.6314` as a percentage with one decimal. */
+export function formatRate(value: unknown, locale: string): string {
+  if (value === null || value === undefined || value === '') return '—'
+  const number = Number(value)
+  if (Number.isNaN(number)) return String(value)
+  return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(
+    number,
+  )
 }
 
 /** Show a decimal string or number with grouping, without turning amounts into floats for storage. */

@@ -54,9 +54,9 @@ export async function revokeSession(sessionId: string): Promise<void> {
   if (!response.ok) throw new ProblemError(error, response.status, 'session revoke failed')
 }
 
-/** Ends every session except the current one. The API has no bulk call, so each is revoked in turn. */
-export async function revokeOtherSessions(sessions: LoginSession[]): Promise<number> {
-  const others = sessions.filter((item) => !item.current)
-  for (const item of others) await revokeSession(item.id)
-  return others.length
+/** Ends every session except the current one in one call; returns how many ended. */
+export async function revokeOtherSessions(): Promise<number> {
+  const { data, error, response } = await api.POST('/api/v1/auth/sessions/revoke-others')
+  if (data === undefined) throw new ProblemError(error, response.status, 'sessions revoke failed')
+  return data.revoked
 }

@@ -4,6 +4,24 @@ import { ProblemError } from '@/api/problem'
 export type Segment = Schemas['SegmentRead']
 export type Journey = Schemas['JourneyRead']
 export type Consent = Schemas['ConsentRead']
+export type JourneyStepMetrics = Schemas['JourneyStepMetrics']
+export type JourneyStepRow = Schemas['StepMetrics']
+export type JourneyBranchRow = Schemas['BranchMetrics']
+export type JourneyOutcome = Schemas['OutcomeMetrics']
+export type MoneyAmount = Schemas['MoneyAmount']
+export type AttributionModel = JourneyStepMetrics['model']
+export type StepCost = Schemas['StepCostRead']
+export type CampaignMetrics = Schemas['CampaignMetrics']
+export type Attribution = Schemas['AttributionComparison']
+export type AttributionRow = Schemas['AttributionRow']
+export type MarketingSettings = Schemas['SettingsRead']
+export type MarketingSettingsPatch = Schemas['SettingsPatch']
+
+export interface MetricsPeriod {
+  period?: string
+  start?: string
+  end?: string
+}
 
 export interface Filter {
   field: string
@@ -21,38 +39,6 @@ export interface Behaviour {
 export interface Definition {
   filters: Filter[]
   behaviour: Behaviour[]
-}
-
-export interface StepMetrics {
-  step_id?: string
-  requested: number
-  delivered: number
-  blocked: number
-  opened: number
-  clicked: number
-  unsubscribed: number
-}
-
-export interface CampaignMetrics extends StepMetrics {
-  name: string
-  converted: number
-  revenue_influenced: string
-  cost: string
-  roi: string | null
-  currency: string
-  steps: StepMetrics[]
-}
-
-export interface AttributionRow {
-  campaign: string
-  [model: string]: number | string
-}
-
-export interface Attribution {
-  conversions: number
-  revenue: number
-  models: string[]
-  rows: AttributionRow[]
 }
 
 export interface AbArm {
@@ -130,18 +116,70 @@ export async function journeyTests(id: string): Promise<AbTest[]> {
   return data as unknown as AbTest[]
 }
 
+export async function journeyStepMetrics(
+  id: string,
+  period: MetricsPeriod,
+  model: AttributionModel,
+): Promise<JourneyStepMetrics> {
+  const { data, error, response } = await api.GET('/api/v1/marketing/journeys/{journey_id}/step-metrics', {
+    params: { path: { journey_id: id }, query: { ...period, model } },
+  })
+  if (data === undefined) fail(error, response.status)
+  return data
+}
+
+export async function setStepCost(id: string, stepId: string, amount: string, currency: string): Promise<StepCost> {
+  const { data, error, response } = await api.PUT('/api/v1/marketing/journeys/{journey_id}/step-costs/{step_id}', {
+    params: { path: { journey_id: id, step_id: stepId } },
+    body: { amount, currency },
+  })
+  if (data === undefined) fail(error, response.status)
+  return data
+}
+
+export async function removeStepCost(id: string, stepId: string): Promise<void> {
+  const { error, response } = await api.DELETE('/api/v1/marketing/journeys/{journey_id}/step-costs/{step_id}', {
+    params: { path: { journey_id: id, step_id: stepId } },
+  })
+  if (!response.ok) fail(error, response.status)
+}
+
 export async function campaignMetrics(id: string): Promise<CampaignMetrics> {
   const { data, error, response } = await api.GET('/api/v1/marketing/campaigns/{campaign_id}/metrics', {
     params: { path: { campaign_id: id } },
   })
   if (data === undefined) fail(error, response.status)
-  return data as unknown as CampaignMetrics
+  return data
 }
 
 export async function attribution(): Promise<Attribution> {
   const { data, error, response } = await api.GET('/api/v1/marketing/attribution')
   if (data === undefined) fail(error, response.status)
-  return data as unknown as Attribution
+  return data
+}
+
+export interface LoadedSettings {
+  settings: MarketingSettings
+  etag: string
+}
+
+export async function loadMarketingSettings(): Promise<LoadedSettings> {
+  const { data, error, response } = await api.GET('/api/v1/marketing/settings')
+  if (data === undefined) fail(error, response.status)
+  return { settings: data, etag: response.headers.get('ETag') ?? '*' }
+}
+
+/**
+ * PATCH only the changed fields (JSON merge patch), so fields the screen leaves alone stay as stored.
+ * A ProblemError with status 412 means someone else saved first.
+ */
+export async function patchMarketingSettings(patch: MarketingSettingsPatch, etag: string): Promise<LoadedSettings> {
+  const { data, error, response } = await api.PATCH('/api/v1/marketing/settings', {
+    params: { header: { 'if-match': etag } },
+    body: patch,
+  })
+  if (data === undefined) fail(error, response.status)
+  return { settings: data, etag: response.headers.get('ETag') ?? '*' }
 }
 
 export async function contactConsents(contactId: string): Promise<Consent[]> {

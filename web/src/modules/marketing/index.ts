@@ -1,4 +1,4 @@
-import { DataAnalysis, Guide, Lock, Filter } from '@element-plus/icons-vue'
+import { DataAnalysis, Guide, Lock, Filter, Setting } from '@element-plus/icons-vue'
 
 import { defineModule } from '../types'
 
@@ -29,6 +29,12 @@ export default defineModule({
       component: () => import('./ConsentView.vue'),
       meta: { titleKey: 'marketing.consents.title' },
     },
+    {
+      path: 'marketing/settings',
+      name: 'marketing-settings',
+      component: () => import('./MarketingSettingsView.vue'),
+      meta: { titleKey: 'marketing.settings.title' },
+    },
   ],
   menu: [
     { path: '/marketing/segments', labelKey: 'marketing.segments.title', section: 'marketing', icon: Filter, order: 10 },
@@ -41,5 +47,12 @@ export default defineModule({
       order: 30,
     },
     { path: '/marketing/consents', labelKey: 'marketing.consents.title', section: 'marketing', icon: Lock, order: 40 },
+    {
+      path: '/marketing/settings',
+      labelKey: 'marketing.settings.title',
+      section: 'marketing',
+      icon: Setting,
+      order: 50,
+    },
   ],
 })

@@ -6,6 +6,7 @@ export type ApiClient = Schemas['ClientRead']
 export type ApiClientCreated = Schemas['ClientCreated']
 export type ClientCreate = Schemas['ClientCreate']
 export type SecurityPolicy = Schemas['SecurityPolicy']
+export type PolicyDefaults = Schemas['PolicyDefaults']
 export type SharingRule = Schemas['SharingRuleOut']
 export type SharingRuleIn = Schemas['SharingRuleIn']
 
@@ -46,6 +47,13 @@ export async function loadPolicy(): Promise<SecurityPolicy> {
   return data
 }
 
+/** Loads the process settings that apply where the policy leaves a value empty. */
+export async function loadPolicyDefaults(): Promise<PolicyDefaults> {
+  const { data, error, response } = await api.GET('/api/v1/auth/policy/defaults')
+  if (data === undefined) throw new ProblemError(error, response.status, 'policy defaults failed')
+  return data
+}
+
 export async function savePolicy(policy: SecurityPolicy): Promise<SecurityPolicy> {
   const { data, error, response } = await api.PUT('/api/v1/auth/policy', {
     body: policy as unknown as Record<string, never>,
@@ -54,19 +62,13 @@ export async function savePolicy(policy: SecurityPolicy): Promise<SecurityPolicy
   return data
 }
 
-/** Ends every live session of one user (administrators only). */
+/** Ends every live session of one user in one call (administrators only); returns how many ended. */
 export async function revokeUserSessions(userId: string): Promise<number> {
-  const { data, error, response } = await api.GET('/api/v1/auth/sessions', {
-    params: { query: { user_id: userId } },
+  const { data, error, response } = await api.POST('/api/v1/auth/sessions/revoke-user', {
+    body: { user_id: userId },
   })
-  if (data === undefined) throw new ProblemError(error, response.status, 'sessions failed')
-  for (const item of data.items) {
-    const result = await api.DELETE('/api/v1/auth/sessions/{session_id}', {
-      params: { path: { session_id: item.id } },
-    })
-    if (!result.response.ok) throw new ProblemError(result.error, result.response.status, 'revoke failed')
-  }
-  return data.items.length
+  if (data === undefined) throw new ProblemError(error, response.status, 'revoke failed')
+  return data.revoked
 }
 
 export async function listSharingRules(): Promise<SharingRule[]> {
@@ -98,12 +100,52 @@ export async function listTeams(): Promise<Team[]> {
 
 export type RecordShare = Schemas['ShareOut']
 export type ShareIn = Schemas['ShareIn']
-export type UserSummary = Schemas['UserRead']
+export type ShareTarget = Schemas['ShareTarget']
+export type ShareTargetKind = ShareTarget['kind']
 
-export async function listUsers(): Promise<UserSummary[]> {
-  const { data, error, response } = await api.GET('/api/v1/users')
-  if (data === undefined) throw new ProblemError(error, response.status, 'users failed')
-  return data.items
+/** The largest page the share target directory returns. */
+const SHARE_TARGET_PAGE = 200
+
+/**
+ * Searches the users, teams or roles that records, reports and dashboards can be shared with.
+ * Any signed-in user may call it; `ids` names the targets of existing shares.
+ */
+export async function searchShareTargets(
+  kind: ShareTargetKind,
+  options: { q?: string; ids?: string[]; limit?: number; offset?: number } = {},
+): Promise<Schemas['ShareTargetPage']> {
+  const { data, error, response } = await api.GET('/api/v1/sharing/targets', {
+    params: {
+      query: {
+        kind,
+        q: options.q || undefined,
+        id: options.ids?.length ? options.ids : undefined,
+        limit: options.limit,
+        offset: options.offset,
+      },
+    },
+  })
+  if (data === undefined) throw new ProblemError(error, response.status, 'share targets failed')
+  return data
+}
+
+/** Loads every target of one kind, page by page; meant for the few teams and roles of a tenant. */
+export async function listAllShareTargets(kind: ShareTargetKind): Promise<ShareTarget[]> {
+  const targets: ShareTarget[] = []
+  let offset: number | null = 0
+  while (offset !== null) {
+    const page = await searchShareTargets(kind, { limit: SHARE_TARGET_PAGE, offset })
+    targets.push(...page.items)
+    offset = page.next_offset ?? null
+  }
+  return targets
+}
+
+/** Looks up the targets of one kind by id (a role's key), at most one page of them. */
+export async function findShareTargets(kind: ShareTargetKind, ids: string[]): Promise<ShareTarget[]> {
+  if (ids.length === 0) return []
+  const page = await searchShareTargets(kind, { ids: ids.slice(0, 100), limit: SHARE_TARGET_PAGE })
+  return page.items
 }
 
 export async function listShares(objectName: string, recordId: string): Promise<RecordShare[]> {

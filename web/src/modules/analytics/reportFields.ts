@@ -1,0 +1,207 @@
+import { api, type Schemas } from '@/api/client'
+import { ProblemError } from '@/api/problem'
+import { useSessionStore } from '@/stores/session'
+
+import type { ReportQuery } from './reportApi'
+
+export type ReportField = Schemas['ReportField']
+export type FieldCatalog = Schemas['ReportFieldCatalog']
+export type ForecastAttainment = Schemas['ForecastAttainment']
+export type AttainmentRow = Schemas['AttainmentRow']
+export type Operator = NonNullable<NonNullable<ReportQuery['filters']>[number]['op']>
+export type Aggregate = NonNullable<NonNullable<ReportQuery['measures']>[number]['aggregate']>
+
+type Translate = (key: string, values?: Record<string, unknown>) => string
+type HasKey = (key: string) => boolean
+
+const catalogs = new Map<string, Promise<FieldCatalog>>()
+
+/** Fetch the report fields of an object, once per object and signed-in user. */
+export function loadReportFields(objectName: string): Promise<FieldCatalog> {
+  // Hidden and masked fields differ per user, so another sign-in fetches again.
+  const key = `${useSessionStore().user?.userId ?? ''}:${objectName}`
+  let pending = catalogs.get(key)
+  if (pending === undefined) {
+    pending = fetchReportFields(objectName)
+    catalogs.set(key, pending)
+    // A failed request is forgotten, so the next call tries again.
+    pending.catch(() => catalogs.delete(key))
+  }
+  return pending
+}
+
+async function fetchReportFields(objectName: string): Promise<FieldCatalog> {
+  const { data, error, response } = await api.GET('/api/v1/reports/fields/{object_name}', {
+    params: { path: { object_name: objectName } },
+  })
+  if (data === undefined) throw new ProblemError(error, response.status, 'fields failed')
+  return data
+}
+
+export async function loadForecastAttainment(params: {
+  period_start?: string | null
+  group_by: 'owner' | 'team'
+  owner_id?: string | null
+  team_id?: string | null
+}): Promise<ForecastAttainment> {
+  const { data, error, response } = await api.GET('/api/v1/analytics/forecast-attainment', {
+    params: { query: params },
+  })
+  if (data === undefined) throw new ProblemError(error, response.status, 'forecast failed')
+  return data
+}
+
+export function isChinese(locale: string): boolean {
+  return locale.toLowerCase().startsWith('zh')
+}
+
+/** Pick the zh-CN or en text of something labelled in both languages. */
+export function labelIn(item: { label_zh: string; label_en: string }, locale: string): string {
+  return isChinese(locale) ? item.label_zh : item.label_en
+}
+
+/**
+ * Turn a stored filter value into the text of a plain input: list items joined by
+ * commas, nothing for a missing value, and anything else as its string form.
+ */
+export function formatFilterValue(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  if (Array.isArray(value)) return value.map((item) => formatFilterValue(item)).join(',')
+  return String(value)
+}
+
+/** Convert a stored value for a number input, returning undefined when empty or not a number. */
+export function toNumber(value: unknown): number | undefined {
+  if (value === null || value === undefined || value === '') return undefined
+  const number = typeof value === 'number' ? value : Number(value)
+  return Number.isNaN(number) ? undefined : number
+}
+
+export const DATE_KINDS = ['date', 'datetime']
+export const NUMBER_KINDS = ['amount', 'number', 'integer']
+const EMPTY_OPERATORS: Operator[] = ['is_empty', 'is_not_empty']
+
+/** List the conditions that make sense for a field, most common first. */
+export function operatorsFor(field: ReportField | undefined): Operator[] {
+  if (field === undefined) return []
+  if (field.masked) return EMPTY_OPERATORS
+  if (DATE_KINDS.includes(field.kind)) return ['relative', 'between', 'eq', 'gte', 'lte', ...EMPTY_OPERATORS]
+  if (NUMBER_KINDS.includes(field.kind)) return ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'between', ...EMPTY_OPERATORS]
+  if (field.kind === 'boolean') return ['eq', ...EMPTY_OPERATORS]
+  if (field.choices || field.reference) return ['eq', 'ne', 'in', 'not_in', ...EMPTY_OPERATORS]
+  return ['eq', 'ne', 'contains', 'in', 'not_in', ...EMPTY_OPERATORS]
+}
+
+/** List the aggregates a field can be measured with. A masked field can only be counted. */
+export function aggregatesFor(field: ReportField | undefined): Aggregate[] {
+  if (field === undefined) return ['count']
+  if (field.masked) return ['count', 'count_distinct']
+  if (NUMBER_KINDS.includes(field.kind) || field.kind === 'custom') {
+    return ['sum', 'avg', 'median', 'min', 'max', 'count', 'count_distinct']
+  }
+  if (DATE_KINDS.includes(field.kind)) return ['min', 'max', 'count', 'count_distinct']
+  return ['count', 'count_distinct']
+}
+
+/** Return the value a filter starts with after its field or condition changes. */
+export function initialFilterValue(field: ReportField | undefined, op: Operator): unknown {
+  if (op === 'is_empty' || op === 'is_not_empty') return null
+  if (op === 'relative') return 'this_month'
+  if (op === 'in' || op === 'not_in') return []
+  if (op === 'between') return field !== undefined && DATE_KINDS.includes(field.kind) ? null : [null, null]
+  if (field?.kind === 'boolean') return true
+  return null
+}
+
+/** Check that a filter has everything the engine needs, so a half-filled row is left out of a run. */
+export function isFilterComplete(op: Operator, value: unknown): boolean {
+  if (op === 'is_empty' || op === 'is_not_empty') return true
+  if (Array.isArray(value)) {
+    if (op === 'between') return value.length === 2 && value.every((item) => item !== null && item !== '')
+    return value.length > 0
+  }
+  return value !== null && value !== undefined && value !== ''
+}
+
+const RATE_AGGREGATES = ['share', 'conversion_rate']
+
+export interface ColumnInfo {
+  labels: Record<string, string>
+  /** Columns holding a fraction from 0 to 1, shown as percentages on their own axis. */
+  rates: string[]
+  /** Per dimension column, the label of each stored value (stage keys, choice values). */
+  values: Record<string, Record<string, string>>
+}
+
+function groupName(group: NonNullable<ReportQuery['group_by']>[number]): string {
+  if (group.alias) return group.alias
+  return group.bucket ? `${group.field}:${group.bucket}` : group.field
+}
+
+function measureName(measure: NonNullable<ReportQuery['measures']>[number]): string {
+  if (measure.alias) return measure.alias
+  const aggregate = measure.aggregate ?? 'count'
+  if (aggregate === 'conversion_rate') return `conversion_rate:${measure.from_stage}->${measure.to_stage}`
+  if (aggregate === 'share') return 'share:' + (measure.where ?? []).map((item) => `${item.field}:${item.op ?? 'eq'}`).join(',')
+  if (aggregate === 'avg_days') return `avg_days:${measure.field}->${measure.end_field}`
+  return measure.field ? `${aggregate}:${measure.field}` : aggregate
+}
+
+/** Label a field path with the relation it is reached through ("Owner / Name"). */
+export function fieldPathLabel(path: string, catalog: FieldCatalog | null, locale: string): string {
+  const field = catalog?.fields.find((item) => item.path === path)
+  if (field === undefined) return path
+  const relation = catalog?.relations.find((item) => item.name === field.relation)
+  const own = labelIn(field, locale)
+  if (!field.relation || relation === undefined) return own
+  // "Stage / Stage" would repeat the same word.
+  const through = labelIn(relation, locale)
+  return through === own ? own : `${through} / ${own}`
+}
+
+/**
+ * Label the columns of a query's result: an alias found in the catalog
+ * (`analytics.columns.<alias>`), else the aggregate and field labels.
+ */
+export function describeColumns(
+  query: ReportQuery,
+  catalog: FieldCatalog | null,
+  t: Translate,
+  te: HasKey,
+  locale: string,
+): ColumnInfo {
+  const info: ColumnInfo = { labels: {}, rates: [], values: {} }
+  for (const group of query.group_by ?? []) {
+    const name = groupName(group)
+    const aliasKey = `analytics.columns.${group.alias ?? ''}`
+    let label = group.alias && te(aliasKey) ? t(aliasKey) : fieldPathLabel(group.field, catalog, locale)
+    if (group.bucket && !(group.alias && te(aliasKey))) label = `${label} (${t(`analytics.report.buckets.${group.bucket}`)})`
+    info.labels[name] = label
+    const choices = catalog?.fields.find((item) => item.path === group.field)?.choices
+    if (choices) info.values[name] = Object.fromEntries(choices.map((choice) => [choice.value, labelIn(choice, locale)]))
+  }
+  for (const measure of query.measures ?? [{ aggregate: 'count' }]) {
+    const name = measureName(measure)
+    const aggregate = measure.aggregate ?? 'count'
+    if (RATE_AGGREGATES.includes(aggregate)) info.rates.push(name)
+    const aliasKey = `analytics.columns.${measure.alias ?? ''}`
+    if (measure.alias && te(aliasKey)) {
+      info.labels[name] = t(aliasKey)
+    } else if (measure.field && aggregate !== 'avg_days') {
+      info.labels[name] = `${t(`analytics.report.aggregates.${aggregate}`)} · ${fieldPathLabel(measure.field, catalog, locale)}`
+    } else if (te(`analytics.report.aggregates.${aggregate}`)) {
+      info.labels[name] = t(`analytics.report.aggregates.${aggregate}`)
+    } else {
+      info.labels[name] = measure.alias ?? name
+    }
+  }
+  return info
+}
+
+/** Format a fraction as a percentage in the user's language, e.g. 0.125 as "12.5%". */
+export function formatPercent(value: unknown, locale: string): string {
+  if (value === null || value === undefined || value === '') return '—'
+  const number = typeof value === 'number' ? value : Number(value)
+  if (Number.isNaN(number)) return String(value)
+  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(number)
+}
