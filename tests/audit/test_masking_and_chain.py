@@ -49,6 +49,12 @@ class TestMasking:
         assert detect_kind(value) is kind
         assert mask_value(value) == masked
 
+    def test_choice_is_masked_whole(self) -> None:
+        assert mask_value("female", MaskKind.CHOICE) == "***"
+        assert mask_value("m", MaskKind.CHOICE) == "***"
+        assert mask_value(["vip", "partner"], MaskKind.CHOICE) == "***"
+        assert mask_value(None, MaskKind.CHOICE) is None
+
     def test_empty_values_stay_empty(self) -> None:
         assert mask_value(None) is None
         assert mask_value("") == ""

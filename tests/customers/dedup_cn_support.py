@@ -64,9 +64,13 @@ def full_width(text: str) -> str:
     return "".join(chr(ord(char) + 0xFEE0) if "!" <= char <= "~" else char for char in text)
 
 
-def _originals(count: int, rng: random.Random) -> list[tuple[Person, bool, tuple[str, str]]]:
+def _originals(
+    count: int, rng: random.Random, colleague_share: float = 0.15, company_mail: bool = False
+) -> list[tuple[Person, bool, tuple[str, str]]]:
+    """Make the distinct people; ``company_mail`` gives colleagues their firm's e-mail domain."""
     people = []
     mobiles: set[str] = set()
+    domains: dict[str, str] = {}
     for entity in range(count):
         surname = rng.choice(list(SURNAMES))
         given = "".join(rng.sample(list(GIVEN), rng.choice((1, 2, 2))))
@@ -91,9 +95,12 @@ def _originals(count: int, rng: random.Random) -> list[tuple[Person, bool, tuple
         # Namesakes and colleagues make the set hard: same name or same firm, other people.
         if people and rng.random() < 0.1:
             name = rng.choice(people)[0].name
-        if people and rng.random() < 0.15:
+        if people and rng.random() < colleague_share:
             colleague = rng.choice(people)[0]
             company, city = colleague.company, colleague.city
+            if company_mail:
+                email = f"{email.partition('@')[0]}@{domains[company]}"
+        domains.setdefault(company, email.partition("@")[2])
         person = Person(entity, name, mobile, email, company, city)
         people.append((person, latin, (given, surname)))
     return people
@@ -151,11 +158,16 @@ def _variant(original: Person, latin: bool, rng: random.Random) -> Person:
     return Person(original.entity, name, mobile, email, company + form, original.city)
 
 
-def duplicate_set(entities: int = 300, seed: int = 20260315) -> list[Person]:
+def duplicate_set(
+    entities: int = 300,
+    seed: int = 20260315,
+    colleague_share: float = 0.15,
+    company_mail: bool = False,
+) -> list[Person]:
     """Originals plus zero to three spelled-differently copies of each, shuffled."""
     rng = random.Random(seed)
     records: list[Person] = []
-    for original, latin, _parts in _originals(entities, rng):
+    for original, latin, _parts in _originals(entities, rng, colleague_share, company_mail):
         form = rng.choice(ENGLISH_FORMS if latin else CHINESE_FORMS)
         records.append(
             Person(

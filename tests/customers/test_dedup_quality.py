@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from dedup_cn_support import duplicate_set, true_pairs
 from typer.testing import CliRunner
 
 from zhike.cli import app
+from zhike.customers.identity_settings import DEFAULT_AUTO_LINK_THRESHOLD
 from zhike.customers.matching import febrl
 from zhike.customers.matching.contacts import CONTACT_SPEC, match_record
+from zhike.customers.matching.engine import candidate_pairs, compare_pairs, train_model
 
 
 def test_chinese_duplicate_set_reaches_f1_095() -> None:
@@ -115,3 +118,36 @@ def test_febrl_linkage_reaches_f1_095(data_dir: Path) -> None:
     )
     assert result.true_pairs == 4000
     assert result.f1 >= 0.95, result
+
+
+def test_colleagues_stay_below_auto_link() -> None:
+    # Two in five people work with someone else in the set and share the firm's e-mail domain.
+    people = duplicate_set(entities=300, colleague_share=0.4, company_mail=True)
+    records = [
+        match_record(
+            {
+                "name": p.name,
+                "mobile": p.mobile,
+                "email": p.email,
+                "company": p.company,
+                "city": p.city,
+            }
+        )
+        for p in people
+    ]
+    scores = compare_pairs(records, candidate_pairs(records, CONTACT_SPEC), CONTACT_SPEC)
+    model = train_model(records, scores, CONTACT_SPEC)
+    colleagues = [
+        ("王琳", "wanglin@acme.cn", "王波平", "wangbp@acme.cn"),
+        ("王琳", "wanglin@acme.cn", "王丽", "wangli@acme.cn"),
+        ("王小明", "xiaoming.wang@acme.cn", "王小红", "xiaohong.wang@acme.cn"),
+    ]
+    for first_name, first_email, second_name, second_email in colleagues:
+        pair = [
+            match_record(
+                {"name": name, "email": email, "company": "杭州艾克美科技有限公司", "city": "杭州"}
+            )
+            for name, email in ((first_name, first_email), (second_name, second_email))
+        ]
+        levels = compare_pairs(pair, np.array([[0, 1]]), CONTACT_SPEC).levels
+        assert model.probabilities(levels)[0] < DEFAULT_AUTO_LINK_THRESHOLD, second_name

@@ -311,3 +311,74 @@ def test_large_import_links_through_reclustering(database: Database, tenant: Ten
     assert None not in {contact.global_customer_id for contact in contacts.values()}
     assert contacts["bulk-1"].global_customer_id == contacts["bulk-x"].global_customer_id
     assert contacts["bulk-2"].global_customer_id != contacts["bulk-1"].global_customer_id
+
+
+def test_colleagues_with_similar_emails_stay_apart(
+    client: TestClient, database: Database, tenant: TenantInfo
+) -> None:
+    account = create(
+        client, "accounts", {"name": "杭州艾克美科技有限公司", "phone": "0571-88886666"}
+    )
+    shared = {"account_id": account["id"], "city": "杭州", "phone": "0571-88886666"}
+    wang_lin = create(client, "contacts", {"name": "王琳", "email": "wanglin@acme.cn", **shared})
+    wang_boping = create(
+        client, "contacts", {"name": "王波平", "email": "wangbp@acme.cn", **shared}
+    )
+    wang_li = create(client, "contacts", {"name": "王丽", "email": "wangli@acme.cn", **shared})
+
+    customers = {
+        wang_lin["global_customer_id"],
+        wang_boping["global_customer_id"],
+        wang_li["global_customer_id"],
+    }
+    assert len(customers) == 3
+    assert link_of(database, tenant, wang_boping["id"]).method == "new"
+    assert link_of(database, tenant, wang_li["id"]).method == "new"
+    assert candidates(database, tenant) == []
+
+
+def test_free_mail_namesakes_stay_apart(
+    client: TestClient, database: Database, tenant: TenantInfo
+) -> None:
+    first = create(client, "contacts", {"name": "王琳", "email": "wanglin@qq.com", "city": "杭州"})
+    second = create(
+        client, "contacts", {"name": "王琳", "email": "wanglin88@qq.com", "city": "杭州"}
+    )
+
+    assert second["global_customer_id"] != first["global_customer_id"]
+    assert link_of(database, tenant, second["id"]).method == "new"
+    assert candidates(database, tenant) == []
+
+
+def test_same_mailbox_spelled_differently_links(
+    client: TestClient, database: Database, tenant: TenantInfo
+) -> None:
+    account = create(client, "accounts", {"name": "杭州艾克美科技有限公司"})
+    first = create(
+        client,
+        "contacts",
+        {"name": "王琳", "email": "wang.lin@acme.cn", "account_id": account["id"]},
+    )
+    second = create(
+        client,
+        "contacts",
+        {"name": "王琳", "email": "wanglin@acme.cn", "account_id": account["id"]},
+    )
+
+    assert second["global_customer_id"] == first["global_customer_id"]
+    link = link_of(database, tenant, second["id"])
+    assert link.method == "probabilistic"
+    assert link.reasons == ["name:exact", "email:near_exact", "company:exact"]
+
+
+def test_colleagues_sharing_a_team_mailbox_stay_apart(
+    client: TestClient, database: Database, tenant: TenantInfo
+) -> None:
+    account = create(client, "accounts", {"name": "杭州艾克美科技有限公司"})
+    shared = {"account_id": account["id"], "email": "Info@acme.cn", "city": "杭州"}
+    first = create(client, "contacts", {"name": "王琳", **shared})
+    second = create(client, "contacts", {"name": "赵磊", **shared})
+
+    assert second["global_customer_id"] != first["global_customer_id"]
+    assert link_of(database, tenant, second["id"]).method == "new"
+    assert candidates(database, tenant) == []

@@ -18,10 +18,19 @@ from zhike.customers.matching.comparators import (
     edit_comparison,
     similarity_comparison,
 )
-from zhike.customers.matching.contacts import CONTACT_SPEC, match_record
+from zhike.customers.matching.contacts import (
+    CONTACT_SPEC,
+    EMAIL_LEVELS,
+    NAME_LEVELS,
+    email_level,
+    match_record,
+    person_name_level,
+)
 from zhike.customers.matching.engine import (
+    WEAK_EVIDENCE_BITS,
     agreeing_fields,
     candidate_pairs,
+    cap_weak_levels,
     clusters,
     compare_pairs,
 )
@@ -140,3 +149,56 @@ def test_strong_identifier_decides_and_reasons_name_the_fields() -> None:
         "mobile:exact",
         "company:exact",
     ]
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        ("wanglin@acme.cn", "wanglin@acme.cn", "exact"),
+        ("wang.lin@acme.cn", "wanglin@acme.cn", "near_exact"),
+        ("wang_lin+crm@acme.cn", "wanglin@acme.cn", "near_exact"),
+        ("wanglin@acme.cn", "wanglin@qq.com", "same_local_part"),
+        ("wanglin@acme.cn", "wangbp@acme.cn", "same_domain"),
+        ("wanglin@acme.cn", "wangli@acme.cn", "same_domain"),
+        ("wanglin@qq.com", "wangbo@qq.com", "disagree"),
+        ("wanglin@gmail.com", "wanglin88@gmail.com", "disagree"),
+        ("sales@acme.cn", "sales@beta.cn", "disagree"),
+        ("wl@acme.cn", "wl@beta.cn", "disagree"),
+        ("wanglin@acme.cn", "zhaolei@beta.cn", "disagree"),
+    ],
+)
+def test_email_levels(left: str, right: str, level: str) -> None:
+    assert EMAIL_LEVELS[email_level(left, right)] == level
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        ("王琳", "王琳", "exact"),
+        ("王琳", "王丽", "disagree"),
+        ("王琳", "王波平", "disagree"),
+        ("王小明", "王小红", "partial"),
+        ("王小明", "李小明", "disagree"),
+        ("lin wang", "lin wang", "exact"),
+        ("lin wang", "boping wang", "disagree"),
+        ("xiaoming wang", "xiaomin wang", "close"),
+    ],
+)
+def test_person_name_levels(left: str, right: str, level: str) -> None:
+    assert NAME_LEVELS[person_name_level(left, right)] == level
+
+
+def test_weak_levels_are_capped() -> None:
+    model = FellegiSunterModel(tuple(len(c.levels) for c in CONTACT_SPEC.comparisons))
+    email = [c.field for c in CONTACT_SPEC.comparisons].index("email")
+    model.m[email] = np.array([0.01, 0.6, 0.09, 0.1, 0.2])
+    model.u[email] = np.array([0.9, 0.05, 0.02, 0.02, 0.01])
+
+    cap_weak_levels(model, CONTACT_SPEC)
+
+    same_domain = EMAIL_LEVELS.index("same_domain")
+    weight = np.log2(model.m[email][same_domain] / model.u[email][same_domain])
+    assert weight == pytest.approx(WEAK_EVIDENCE_BITS)
+    assert model.m[email].sum() == pytest.approx(1.0)
+    # The other levels keep their proportions.
+    assert model.m[email][4] / model.m[email][3] == pytest.approx(2.0)

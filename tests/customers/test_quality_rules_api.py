@@ -71,7 +71,18 @@ def test_default_rules_shown(client: TestClient) -> None:
     body = response.json()
     assert body["is_default"] is True
     assert body["updated_at"] is None
-    assert body["rules"][0] == {"field": "name", "weight": 3, "kind": "required"}
+    assert body["rules"][0] == {
+        "field": "name",
+        "weight": 3,
+        "kind": "required",
+        "alternatives": [],
+    }
+    assert body["rules"][1] == {
+        "field": "mobile",
+        "weight": 3,
+        "kind": "required",
+        "alternatives": ["phone", "email"],
+    }
     assert {rule["kind"] for rule in body["rules"]} == {
         "required",
         "format",
@@ -95,9 +106,10 @@ def test_saved_rules_rescore_writes(
 
     assert saved.status_code == 200, saved.text
     assert saved.json()["is_default"] is False
-    assert saved.json()["rules"] == rules["rules"]
+    stored = [{**rule, "alternatives": []} for rule in rules["rules"]]
+    assert saved.json()["rules"] == stored
     assert contact["quality_score"] == 50
-    assert client.get(f"{RULES}/contacts").json()["rules"] == rules["rules"]
+    assert client.get(f"{RULES}/contacts").json()["rules"] == stored
     with database.session() as session:
         actions = list(
             session.scalars(
@@ -125,6 +137,8 @@ def test_invalid_rules_rejected(client: TestClient, database: Database, tenant: 
             {"kind": "range", "field": "updated_at", "minimum": 5},
             {"kind": "required", "field": "name"},
             {"kind": "required", "field": "name"},
+            {"kind": "required", "field": "phone", "alternatives": ["fax", "phone"]},
+            {"kind": "required", "field": "city", "alternatives": ["address", "address"]},
         ]
     }
 
@@ -138,9 +152,16 @@ def test_invalid_rules_rejected(client: TestClient, database: Database, tenant: 
         ("rules.2.minimum", "quality_rule_empty_range"),
         ("rules.3.minimum", "quality_rule_wrong_bound"),
         ("rules.5.field", "quality_rule_duplicate"),
+        ("rules.6.alternatives.0", "quality_rule_unknown_field"),
+        ("rules.6.alternatives.1", "quality_rule_repeated_alternative"),
+        ("rules.7.alternatives.1", "quality_rule_repeated_alternative"),
     ]
     assert errors[2]["message"] == (
         "rules.2.minimum: minimum 10 is above maximum 1; swap or correct them."
+    )
+    assert errors[6]["message"] == (
+        "rules.6.alternatives.1: phone is named twice among the field and its alternatives; "
+        "name each field once."
     )
     assert stored_rule_sets(database, tenant) == 0
 
@@ -249,13 +270,13 @@ def test_summary_groups_by_source(client: TestClient) -> None:
         "source": "__direct__",
         "records": 2,
         "scored": 2,
-        "average_score": round((81 + 68) / 2, 1),
-        "below_threshold": 1,
+        "average_score": round((70 + 55) / 2, 1),
+        "below_threshold": 2,
         "perfect": 0,
     }
     assert imported["source"] == "crm-old"
     assert imported["records"] == 1
-    assert imported["average_score"] == 81.0
+    assert imported["average_score"] == 70.0
 
 
 def test_summary_of_leads_by_channel(client: TestClient) -> None:
@@ -311,6 +332,7 @@ def test_issue_page_lowest_first(client: TestClient) -> None:
         "email",
         "account_id",
         "city",
+        "address",
     ]
     assert [item["record_id"] for item in second["items"]] == [middle["id"]]
     assert second["next_cursor"] is None

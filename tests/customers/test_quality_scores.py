@@ -19,10 +19,11 @@ from zhike.security.context import system_actor
 
 EN = {"Accept-Language": "en"}
 ZH = {"Accept-Language": "zh-CN"}
-# The built-in contact rules weigh 16 in all. Required: name 3, mobile 2, email 1,
-# account 1, city 1. Formats: mobile 2, email 1, phone 1. The account reference weighs 2,
-# the birth date range 1 and the 365-day freshness rule 1.
-NAME_AND_MOBILE_ONLY = 100 * (16 - 3) // 16
+# The built-in contact rules weigh 20 in all. Required: name 3, mobile or phone 3,
+# email 2, account 2, city 1, address 1. Formats: mobile 2, email 1, phone 1. The
+# account reference weighs 2, the birth date range 1 and the 365-day freshness rule 1.
+CONTACT_WEIGHT = 20
+NAME_AND_MOBILE_ONLY = 100 * (CONTACT_WEIGHT - 6) // CONTACT_WEIGHT
 
 
 def create(client: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -50,6 +51,7 @@ def full_contact(client: TestClient, name: str = "王芳") -> dict[str, Any]:
             "mobile": "13912345678",
             "email": "wang.fang@example.com",
             "city": "杭州",
+            "address": "杭州市西湖区文三路 90 号",
             "account_id": account["id"],
         },
     )
@@ -76,7 +78,8 @@ def test_update_rescores_record(client: TestClient) -> None:
     )
 
     assert response.status_code == 200, response.text
-    assert response.json()["quality_score"] == 100 * (16 - 1) // 16
+    # The account (2) and the address (1) are still missing.
+    assert response.json()["quality_score"] == 100 * (CONTACT_WEIGHT - 3) // CONTACT_WEIGHT
     assert response.json()["version"] == contact["version"] + 1
 
 
@@ -121,8 +124,9 @@ def test_leads_and_accounts_scored(client: TestClient) -> None:
     )
 
     assert lead["quality_score"] == 100
-    # Accounts weigh 18: credit code 2, industry 1, phone 1 and city 1 missing, website 1 invalid.
-    assert account["quality_score"] == 100 * (18 - 6) // 18
+    # Accounts weigh 21: credit code 2, industry 2, phone 1, city 2 and address 1 missing,
+    # website 1 invalid.
+    assert account["quality_score"] == 100 * (21 - 9) // 21
     leads = client.get("/api/v1/leads", params={"quality_score__gte": "100"}).json()["items"]
     assert [item["id"] for item in leads] == [lead["id"]]
 
@@ -139,16 +143,17 @@ def test_record_quality_lists_issues(client: TestClient) -> None:
 
     assert english.status_code == 200, english.text
     body = english.json()
-    assert body["score"] == 100 * (16 - 4) // 16
+    assert body["score"] == 100 * (CONTACT_WEIGHT - 7) // CONTACT_WEIGHT
     assert body["stored_score"] == body["score"]
     assert [(issue["field"], issue["code"]) for issue in body["issues"]] == [
         ("email", "quality.required"),
         ("account_id", "quality.required"),
         ("city", "quality.required"),
+        ("address", "quality.required"),
         ("birth_date", "quality.range_future"),
     ]
     assert body["issues"][0]["message"] == "Email is empty."
-    assert body["issues"][3]["message"] == "Birth date lies in the future."
+    assert body["issues"][4]["message"] == "Birth date lies in the future."
     assert chinese.json()["issues"][0]["message"] == "邮箱为空。"
 
 
@@ -174,14 +179,17 @@ def test_referential_issue_after_delete(
     quality = client.get(f"/api/v1/customers/quality/records/contacts/{contact['id']}", headers=EN)
 
     assert deleted.status_code == 204
-    assert quality.json()["score"] == 100 * (16 - 2) // 16
+    assert quality.json()["score"] == 100 * (CONTACT_WEIGHT - 2) // CONTACT_WEIGHT
     assert quality.json()["stored_score"] == 100
     assert [issue["message"] for issue in quality.json()["issues"]] == [
         "Account refers to a record that no longer exists."
     ]
     result = run_quality_recompute(database, tenant.tenant.id, ("contacts",))
     assert result["contacts"] == {"records": 1, "changed": 1}
-    assert stored_contact(database, contact["id"]).quality_score == 100 * (16 - 2) // 16
+    assert (
+        stored_contact(database, contact["id"]).quality_score
+        == 100 * (CONTACT_WEIGHT - 2) // CONTACT_WEIGHT
+    )
 
 
 def test_recompute_ages_scores(client: TestClient, database: Database, tenant: TenantInfo) -> None:
@@ -199,7 +207,7 @@ def test_recompute_ages_scores(client: TestClient, database: Database, tenant: T
     assert first["contacts"] == {"records": 2, "changed": 1}
     assert second["contacts"] == {"records": 2, "changed": 0}
     aged = stored_contact(database, stale["id"])
-    assert aged.quality_score == 100 * (16 - 1) // 16
+    assert aged.quality_score == 100 * (CONTACT_WEIGHT - 1) // CONTACT_WEIGHT
     # The score is derived data: recomputing changes neither the version nor updated_at.
     assert aged.version == stale["version"]
     assert aged.updated_at.replace(microsecond=0) == long_ago.replace(microsecond=0)
@@ -236,4 +244,26 @@ def test_import_path_scores_rows(database: Database, tenant: TenantInfo) -> None
             )
         )
         scores = {row.external_id: row.quality_score for row in rows}
-    assert scores == {"A-1": NAME_AND_MOBILE_ONLY, "A-2": 100 * (16 - 5) // 16}
+    name_only = 100 * (CONTACT_WEIGHT - 9) // CONTACT_WEIGHT
+    assert scores == {"A-1": NAME_AND_MOBILE_ONLY, "A-2": name_only}
+
+
+def test_phone_stands_in_for_mobile(client: TestClient) -> None:
+    landline = create(client, "contacts", {"name": "张伟", "phone": "0571-88886666"})
+    unreachable = create(client, "contacts", {"name": "李娜"})
+
+    landline_issues = client.get(
+        f"/api/v1/customers/quality/records/contacts/{landline['id']}", headers=EN
+    ).json()["issues"]
+    english = client.get(
+        f"/api/v1/customers/quality/records/contacts/{unreachable['id']}", headers=EN
+    ).json()["issues"]
+    chinese = client.get(
+        f"/api/v1/customers/quality/records/contacts/{unreachable['id']}", headers=ZH
+    ).json()["issues"]
+
+    assert "mobile" not in [issue["field"] for issue in landline_issues]
+    assert landline["quality_score"] == NAME_AND_MOBILE_ONLY
+    assert (english[0]["field"], english[0]["code"]) == ("mobile", "quality.required_any")
+    assert english[0]["message"] == "Neither Mobile nor Phone holds a value."
+    assert chinese[0]["message"] == "手机与电话均为空。"

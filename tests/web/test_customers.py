@@ -31,6 +31,7 @@ def test_quality_screen_and_badge(page: Any, database: Database, tenant: TenantI
         mobile="13912345678",
         email="wang.fang@example.com",
         city="杭州",
+        address="杭州市西湖区文三路 90 号",
         account_id=account["id"],
     )
     sparse = create_record(database, tenant, "contacts", name="只有名字")
@@ -52,7 +53,7 @@ def test_quality_screen_and_badge(page: Any, database: Database, tenant: TenantI
     expect(sources.get_by_text("crm-old")).to_be_visible()
     records = page.get_by_test_id("quality-records")
     expect(records.get_by_text("只有名字")).to_be_visible()
-    expect(records.get_by_text("手机为空。")).to_be_visible()
+    expect(records.get_by_text("手机与电话均为空。")).to_be_visible()
     expect(records.get_by_text("王芳")).to_have_count(0)
     save_screenshot(page, "customers-quality")
 
@@ -65,7 +66,7 @@ def test_quality_screen_and_badge(page: Any, database: Database, tenant: TenantI
     records.get_by_test_id(f"quality-record-{sparse['id']}").click()
     expect(page.get_by_test_id("record-title")).to_have_text("只有名字")
     badge = page.get_by_test_id("quality-badge")
-    expect(page.get_by_test_id("quality-badge-score")).to_have_text("68")
+    expect(page.get_by_test_id("quality-badge-score")).to_have_text("55")
     badge.hover()
     expect(page.get_by_text("城市为空。")).to_be_visible()
     save_screenshot(page, "customers-quality-badge")
@@ -73,7 +74,7 @@ def test_quality_screen_and_badge(page: Any, database: Database, tenant: TenantI
     page.get_by_test_id("edit-city").click()
     page.get_by_test_id("field-city").get_by_test_id("inline-input").fill("上海")
     page.get_by_test_id("inline-save").click()
-    expect(page.get_by_test_id("quality-badge-score")).to_have_text("75")
+    expect(page.get_by_test_id("quality-badge-score")).to_have_text("60")
 
 
 def test_review_merge_and_unmerge(page: Any, database: Database, tenant: TenantInfo) -> None:
@@ -182,6 +183,7 @@ def test_reject_pair(page: Any, database: Database, tenant: TenantInfo) -> None:
 
 
 def test_profile_from_record_page(page: Any, database: Database, tenant: TenantInfo) -> None:
+    account = create_record(database, tenant, "accounts", name="上海云图信息技术有限公司")
     contact = create_record(
         database,
         tenant,
@@ -189,6 +191,7 @@ def test_profile_from_record_page(page: Any, database: Database, tenant: TenantI
         name="陈静",
         mobile="13500135000",
         email="chen.jing@example.com",
+        account_id=account["id"],
     )
     with database.session() as session:
         global_id = session.scalar(
@@ -199,14 +202,33 @@ def test_profile_from_record_page(page: Any, database: Database, tenant: TenantI
     page.goto(f"/contacts/{contact['id']}")
     log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
     expect(page.get_by_test_id("record-title")).to_have_text("陈静")
+    fields = page.get_by_test_id("record-fields")
+    expect(fields.get_by_text("全局客户", exact=True)).to_be_visible()
+    expect(fields.get_by_text("global_customer_id")).to_have_count(0)
+    expect(page.get_by_test_id("field-global_customer_id")).to_have_text("查看客户画像")
+    expect(fields.get_by_text(str(global_id))).to_have_count(0)
     page.get_by_test_id("customer-profile-link").click()
     expect(page).to_have_url(re.compile(f"/customers/{global_id}$"))
     expect(page.get_by_test_id("profile-name")).to_have_text("陈静")
+    attributes = page.get_by_test_id("profile-attributes")
+    expect(attributes.get_by_text("客户", exact=True)).to_be_visible()
+    account_link = page.get_by_test_id("attribute-account_id").get_by_role("link")
+    expect(account_link).to_have_text("上海云图信息技术有限公司")
+    expect(account_link).to_have_attribute("href", f"/accounts/{account['id']}")
+    expect(attributes.get_by_text(account["id"])).to_have_count(0)
     records = page.get_by_test_id("profile-records")
     expect(records.get_by_text("陈静")).to_be_visible()
     expect(page.get_by_test_id("profile-quality-record")).to_have_count(1)
     expect(page.get_by_test_id("profile-quality")).to_be_visible()
     save_screenshot(page, "customers-profile")
 
+    page.get_by_role("radiogroup", name="界面语言").get_by_text("English").click()
+    expect(attributes.get_by_text("Account", exact=True)).to_be_visible()
+    expect(account_link).to_have_text("上海云图信息技术有限公司")
+    page.go_back()
+    expect(page.get_by_test_id("record-title")).to_have_text("陈静")
+    expect(fields.get_by_text("Global customer", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("field-global_customer_id")).to_have_text("Open customer profile")
+
     page.goto(f"/customers/{uuid.uuid4()}")
-    expect(page.get_by_test_id("profile-error")).to_contain_text("未找到该客户")
+    expect(page.get_by_test_id("profile-error")).to_contain_text("This customer was not found")

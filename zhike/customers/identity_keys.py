@@ -88,7 +88,13 @@ def phone_key(value: Any) -> str | None:
 
 def strong_identifiers(customer_kind: str, found: list[Identifier]) -> list[Identifier]:
     strong = STRONG_KINDS[customer_kind]
-    return [identifier for identifier in found if identifier.kind in strong]
+    shared = match_spec(customer_kind).shared_identifier
+    return [
+        identifier
+        for identifier in found
+        if identifier.kind in strong
+        and not (shared is not None and shared(identifier.kind, identifier.value))
+    ]
 
 
 def blocking_keys(customer_kind: str, matching: Record) -> list[str]:

@@ -113,16 +113,22 @@ def evaluator_for(session: Session, actor: Actor, object_name: str) -> Evaluator
     )
 
 
+def _label(object_name: str, name: str, locale: str) -> str:
+    if name.startswith("custom."):
+        return name.removeprefix("custom.")
+    return field_label(object_name, name, locale)
+
+
 def describe(actor: Actor, object_name: str, finding: Finding) -> QualityIssue:
     """Turn a finding into an issue with the field's label and the reason in the actor's locale."""
     name = finding.field
-    if name.startswith("custom."):
-        label = name.removeprefix("custom.")
-    else:
-        label = field_label(object_name, name, actor.locale)
+    label = _label(object_name, name, actor.locale)
     params = dict(finding.params)
     if "format" in params:
         params["format"] = translate(f"quality.format_name.{params['format']}", actor.locale)
+    if "alternatives" in params:
+        labels = [_label(object_name, other, actor.locale) for other in params["alternatives"]]
+        params["alternatives"] = translate("quality.list_separator", actor.locale).join(labels)
     return QualityIssue(
         field=name,
         field_label=label,

@@ -166,6 +166,9 @@ class Evaluator:
     @property
     def fields(self) -> set[str]:
         names = {rule.field for rule in self.rules}
+        for rule in self.rules:
+            if isinstance(rule, RequiredRule):
+                names.update(rule.alternatives)
         return {name for name in names if not name.startswith("custom.")} | (
             {"custom"} if any(name.startswith("custom.") for name in names) else set()
         )
@@ -208,13 +211,28 @@ class Evaluator:
             custom = {}
         for rule, is_custom, key in self._plan:
             value = custom.get(key) if is_custom else state.get(key)
-            finding = self._check(rule, value, live)
+            if isinstance(rule, RequiredRule) and rule.alternatives and _is_empty(value):
+                finding = self._check_alternatives(rule, state)
+            else:
+                finding = self._check(rule, value, live)
             if finding is not None:
                 findings.append(finding)
                 failed += rule.weight
         total = self.total_weight
         score = 100 if total == 0 else 100 * (total - failed) // total
         return score, findings
+
+    def _check_alternatives(self, rule: RequiredRule, state: dict[str, Any]) -> Finding | None:
+        """Check a required rule whose own field is empty: one alternative with a value passes."""
+        if any(not _is_empty(value_of(state, name)) for name in rule.alternatives):
+            return None
+        return Finding(
+            rule.field,
+            rule.kind,
+            "quality.required_any",
+            rule.weight,
+            {"alternatives": list(rule.alternatives)},
+        )
 
     def _check(self, rule: QualityRule, value: Any, live: dict[str, set[Any]]) -> Finding | None:
         if isinstance(rule, RequiredRule):

@@ -53,9 +53,14 @@ class _Rule(BaseModel):
 
 
 class RequiredRule(_Rule):
-    """The field must hold a value (not empty, not only spaces)."""
+    """The field, or one of its alternatives, must hold a value (not empty, not only spaces)."""
 
     kind: Literal["required"] = "required"
+    alternatives: list[str] = Field(
+        default_factory=list,
+        max_length=5,
+        description="other fields that satisfy the rule when they hold a value instead",
+    )
 
 
 class FormatRule(_Rule):
@@ -110,8 +115,8 @@ class QualityRuleSetRead(BaseModel):
     updated_at: datetime | None = None
 
 
-def _required(field: str, weight: int = 1) -> RequiredRule:
-    return RequiredRule(field=field, weight=weight)
+def _required(field: str, weight: int = 1, alternatives: tuple[str, ...] = ()) -> RequiredRule:
+    return RequiredRule(field=field, weight=weight, alternatives=list(alternatives))
 
 
 def _format(field: str, name: FormatName, weight: int = 1) -> FormatRule:
@@ -123,14 +128,16 @@ def _fresh(days: int) -> FreshnessRule:
 
 
 # Names and a way to reach the person weigh most, because a record without them
-# cannot be worked. Leads go stale faster than contacts and accounts.
+# cannot be worked. A landline counts as a way to reach a contact, and a phone or
+# an e-mail as a way to reach a lead. Leads go stale faster than contacts and accounts.
 DEFAULT_RULES: dict[str, list[QualityRule]] = {
     "contacts": [
         _required("name", 3),
-        _required("mobile", 2),
-        _required("email"),
-        _required("account_id"),
+        _required("mobile", 3, alternatives=("phone",)),
+        _required("email", 2),
+        _required("account_id", 2),
         _required("city"),
+        _required("address"),
         _format("mobile", "mobile", 2),
         _format("email", "email"),
         _format("phone", "phone"),
@@ -140,7 +147,7 @@ DEFAULT_RULES: dict[str, list[QualityRule]] = {
     ],
     "leads": [
         _required("name", 3),
-        _required("mobile", 2),
+        _required("mobile", 3, alternatives=("phone", "email")),
         _required("company"),
         _required("lead_source"),
         _format("mobile", "mobile", 2),
@@ -152,9 +159,10 @@ DEFAULT_RULES: dict[str, list[QualityRule]] = {
     "accounts": [
         _required("name", 3),
         _required("unified_social_credit_code", 2),
-        _required("industry"),
+        _required("industry", 2),
         _required("phone"),
-        _required("city"),
+        _required("city", 2),
+        _required("address"),
         _format("unified_social_credit_code", "credit_code", 2),
         _format("phone", "phone"),
         _format("email", "email"),
@@ -283,6 +291,8 @@ def validate_rule_set(
             continue
         if isinstance(rule, RangeRule):
             errors.extend(_range_errors(actor, index, rule, info))
+        if isinstance(rule, RequiredRule):
+            errors.extend(_alternative_errors(actor, index, object_name, rule, fields))
         key = (rule.kind, rule.field, getattr(rule, "format", ""))
         if key in seen:
             errors.append(
@@ -293,6 +303,33 @@ def validate_rule_set(
         seen.add(key)
     if errors:
         raise ValidationFailed(errors)
+
+
+def _alternative_errors(
+    actor: Actor, index: int, object_name: str, rule: RequiredRule, fields: dict[str, FieldInfo]
+) -> list[dict[str, Any]]:
+    errors = []
+    seen = {rule.field}
+    for position, name in enumerate(rule.alternatives):
+        part = f"alternatives.{position}"
+        if name not in fields:
+            errors.append(
+                _rule_error(
+                    actor,
+                    index,
+                    part,
+                    name,
+                    "quality_rule_unknown_field",
+                    object=object_name,
+                    known=", ".join(sorted(fields)),
+                )
+            )
+        elif name in seen:
+            errors.append(
+                _rule_error(actor, index, part, name, "quality_rule_repeated_alternative")
+            )
+        seen.add(name)
+    return errors
 
 
 def _range_errors(

@@ -3,8 +3,10 @@
 The shapes follow common practice in Chinese business software: a mobile
 number keeps its carrier prefix and last four digits, a resident ID number
 its region digits and last four, an email its first character and domain, a
-bank card its last four digits. Field-level security and the audit log share
-these functions, so a value looks the same wherever it is masked.
+bank card its last four digits. A choice (picklist) value is replaced whole by
+``***``, because any part of a short coded value such as ``female`` gives it
+away. Field-level security and the audit log share these functions, so a value
+looks the same wherever it is masked.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import re
 from enum import StrEnum
 
 MASK = "*"
+# The mask of a whole choice value. Its fixed length gives no hint of the value either.
+CHOICE_MASK = MASK * 3
 
 _MOBILE = re.compile(r"^(?:\+?86[- ]?)?(1\d{2})[- ]?(\d{4})[- ]?(\d{4})$")
 _ID_NUMBER = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
@@ -27,6 +31,7 @@ class MaskKind(StrEnum):
     ID_NUMBER = "id_number"
     EMAIL = "email"
     BANK_CARD = "bank_card"
+    CHOICE = "choice"
     TEXT = "text"
 
 
@@ -67,6 +72,11 @@ def mask_bank_card(value: str) -> str:
     return MASK * (len(digits) - 4) + digits[-4:]
 
 
+def mask_choice(value: str) -> str:
+    """``female`` → ``***``: nothing of a choice's key or label stays readable."""
+    return CHOICE_MASK
+
+
 def mask_text(value: str) -> str:
     """Keep the first character only (for names, addresses and anything unrecognised)."""
     text = value.strip()
@@ -95,6 +105,7 @@ _MASKERS = {
     MaskKind.ID_NUMBER: mask_id_number,
     MaskKind.EMAIL: mask_email,
     MaskKind.BANK_CARD: mask_bank_card,
+    MaskKind.CHOICE: mask_choice,
     MaskKind.TEXT: mask_text,
 }
 
@@ -111,6 +122,9 @@ def mask_value(value: object, kind: MaskKind | str = MaskKind.AUTO) -> object:
     if text == "":
         return ""
     resolved = MaskKind(kind)
+    if resolved is MaskKind.CHOICE:
+        # A multiple choice is a list; masking it whole hides how many options were picked.
+        return CHOICE_MASK
     if resolved is MaskKind.AUTO:
         resolved = detect_kind(text)
     return _MASKERS[resolved](text)

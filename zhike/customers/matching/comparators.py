@@ -23,6 +23,8 @@ class Comparison:
     field: str
     levels: tuple[str, ...]
     compare: LevelFunction
+    # Levels that are at most weak evidence of a match, whatever the training data suggests.
+    weak_levels: tuple[int, ...] = ()
 
     def level(self, left: str | None, right: str | None) -> int:
         if not left or not right:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
 
 import numpy as np
 
@@ -17,6 +16,8 @@ BlockingKey = Callable[[Record], str | None]
 
 # Pairs above this posterior probability are matches unless a caller chooses otherwise.
 DEFAULT_MATCH_PROBABILITY = 0.5
+# The largest match weight, in bits (log2 of m/u), that a comparison's weak level may carry.
+WEAK_EVIDENCE_BITS = 1.0
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ class MatchSpec:
     blocking_keys: tuple[BlockingKey, ...]
     # Exact agreement on any of these decides a match on its own (email, mobile, credit code).
     strong_identifiers: tuple[str, ...] = ()
+    # Values of a strong identifier that many people share (info@, sales@), so agreeing
+    # on one proves nothing on its own; called with the field name and the value.
+    shared_identifier: Callable[[str, str], bool] | None = None
     # Two fields that people often enter the wrong way round (given and family name).
     swappable: tuple[str, str] | None = None
     # Bigger blocks hold values too common to tell anyone apart; they are skipped.
@@ -48,40 +52,127 @@ class PairScores:
 def candidate_pairs(
     records: Sequence[Record], spec: MatchSpec, groups: Sequence[str] | None = None
 ) -> np.ndarray:
-    """Index pairs (i < j) sharing at least one blocking key; across groups only if given."""
+    """Index pairs (i < j) sharing at least one blocking key; across groups only if given.
+
+    Pairs are built with numpy, block sizes at a time, and kept as one int64 code
+    per pair (i * count + j), so a million records need no Python tuple per pair.
+    """
     keys: list[BlockingKey] = [_field_key(name) for name in spec.strong_identifiers]
     keys.extend(spec.blocking_keys)
-    found: set[tuple[int, int]] = set()
+    count = len(records)
+    found: list[np.ndarray] = []
     for key in keys:
         blocks: dict[str, list[int]] = defaultdict(list)
         for index, record in enumerate(records):
             value = key(record)
             if value:
                 blocks[value].append(index)
+        by_size: dict[int, list[list[int]]] = defaultdict(list)
         for members in blocks.values():
-            if len(members) < 2 or len(members) > spec.max_block_size:
-                continue
-            for left, right in combinations(members, 2):
-                if groups is None or groups[left] != groups[right]:
-                    found.add((left, right))
+            if 2 <= len(members) <= spec.max_block_size:
+                by_size[len(members)].append(members)
+        for size, same_size in by_size.items():
+            matrix = np.array(same_size, dtype=np.int64)
+            first, second = np.triu_indices(size, 1)
+            # Members were appended in index order, so each left index is below its right one.
+            found.append((matrix[:, first] * count + matrix[:, second]).ravel())
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    return np.array(sorted(found), dtype=np.int64)
+    codes = np.unique(np.concatenate(found))
+    pairs = np.column_stack((codes // count, codes % count)).astype(np.int64)
+    if groups is not None:
+        group_codes = _codes(list(groups))
+        pairs = pairs[group_codes[pairs[:, 0]] != group_codes[pairs[:, 1]]]
+    return pairs
 
 
 def compare_pairs(records: Sequence[Record], pairs: np.ndarray, spec: MatchSpec) -> PairScores:
+    """Agreement levels of every pair, one comparison column at a time.
+
+    Equal values reach a comparison's top level and missing ones are ``MISSING``,
+    both decided on integer codes of the values. The comparator runs only once per
+    distinct pair of unequal values, which matters at a million records where the
+    same two company names meet in many pairs.
+    """
+    swap_columns = _swap_columns(spec)
+    if swap_columns is not None:
+        return _compare_pairs_swappable(records, pairs, spec, swap_columns)
+    levels = np.full((len(pairs), len(spec.comparisons)), MISSING, dtype=np.int8)
+    deterministic = np.zeros(len(pairs), dtype=bool)
+    if len(pairs) == 0:
+        return PairScores(pairs, levels, np.zeros(0, dtype=bool), deterministic)
+    left, right = pairs[:, 0], pairs[:, 1]
+    codes: dict[str, tuple[np.ndarray, list[str]]] = {}
+    for name in {c.field for c in spec.comparisons} | set(spec.strong_identifiers):
+        values = [record.get(name) or None for record in records]
+        codes[name] = (_codes(values), _distinct(values))
+    for column, comparison in enumerate(spec.comparisons):
+        field_codes, distinct = codes[comparison.field]
+        left_codes, right_codes = field_codes[left], field_codes[right]
+        present = (left_codes >= 0) & (right_codes >= 0)
+        equal = present & (left_codes == right_codes)
+        levels[equal, column] = len(comparison.levels) - 1
+        differing = np.flatnonzero(present & ~equal)
+        if len(differing):
+            keyed = left_codes[differing] * len(distinct) + right_codes[differing]
+            unique_keys, inverse = np.unique(keyed, return_inverse=True)
+            computed = np.array(
+                [
+                    comparison.compare(
+                        distinct[int(key) // len(distinct)], distinct[int(key) % len(distinct)]
+                    )
+                    for key in unique_keys
+                ],
+                dtype=np.int8,
+            )
+            levels[differing, column] = computed[inverse.ravel()]
+    for name in spec.strong_identifiers:
+        field_codes, distinct = codes[name]
+        usable = field_codes >= 0
+        if spec.shared_identifier is not None and distinct:
+            shared = np.array(
+                [spec.shared_identifier(name, value) for value in distinct], dtype=bool
+            )
+            usable &= ~shared[np.maximum(field_codes, 0)]
+        deterministic |= usable[left] & (field_codes[left] == field_codes[right])
+    return PairScores(pairs, levels, np.zeros(len(pairs), dtype=bool), deterministic)
+
+
+def _distinct(values: Sequence[str | None]) -> list[str]:
+    """The distinct non-empty values, in the order ``_codes`` numbers them."""
+    return list(dict.fromkeys(value for value in values if value))
+
+
+def _codes(values: Sequence[str | None]) -> np.ndarray:
+    """Number each distinct non-empty value by first appearance; empty values get -1."""
+    numbers: dict[str, int] = {}
+    result = np.full(len(values), -1, dtype=np.int64)
+    for index, value in enumerate(values):
+        if value:
+            result[index] = numbers.setdefault(value, len(numbers))
+    return result
+
+
+def _compare_pairs_swappable(
+    records: Sequence[Record], pairs: np.ndarray, spec: MatchSpec, swap_columns: tuple[int, int]
+) -> PairScores:
+    # Per pair, because the best orientation of the two swappable fields depends on both.
     levels = np.full((len(pairs), len(spec.comparisons)), MISSING, dtype=np.int8)
     swapped = np.zeros(len(pairs), dtype=bool)
     deterministic = np.zeros(len(pairs), dtype=bool)
-    swap_columns = _swap_columns(spec)
     for row, (left_index, right_index) in enumerate(pairs):
         left, right = records[left_index], records[right_index]
         values = [c.level(left.get(c.field), right.get(c.field)) for c in spec.comparisons]
-        if swap_columns is not None:
-            values, swapped[row] = _best_orientation(values, left, right, spec, swap_columns)
+        values, swapped[row] = _best_orientation(values, left, right, spec, swap_columns)
         levels[row] = values
         deterministic[row] = any(
-            left.get(name) and left.get(name) == right.get(name) for name in spec.strong_identifiers
+            left.get(name)
+            and left.get(name) == right.get(name)
+            and not (
+                spec.shared_identifier is not None
+                and spec.shared_identifier(name, str(left.get(name)))
+            )
+            for name in spec.strong_identifiers
         )
     return PairScores(pairs, levels, swapped, deterministic)
 
@@ -111,7 +202,29 @@ def train_model(
         random_model.fit(random_levels, max_iterations=1)
         model.u = random_model.u
     model.fit(scores.levels)
+    cap_weak_levels(model, spec)
     return model
+
+
+def cap_weak_levels(model: FellegiSunterModel, spec: MatchSpec) -> None:
+    """Lower m of each weak level to at most ``WEAK_EVIDENCE_BITS`` over u.
+
+    EM learns from candidate pairs, and blocking puts colleagues into them, so a
+    shared company domain can look like strong evidence when it is not. The
+    probability taken from the weak level goes to the field's other levels in
+    proportion, so m still sums to one.
+    """
+    for column, comparison in enumerate(spec.comparisons):
+        m = model.m[column].copy()
+        for level in comparison.weak_levels:
+            limit = float(model.u[column][level]) * 2.0**WEAK_EVIDENCE_BITS
+            if m[level] <= limit:
+                continue
+            others = [index for index in range(len(m)) if index != level]
+            rest = float(m[others].sum())
+            m[others] = m[others] * (1.0 - limit) / rest if rest else (1.0 - limit) / len(others)
+            m[level] = limit
+        model.m[column] = m
 
 
 def score(scores: PairScores, model: FellegiSunterModel) -> PairScores:

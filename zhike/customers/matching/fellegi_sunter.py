@@ -51,20 +51,25 @@ class FellegiSunterModel:
         """Estimate m (and u unless it is known) and the match share from unlabelled pairs."""
         if len(levels) == 0:
             return
+        # Pairs with the same levels have the same posterior, so EM runs over the distinct
+        # level vectors (a few hundred at most) weighted by how many pairs share each.
+        patterns, counts = np.unique(levels, axis=0, return_counts=True)
+        weights = counts.astype(np.float64)
+        total = float(weights.sum())
         for iteration in range(1, max_iterations + 1):
-            posterior = self.probabilities(levels)
-            share = float(posterior.mean())
+            posterior = self.probabilities(patterns)
+            share = float((posterior * weights).sum() / total)
             change = abs(share - self.match_share)
             self.match_share = min(max(share, 1e-6), 1 - 1e-6)
             for column, count in enumerate(self.level_counts):
-                observed = levels[:, column]
+                observed = patterns[:, column]
                 present = observed != MISSING
                 self.m[column] = _weighted_distribution(
-                    observed[present], posterior[present], count
+                    observed[present], (posterior * weights)[present], count
                 )
                 if estimate_u:
                     self.u[column] = _weighted_distribution(
-                        observed[present], 1.0 - posterior[present], count
+                        observed[present], ((1.0 - posterior) * weights)[present], count
                     )
             self.iterations = iteration
             if change < tolerance:
