@@ -167,6 +167,8 @@ EXPECTED_DEMO_COUNTS = {
     "leads": 500,
     "opportunities": 1500,
     "products": 12,
+    # The current and previous quarter: company, sales centre, four regions and 16 reps.
+    "sales_targets": 44,
     "teams": 7,
     "tickets": 600,
     "users": 27,  # 26 demo users and the administrator
@@ -220,10 +222,34 @@ def test_demo_builds_the_same_data_set_every_run(cli_folder: Path) -> None:
         outcomes = connection.execute(
             "SELECT outcome FROM activity_plans WHERE check_in_at IS NOT NULL"
         ).fetchall()
+        # Reps add up to their team, teams to their parent, top teams to the company.
+        unbalanced = connection.execute(
+            "SELECT t.name, s.period_start FROM sales_targets s JOIN teams t ON t.id = s.team_id"
+            " WHERE s.amount != coalesce((SELECT sum(r.amount) FROM sales_targets r"
+            " JOIN users u ON u.id = r.user_id WHERE u.team_id = t.id"
+            " AND r.period_start = s.period_start), 0)"
+            " + coalesce((SELECT sum(c.amount) FROM sales_targets c JOIN teams ct"
+            " ON ct.id = c.team_id WHERE ct.parent_id = t.id"
+            " AND c.period_start = s.period_start), 0)"
+            " UNION ALL SELECT 'company', s.period_start FROM sales_targets s"
+            " WHERE s.user_id IS NULL AND s.team_id IS NULL AND s.amount !="
+            " (SELECT sum(c.amount) FROM sales_targets c JOIN teams ct ON ct.id = c.team_id"
+            " WHERE ct.parent_id IS NULL AND c.period_start = s.period_start)"
+        ).fetchall()
+        quarters = connection.execute(
+            "SELECT count(DISTINCT period_start) FROM sales_targets"
+        ).fetchone()[0]
+        # The demo scores every record last, so the quality summary matches record pages.
+        scored = connection.execute(
+            "SELECT object_name FROM quality_score_states ORDER BY object_name"
+        ).fetchall()
     assert processes == [("private_deployment", 0, "软件许可"), ("standard", 1, None)]
     assert guided == 12
     assert rules == [("FREQ=MONTHLY;COUNT=6",), ("FREQ=WEEKLY;BYDAY=MO;COUNT=8",)]
     assert outcomes == [("interested",)]
+    assert unbalanced == []
+    assert quarters == 2
+    assert scored == [("accounts",), ("contacts",), ("leads",)]
     assert "demo" in first.output
     assert "admin@demo.zhike.dev" in first.output
     assert "zhike-demo-2026" in first.output

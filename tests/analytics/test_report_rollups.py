@@ -465,6 +465,43 @@ def test_shares_rules_and_hidden_amounts_fall_back(database: Database, tenant: T
     assert _explain(world, world.director, count_only).source == "rollup"
 
 
+def test_compiled_queries_follow_permission_changes(database: Database, tenant: TenantInfo) -> None:
+    world = World(database, tenant)
+    world.fill(30)
+    company = ObjectGrant(actions=frozenset({"read"}), scope="company")
+    _add_role(database, tenant, "reviewer", company)
+    reviewer = _user(database, tenant, "reviewer", "reviewer", add_team(database, tenant, "审计"))
+    everything = _run(world, reviewer, WON_BY_OWNER_AND_MONTH, True).rows
+    assert everything == _run(world, reviewer, WON_BY_OWNER_AND_MONTH, False).rows
+    assert {row[0] for row in everything} == set(world.owners)
+
+    def change_grant(grant: ObjectGrant) -> None:
+        definition = RoleDefinition(
+            key="reviewer", name_zh="reviewer", name_en="reviewer", objects={"opportunities": grant}
+        )
+        with database.session() as session:
+            session.execute(
+                update(Role)
+                .where(Role.tenant_id == tenant.tenant.id, Role.key == "reviewer")
+                .values(definition=definition.model_dump(mode="json"))
+            )
+
+    # The same query again, after the role lost the amount: the compiled form is not reused.
+    change_grant(company.model_copy(update={"fields": {"amount": "hidden"}}))
+    count_only = {**WON_BY_OWNER_AND_MONTH, "measures": [{"aggregate": "count"}]}
+    assert _explain(world, reviewer, count_only).fallback_reason == "field_hidden"
+    with pytest.raises(Forbidden):
+        _run(world, reviewer, WON_BY_OWNER_AND_MONTH, True)
+
+    # Narrowed to the viewer's own deals, of which there are none.
+    change_grant(company.model_copy(update={"scope": "own"}))
+    assert _explain(world, reviewer, WON_BY_OWNER_AND_MONTH).source == "rollup"
+    assert _run(world, reviewer, WON_BY_OWNER_AND_MONTH, True).rows == []
+
+    # The administrator reads the whole tenant, as the reviewer did at first.
+    assert _run(world, None, WON_BY_OWNER_AND_MONTH, True).rows == everything
+
+
 def test_unsupported_queries_fall_back(database: Database, tenant: TenantInfo) -> None:
     world = World(database, tenant)
     world.fill(20)

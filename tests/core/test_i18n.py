@@ -33,6 +33,16 @@ def test_translate_fills_parameters_in_each_locale() -> None:
     ].format(slug="acme")
 
 
+def test_count_picks_the_singular_or_plural_form() -> None:
+    assert translate("assistant.answer_rows", "en", count=1) == "1 row."
+    assert translate("assistant.answer_rows", "en", count=0) == "0 rows."
+    assert translate("assistant.answer_rows", "en", count=2) == "2 rows."
+    assert translate("error.import_rolled_back", "en", count=1).startswith("1 row was rejected")
+    chinese = translate("assistant.answer_rows", "zh-CN", count=1)
+    assert "1" in chinese
+    assert "|" not in chinese
+
+
 def test_unsupported_locale_falls_back_to_chinese() -> None:
     assert translate("landing.title", "fr") == "知客 CRM"
     assert translate("landing.title", "en") == "Zhike CRM"

@@ -13,7 +13,8 @@ from testkit import TenantInfo
 from zhike.core.db import Database
 from zhike.core.timeutil import utc_now
 from zhike.customers.models import Contact
-from zhike.customers.quality_jobs import run_quality_recompute
+from zhike.customers.quality_jobs import outdated_objects, run_quality_recompute
+from zhike.customers.quality_rules import QUALITY_OBJECTS
 from zhike.platform.bulk import BulkRow, BulkTarget, BulkWriter
 from zhike.security.context import system_actor
 
@@ -267,3 +268,48 @@ def test_phone_stands_in_for_mobile(client: TestClient) -> None:
     assert (english[0]["field"], english[0]["code"]) == ("mobile", "quality.required_any")
     assert english[0]["message"] == "Neither Mobile nor Phone holds a value."
     assert chinese[0]["message"] == "手机与电话均为空。"
+
+
+def test_summary_matches_record_pages(
+    client: TestClient, database: Database, tenant: TenantInfo
+) -> None:
+    stale = full_contact(client, "旧记录")
+    full_contact(client, "新记录")
+    with database.session() as session:
+        session.execute(
+            update(Contact)
+            .where(Contact.id == uuid.UUID(stale["id"]))
+            .values(updated_at=utc_now() - timedelta(days=400))
+        )
+    summary_url = "/api/v1/customers/quality/summary"
+    page = client.get(f"/api/v1/customers/quality/records/contacts/{stale['id']}").json()
+    before = client.get(summary_url).json()
+
+    # Time aged the record: its page scores it lower than the summary's stored score.
+    assert (page["score"], page["stored_score"]) == (95, 100)
+    assert before["average_score"] == 100
+    assert before["scores_computed_at"] is None
+    assert before["scores_outdated"] is True
+    assert outdated_objects(database, tenant.tenant.id) == QUALITY_OBJECTS
+
+    run_quality_recompute(database, tenant.tenant.id)
+    after = client.get(summary_url).json()
+    issues = client.get("/api/v1/customers/quality/issues").json()["items"]
+
+    assert after["average_score"] == (page["score"] + 100) / 2
+    assert after["sources"][0]["perfect"] == 1
+    assert after["scores_computed_at"] is not None
+    assert after["scores_outdated"] is False
+    assert [(item["record_id"], item["quality_score"]) for item in issues] == [
+        (stale["id"], page["score"])
+    ]
+    assert outdated_objects(database, tenant.tenant.id) == ()
+
+    # A rule change outdates the stored scores until the queued recomputation runs.
+    rules = {"rules": [{"kind": "required", "field": "name", "weight": 1}]}
+    assert client.put("/api/v1/customers/quality/rules/contacts", json=rules).status_code == 200
+    assert client.get(summary_url).json()["scores_outdated"] is True
+    assert outdated_objects(database, tenant.tenant.id) == ("contacts",)
+    run_quality_recompute(database, tenant.tenant.id, ("contacts",))
+    refreshed = client.get(summary_url).json()
+    assert (refreshed["scores_outdated"], refreshed["average_score"]) == (False, 100)

@@ -239,7 +239,8 @@ def test_ten_megabyte_cell(database: Database, tenant: TenantInfo, tmp_path: Pat
     assert result.status == "rolled_back"
     (line,) = _rejects(result.rejects_file)
     assert line[2:4] == ["5", "name"]
-    assert "10485762" in line[5]
+    # The message gives the size in KB: 10,485,762 bytes are 10240 KB.
+    assert "10240 KB" in line[5]
     assert count(database, Contact, tenant.tenant.id) == 0
 
 

@@ -412,3 +412,39 @@ def test_parse_variants() -> None:
     assert parse_variants("s1=A/s2=B") == [("s1", "A"), ("s2", "B")]
     assert parse_variants(None) == []
     assert parse_variants("broken") == []
+
+
+def test_blocked_reasons_and_unspent_cost(client: TestClient, database: Database) -> None:
+    with smtp_server() as (sink, port):
+        configure_email(client, port, send_costs=SEND_COST)
+        silent = [create_contact(client, f"未同意{n}", email=f"n{n}@example.com") for n in range(3)]
+        without_address = create_contact(client, "无邮箱")
+        graph = {
+            "trigger": {"kind": "manual"},
+            "start": "mail",
+            "steps": [{"type": "send", "id": "mail", "channel": "email", "body": "你好"}],
+        }
+        created = client.post("/api/v1/marketing/journeys", json={"name": "无同意", "graph": graph})
+        assert created.status_code == 201, created.text
+        journey_id = str(created.json()["id"])
+        assert client.post(f"/api/v1/marketing/journeys/{journey_id}/activate").status_code == 200
+        _enroll(client, journey_id, [*silent, without_address])
+        _advance(database)
+        assert sink.messages == []
+
+    result = _metrics(client, journey_id)
+    total = result["total"]
+    assert (total["requested"], total["blocked"], total["delivered"]) == (4, 4, 0)
+    assert total["blocked_reasons"] == {"no_consent": 3, "no_address": 1}
+    assert total["deferred_reasons"] == {}
+    # The per-send cost is set, but nothing was delivered: no spending yet, not "no cost".
+    assert total["cost"] == []
+    assert total["roi"] is None
+    assert total["roi_unavailable_reason"] == "no_cost_incurred"
+    [step] = result["steps"]
+    assert step["blocked_reasons"] == {"no_consent": 3, "no_address": 1}
+    assert step["roi_unavailable_reason"] == "no_cost_incurred"
+
+    cleared = client.patch("/api/v1/marketing/settings", json={"send_costs": {"email": None}})
+    assert cleared.status_code == 200, cleared.text
+    assert _metrics(client, journey_id)["total"]["roi_unavailable_reason"] == "no_cost"

@@ -126,6 +126,26 @@ def test_manual_share_opens_one_record(org: Any) -> None:
     assert edit.status_code == 404
 
 
+def test_sharing_twice_with_same_target_updates_the_share(org: Any) -> None:
+    shared = _contact(org, "north_rep", "重复共享客户")
+    path = f"/api/v1/contacts/{shared}/shares"
+    owner = org.clients["north_rep"]
+
+    first = owner.post(path, json={"user_id": org.users["east_rep"]})
+    again = owner.post(path, json={"user_id": org.users["east_rep"], "can_edit": True})
+    team = owner.post(path, json={"team_id": org.teams["east"]})
+    edit = org.clients["east_rep"].patch(f"/api/v1/contacts/{shared}", json={"title": "总监"})
+
+    assert first.status_code == 201, first.text
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["can_edit"] is True
+    assert team.status_code == 201, team.text
+    shares = owner.get(path).json()
+    assert [share["id"] for share in shares] == [first.json()["id"], team.json()["id"]]
+    assert edit.status_code == 200, edit.text
+
+
 def test_sharing_rule_shares_matching_records_with_a_department(org: Any) -> None:
     _contact(org, "north_rep", "北京客户", city="北京")
     _contact(org, "north_rep", "天津客户", city="天津")

@@ -13,10 +13,13 @@ from testkit import TenantInfo
 
 from zhike.core.db import Database
 from zhike.core.timeutil import utc_now
+from zhike.customers.models import Contact
 from zhike.marketing.automation_models import Journey, JourneyStepCost
 from zhike.marketing.automation_schemas import SendCost, SettingsPatch
 from zhike.marketing.consent import ConsentInput, record_consent, tenant_settings
-from zhike.marketing.journeys import JourneyBody, save_journey
+from zhike.marketing.journey_engine import run_due
+from zhike.marketing.journeys import JourneyBody, enroll_manually, save_journey
+from zhike.marketing.sending import dispatch_due
 from zhike.marketing.settings import patch_settings
 from zhike.platform.objects import get_object
 from zhike.platform.records import RecordService
@@ -97,9 +100,25 @@ def test_consent_ledger_and_journeys(page: Any, database: Database, tenant: Tena
     expect(page.get_by_test_id("ab-test").first).to_be_visible()
     save_screenshot(page, "marketing-journeys")
 
+    with database.session() as session:
+        journey_id = session.scalars(
+            select(Journey.id).where(Journey.tenant_id == tenant.tenant.id)
+        ).one()
+        contact_ids = list(
+            session.scalars(select(Contact.id).where(Contact.tenant_id == tenant.tenant.id))
+        )
+        enroll_manually(session, tenant.actor, journey_id, contact_ids)
+    while run_due(database):
+        pass
+    while dispatch_due(database):
+        pass
+
     journeys.get_by_role("button", name="效果").click()
     step_metrics = page.get_by_test_id("step-metrics")
     expect(step_metrics.get_by_text("a · 发送消息")).to_be_visible()
+    # The two contacts without an email address are blocked, and the reason is shown.
+    expect(page.get_by_test_id("step-metrics-total")).to_contain_text("请求发送 3")
+    expect(page.get_by_test_id("step-metrics-blocked")).to_contain_text("无地址 2")
     expect(page.get_by_test_id("branch-metrics").get_by_text("split")).to_have_count(2)
     page.get_by_test_id("edit-cost-a").click()
     page.get_by_label("金额").fill("100")

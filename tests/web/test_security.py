@@ -150,6 +150,8 @@ def test_sessions_list_and_revoke(
     expect(rows).to_have_count(3)
     expect(table.get_by_text("当前登录")).to_have_count(1)
     expect(table.get_by_text("访问令牌 · zhike-sync/1.0")).to_have_count(2)
+    current = table.get_by_test_id("session-device").filter(has_text="浏览器")
+    expect(current).to_have_text(re.compile(r"^浏览器 · Chrome \d+ · Linux$"))
     expect(table.get_by_text("127.0.0.1").first).to_be_visible()
     table.scroll_into_view_if_needed()
     save_screenshot(page, "security-account-sessions")
@@ -161,6 +163,8 @@ def test_sessions_list_and_revoke(
     assert statuses == [200, 401]
 
     page.get_by_test_id("sessions-revoke-others").click()
+    confirm = page.get_by_role("dialog").filter(has_text="将结束其他 1 个登录")
+    confirm.get_by_role("button", name="退出").click()
     expect(page.get_by_text("已结束 1 个其他登录")).to_be_visible()
     expect(rows).to_have_count(1)
     expect(table.get_by_text("当前登录")).to_have_count(1)

@@ -8,6 +8,7 @@ segment of history a value falls in (``periods.utc_offset_segments``).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Uuid,
     and_,
     case,
     cast,
@@ -32,7 +34,9 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    type_coerce,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from zhike.analytics.fields import FieldRef, FieldResolver, coerce, parse_date
@@ -54,6 +58,36 @@ DATE_KINDS = ("date", "datetime")
 VALUE_KINDS = ("amount", "number", "integer", "custom")
 
 
+# How many distinct ids one statement's id converter remembers.
+MAX_REMEMBERED_IDS = 10_000
+
+
+class RepeatedUuid(Uuid[uuid.UUID]):
+    """An id type for a grouped column, whose ids repeat in many rows (an owner in every month).
+
+    Where the driver returns ids as text (SQLite), each distinct text is converted
+    once per compiled statement instead of once per row. Where it returns UUID
+    objects (PostgreSQL) the dialect's own type applies and nothing changes.
+    """
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        # SQLAlchemy declares Uuid.result_processor without annotations.
+        convert = super().result_processor(dialect, coltype)  # type: ignore[no-untyped-call]
+        if convert is None:
+            return None
+        remembered: dict[Any, Any] = {}
+
+        def process(value: Any) -> Any:
+            found = remembered.get(value)
+            if found is None:
+                found = convert(value)
+                if len(remembered) < MAX_REMEMBERED_IDS:
+                    remembered[value] = found
+            return found
+
+        return process
+
+
 @dataclass(frozen=True)
 class ReportContext:
     timezone: str
@@ -72,6 +106,13 @@ class MeasurePlan:
     type: str
     # Set for a median computed in Python (SQLite has no percentile function).
     median_of: ColumnElement[Any] | None = None
+    # Set when the measure is its one column's value passed through this function, so
+    # result rows can be built from positions without a mapping per row.
+    direct: Callable[[Any], Any] | None = None
+
+
+def same(value: Any) -> Any:
+    return value
 
 
 @dataclass(frozen=True)
@@ -126,6 +167,8 @@ class ReportCompiler:
         ref = self.resolver.resolve(group.field, "dimension")
         if group.bucket is None:
             expression = ref.custom_as("string") if ref.kind == "custom" else ref.expression
+            if ref.kind == "uuid":
+                expression = type_coerce(expression, RepeatedUuid())
             kind = "string" if ref.kind == "custom" else ref.kind
             return group, expression, "decimal" if kind == "amount" else kind
         if ref.kind not in DATE_KINDS:
@@ -292,7 +335,7 @@ class ReportCompiler:
         aggregate = measure.aggregate
         if aggregate == "count" and measure.field is None:
             return MeasurePlan(
-                measure, {label: func.count()}, lambda row: int(row[label]), "integer"
+                measure, {label: func.count()}, lambda row: int(row[label]), "integer", direct=int
             )
         if aggregate == "conversion_rate":
             return self._conversion(label, measure)
@@ -308,12 +351,16 @@ class ReportCompiler:
             counted = func.count(
                 distinct(expression) if aggregate == "count_distinct" else expression
             )
-            return MeasurePlan(measure, {label: counted}, lambda row: int(row[label]), "integer")
+            return MeasurePlan(
+                measure, {label: counted}, lambda row: int(row[label]), "integer", direct=int
+            )
         if aggregate in ("min", "max"):
             expression = ref.custom_as("string") if ref.kind == "custom" else ref.expression
             function = func.min if aggregate == "min" else func.max
             kind = {"amount": "decimal", "custom": "string"}.get(ref.kind, ref.kind)
-            return MeasurePlan(measure, {label: function(expression)}, lambda row: row[label], kind)
+            return MeasurePlan(
+                measure, {label: function(expression)}, lambda row: row[label], kind, direct=same
+            )
         if ref.kind not in VALUE_KINDS:
             raise InvalidInput(
                 "report_measure_needs_number", field=measure.field, aggregate=aggregate
@@ -327,7 +374,9 @@ class ReportCompiler:
                 bound = literal(measure.clip, type_=value.type)
                 floor = literal(-measure.clip, type_=value.type)
                 value = case((value > bound, bound), (value < floor, floor), else_=value)
-            return MeasurePlan(measure, {label: func.sum(value)}, lambda row: row[label], kind)
+            return MeasurePlan(
+                measure, {label: func.sum(value)}, lambda row: row[label], kind, direct=same
+            )
         if aggregate == "avg":
             # Sum and count, divided here: exact Decimal on both backends, where AVG()
             # would return a float (and, on SQLite, of the stored cents).
@@ -453,7 +502,9 @@ class ReportCompiler:
             for position, (item, ref) in enumerate(self.filters)
         ]
 
-    def statement(self, period: tuple[date, date] | None = None) -> Select[Any]:
+    def statement(
+        self, period: tuple[date, date] | None = None, limit: int | None = None
+    ) -> Select[Any]:
         """The grouped statement; ``period`` replaces the range of the compared filter."""
         group_columns = [
             expression.label(f"g{i}") for i, (_, expression, _) in enumerate(self.groups)
@@ -468,7 +519,7 @@ class ReportCompiler:
         statement = scope_select(self.actor, self.base.model, statement)
         if group_columns:
             statement = statement.group_by(*(expression for _, expression, _ in self.groups))
-        return statement
+        return statement if limit is None else statement.limit(limit)
 
     def median_statement(self, plan: MeasurePlan, period: tuple[date, date] | None) -> Select[Any]:
         assert plan.median_of is not None

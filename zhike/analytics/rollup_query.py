@@ -22,7 +22,9 @@ base tables, with the reason recorded for the query explanation:
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,7 +32,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Table, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from zhike.analytics.compile import CENT, RATIO, MeasurePlan, ReportCompiler, ReportContext
+from zhike.analytics.compile import (
+    CENT,
+    RATIO,
+    MeasurePlan,
+    ReportCompiler,
+    ReportContext,
+    same,
+)
 from zhike.analytics.fields import FieldRef, FieldResolver, parse_date
 from zhike.analytics.periods import resolve_period
 from zhike.analytics.query import ReportFilter, ReportMeasure, ReportQuery
@@ -59,6 +68,8 @@ MEASURE_NOT_IN_ROLLUP = "measure_not_in_rollup"
 DAYS_NEEDED = "closed_on_finer_than_month"
 RECORD_SHARES = "record_shares_or_sharing_rules"
 SCOPE_NOT_BY_OWNER = "scope_not_by_owner"
+# Compiled rollup queries kept per process; a dashboard has a few dozen.
+COMPILED_CACHE_SIZE = 256
 
 
 def rollup_compiler(
@@ -80,12 +91,56 @@ def rollup_compiler(
     visible = _visible_owners(actor, grant)
     if isinstance(visible, str):
         return None, visible
+    key = (actor.tenant_id, context, visible, query.model_dump_json())
+    cached = _COMPILED.get(key)
+    if cached is not None:
+        return cached, None
     compiler = RollupCompiler(session, actor, query, context, visible)
     period = compiler.period
     compared = period is not None and compiler.filters[period.filter_index][0].field == CLOSED_ON
     if compared and not _month_aligned(*compiler.previous_period()):
         return None, DAYS_NEEDED
+    _COMPILED.put(key, compiler)
     return compiler, None
+
+
+CompiledKey = tuple[uuid.UUID, ReportContext, tuple[uuid.UUID, ...] | None, str]
+
+
+class CompiledRollups:
+    """The rollup compilers of recent queries, least recently used dropped first.
+
+    A key contains everything the statement depends on once the checks above have
+    passed for the viewer: the tenant, its calendar and the day, the owners the
+    viewer reads, and the query. The fields a rollup query can reach are the
+    rollup's own, already checked as neither hidden nor masked, and fields of
+    owners, stages and teams, which are configuration without field security or
+    record scope. So two viewers with equal keys get the same SQL. A compiler
+    keeps the session and actor of the request that built it. Its statements read
+    only that actor's tenant, which is part of the key.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[CompiledKey, RollupCompiler] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: CompiledKey) -> RollupCompiler | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: CompiledKey, compiler: RollupCompiler) -> None:
+        with self._lock:
+            self._entries[key] = compiler
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+_COMPILED = CompiledRollups(COMPILED_CACHE_SIZE)
 
 
 def _derivable(path: str) -> bool:
@@ -211,6 +266,7 @@ class RollupCompiler(ReportCompiler):
         owners: tuple[uuid.UUID, ...] | None,
     ) -> None:
         self.owners = owners
+        self._statements: dict[int | None, Select[Any]] = {}
         # The ORM declares __table__ as a FromClause; a mapped class's is a Table.
         self.rollup: Table = OpportunityRollup.__table__  # type: ignore[assignment]
         super().__init__(session, actor, query, context)
@@ -234,7 +290,11 @@ class RollupCompiler(ReportCompiler):
                     case((ref.expression.is_not(None), rollup.record_count), else_=0)
                 )
             return MeasurePlan(
-                measure, {label: func.coalesce(counted, 0)}, lambda row: int(row[label]), "integer"
+                measure,
+                {label: func.coalesce(counted, 0)},
+                lambda row: int(row[label]),
+                "integer",
+                direct=int,
             )
         if measure.aggregate == "share":
             return self._rollup_share(label, measure)
@@ -243,7 +303,9 @@ class RollupCompiler(ReportCompiler):
             total = case(
                 (func.sum(rollup.amount_count) > 0, func.sum(rollup.amount_sum)), else_=None
             )
-            return MeasurePlan(measure, {label: total}, lambda row: row[label], "decimal")
+            return MeasurePlan(
+                measure, {label: total}, lambda row: row[label], "decimal", direct=same
+            )
         total_label, count_label = f"{label}_sum", f"{label}_count"
 
         def average(row: dict[str, Any]) -> Any:
@@ -276,8 +338,23 @@ class RollupCompiler(ReportCompiler):
 
         return MeasurePlan(measure, columns, ratio, "decimal")
 
-    def statement(self, period: tuple[date, date] | None = None) -> Select[Any]:
-        """Build the grouped statement over the rollup; ``period`` replaces the compared range."""
+    def statement(
+        self, period: tuple[date, date] | None = None, limit: int | None = None
+    ) -> Select[Any]:
+        """Return the grouped statement over the rollup; ``period`` replaces the compared range.
+
+        The statement of the query's own period is built once per limit: reusing the
+        object lets SQLAlchemy find its compiled form without walking the statement again.
+        """
+        if period is not None:
+            return self._build_statement(period, limit)
+        found = self._statements.get(limit)
+        if found is None:
+            found = self._build_statement(None, limit)
+            self._statements[limit] = found
+        return found
+
+    def _build_statement(self, period: tuple[date, date] | None, limit: int | None) -> Select[Any]:
         group_columns = [
             expression.label(f"g{i}") for i, (_, expression, _) in enumerate(self.groups)
         ]
@@ -293,4 +370,4 @@ class RollupCompiler(ReportCompiler):
             statement = statement.where(self.rollup.c.owner_id.in_(self.owners))
         if group_columns:
             statement = statement.group_by(*(expression for _, expression, _ in self.groups))
-        return statement
+        return statement if limit is None else statement.limit(limit)

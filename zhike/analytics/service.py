@@ -10,15 +10,19 @@ from __future__ import annotations
 import logging
 import statistics
 import time
+import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhike.analytics import privacy
-from zhike.analytics.compile import CENT, ReportCompiler, ReportContext, compile_report
+from zhike.analytics.compile import CENT, ReportCompiler, ReportContext, compile_report, same
 from zhike.analytics.periods import local_today
 from zhike.analytics.query import ReportColumn, ReportExplanation, ReportQuery, ReportResult
 from zhike.analytics.rollup_models import OpportunityRollup
@@ -31,24 +35,41 @@ logger = logging.getLogger(__name__)
 # A report answers a question about groups; more groups than this is a record list.
 MAX_GROUPS = 50_000
 FISCAL_YEAR_SETTING = "fiscal_year_start_month"
+CALENDAR_CACHE_KEY = "report_tenant_calendar"
 
 
 def report_context(session: Session, actor: Actor, as_of: date | None) -> ReportContext:
-    tenant = session.get(Tenant, actor.tenant_id)
-    timezone = tenant.timezone if tenant is not None else actor.timezone
-    settings = tenant.settings if tenant is not None else {}
-    start_month = settings.get(FISCAL_YEAR_SETTING, 1)
-    if not isinstance(start_month, int) or not 1 <= start_month <= 12:
-        logger.warning(
-            "invalid fiscal year start month; using January", extra={"value": start_month}
-        )
-        start_month = 1
+    timezone, start_month = _tenant_calendar(session, actor)
     return ReportContext(
         timezone=timezone,
         fiscal_start_month=start_month,
         today=as_of or local_today(timezone),
         dialect=session.get_bind().dialect.name,
     )
+
+
+def _tenant_calendar(session: Session, actor: Actor) -> tuple[str, int]:
+    """Return the tenant's time zone and fiscal year start month, read once per request.
+
+    The actor lives for one request or job, so a dashboard's reports share one read.
+    """
+    cached = actor.cache.get(CALENDAR_CACHE_KEY)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    found = session.execute(
+        select(Tenant.timezone, Tenant.settings).where(Tenant.id == actor.tenant_id)
+    ).first()
+    timezone = found.timezone if found is not None else actor.timezone
+    settings = (found.settings if found is not None else None) or {}
+    start_month = settings.get(FISCAL_YEAR_SETTING, 1)
+    if not isinstance(start_month, int) or not 1 <= start_month <= 12:
+        logger.warning(
+            "invalid fiscal year start month; using January", extra={"value": start_month}
+        )
+        start_month = 1
+    calendar = (timezone, start_month)
+    actor.cache[CALENDAR_CACHE_KEY] = calendar
+    return calendar
 
 
 def run_report(
@@ -102,7 +123,7 @@ def explain_report(
     """Describe how ``query`` would run for the actor, without running it."""
     context = report_context(session, actor, query.as_of)
     compiler = compile_report(session, actor, query, context, use_rollups)
-    statement = compiler.statement(None).limit(MAX_GROUPS + 1)
+    statement = compiler.statement(None, MAX_GROUPS + 1)
     dialect = session.get_bind().dialect
     return ReportExplanation(
         source="rollup" if compiler.source == "rollup" else "base_tables",
@@ -117,24 +138,42 @@ def explain_report(
 def _grouped_rows(
     session: Session, compiler: ReportCompiler, period: tuple[date, date] | None
 ) -> list[list[Any]]:
-    statement = compiler.statement(period).limit(MAX_GROUPS + 1)
-    found = [dict(row._mapping) for row in session.execute(statement)]
+    statement = compiler.statement(period, MAX_GROUPS + 1)
+    result = session.execute(statement)
+    keys = list(result.keys())
+    found = result.all()
     if len(found) > MAX_GROUPS:
         raise InvalidInput("report_too_many_groups", limit=MAX_GROUPS)
     group_count = len(compiler.groups)
-    for index, plan in enumerate(compiler.measures):
-        if plan.median_of is None:
-            continue
-        medians = _python_medians(session, compiler, plan, period, group_count)
-        for row in found:
-            row[f"m{index}"] = medians.get(tuple(row[f"g{i}"] for i in range(group_count)))
+    plans = compiler.measures
     if not group_count and not found:
-        found = [{}]
-    return [
-        [row.get(f"g{i}") for i in range(group_count)]
-        + [plan.finish(row) if row else _empty(plan.type) for plan in compiler.measures]
-        for row in found
-    ]
+        return [[_empty(plan.type) for plan in plans]]
+    medians = {
+        index: _python_medians(session, compiler, plan, period, group_count)
+        for index, plan in enumerate(plans)
+        if plan.median_of is not None
+    }
+    if not medians and all(plan.direct is not None for plan in plans):
+        # The statement's columns are the groups, then one column per measure.
+        converted = [
+            (group_count + index, plan.direct)
+            for index, plan in enumerate(plans)
+            if plan.direct is not same
+        ]
+        direct_rows = [list(values) for values in found]
+        for position, convert in converted:
+            assert convert is not None
+            for direct_row in direct_rows:
+                direct_row[position] = convert(direct_row[position])
+        return direct_rows
+    rows = []
+    for values in found:
+        row = dict(zip(keys, values, strict=True))
+        group = tuple(values[:group_count])
+        for index, by_group in medians.items():
+            row[f"m{index}"] = by_group.get(group)
+        rows.append([*group, *(plan.finish(row) for plan in plans)])
+    return rows
 
 
 def _empty(kind: str) -> Any:
@@ -194,7 +233,17 @@ def _sorted(
         position = names.index(name)
         present = [row for row in rows if row[position] is not None]
         missing = [row for row in rows if row[position] is None]
-        present.sort(key=lambda row: row[position], reverse=descending)
+        present.sort(key=_sort_key(present, position), reverse=descending)
         # Empty values last, whichever the direction.
         rows = present + missing
     return rows
+
+
+def _sort_key(rows: list[list[Any]], position: int) -> Callable[[list[Any]], Any]:
+    """Return the sort key of a column; ids compare by their number, as UUID order does.
+
+    Comparing UUID objects runs Python code per comparison; their integers compare in C.
+    """
+    if rows and isinstance(rows[0][position], uuid.UUID):
+        return lambda row: row[position].int
+    return itemgetter(position)

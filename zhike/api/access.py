@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from zhike.api.deps import ActorDep, SessionDep
@@ -148,12 +148,24 @@ def list_shares(
     "/{object_name}/{record_id}/shares",
     response_model=ShareOut,
     status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": ShareOut, "description": "Existing share updated"}},
 )
 def share_record(
-    object_name: str, record_id: uuid.UUID, body: ShareIn, session: SessionDep, actor: ActorDep
+    object_name: str,
+    record_id: uuid.UUID,
+    body: ShareIn,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
 ) -> Any:
-    """Share one record with a user, a department or a role; needs edit access to it."""
-    return sharing.share_record(session, actor, object_name, record_id, body.model_dump())
+    """Share one record with a user, a department or a role; needs edit access to it.
+
+    Sharing again with the same target updates its access level and answers 200.
+    """
+    share, created = sharing.share_record(session, actor, object_name, record_id, body.model_dump())
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return share
 
 
 @router.delete(

@@ -39,7 +39,7 @@ from zhike.api.spa import STATIC_DIR, install_web, spa_fallback
 from zhike.audit import api as audit_api
 from zhike.core.db import is_lock_timeout
 from zhike.core.errors import DatabaseBusy, ValidationFailed, ZhikeError, problem_body
-from zhike.core.i18n import negotiate_locale, translate, validation_reason
+from zhike.core.i18n import load_catalog, negotiate_locale, translate, validation_reason
 from zhike.core.settings import get_settings
 from zhike.customers import identity_api as customers_identity_api
 from zhike.customers import merge_api as customers_merge_api
@@ -103,7 +103,8 @@ def _request_validation(request: Request, exc: Exception) -> JSONResponse:
                 "message": translate(
                     "error.invalid_field",
                     locale,
-                    field=field,
+                    # People read the message: name the field as the forms label it.
+                    field=load_catalog(locale).get(f"field_label.{field}") or field,
                     reason=validation_reason(item, locale),
                 ),
             }

@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LOCALE = "zh-CN"
 SUPPORTED_LOCALES = ("zh-CN", "en")
+# Separates the singular and the plural form of a message, as in the web catalogs.
+PLURAL_SEPARATOR = " | "
 
 
 def _flatten(prefix: str, value: Any, into: dict[str, str], source: str) -> None:
@@ -81,11 +83,26 @@ def translate(key: str, locale: str = DEFAULT_LOCALE, /, **params: Any) -> str:
     if template is None:
         logger.warning("missing i18n key", extra={"i18n_key": key, "locale": locale})
         return key
+    template = _plural_form(template, params.get("count"))
     try:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):
         logger.warning("i18n parameters do not fit", extra={"i18n_key": key, "locale": locale})
         return template
+
+
+def _plural_form(template: str, count: Any) -> str:
+    """Pick the form of a ``"one | other"`` message by the ``count`` parameter.
+
+    Chinese messages have a single form; English ones may give the singular first,
+    as the web catalogs do for vue-i18n.
+    """
+    forms = template.split(PLURAL_SEPARATOR)
+    if len(forms) == 1:
+        return template
+    if isinstance(count, int) and not isinstance(count, bool) and count == 1:
+        return forms[0]
+    return forms[-1]
 
 
 def validation_reason(item: Any, locale: str) -> str:

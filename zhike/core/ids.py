@@ -17,3 +17,8 @@ def parse_id(value: str) -> uuid.UUID | None:
         return uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):
         return None
+
+
+def new_id_hex() -> str:
+    """Return a new id as 32 hex digits, the form databases without a UUID type store."""
+    return uuid_utils.uuid7().hex

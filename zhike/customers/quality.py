@@ -13,6 +13,8 @@ rule change, brings those scores up to date.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -28,7 +30,7 @@ from zhike.core.errors import InvalidInput
 from zhike.core.i18n import translate
 from zhike.core.timeutil import utc_now
 from zhike.customers.quality_checks import Evaluator, Finding
-from zhike.customers.quality_models import QualityRuleSet
+from zhike.customers.quality_models import QualityRuleSet, QualityScoreState
 from zhike.customers.quality_rules import (
     DEFAULT_RULES,
     QUALITY_OBJECTS,
@@ -101,6 +103,34 @@ def rules_in_force(session: Session, tenant_id: uuid.UUID, object_name: str) -> 
             else list(DEFAULT_RULES[object_name])
         )
     return cache[key]
+
+
+def rules_fingerprint(session: Session, tenant_id: uuid.UUID, object_name: str) -> str:
+    """A digest of the rules in force, to tell whether stored scores predate a rule change."""
+    rules = [
+        rule.model_dump(mode="json") for rule in rules_in_force(session, tenant_id, object_name)
+    ]
+    text = json.dumps(rules, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def score_state(
+    session: Session, tenant_id: uuid.UUID, object_name: str
+) -> QualityScoreState | None:
+    return session.scalar(
+        select(QualityScoreState).where(
+            QualityScoreState.tenant_id == tenant_id,
+            QualityScoreState.object_name == object_name,
+        )
+    )
+
+
+def scores_outdated(session: Session, tenant_id: uuid.UUID, object_name: str) -> bool:
+    """True when the object's scores were never recomputed or the rules changed since."""
+    state = score_state(session, tenant_id, object_name)
+    return state is None or state.rules_fingerprint != rules_fingerprint(
+        session, tenant_id, object_name
+    )
 
 
 def forget_rules(session: Session) -> None:
@@ -267,6 +297,14 @@ def recompute_scores(
         last_id = rows[-1].id
         if progress is not None:
             progress(len(rows))
+    done = score_state(session, actor.tenant_id, object_name)
+    if done is None:
+        done = QualityScoreState(tenant_id=actor.tenant_id, object_name=object_name)
+        session.add(done)
+    done.rules_fingerprint = rules_fingerprint(session, actor.tenant_id, object_name)
+    done.records, done.changed = result.records, result.changed
+    done.computed_at = utc_now()
+    session.flush()
     logger.info(
         "quality scores recomputed",
         extra={

@@ -34,3 +34,26 @@ class QualityRuleSet(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+class QualityScoreState(Base):
+    """When a tenant's stored scores of one object were last recomputed, and under which rules.
+
+    The fingerprint of the rules in force at that time tells whether the stored scores
+    predate a rule change, including a change of the built-in rules in a new release.
+    """
+
+    __tablename__ = "quality_score_states"
+    __table_args__ = (
+        Index("ix_quality_score_states_object", "tenant_id", "object_name", unique=True),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), index=True
+    )
+    object_name: Mapped[str] = mapped_column(String(40))
+    rules_fingerprint: Mapped[str] = mapped_column(String(64))
+    records: Mapped[int] = mapped_column(default=0)
+    changed: Mapped[int] = mapped_column(default=0)
+    computed_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -7,6 +7,7 @@ the rep may read and no others.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -18,6 +19,8 @@ from zhike.customers.quality import (
     QualityIssue,
     check_object,
     evaluator_for,
+    score_state,
+    scores_outdated,
     state_of,
     visible_issues,
 )
@@ -50,6 +53,14 @@ class QualitySummary(BaseModel):
     records: int
     average_score: float | None
     sources: list[SourceQuality]
+    scores_computed_at: datetime | None = Field(
+        description="when the stored scores were last recomputed for the whole tenant; "
+        "null when they never were"
+    )
+    scores_outdated: bool = Field(
+        description="the rules changed since the last recomputation, or there was none: "
+        "stored scores may differ from the scores record pages show"
+    )
 
 
 class RecordIssues(BaseModel):
@@ -114,6 +125,7 @@ def source_summary(
     ]
     sources.sort(key=lambda item: (-item.records, item.source))
 
+    state = score_state(session, actor.tenant_id, object_name)
     scored = sum(int(row.scored) for row in rows)
     score_sum = sum(int(row.score_sum or 0) for row in rows)
     return QualitySummary(
@@ -123,6 +135,8 @@ def source_summary(
         records=sum(item.records for item in sources),
         average_score=round(score_sum / scored, 1) if scored else None,
         sources=sources,
+        scores_computed_at=state.computed_at if state is not None else None,
+        scores_outdated=scores_outdated(session, actor.tenant_id, object_name),
     )
 
 

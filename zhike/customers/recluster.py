@@ -21,15 +21,18 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from zhike.audit.service import record_event
-from zhike.core.ids import new_id
+from zhike.core.ids import new_id, new_id_hex
 from zhike.core.timeutil import utc_now
 from zhike.customers.identity import REVIEWABLE_OBJECTS, model_for
 from zhike.customers.identity_keys import (
@@ -72,6 +75,8 @@ OBJECTS_OF_KIND = {PERSON: ("contacts", "leads"), COMPANY: ("accounts",)}
 # Below this many records EM has too few pairs to learn from, so the stored model is used.
 MIN_RECORDS_TO_TRAIN = 500
 WRITE_BATCH = 5_000
+# SQLite page cache for the job, in KiB.
+SQLITE_CACHE_KIB = 256 * 1024
 
 
 @dataclass
@@ -83,8 +88,19 @@ class _Records:
     names: list[str | None] = field(default_factory=list)
     current: list[uuid.UUID | None] = field(default_factory=list)
     matching: list[dict[str, Any]] = field(default_factory=list)
-    # Rows without a link: their identities and keys are built and stored here.
-    unlinked: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Rows without a link, with the columns their identities need besides the matching
+    # values. Their link, identities and keys are built and stored here.
+    unlinked: dict[int, _Extra] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Extra:
+    external_id: str | None
+    source: str | None
+    phone: str | None
+
+    def values(self) -> dict[str, Any]:
+        return {"external_id": self.external_id, "source": self.source, "phone": self.phone}
 
 
 @dataclass
@@ -104,43 +120,47 @@ def _table(model: Any) -> Any:
 
 
 def _rows(session: Session, tenant_id: uuid.UUID, object_name: str) -> Iterator[Any]:
-    model = model_for(object_name)
-    columns = [model.id, model.global_customer_id, model.external_id, model.source]
-    columns += [getattr(model, name) for name in MATCH_COLUMNS[object_name] if name != "account_id"]
-    statement = select(*columns).where(model.tenant_id == tenant_id, model.deleted_at.is_(None))
+    # A Core select of plain columns: ORM rows cost more than the matching itself.
+    table = _table(model_for(object_name))
+    columns = [table.c.id, table.c.global_customer_id, table.c.external_id, table.c.source]
+    columns += [table.c[name] for name in MATCH_COLUMNS[object_name] if name != "account_id"]
+    statement = select(*columns).where(table.c.tenant_id == tenant_id, table.c.deleted_at.is_(None))
     if object_name == "contacts":
-        statement = statement.add_columns(Account.name.label("company")).outerjoin(
-            Account, Account.id == model.account_id
+        accounts = _table(Account)
+        statement = statement.add_columns(accounts.c.name.label("company")).outerjoin(
+            accounts, accounts.c.id == table.c.account_id
         )
-    yield from session.execute(statement.order_by(model.id)).yield_per(WRITE_BATCH)
+    statement = statement.order_by(table.c.id).execution_options(yield_per=WRITE_BATCH)
+    yield from session.connection().execute(statement)
 
 
 def _load(session: Session, tenant_id: uuid.UUID, customer_kind: str) -> _Records:
+    link_table = _table(CustomerLink)
     links = {
-        (row.object_name, row.record_id): row.match_values
-        for row in session.execute(
+        (object_name, record_id): match_values
+        for object_name, record_id, match_values in session.connection().execute(
             select(
-                CustomerLink.object_name, CustomerLink.record_id, CustomerLink.match_values
+                link_table.c.object_name, link_table.c.record_id, link_table.c.match_values
             ).where(
-                CustomerLink.tenant_id == tenant_id,
-                CustomerLink.object_name.in_(OBJECTS_OF_KIND[customer_kind]),
+                link_table.c.tenant_id == tenant_id,
+                link_table.c.object_name.in_(OBJECTS_OF_KIND[customer_kind]),
             )
         )
     }
     loaded = _Records()
     for object_name in OBJECTS_OF_KIND[customer_kind]:
         for row in _rows(session, tenant_id, object_name):
-            values = row._asdict()
-            stored = links.get((object_name, row.id))
+            stored = links.pop((object_name, row.id), None)
             position = len(loaded.ids)
             if stored is None or row.global_customer_id is None:
                 # Matching values are computed once, at write time. Only rows never
                 # linked need them built here.
+                values = row._mapping
                 stored = dict(matching_values(object_name, values))
-                loaded.unlinked[position] = values
+                loaded.unlinked[position] = _Extra(row.external_id, row.source, values.get("phone"))
             loaded.objects.append(object_name)
             loaded.ids.append(row.id)
-            loaded.names.append(values.get("name"))
+            loaded.names.append(row.name)
             loaded.current.append(row.global_customer_id)
             loaded.matching.append(stored)
     return loaded
@@ -149,9 +169,9 @@ def _load(session: Session, tenant_id: uuid.UUID, customer_kind: str) -> _Record
 def _external_pairs(loaded: _Records, customer_kind: str) -> list[tuple[int, int]]:
     """Pairs sharing an external id of one source, which the blocking keys do not cover."""
     groups: dict[str, list[int]] = defaultdict(list)
-    for position, values in loaded.unlinked.items():
-        if values.get("external_id"):
-            groups[f"{values.get('source') or ''}:{values['external_id']}"].append(position)
+    for position, extra in loaded.unlinked.items():
+        if extra.external_id:
+            groups[f"{extra.source or ''}:{extra.external_id}"].append(position)
     pairs: list[tuple[int, int]] = []
     for members in groups.values():
         pairs.extend((members[0], other) for other in members[1:])
@@ -165,13 +185,20 @@ def _choose_ids(
     assigned: list[uuid.UUID] = [uuid.UUID(int=0)] * len(loaded.ids)
     created: list[uuid.UUID] = []
     taken: set[uuid.UUID] = set()
+    current = loaded.current
     for members in sorted(groups, key=len, reverse=True):
-        votes = Counter(loaded.current[m] for m in members if loaded.current[m] is not None)
         chosen = None
-        for global_id, _count in sorted(votes.items(), key=lambda item: (-item[1], item[0])):
-            if global_id is not None and global_id not in taken:
-                chosen = global_id
-                break
+        if len(members) == 1:
+            # Most groups are one record: its own id, unless a bigger group took it.
+            only = current[members[0]]
+            if only is not None and only not in taken:
+                chosen = only
+        else:
+            votes = Counter(current[m] for m in members if current[m] is not None)
+            for global_id, _count in sorted(votes.items(), key=lambda item: (-item[1], item[0])):
+                if global_id is not None and global_id not in taken:
+                    chosen = global_id
+                    break
         if chosen is None:
             chosen = new_id()
             created.append(chosen)
@@ -223,21 +250,124 @@ def recluster_kind(
     _queue_reviews(session, tenant_id, loaded, scores, settings, spec)
 
 
+class _Reasons:
+    """The agreeing fields of a pair, built once per distinct row of agreement levels."""
+
+    def __init__(self, scores: Any, spec: Any, *, strong: bool = True) -> None:
+        self._scores = scores
+        self._spec = spec
+        # Whether the reasons of a pair decided by a strong identifier start with
+        # strong_identifier, as link reasons do.
+        self._strong = strong
+        self._known: dict[tuple[bytes, bool], list[str]] = {}
+
+    def of(self, row: int) -> list[str]:
+        levels = self._scores.levels[row]
+        deterministic = self._strong and bool(self._scores.deterministic[row])
+        key = (levels.tobytes(), deterministic)
+        reasons = self._known.get(key)
+        if reasons is None:
+            reasons = agreeing_fields([int(level) for level in levels], self._spec)
+            if deterministic:
+                reasons.insert(0, "strong_identifier")
+            self._known[key] = reasons
+        # Callers store the list as it is, so a shared one is never changed.
+        return reasons
+
+
 def _best_pairs(
     scores: Any, linked: np.ndarray, spec: Any
 ) -> dict[int, tuple[int, float, list[str]]]:
     """For each linked record, the partner it agrees with most, its probability and reasons."""
     best: dict[int, tuple[int, float, list[str]]] = {}
-    for row in np.flatnonzero(linked):
-        left, right = (int(value) for value in scores.pairs[row])
-        probability = round(float(scores.probabilities[row]), 4)
+    reasons = _Reasons(scores, spec)
+    rows = np.flatnonzero(linked)
+    lefts = scores.pairs[rows, 0].tolist()
+    rights = scores.pairs[rows, 1].tolist()
+    probabilities = [round(value, 4) for value in scores.probabilities[rows].tolist()]
+    for row, left, right, probability in zip(
+        rows.tolist(), lefts, rights, probabilities, strict=True
+    ):
         for one, other in ((left, right), (right, left)):
             if one not in best or best[one][1] < probability:
-                reasons = agreeing_fields([int(level) for level in scores.levels[row]], spec)
-                if scores.deterministic[row]:
-                    reasons.insert(0, "strong_identifier")
-                best[one] = (other, probability, reasons)
+                best[one] = (other, probability, reasons.of(row))
     return best
+
+
+class _Statement:
+    """One insert or update run through the DB-API with plain tuples, many rows at once.
+
+    SQLAlchemy's own executemany builds every row's parameters through the compiler,
+    which cost more than the database work in a million-row run. Here each column is
+    converted with its type's bind processor in one pass, and a value that every row
+    shares (tenant, kind, time) is converted once.
+    """
+
+    def __init__(self, session: Session, statement: Any, fixed: dict[str, Any] | None = None):
+        connection = session.connection()
+        dialect = connection.dialect
+        compiled = statement.compile(dialect=dialect)
+        self._connection = connection
+        self._sql = str(compiled)
+        self._positional = compiled.positiontup is not None
+        # Parameters go by the names rendered into the SQL, which anonymous binds only get here.
+        by_name = {name: bind for bind, name in compiled.bind_names.items()}
+        self._names = list(compiled.positiontup) if self._positional else list(by_name)
+        self._converters = {
+            name: by_name[name].type._cached_bind_processor(dialect) for name in self._names
+        }
+        shared = {**compiled.params, **(fixed or {})}
+        self._shared = {
+            name: self._convert(name, [shared.get(name)])[0]
+            for name in self._names
+            if name in shared
+        }
+
+    def _convert(self, name: str, values: list[Any]) -> list[Any]:
+        converter = self._converters[name]
+        if converter is None:
+            return values
+        return [None if value is None else converter(value) for value in values]
+
+    def run(self, columns: dict[str, list[Any]], ready: tuple[str, ...] = ()) -> None:
+        """Run the statement once per row. Columns named in ``ready`` are already in driver form."""
+        count = len(next(iter(columns.values())))
+        for start in range(0, count, WRITE_BATCH):
+            stop = min(start + WRITE_BATCH, count)
+            lists: list[Any] = []
+            for name in self._names:
+                if name in columns:
+                    values = columns[name][start:stop]
+                    lists.append(values if name in ready else self._convert(name, values))
+                else:
+                    lists.append(repeat(self._shared[name], stop - start))
+            rows = zip(*lists, strict=False)
+            parameters: list[Any] = (
+                list(rows)
+                if self._positional
+                else [dict(zip(self._names, row, strict=True)) for row in rows]
+            )
+            self._connection.exec_driver_sql(self._sql, parameters)
+
+
+def _id_maker(session: Session) -> Any:
+    """Make new ids in the driver's form: hex text, unless the database has a UUID type."""
+    dialect = session.connection().dialect
+    converter = _table(CustomerLink).c.id.type._cached_bind_processor(dialect)
+    if converter is None:
+        return new_id
+    if not dialect.supports_native_uuid:
+        return new_id_hex
+    return lambda: converter(new_id())
+
+
+def _insert_statement(
+    session: Session, model: Any, fixed: dict[str, Any] | None = None
+) -> _Statement:
+    """Build an insert that names every column of the table. ``fixed`` values apply to every row."""
+    table = _table(model)
+    values: dict[str, Any] = {column.key: bindparam(column.key) for column in table.columns}
+    return _Statement(session, insert(table).values(values), fixed)
 
 
 def _write_customers(
@@ -254,21 +384,38 @@ def _write_customers(
     for position, global_id in enumerate(assigned):
         first_name.setdefault(global_id, loaded.names[position])
     now = utc_now()
-    rows = [
+    fixed = {
+        "tenant_id": tenant_id,
+        "kind": customer_kind,
+        "status": "active",
+        "merged_into_id": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    names = [first_name.get(global_id) for global_id in created]
+    _insert_statement(session, GlobalCustomer, fixed).run(
         {
-            "id": global_id,
-            "tenant_id": tenant_id,
-            "kind": customer_kind,
-            "display_name": (first_name.get(global_id) or None)
-            and str(first_name[global_id])[:200],
-            "status": "active",
-            "merged_into_id": None,
-            "created_at": now,
-            "updated_at": now,
+            "id": list(created),
+            "display_name": [str(name)[:200] if name else None for name in names],
         }
-        for global_id in created
-    ]
-    _insert(session, GlobalCustomer, rows)
+    )
+
+
+class _Columns:
+    """Rows to write, kept as one list per column."""
+
+    def __init__(self, *names: str) -> None:
+        self.columns: dict[str, list[Any]] = {name: [] for name in names}
+
+    def add(self, *values: Any) -> None:
+        for column, value in zip(self.columns.values(), values, strict=True):
+            column.append(value)
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values())))
+
+
+_METHOD_COLUMNS = ("method", "score", "reasons", "matched_object", "matched_record_id")
 
 
 def _write_records(
@@ -280,145 +427,152 @@ def _write_records(
     customer_kind: str,
     tally: _Tally,
 ) -> None:
+    """Point each record at its customer; link records never linked, move the others' links.
+
+    Rows are built and written a batch of records at a time, so a million records never
+    hold all their link, identity and key rows in memory at once.
+    """
     tenant_id = actor.tenant_id
     now = utc_now()
-    changed: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    link_updates: list[dict[str, Any]] = []
-    new_links: list[dict[str, Any]] = []
-    new_identities: list[dict[str, Any]] = []
-    new_keys: list[dict[str, Any]] = []
-    for position, global_id in enumerate(assigned):
-        object_name, record_id = loaded.objects[position], loaded.ids[position]
-        partner = best.get(position)
-        method_values = {
-            "method": "recluster" if partner else "new",
-            "score": partner[1] if partner else None,
-            "reasons": partner[2] if partner else [],
-            "matched_object": loaded.objects[partner[0]] if partner else None,
-            "matched_record_id": loaded.ids[partner[0]] if partner else None,
-        }
-        if loaded.current[position] != global_id:
-            changed[object_name].append({"record": record_id, "customer": global_id})
-        values = loaded.unlinked.get(position)
-        if values is None:
-            if loaded.current[position] != global_id:
-                tally.moved += 1
-                link_updates.append(
-                    {
-                        "record": record_id,
-                        "object": object_name,
-                        "customer": global_id,
-                        **method_values,
-                    }
-                )
-            continue
-        tally.linked += 1
-        link, identity_rows, key_rows = _new_rows(
-            tenant_id, customer_kind, loaded, position, global_id, method_values, now
-        )
-        new_links.append(link)
-        new_identities.extend(identity_rows)
-        new_keys.extend(key_rows)
     _drop_partial_links(session, tenant_id, loaded)
-    for object_name, rows in changed.items():
-        table = _table(model_for(object_name))
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("record"))
-            .values(global_customer_id=bindparam("customer"), updated_at=table.c.updated_at)
-        )
-        _executemany(session, statement, rows)
-    _move_links(session, tenant_id, link_updates)
-    for model, new_rows in (
-        (CustomerLink, new_links),
-        (CustomerIdentity, new_identities),
-        (CustomerMatchKey, new_keys),
-    ):
-        _insert(session, model, new_rows)
-
-
-def _new_rows(
-    tenant_id: uuid.UUID,
-    customer_kind: str,
-    loaded: _Records,
-    position: int,
-    global_id: uuid.UUID,
-    method_values: dict[str, Any],
-    now: Any,
-) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Build the link, identity and blocking-key rows of a record linked for the first time."""
-    object_name, record_id = loaded.objects[position], loaded.ids[position]
-    values = loaded.unlinked[position]
-    link_id = new_id()
-    channel = _channel(values)
-    link = {
-        "id": link_id,
-        "tenant_id": tenant_id,
-        "global_customer_id": global_id,
-        "object_name": object_name,
-        "record_id": record_id,
-        "match_values": loaded.matching[position],
-        "source": channel,
-        "linked_at": now,
-        **method_values,
+    pointers = {
+        object_name: _Statement(session, _pointer_update(object_name))
+        for object_name in OBJECTS_OF_KIND[customer_kind]
     }
-    identities = [
+    link_move, identity_move = _move_statements(session, tenant_id)
+    link_insert = _insert_statement(
+        session, CustomerLink, {"tenant_id": tenant_id, "linked_at": now}
+    )
+    identity_insert = _insert_statement(
+        session,
+        CustomerIdentity,
         {
-            "id": new_id(),
             "tenant_id": tenant_id,
-            "global_customer_id": global_id,
             "customer_kind": customer_kind,
-            "source": channel,
-            "object_name": object_name,
-            "record_id": record_id,
-            "kind": identifier.kind,
-            "value": identifier.value,
-            "external_source": identifier.external_source,
             "first_seen_at": now,
             "last_seen_at": now,
-        }
-        for identifier in identifiers(object_name, values, loaded.matching[position])
-    ]
-    keys = [
-        {
-            "id": new_id(),
-            "tenant_id": tenant_id,
-            "link_id": link_id,
-            "customer_kind": customer_kind,
-            "key": key,
-        }
-        for key in blocking_keys(customer_kind, loaded.matching[position])
-    ]
-    return link, identities, keys
+        },
+    )
+    key_insert = _insert_statement(
+        session, CustomerMatchKey, {"tenant_id": tenant_id, "customer_kind": customer_kind}
+    )
+    make_id = _id_maker(session)
+    for start in range(0, len(assigned), WRITE_BATCH):
+        changed: dict[str, _Columns] = defaultdict(lambda: _Columns("record", "customer"))
+        moves = _Columns("record", "object", "customer", *_METHOD_COLUMNS)
+        links = _Columns(
+            "id",
+            "global_customer_id",
+            "object_name",
+            "record_id",
+            *_METHOD_COLUMNS,
+            "match_values",
+            "source",
+        )
+        identities = _Columns(
+            "id",
+            "global_customer_id",
+            "source",
+            "object_name",
+            "record_id",
+            "kind",
+            "value",
+            "external_source",
+        )
+        keys = _Columns("id", "link_id", "key")
+        for position in range(start, min(start + WRITE_BATCH, len(assigned))):
+            global_id = assigned[position]
+            object_name, record_id = loaded.objects[position], loaded.ids[position]
+            extra = loaded.unlinked.get(position)
+            moved = loaded.current[position] != global_id
+            if moved:
+                changed[object_name].add(record_id, global_id)
+            if extra is None and not moved:
+                continue
+            partner = best.get(position)
+            method = (
+                (
+                    "recluster",
+                    partner[1],
+                    partner[2],
+                    loaded.objects[partner[0]],
+                    loaded.ids[partner[0]],
+                )
+                if partner
+                else ("new", None, [], None, None)
+            )
+            if extra is None:
+                tally.moved += 1
+                moves.add(record_id, object_name, global_id, *method)
+                continue
+            tally.linked += 1
+            link_id = make_id()
+            matching = loaded.matching[position]
+            channel = _channel(extra.source)
+            links.add(link_id, global_id, object_name, record_id, *method, matching, channel)
+            for identifier in identifiers(object_name, extra.values(), matching):
+                identities.add(
+                    make_id(),
+                    global_id,
+                    channel,
+                    object_name,
+                    record_id,
+                    identifier.kind,
+                    identifier.value,
+                    identifier.external_source,
+                )
+            for key in blocking_keys(customer_kind, matching):
+                keys.add(make_id(), link_id, key)
+        for object_name, rows in changed.items():
+            pointers[object_name].run(rows.columns)
+        if len(moves):
+            link_move.run(moves.columns)
+            identity_move.run(
+                {name: moves.columns[name] for name in ("record", "object", "customer")}
+            )
+        for statement, rows in (
+            (link_insert, links),
+            (identity_insert, identities),
+            (key_insert, keys),
+        ):
+            if len(rows):
+                statement.run(rows.columns, ready=("id", "link_id"))
 
 
-def _channel(values: dict[str, Any]) -> str:
+def _pointer_update(object_name: str) -> Any:
+    table = _table(model_for(object_name))
+    return (
+        update(table)
+        .where(table.c.id == bindparam("record"))
+        .values(global_customer_id=bindparam("customer"), updated_at=table.c.updated_at)
+    )
+
+
+def _channel(source: str | None) -> str:
     # Rows linked here came from an import or an older write; their source names the system.
-    source = values.get("source")
     return str(source)[:50] if source and source != "manual" else "import"
 
 
 def _drop_partial_links(session: Session, tenant_id: uuid.UUID, loaded: _Records) -> None:
     """Remove leftover link rows of records linked afresh, e.g. after their pointer was cleared."""
-    by_object: dict[str, list[uuid.UUID]] = defaultdict(list)
-    for position in loaded.unlinked:
-        by_object[loaded.objects[position]].append(loaded.ids[position])
-    for object_name, ids in by_object.items():
-        for start in range(0, len(ids), WRITE_BATCH):
-            chunk = ids[start : start + WRITE_BATCH]
-            for model in (CustomerIdentity, CustomerLink):
-                session.execute(
-                    _table(model)
-                    .delete()
-                    .where(
-                        model.tenant_id == tenant_id,
-                        model.object_name == object_name,
-                        model.record_id.in_(chunk),
-                    )
-                )
+    if not loaded.unlinked:
+        return
+    columns: dict[str, list[Any]] = {
+        "object": [loaded.objects[position] for position in loaded.unlinked],
+        "record": [loaded.ids[position] for position in loaded.unlinked],
+    }
+    for model in (CustomerIdentity, CustomerLink):
+        table = _table(model)
+        statement = table.delete().where(
+            table.c.tenant_id == tenant_id,
+            table.c.object_name == bindparam("object"),
+            table.c.record_id == bindparam("record"),
+        )
+        _Statement(session, statement).run(columns)
 
 
-def _move_links(session: Session, tenant_id: uuid.UUID, rows: list[dict[str, Any]]) -> None:
+def _move_statements(session: Session, tenant_id: uuid.UUID) -> tuple[_Statement, _Statement]:
+    """Updates that point a record's link and identities at another customer."""
     link_table = _table(CustomerLink)
     identity_table = _table(CustomerIdentity)
     link_statement = (
@@ -446,55 +600,7 @@ def _move_links(session: Session, tenant_id: uuid.UUID, rows: list[dict[str, Any
         )
         .values(global_customer_id=bindparam("customer"))
     )
-    _executemany(session, link_statement, rows)
-    _executemany(
-        session,
-        identity_statement,
-        [
-            {"object": row["object"], "record": row["record"], "customer": row["customer"]}
-            for row in rows
-        ],
-    )
-
-
-def _executemany(session: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
-    """Run ``statement`` once per row through the DB-API, converting values as SQLAlchemy would.
-
-    SQLAlchemy's own executemany builds every row's parameters through the compiler,
-    which cost more than the database work in a million-row run. This function converts
-    each value with its column type's bind processor and passes the driver plain tuples.
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    compiled = statement.compile(dialect=dialect)
-    positional = compiled.positiontup is not None
-    # Parameters go by the names rendered into the SQL, which anonymous binds only get here.
-    by_name = {name: bind for bind, name in compiled.bind_names.items()}
-    names = list(compiled.positiontup) if positional else list(by_name)
-    fixed = compiled.params
-    converters = [by_name[name].type._cached_bind_processor(dialect) for name in names]
-    for start in range(0, len(rows), WRITE_BATCH):
-        parameters: list[Any] = []
-        for row in rows[start : start + WRITE_BATCH]:
-            values = []
-            for name, converter in zip(names, converters, strict=True):
-                value = row[name] if name in row else fixed[name]
-                values.append(
-                    converter(value) if converter is not None and value is not None else value
-                )
-            parameters.append(
-                tuple(values) if positional else dict(zip(names, values, strict=True))
-            )
-        connection.exec_driver_sql(str(compiled), parameters)
-
-
-def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert rows that name every column of the table."""
-    table = _table(model)
-    values: dict[str, Any] = {column.key: bindparam(column.key) for column in table.columns}
-    _executemany(session, insert(table).values(values), rows)
+    return _Statement(session, link_statement), _Statement(session, identity_statement)
 
 
 def _retire_emptied(
@@ -510,18 +616,21 @@ def _retire_emptied(
     for position, previous in enumerate(loaded.current):
         if previous is not None and previous not in kept:
             destinations[previous][assigned[position]] += 1
-    rows = [
-        {"customer": previous, "into": counts.most_common(1)[0][0]}
-        for previous, counts in destinations.items()
-    ]
+    if not destinations:
+        return
     table = _table(GlobalCustomer)
     statement = (
         update(table)
         .where(table.c.tenant_id == tenant_id, table.c.id == bindparam("customer"))
         .values(status="merged", merged_into_id=bindparam("into"), updated_at=utc_now())
     )
-    _executemany(session, statement, rows)
-    tally.retired += len(rows)
+    _Statement(session, statement).run(
+        {
+            "customer": list(destinations),
+            "into": [counts.most_common(1)[0][0] for counts in destinations.values()],
+        }
+    )
+    tally.retired += len(destinations)
 
 
 def _queue_reviews(
@@ -536,50 +645,84 @@ def _queue_reviews(
         scores.probabilities < settings.auto_link_threshold
     )
     wanted: dict[tuple[str, uuid.UUID, uuid.UUID], tuple[float, list[str]]] = {}
-    for row in np.flatnonzero(between):
-        left, right = (int(value) for value in scores.pairs[row])
+    reasons = _Reasons(scores, spec, strong=False)
+    rows = np.flatnonzero(between)
+    lefts = scores.pairs[rows, 0].tolist()
+    rights = scores.pairs[rows, 1].tolist()
+    probabilities = [round(value, 4) for value in scores.probabilities[rows].tolist()]
+    for row, left, right, probability in zip(
+        rows.tolist(), lefts, rights, probabilities, strict=True
+    ):
         object_name = loaded.objects[left]
         if object_name != loaded.objects[right] or object_name not in REVIEWABLE_OBJECTS:
             continue
         first_id, second_id = sorted((loaded.ids[left], loaded.ids[right]))
-        reasons = agreeing_fields([int(level) for level in scores.levels[row]], spec)
-        wanted[(object_name, first_id, second_id)] = (
-            round(float(scores.probabilities[row]), 4),
-            reasons,
-        )
+        wanted[(object_name, first_id, second_id)] = (probability, reasons.of(row))
     if not wanted:
         return
-    existing = set(
-        session.execute(
-            select(
-                DuplicateCandidate.object_name,
-                DuplicateCandidate.first_id,
-                DuplicateCandidate.second_id,
-            ).where(DuplicateCandidate.tenant_id == tenant_id)
-        ).tuples()
-    )
+    candidates = _table(DuplicateCandidate)
+    existing = {
+        tuple(row)
+        for row in session.connection().execute(
+            select(candidates.c.object_name, candidates.c.first_id, candidates.c.second_id).where(
+                candidates.c.tenant_id == tenant_id
+            )
+        )
+    }
     now = utc_now()
-    rows = [
-        {
-            "id": new_id(),
-            "tenant_id": tenant_id,
-            "object_name": object_name,
-            "first_id": first_id,
-            "second_id": second_id,
-            "score": probability,
-            "matched_fields": [reason.split(":", 1)[0] for reason in reasons],
-            "reasons": reasons,
-            "status": "open",
-            "decided_by": None,
-            "decided_at": None,
-            "merge_id": None,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for (object_name, first_id, second_id), (probability, reasons) in wanted.items()
-        if (object_name, first_id, second_id) not in existing
-    ]
-    _insert(session, DuplicateCandidate, rows)
+    fixed = {
+        "tenant_id": tenant_id,
+        "status": "open",
+        "decided_by": None,
+        "decided_at": None,
+        "merge_id": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    rows_to_add = _Columns(
+        "id", "object_name", "first_id", "second_id", "score", "matched_fields", "reasons"
+    )
+    make_id = _id_maker(session)
+    for (object_name, first_id, second_id), (probability, pair_reasons) in wanted.items():
+        if (object_name, first_id, second_id) in existing:
+            continue
+        rows_to_add.add(
+            make_id(),
+            object_name,
+            first_id,
+            second_id,
+            probability,
+            [reason.split(":", 1)[0] for reason in pair_reasons],
+            pair_reasons,
+        )
+    if len(rows_to_add):
+        _insert_statement(session, DuplicateCandidate, fixed).run(
+            rows_to_add.columns, ready=("id",)
+        )
+
+
+@contextmanager
+def _sqlite_page_cache(session: Session) -> Iterator[None]:
+    """Give SQLite a larger page cache while the job writes.
+
+    Each new identity and blocking key goes to a random place in its indexes, and
+    with the default 2 MB cache most of those pages are read back from the OS
+    again and again. The connection's own size is restored afterwards, since the
+    connection returns to the pool.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        # NOTE: after a failed statement the connection rejects this until rolled back.
+        # The original error is kept, and that pooled connection keeps the larger cache.
+        with suppress(SQLAlchemyError):
+            connection.exec_driver_sql(f"PRAGMA cache_size={previous}")
 
 
 def recluster_tenant(session: Session, actor: Actor) -> ReclusterResult:
@@ -587,8 +730,9 @@ def recluster_tenant(session: Session, actor: Actor) -> ReclusterResult:
     started = time.perf_counter()
     settings = identity_settings(session, actor.tenant_id)
     tally = _Tally()
-    for customer_kind in (PERSON, COMPANY):
-        recluster_kind(session, actor, customer_kind, settings, tally)
+    with _sqlite_page_cache(session):
+        for customer_kind in (PERSON, COMPANY):
+            recluster_kind(session, actor, customer_kind, settings, tally)
     session.flush()
     session.expire_all()
     result = ReclusterResult(

@@ -9,6 +9,8 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from zhike.core.timeutil import load_zone, utc_now
+from zhike.customers.quality import recompute_scores
+from zhike.customers.quality_rules import QUALITY_OBJECTS
 from zhike.demo.configuration import build_configuration
 from zhike.demo.context import DemoContext
 from zhike.demo.engagement import build_activities, build_campaigns, build_tickets
@@ -20,6 +22,7 @@ from zhike.demo.organisation import (
 )
 from zhike.demo.pipeline import build_leads, build_opportunities
 from zhike.demo.sales_process import build_sales_process
+from zhike.demo.targets import build_targets
 from zhike.demo.writer import DemoWriter
 from zhike.security.auth import actor_for, hash_password
 from zhike.security.models import Tenant, User
@@ -44,10 +47,17 @@ STEPS: tuple[tuple[str, Callable[[DemoContext], None]], ...] = (
     ("activities", build_activities),
     ("tickets", build_tickets),
     ("campaigns", build_campaigns),
+    ("targets", build_targets),
 )
 # "configuration" runs after the bulk-written records are flushed, because it
 # goes through the services, which read what the earlier steps wrote.
-STEP_NAMES = ("organisation", *(name for name, _ in STEPS), "configuration", "sales_process")
+STEP_NAMES = (
+    "organisation",
+    *(name for name, _ in STEPS),
+    "configuration",
+    "sales_process",
+    "quality",
+)
 
 
 def create_demo_tenant(session: Session) -> tuple[Tenant, User]:
@@ -101,6 +111,12 @@ def generate_demo(
     if on_step:
         on_step("sales_process")
     build_sales_process(context)
+    if on_step:
+        on_step("quality")
+    # The bulk writer skips the score normaliser, and the later steps change what
+    # freshness and reference rules read: score last, under the rules in force now.
+    for object_name in QUALITY_OBJECTS:
+        recompute_scores(session, actor, object_name)
     counts = dict(sorted(context.writer.counts.items()))
     logger.info("demo data generated", extra={"tenant": tenant.slug, "rows": sum(counts.values())})
     return counts

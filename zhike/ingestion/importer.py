@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from zhike.audit.service import record_event
 from zhike.core.db import Database, is_lock_timeout
 from zhike.core.errors import DatabaseBusy, InvalidInput, NotFound, ZhikeError
-from zhike.core.i18n import translate
+from zhike.core.i18n import load_catalog, translate
 from zhike.core.timeutil import utc_now
 from zhike.ingestion.mapping import MappedRow, RowMapper, row_error
 from zhike.ingestion.models import ImportRun
@@ -39,6 +39,7 @@ from zhike.ingestion.readers import FileError, open_table
 from zhike.ingestion.rejects import RejectsWriter
 from zhike.ingestion.targets import lookup_ids, lookup_model, resolve_target
 from zhike.platform.bulk import BulkRow, BulkWriter
+from zhike.platform.field_catalog import field_label
 from zhike.platform.models import FieldDefinition
 from zhike.security.access import require
 from zhike.security.actors import actor_for
@@ -52,6 +53,11 @@ from zhike.security.tenants import get_tenant_by_slug
 logger = logging.getLogger(__name__)
 
 MODES = ("all-or-nothing", "skip-invalid")
+
+
+def _object_label(object_name: str, locale: str) -> str:
+    """Name a looked-up object as the wizard lists it, or by its table name."""
+    return load_catalog(locale).get(f"import_wizard.object.{object_name}") or object_name
 
 
 @dataclass
@@ -448,7 +454,7 @@ class _Import:
             existing.deleted_at = None
         session.flush()
 
-    def _resolve_lookups(self, session: Session, batch: list[MappedRow]) -> None:
+    def _resolve_lookups(self, session: Session, step: Step, batch: list[MappedRow]) -> None:
         wanted: dict[tuple[str, str, str | None], set[str]] = {}
         for row in batch:
             for pending in row.lookups:
@@ -472,8 +478,9 @@ class _Import:
                             pending.column,
                             pending.key,
                             "lookup_not_found",
-                            object=lookup.object,
-                            by=lookup.by,
+                            object_name=step.target,
+                            object=_object_label(lookup.object, self.actor.locale),
+                            by=field_label(lookup.object, lookup.by, self.actor.locale),
                         )
                     )
                 else:
@@ -489,7 +496,7 @@ class _Import:
         stats: StepResult,
         path: Path,
     ) -> None:
-        self._resolve_lookups(session, batch)
+        self._resolve_lookups(session, step, batch)
         report = writer.write([BulkRow(row.number, row.values, row.errors) for row in batch])
         stats.rows_created += report.created
         stats.rows_updated += report.updated

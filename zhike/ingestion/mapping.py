@@ -18,6 +18,7 @@ from zhike.core.i18n import translate
 from zhike.ingestion.convert import FALSE_WORDS, TRUE_WORDS, ConversionError, convert
 from zhike.ingestion.profile import ROW_NUMBER_COLUMN, TEMPLATE_PART, FieldMapping, Lookup, Step
 from zhike.ingestion.readers import FileError
+from zhike.platform.field_catalog import field_label
 from zhike.security.context import Actor
 
 _NOT_WORD = re.compile(r"[^\w]+")
@@ -41,8 +42,16 @@ class MappedRow:
 
 
 def row_error(
-    actor: Actor, field_name: str, column: str, value: Any, code: str, **params: Any
+    actor: Actor,
+    field_name: str,
+    column: str,
+    value: Any,
+    code: str,
+    *,
+    object_name: str = "",
+    **params: Any,
 ) -> dict[str, Any]:
+    """One error of a row; the message names the field by its label, as the screens do."""
     shown = "" if value is None else str(value)
     if len(shown) > 200:
         shown = shown[:200] + "…"
@@ -52,9 +61,19 @@ def row_error(
         "value": shown,
         "code": code,
         "message": translate(
-            f"error.{code}", actor.locale, field=field_name, column=column, value=shown, **params
+            f"error.{code}",
+            actor.locale,
+            field=field_label(object_name, field_name, actor.locale),
+            column=column,
+            value=shown,
+            **params,
         ),
     }
+
+
+def kilobytes(size: int) -> str:
+    """Format a byte count in KB, with one decimal only where it is not zero."""
+    return f"{size / 1024:.1f}".removesuffix(".0")
 
 
 def _transform(names: Sequence[str]) -> Callable[[str], str]:
@@ -182,8 +201,9 @@ class RowMapper:
                             name,
                             value[:50],
                             "cell_too_large",
-                            size=size,
-                            maximum=limit,
+                            object_name=self.step.target,
+                            size_kb=kilobytes(size),
+                            maximum_kb=kilobytes(limit),
                         )
                     )
                     value = ""
@@ -197,7 +217,14 @@ class RowMapper:
                 parts = list(match.groups("")) if match else []
                 if text and match is None:
                     errors.append(
-                        row_error(self.actor, split.column, split.column, text, "split_no_match")
+                        row_error(
+                            self.actor,
+                            split.column,
+                            split.column,
+                            text,
+                            "split_no_match",
+                            object_name=self.step.target,
+                        )
                     )
             else:
                 parts = text.split(split.separator, len(split.into) - 1) if text else []
@@ -276,6 +303,7 @@ class RowMapper:
                         column,
                         raw,
                         "value_not_in_map",
+                        object_name=self.step.target,
                         allowed=", ".join(str(item) for item in mapping.map),
                     )
                 )
@@ -284,7 +312,11 @@ class RowMapper:
             if mapping.default is not None:
                 raw = mapping.default
             elif mapping.required:
-                row.errors.append(row_error(self.actor, name, column, "", "required_cell"))
+                row.errors.append(
+                    row_error(
+                        self.actor, name, column, "", "required_cell", object_name=self.step.target
+                    )
+                )
                 return _MISSING
             else:
                 return None
@@ -308,5 +340,15 @@ class RowMapper:
                 else FALSE_WORDS,
             )
         except ConversionError as error:
-            row.errors.append(row_error(self.actor, name, column, raw, error.code, **error.params))
+            row.errors.append(
+                row_error(
+                    self.actor,
+                    name,
+                    column,
+                    raw,
+                    error.code,
+                    object_name=self.step.target,
+                    **error.params,
+                )
+            )
             return _MISSING

@@ -63,13 +63,26 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "description": ("备注", "描述", "说明", "notes", "remark", "comment"),
     "amount": ("金额", "合同金额", "预计金额", "商机金额", "value"),
     "expected_close_date": ("预计成交日期", "预计签约日期", "预计成交时间", "close date"),
+    "closed_on": ("实际成交日期", "成交日期", "关闭日期", "closed date", "actual close date"),
+    "engaged_on": ("立项日期", "接洽日期", "engage date", "engaged date", "engagement date"),
+    "stage_id": ("阶段", "销售阶段", "商机阶段", "stage", "deal stage", "sales stage"),
     "country": ("国家", "国家地区"),
     "id_number": ("身份证", "身份证号", "证件号码", "身份证号码"),
     "annual_revenue": ("年收入", "营业额", "年营业额", "revenue"),
     "employee_count": ("员工数", "员工人数", "人数", "规模", "employees"),
     "unified_social_credit_code": ("统一社会信用代码", "信用代码", "社会信用代码", "税号"),
     "account_id": ("客户", "所属客户", "客户名称", "account", "account name"),
-    "owner_id": ("负责人", "所有人", "负责人邮箱", "销售", "owner", "owner email"),
+    "owner_id": (
+        "负责人",
+        "所有人",
+        "负责人邮箱",
+        "销售",
+        "销售代表",
+        "owner",
+        "owner email",
+        "sales agent",
+        "sales rep",
+    ),
     "product_id": ("产品", "意向产品", "product"),
     "subject": ("主题", "标题"),
     "priority": ("优先级", "紧急程度"),
@@ -119,6 +132,16 @@ OBJECT_ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
 NAME_FIELDS = frozenset({"name", "account_id", "parent_account_id", "product_id"})
 # Fields that take an identifier from another system.
 ID_FIELDS = frozenset({"external_id"})
+# Fields that hold a telephone number: only a column of numbers may fill them.
+PHONE_FIELDS = frozenset({"phone", "mobile"})
+# Headers meaning "close date" that do not state whether the date is planned or actual.
+CLOSE_DATE_HEADERS = frozenset({"closedate", "closingdate", "dateclosed", "成交日期"})
+# Score of the actual close date for such a header, below an exact match so the user checks it,
+# and a little more when the dates are only on closed deals.
+AMBIGUOUS_CLOSE_SCORE = 0.85
+CLOSED_ONLY_CLOSE_SCORE = 0.9
+_CLOSED_STAGE = re.compile(r"won|lost|closed|赢|输|成交|关闭|丢单", re.I)
+_PHONE = re.compile(r"\+?[\d\s\-()（）.]{5,30}(?:(?:ext|转|x)\s*\d{1,6})?", re.I)
 # Share of the non-empty sample values that must agree before the values decide.
 VALUE_AGREEMENT = 0.8
 _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)
@@ -158,6 +181,19 @@ def value_kind(values: list[str]) -> str | None:
     if names >= VALUE_AGREEMENT * len(filled):
         return "names"
     return None
+
+
+def looks_like_phones(values: list[str]) -> bool:
+    """Return whether most non-empty values look like phone numbers: digits, +, dashes, brackets."""
+    filled = [value.strip() for value in values if value and value.strip()]
+    if not filled:
+        return True
+    phones = sum(
+        1
+        for value in filled
+        if _PHONE.fullmatch(value) and sum(char.isdigit() for char in value) >= 5
+    )
+    return phones >= VALUE_AGREEMENT * len(filled)
 
 
 def _fits_values(field_name: str, kind: str | None) -> bool:
@@ -206,6 +242,39 @@ def _similarity(header: str, term: str, header_inside_term: bool = True) -> floa
     return score
 
 
+def _stage_column(header: list[str], rows: list[list[str]]) -> int | None:
+    """Return the position of the deal stage column, found by its header."""
+    for position, column in enumerate(header):
+        if normalize_text(column) in {"stage", "dealstage", "salesstage", "阶段", "销售阶段"}:
+            return position
+    return None
+
+
+def _close_date_score(
+    header: str,
+    fields: set[str],
+    rows: list[list[str]],
+    position: int,
+    stage_position: int | None,
+) -> float | None:
+    """Return the score of the actual close date for a plain "close date" header, else None.
+
+    CRM exports usually fill such a column when a deal is won or lost. So when the object
+    has both dates, the actual one is suggested, with a score below 1 so the user checks it.
+    """
+    if header not in CLOSE_DATE_HEADERS or "closed_on" not in fields:
+        return None
+    if stage_position is not None:
+        stages = [
+            row[stage_position].strip()
+            for row in rows
+            if position < len(row) and stage_position < len(row) and row[position].strip()
+        ]
+        if stages and all(_CLOSED_STAGE.search(stage) for stage in stages):
+            return CLOSED_ONLY_CLOSE_SCORE
+    return AMBIGUOUS_CLOSE_SCORE
+
+
 def suggest_mapping(
     header: list[str],
     fields: list[FieldInfo],
@@ -221,16 +290,24 @@ def suggest_mapping(
     reference = {info.name for info in fields if info.field_type == "reference"}
     scored: list[tuple[float, int, str]] = []
     per_column: list[list[Candidate]] = []
+    stage_position = _stage_column(header, rows or [])
     for position, column in enumerate(header):
         normalized = normalize_text(column)
-        kind = value_kind([row[position] for row in rows or [] if position < len(row)])
+        values = [row[position] for row in rows or [] if position < len(row)]
+        kind = value_kind(values)
+        phones = looks_like_phones(values)
+        close_score = _close_date_score(
+            normalized, set(terms), rows or [], position, stage_position
+        )
         candidates = []
         for name, (exact, words) in terms.items():
             if normalized in exact:
                 # A header spelling out the field ("parent_account_id") is taken at its word.
                 best = 1.0
-            elif not _fits_values(name, kind):
+            elif not _fits_values(name, kind) or (name in PHONE_FIELDS and not phones):
                 continue
+            elif close_score is not None and name in ("closed_on", "expected_close_date"):
+                best = close_score if name == "closed_on" else close_score - 0.05
             else:
                 inside = name not in reference
                 best = max(

@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhike.core.db import Database
 from zhike.core.errors import ValidationFailed, ZhikeError
+from zhike.core.i18n import translate
 from zhike.core.timeutil import utc_now
 from zhike.ingestion.importer import ImportProgress, ImportResult, import_for_actor
 from zhike.ingestion.models import ImportRun
@@ -41,6 +43,7 @@ from zhike.ingestion.uploads import (
 )
 from zhike.platform.field_catalog import FieldInfo, object_fields
 from zhike.platform.normalize import field_error
+from zhike.sales.models import PipelineStage
 from zhike.security.access import require
 from zhike.security.context import Actor
 
@@ -57,6 +60,7 @@ REFERENCE_LOOKUPS: dict[str, Lookup] = {
     "parent_account_id": Lookup(object="accounts", by="name"),
     "owner_id": Lookup(object="users", by="email"),
     "product_id": Lookup(object="products", by="name"),
+    "stage_id": Lookup(object="pipeline_stages", by="key"),
 }
 CELL_TYPES = {
     "integer": "int",
@@ -143,12 +147,19 @@ def build_profile(
         seen.setdefault(name, column)
     for info in fields.values():
         if info.is_required and info.name not in seen:
-            errors.append(field_error(actor, "mapping", info.name, "import_field_unmapped"))
+            errors.append(
+                field_error(actor, "mapping", info.name, "import_field_unmapped", label=info.label)
+            )
     if errors:
         raise ValidationFailed(errors)
     mappings = {name: _field_mapping(column, fields[name]) for column, name in plan.mapping.items()}
+    if "stage_id" in mappings:
+        mappings["stage_id"] = mappings["stage_id"].model_copy(
+            update={"map": stage_keys(session, actor)}
+        )
     step = Step(
-        name=plan.object,
+        # The step's name is shown in the rejects report, so it is the object's label.
+        name=translate(f"import_wizard.object.{plan.object}", actor.locale),
         target=plan.object,
         key=_natural_key(plan.object, set(seen)),
         encoding=encoding or (upload.encoding if upload.kind != "xlsx" else None),
@@ -178,6 +189,25 @@ def _natural_key(object_name: str, mapped: set[str]) -> str:
         if name in mapped:
             return name
     return "external_id"
+
+
+def stage_keys(session: Session, actor: Actor) -> dict[str, str]:
+    """Map the ways a file names a pipeline stage to the stage's key.
+
+    Exports write a stage by its name in either language, often capitalised ("Won", "赢单").
+    The lookup matches the key exactly, so every spelling is mapped to the key first.
+    """
+    stages = session.execute(
+        select(PipelineStage.key, PipelineStage.name_zh, PipelineStage.name_en).where(
+            PipelineStage.tenant_id == actor.tenant_id, PipelineStage.deleted_at.is_(None)
+        )
+    )
+    keys: dict[str, str] = {}
+    for key, name_zh, name_en in stages:
+        for spelling in (key, name_zh, name_en):
+            for variant in (spelling, spelling.lower(), spelling.upper(), spelling.title()):
+                keys.setdefault(variant.strip(), key)
+    return keys
 
 
 def _field_mapping(column: str, info: FieldInfo) -> FieldMapping:

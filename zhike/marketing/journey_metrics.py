@@ -45,7 +45,6 @@ from zhike.marketing.journeys import get_journey
 from zhike.marketing.measurement import EVENT_METRICS, _metrics
 from zhike.marketing.money_totals import (
     MoneyAmount,
-    RoiUnavailableReason,
     money_list,
     return_on_investment,
 )
@@ -71,6 +70,12 @@ _RULE_BASED_MODELS: dict[str, Callable[[list[attribution.Path]], attribution.Cre
 
 # -- response schemas -----------------------------------------------------------------
 
+# ``no_cost_incurred``: a fixed or per-send cost is set, but nothing was delivered and no
+# fixed cost applies, so there is no spending yet to compare revenue with.
+JourneyRoiUnavailableReason = Literal[
+    "no_cost", "no_cost_incurred", "mixed_currencies", "currency_mismatch"
+]
+
 
 class OutcomeMetrics(BaseModel):
     """Counts, money and ROI of a step, a branch or the whole journey."""
@@ -93,9 +98,12 @@ class OutcomeMetrics(BaseModel):
     influenced_conversions: int
     revenue: list[MoneyAmount]
     cost: list[MoneyAmount]
+    # Blocked and deferred sends by the reason the send gate recorded, e.g. no_consent.
+    blocked_reasons: dict[str, int]
+    deferred_reasons: dict[str, int]
     roi: Decimal | None
     roi_currency: str | None
-    roi_unavailable_reason: RoiUnavailableReason | None
+    roi_unavailable_reason: JourneyRoiUnavailableReason | None
 
 
 class StepMetrics(OutcomeMetrics):
@@ -193,10 +201,16 @@ class _Tally:
     influenced: set[int] = field(default_factory=set)
     revenue: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     cost: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    reasons: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    # A cost applies to this row (fixed or per send), whether or not any was incurred.
+    cost_set: bool = False
 
     def outcome(self) -> dict[str, Any]:
         counts = {kind: len(self.events.get(kind, set())) for kind in EVENT_METRICS}
         roi, roi_currency, reason = return_on_investment(self.revenue, self.cost)
+        unavailable: JourneyRoiUnavailableReason | None = reason
+        if reason == "no_cost" and self.cost_set:
+            unavailable = "no_cost_incurred"
         return {
             **_metrics(self.sends, counts),
             "converted": float(round(self.converted, 4)),
@@ -205,8 +219,14 @@ class _Tally:
             "cost": money_list(self.cost),
             "roi": roi,
             "roi_currency": roi_currency,
-            "roi_unavailable_reason": reason,
+            "roi_unavailable_reason": unavailable,
+            "blocked_reasons": self._reasons("blocked"),
+            "deferred_reasons": self._reasons("deferred"),
         }
+
+    def _reasons(self, status: str) -> dict[str, int]:
+        found = {reason: n for (kind, reason), n in self.reasons.items() if kind == status}
+        return dict(sorted(found.items(), key=lambda item: (-item[1], item[0])))
 
 
 def parse_variants(variant: str | None) -> list[tuple[str, str]]:
@@ -283,6 +303,7 @@ class _Calculation:
                 MessageSend.variant,
                 MessageSend.channel,
                 MessageSend.status,
+                MessageSend.reason,
                 func.count(MessageSend.id),
             )
             .where(
@@ -291,12 +312,18 @@ class _Calculation:
                 *self.period.conditions(sent_or_requested),
             )
             .group_by(
-                MessageSend.step_id, MessageSend.variant, MessageSend.channel, MessageSend.status
+                MessageSend.step_id,
+                MessageSend.variant,
+                MessageSend.channel,
+                MessageSend.status,
+                MessageSend.reason,
             )
         )
-        for step_id, variant, channel, status, count in rows:
+        for step_id, variant, channel, status, reason, count in rows:
             for tally in self._tallies(step_id, variant):
                 tally.sends[str(status)] += int(count)
+                if status in ("blocked", "deferred"):
+                    tally.reasons[(str(status), reason or "unknown")] += int(count)
             if status == "sent" and step_id is not None:
                 self.delivered[(step_id, channel)] += int(count)
                 for split_id, branch in parse_variants(variant):
@@ -526,6 +553,7 @@ class _Calculation:
             for channel, cost in (settings.send_costs or {}).items()
         }
         fixed = step_costs(self.session, self.journey)
+        self._mark_costs_set(per_send, fixed)
         for (step_id, channel), count in self.delivered.items():
             if channel in per_send:
                 amount, currency = per_send[channel]
@@ -541,6 +569,24 @@ class _Calculation:
             self._share_fixed_cost(step_id, row.amount, row.currency)
         self.per_send = per_send
         return fixed
+
+    def _mark_costs_set(self, per_send: dict[str, Any], fixed: dict[str, Any]) -> None:
+        """Note the rows a cost applies to, so a zero cost reads as "none yet", not "none set"."""
+        priced = {
+            step.id
+            for step in self.graph.steps
+            if isinstance(step, SendStep) and step.channel in per_send
+        }
+        priced |= set(fixed)
+        for step_id in priced:
+            self.steps[step_id].cost_set = True
+        if priced:
+            self.total.cost_set = True
+            # A branch's messages come from priced steps too when the journey has any.
+            for step in self.graph.steps:
+                if isinstance(step, SplitStep):
+                    for branch in step.branches:
+                        self.branches[(step.id, branch.name)].cost_set = True
 
     def _share_fixed_cost(self, step_id: str, amount: Decimal, currency: str) -> None:
         """Give each branch the part of a send step's fixed cost that its deliveries make up."""

@@ -29,9 +29,10 @@ from sqlalchemy.orm import Session
 
 from zhike.core.db import Base
 from zhike.core.errors import ValidationFailed
-from zhike.core.i18n import translate
+from zhike.core.i18n import translate, validation_reason
 from zhike.core.ids import new_id
 from zhike.platform.bulk_sql import PreparedInsert, existing_rows
+from zhike.platform.field_catalog import field_label
 from zhike.platform.normalize import field_error, normalize_batch
 from zhike.platform.objects import Normalizer, ObjectSpec
 from zhike.platform.query import standardized_value
@@ -354,8 +355,8 @@ class BulkWriter:
                             "message": translate(
                                 "error.invalid_field",
                                 self.actor.locale,
-                                field=name,
-                                reason=item["msg"],
+                                field=field_label(self.target.name, name, self.actor.locale),
+                                reason=validation_reason(item, self.actor.locale),
                             ),
                         }
                     )

@@ -316,8 +316,9 @@ def record_outcome(
     before = _snapshot(plan)
     plan.outcome = body.outcome
     plan.outcome_note = body.note
-    if activity.status != "done":
-        service.update(activity.id, {"status": "done"}, None)
+    if activity.status != "done" or activity.completed_at is None:
+        # The generic status rule stamps completion only for tasks; an outcome completes any kind.
+        service.update(activity.id, {"status": "done", "completed_at": utc_now()}, None)
     if body.next_step is not None:
         plan.next_activity_id = _create_next_step(service, activity, body.next_step)
     session.flush()

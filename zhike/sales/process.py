@@ -685,19 +685,24 @@ def opportunity_process(
         for stage in sorted(rules.stages.values(), key=lambda item: (item.position, item.key)):
             if stage.id == current.id:
                 continue
-            errors, _, _ = _unmet(session, actor, process, rules.stages, current, stage, {}, record)
-            moves.append(
-                StageMove(
-                    stage=stage.key,
-                    stage_id=stage.id,
-                    allowed=not errors,
-                    unmet=[
-                        UnmetCriterion(
-                            code=error["code"], field=error["field"], message=error["message"]
-                        )
-                        for error in errors
-                    ],
+            checks, _ = check_criteria(
+                session, actor, process, rules.stages, current, stage, {}, record
+            )
+            unmet = [
+                UnmetCriterion(
+                    kind=check.kind,
+                    name=check.name,
+                    code=check.error["code"],
+                    field=check.error["field"],
+                    stage=check.stage.key,
+                    stage_name=check.stage.name(actor.locale),
+                    message=check.error["message"],
                 )
+                for check in checks
+                if check.error is not None
+            ]
+            moves.append(
+                StageMove(stage=stage.key, stage_id=stage.id, allowed=not unmet, unmet=unmet)
             )
     following = next_stage(rules.stages, current)
     criteria: list[CriterionStatus] = []

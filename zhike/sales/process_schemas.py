@@ -95,8 +95,14 @@ class SalesProcessList(BaseModel):
 
 
 class UnmetCriterion(BaseModel):
+    """One criterion a move still misses, with the stage whose rule requires it."""
+
+    kind: Literal["field", "activity", "approval"]
+    name: str = Field(description="field name, activity kind, or the target stage's key")
     code: str
     field: str
+    stage: str = Field(description="key of the stage whose rule requires it")
+    stage_name: str
     message: str
 
 

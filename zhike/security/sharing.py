@@ -208,8 +208,11 @@ def _require_role(session: Session, actor: Actor, key: str) -> None:
 
 def share_record(
     session: Session, actor: Actor, object_name: str, record_id: uuid.UUID, values: dict[str, Any]
-) -> RecordShare:
-    """Share one record; only someone who may edit the record may share it."""
+) -> tuple[RecordShare, bool]:
+    """Share one record; only someone who may edit the record may share it.
+
+    Returns the share and whether it is new: sharing again with the same target updates it.
+    """
     spec = get_object(object_name)
     RecordService(session, actor, spec).get(record_id, "update")
     targets = [values.get("user_id"), values.get("team_id"), values.get("role_key")]
@@ -221,14 +224,35 @@ def share_record(
         _require_team(session, actor, values["team_id"])
     if values.get("role_key") is not None:
         _require_role(session, actor, values["role_key"])
-    share = RecordShare(
-        tenant_id=actor.tenant_id,
-        object_name=object_name,
-        record_id=record_id,
-        created_by_id=actor.user_id,
-        **values,
-    )
-    session.add(share)
+    existing = session.scalars(
+        select(RecordShare).where(
+            RecordShare.tenant_id == actor.tenant_id,
+            RecordShare.object_name == object_name,
+            RecordShare.record_id == record_id,
+            *(
+                column.is_(None) if values.get(key) is None else column == values[key]
+                for key, column in (
+                    ("user_id", RecordShare.user_id),
+                    ("team_id", RecordShare.team_id),
+                    ("role_key", RecordShare.role_key),
+                )
+            ),
+        )
+    ).first()
+    created = existing is None
+    if existing is not None:
+        # Sharing again with the same target changes the access level instead of adding a twin.
+        share = existing
+        share.can_edit = bool(values.get("can_edit", False))
+    else:
+        share = RecordShare(
+            tenant_id=actor.tenant_id,
+            object_name=object_name,
+            record_id=record_id,
+            created_by_id=actor.user_id,
+            **values,
+        )
+        session.add(share)
     session.flush()
     record_event(
         session,
@@ -244,7 +268,7 @@ def share_record(
             "can_edit": share.can_edit,
         },
     )
-    return share
+    return share, created
 
 
 def list_shares(

@@ -147,7 +147,25 @@ def test_visit_check_in_and_outcome(client: TestClient) -> None:
     assert not_visit.json()["errors"][0]["code"] == "check_in_visits_only"
     assert out_of_range.status_code == 422
     assert outcome.json()["outcome"] == "interested"
-    assert client.get(f"/api/v1/activities/{visit['id']}").json()["status"] == "done"
+    done = client.get(f"/api/v1/activities/{visit['id']}").json()
+    assert done["status"] == "done"
+    assert done["completed_at"] is not None
+
+
+def test_outcome_stamps_completion_time(client: TestClient) -> None:
+    meeting = _activity(client, kind="meeting", subject="方案评审", status="open")
+    before = datetime.now(UTC)
+
+    response = client.post(
+        f"/api/v1/activities/{meeting['id']}/outcome", json={"outcome": "interested"}
+    )
+
+    assert response.status_code == 200, response.text
+    stored = client.get(f"/api/v1/activities/{meeting['id']}").json()
+    completed = datetime.fromisoformat(stored["completed_at"])
+    assert stored["status"] == "done"
+    assert completed.utcoffset() == timedelta(0)
+    assert before - timedelta(seconds=5) <= completed <= datetime.now(UTC) + timedelta(seconds=5)
 
 
 def test_plan_needs_edit_right(client: TestClient, make_user: Any) -> None:

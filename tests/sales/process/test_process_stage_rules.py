@@ -479,3 +479,67 @@ def test_no_process_leaves_pipeline_free(client: TestClient) -> None:
 
     assert created.status_code == 201
     assert created.json()["probability"] == 60
+
+
+MEETING_PROCESS: dict[str, Any] = {
+    "key": "meeting_first",
+    "name_zh": "先开会流程",
+    "name_en": "Meeting first",
+    "is_default": True,
+    "stages": [{"stage": "engaging", "entry": {"activities": ["meeting"]}}],
+}
+
+
+def test_jump_ahead_checks_intermediate_stages(
+    database: Database, tenant: TenantInfo, client: TestClient
+) -> None:
+    _configure(client, MEETING_PROCESS)
+    created = _create(client)
+    path = f"/api/v1/opportunities/{created['id']}"
+
+    check = client.get(f"{path}/process").json()
+
+    moves = {move["stage"]: move for move in check["moves"]}
+    assert moves["qualification"]["allowed"] is True
+    assert moves["lost"]["allowed"] is True
+    for later in ("engaging", "proposal", "commit", "won"):
+        assert moves[later]["allowed"] is False, later
+        assert [
+            (item["kind"], item["name"], item["stage"], item["stage_name"])
+            for item in moves[later]["unmet"]
+        ] == [("activity", "meeting", "engaging", "方案沟通")]
+    assert "方案沟通" in moves["won"]["unmet"][0]["message"]
+
+    rejected = client.patch(path, json={"stage": "won"})
+    assert rejected.status_code == 422
+    assert _codes(rejected) == [("stage", "stage_activity_required")]
+    assert _stage_key(client, created["id"]) == "prospecting"
+    with database.session() as session:
+        stage_ids = stages_by_key(session, tenant.tenant.id)
+        writer = BulkWriter(
+            session,
+            tenant.actor,
+            BulkTarget.from_spec(OPPORTUNITIES),
+            stamp=utc_now(),
+            source="bulk-test",
+        )
+        report = writer.write(
+            [BulkRow(1, {"external_id": "j1", "name": "跳到赢单", "stage_id": stage_ids["won"].id})]
+        )
+    assert [error["code"] for error in report.rejected[0].errors] == ["stage_activity_required"]
+
+    response = client.post(
+        "/api/v1/activities",
+        json={
+            "kind": "meeting",
+            "subject": "方案会",
+            "status": "done",
+            "opportunity_id": created["id"],
+        },
+    )
+    assert response.status_code == 201, response.text
+    moves = {move["stage"]: move for move in client.get(f"{path}/process").json()["moves"]}
+    assert all(move["allowed"] for move in moves.values())
+    moved = client.patch(path, json={"stage": "won"})
+    assert moved.status_code == 200, moved.text
+    assert _stage_key(client, created["id"]) == "won"

@@ -5586,6 +5586,8 @@ export interface paths {
         /**
          * Share Record
          * @description Share one record with a user, a department or a role; needs edit access to it.
+         *
+         *     Sharing again with the same target updates its access level and answers 200.
          */
         post: operations["share_record_api_v1__object_name___record_id__shares_post"];
         delete?: never;
@@ -6982,12 +6984,20 @@ export interface components {
             revenue: components["schemas"]["MoneyAmount"][];
             /** Cost */
             cost: components["schemas"]["MoneyAmount"][];
+            /** Blocked Reasons */
+            blocked_reasons: {
+                [key: string]: number;
+            };
+            /** Deferred Reasons */
+            deferred_reasons: {
+                [key: string]: number;
+            };
             /** Roi */
             roi: string | null;
             /** Roi Currency */
             roi_currency: string | null;
             /** Roi Unavailable Reason */
-            roi_unavailable_reason: ("no_cost" | "mixed_currencies" | "currency_mismatch") | null;
+            roi_unavailable_reason: ("no_cost" | "no_cost_incurred" | "mixed_currencies" | "currency_mismatch") | null;
             /** Split Step Id */
             split_step_id: string;
             /** Branch */
@@ -10389,12 +10399,20 @@ export interface components {
             revenue: components["schemas"]["MoneyAmount"][];
             /** Cost */
             cost: components["schemas"]["MoneyAmount"][];
+            /** Blocked Reasons */
+            blocked_reasons: {
+                [key: string]: number;
+            };
+            /** Deferred Reasons */
+            deferred_reasons: {
+                [key: string]: number;
+            };
             /** Roi */
             roi: string | null;
             /** Roi Currency */
             roi_currency: string | null;
             /** Roi Unavailable Reason */
-            roi_unavailable_reason: ("no_cost" | "mixed_currencies" | "currency_mismatch") | null;
+            roi_unavailable_reason: ("no_cost" | "no_cost_incurred" | "mixed_currencies" | "currency_mismatch") | null;
         };
         /** OutcomeWrite */
         OutcomeWrite: {
@@ -11334,6 +11352,16 @@ export interface components {
             average_score: number | null;
             /** Sources */
             sources: components["schemas"]["SourceQuality"][];
+            /**
+             * Scores Computed At
+             * @description when the stored scores were last recomputed for the whole tenant; null when they never were
+             */
+            scores_computed_at: string | null;
+            /**
+             * Scores Outdated
+             * @description the rules changed since the last recomputation, or there was none: stored scores may differ from the scores record pages show
+             */
+            scores_outdated: boolean;
         };
         /** QueueItem */
         QueueItem: {
@@ -13678,12 +13706,20 @@ export interface components {
             revenue: components["schemas"]["MoneyAmount"][];
             /** Cost */
             cost: components["schemas"]["MoneyAmount"][];
+            /** Blocked Reasons */
+            blocked_reasons: {
+                [key: string]: number;
+            };
+            /** Deferred Reasons */
+            deferred_reasons: {
+                [key: string]: number;
+            };
             /** Roi */
             roi: string | null;
             /** Roi Currency */
             roi_currency: string | null;
             /** Roi Unavailable Reason */
-            roi_unavailable_reason: ("no_cost" | "mixed_currencies" | "currency_mismatch") | null;
+            roi_unavailable_reason: ("no_cost" | "no_cost_incurred" | "mixed_currencies" | "currency_mismatch") | null;
             /** Step Id */
             step_id: string;
             /** Step Type */
@@ -14557,12 +14593,32 @@ export interface components {
             /** Restored Rows */
             restored_rows: number;
         };
-        /** UnmetCriterion */
+        /**
+         * UnmetCriterion
+         * @description One criterion a move still misses, with the stage whose rule requires it.
+         */
         UnmetCriterion: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "field" | "activity" | "approval";
+            /**
+             * Name
+             * @description field name, activity kind, or the target stage's key
+             */
+            name: string;
             /** Code */
             code: string;
             /** Field */
             field: string;
+            /**
+             * Stage
+             * @description key of the stage whose rule requires it
+             */
+            stage: string;
+            /** Stage Name */
+            stage_name: string;
             /** Message */
             message: string;
         };
@@ -27579,6 +27635,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Existing share updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareOut"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {

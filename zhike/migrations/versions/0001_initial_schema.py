@@ -362,6 +362,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_products_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_products_tenant_name', ['tenant_id', 'name'], unique=False)
 
+    op.create_table('quality_score_states',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('object_name', sa.String(length=40), nullable=False),
+    sa.Column('rules_fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('records', sa.Integer(), nullable=False),
+    sa.Column('changed', sa.Integer(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_quality_score_states_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quality_score_states'))
+    )
+    with op.batch_alter_table('quality_score_states', schema=None) as batch_op:
+        batch_op.create_index('ix_quality_score_states_object', ['tenant_id', 'object_name'], unique=True)
+        batch_op.create_index(batch_op.f('ix_quality_score_states_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('roles',
     sa.Column('key', sa.String(length=50), nullable=False),
     sa.Column('name_zh', sa.String(length=100), nullable=False),
@@ -2909,6 +2924,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_roles_tenant_id'))
 
     op.drop_table('roles')
+    with op.batch_alter_table('quality_score_states', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quality_score_states_tenant_id'))
+        batch_op.drop_index('ix_quality_score_states_object')
+
+    op.drop_table('quality_score_states')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_index('ix_products_tenant_name')
         batch_op.drop_index(batch_op.f('ix_products_tenant_id'))

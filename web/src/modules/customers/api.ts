@@ -99,6 +99,14 @@ export async function qualitySummary(
   return data
 }
 
+/** Queue a recomputation of the stored scores (administrators); it runs in the background. */
+export async function recomputeQualityScores(objectName: QualityObject): Promise<void> {
+  const { error, response } = await api.POST('/api/v1/customers/quality/recompute-jobs', {
+    body: { object_names: [objectName] },
+  })
+  if (!response.ok) throw new ProblemError(error, response.status, 'recompute failed')
+}
+
 export async function recordsWithIssues(
   objectName: QualityObject,
   groupBy: 'source' | 'lead_source',
