@@ -104,7 +104,10 @@ def test_recurring_visit_check_in_and_outcome(
     save_screenshot(page, "activities-mine")
 
     page.goto(f"/accounts/{account['id']}")
-    page.get_by_role("tab", name="活动 (4)").click()
+    # The count arrives after the page, so find the tab first and wait for its count.
+    tab = page.get_by_role("tab", name=re.compile(r"^活动"))
+    expect(tab).to_have_text("活动 (4)", timeout=30_000)
+    tab.click()
     done_row = page.get_by_test_id("record-activity-list").locator("tbody tr", has_text="有意向")
     expect(done_row).to_contain_text("季度拜访")
     expect(done_row.get_by_test_id("activity-outcome-note")).to_have_text("客户要正式报价")
