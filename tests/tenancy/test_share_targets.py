@@ -68,7 +68,7 @@ def test_inactive_users_are_left_out(org: Any) -> None:
     assert by_id["items"] == []
 
 
-def test_a_deactivated_user_cannot_receive_a_share(org: Any) -> None:
+def test_share_rejects_deactivated_user(org: Any) -> None:
     created = org.admin.post(
         "/api/v1/contacts", json={"name": "共享客户", "owner_id": org.users["north_rep"]}
     )

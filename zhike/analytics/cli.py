@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from zhike.analytics.query import ReportQuery
 
 report_app = typer.Typer(help="Reports on the CRM's data", no_args_is_help=True)
 console = Console(stderr=True)
@@ -25,17 +29,11 @@ def report_run(
 ) -> None:
     """Run the report query in FILE as USER and print its result."""
 
-    from zhike.analytics.query import ReportQuery
     from zhike.analytics.service import run_report
     from zhike.cli import acting_user, fail, open_database
     from zhike.core.errors import ZhikeError
 
-    try:
-        parsed = ReportQuery.model_validate_json(query.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise fail(f"cannot read {query}: {error.strerror}") from error
-    except ValidationError as error:
-        raise fail(f"{query} is not a valid report query:\n{error}") from error
+    parsed = _read_query(query)
     database = open_database()
     with database.session() as session:
         actor = acting_user(session, tenant, user)
@@ -60,17 +58,11 @@ def report_explain(
 ) -> None:
     """Show how the report query in FILE would run for USER: the table it reads and its SQL."""
 
-    from zhike.analytics.query import ReportQuery
     from zhike.analytics.service import explain_report
     from zhike.cli import acting_user, fail, open_database
     from zhike.core.errors import ZhikeError
 
-    try:
-        parsed = ReportQuery.model_validate_json(query.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise fail(f"cannot read {query}: {error.strerror}") from error
-    except ValidationError as error:
-        raise fail(f"{query} is not a valid report query:\n{error}") from error
+    parsed = _read_query(query)
     database = open_database()
     with database.session() as session:
         actor = acting_user(session, tenant, user)
@@ -141,3 +133,16 @@ def report_check_rollups(
         console.print("rebuilt from the opportunities")
         return
     raise fail("the rollup differs from the opportunities; run again with --repair to rebuild it")
+
+
+def _read_query(path: Path) -> ReportQuery:
+    """Read and validate the report query in ``path``, or exit with the reason."""
+    from zhike.analytics.query import ReportQuery
+    from zhike.cli import fail
+
+    try:
+        return ReportQuery.model_validate_json(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise fail(f"cannot read {path}: {error.strerror}") from error
+    except ValidationError as error:
+        raise fail(f"{path} is not a valid report query:\n{error}") from error

@@ -160,7 +160,7 @@ def share_record(
 ) -> Any:
     """Share one record with a user, a department or a role; needs edit access to it.
 
-    Sharing again with the same target updates its access level and answers 200.
+    Sharing again with the same target updates its access level and returns 200.
     """
     share, created = sharing.share_record(session, actor, object_name, record_id, body.model_dump())
     if not created:

@@ -28,8 +28,8 @@ class MatchSpec:
     blocking_keys: tuple[BlockingKey, ...]
     # Exact agreement on any of these decides a match on its own (email, mobile, credit code).
     strong_identifiers: tuple[str, ...] = ()
-    # Values of a strong identifier that many people share (info@, sales@), so agreeing
-    # on one proves nothing on its own; called with the field name and the value.
+    # Tells whether a strong identifier's value is shared by many people (info@, sales@).
+    # Agreeing on such a value proves nothing alone. Called with the field name and value.
     shared_identifier: Callable[[str, str], bool] | None = None
     # Two fields that people often enter the wrong way round (given and family name).
     swappable: tuple[str, str] | None = None
@@ -139,7 +139,7 @@ def compare_pairs(records: Sequence[Record], pairs: np.ndarray, spec: MatchSpec)
 
 
 def _distinct(values: Sequence[str | None]) -> list[str]:
-    """The distinct non-empty values, in the order ``_codes`` numbers them."""
+    """Return the distinct non-empty values, in the order ``_codes`` numbers them."""
     return list(dict.fromkeys(value for value in values if value))
 
 
