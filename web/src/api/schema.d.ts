@@ -5587,7 +5587,7 @@ export interface paths {
          * Share Record
          * @description Share one record with a user, a department or a role; needs edit access to it.
          *
-         *     Sharing again with the same target updates its access level and answers 200.
+         *     Sharing again with the same target updates its access level and returns 200.
          */
         post: operations["share_record_api_v1__object_name___record_id__shares_post"];
         delete?: never;
