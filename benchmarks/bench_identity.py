@@ -13,6 +13,16 @@ one-digit mobile typo. Then it measures:
 
     .venv/bin/python -m benchmarks.bench_identity --rows 1000000 --backend sqlite
 
+With ``--keep-db FILE`` (SQLite only) the filled, unlinked database is kept in FILE,
+and a later run with the same rows, seed and duplicate share works on a copy of it
+instead of filling again. ``--fill-only`` fills FILE and stops, so the fill can run
+apart from the timed part:
+
+    .venv/bin/python -m benchmarks.bench_identity --rows 1000000 --backend sqlite \
+        --keep-db /tmp/identity-1m.db --fill-only
+    .venv/bin/python -m benchmarks.bench_identity --rows 1000000 --backend sqlite \
+        --keep-db /tmp/identity-1m.db
+
 Targets: real-time match p95 <= 50 ms against 1,000,000 records; batch
 re-clustering of 1,000,000 records <= 300 s.
 """
@@ -22,11 +32,18 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import secrets
+import shutil
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, text, update
+from sqlalchemy.engine import make_url
 
 from benchmarks.api_latency import prepare_database
 from benchmarks.common import (
@@ -167,6 +184,8 @@ def measure_batch(database: Database, tenant_id: Any) -> dict[str, Any]:
         "seconds": round(seconds, 1),
         # On a shared machine the wall clock includes waiting for a core; CPU time does not.
         "cpu_seconds": round(time.process_time() - cpu_started, 1),
+        # The peak of the whole process so far, which on Linux ru_maxrss gives in KiB.
+        "peak_resident_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
         "job_seconds": result.seconds,
         "records": result.records,
         "pairs_compared": result.pairs_compared,
@@ -274,71 +293,145 @@ def measure_realtime(
     }
 
 
-def measure_backend(arguments: argparse.Namespace, backend: str, workdir: Any) -> dict[str, Any]:
+def fill_tenant(database: Database, arguments: argparse.Namespace) -> dict[str, Any]:
+    """Create the benchmark tenant, fill it with unlinked contacts and return the fill facts."""
+    slug = f"identity-{secrets.token_hex(4)}"
+    with database.session() as session:
+        tenant, admin = create_tenant(
+            session, slug, "身份基准有限公司", f"admin@{slug}.example.com", PASSWORD
+        )
+        tenant_id, owner_id = tenant.id, admin.id
+    started = time.perf_counter()
+    cpu_started = time.process_time()
+    variants = fill(
+        database, tenant_id, owner_id, arguments.rows, arguments.seed, arguments.duplicate_every
+    )
+    return {
+        "tenant_id": str(tenant_id),
+        "rows": arguments.rows,
+        "seed": arguments.seed,
+        "duplicate_every": arguments.duplicate_every,
+        "variants": variants,
+        "fill_seconds": round(time.perf_counter() - started, 1),
+        "fill_cpu_seconds": round(time.process_time() - cpu_started, 1),
+        "load_average_after_fill": load_average(),
+    }
+
+
+def _facts_path(kept_path: Path) -> Path:
+    return kept_path.with_name(kept_path.name + ".json")
+
+
+def _kept_facts(arguments: argparse.Namespace) -> dict[str, Any]:
+    """Fill the ``--keep-db`` file unless it exists, and return the facts of its fill.
+
+    The file is filled under a temporary name and renamed at the end, so an
+    interrupted fill never leaves a file that looks complete.
+    """
+    kept_path: Path = arguments.keep_db
+    facts_path = _facts_path(kept_path)
+    if kept_path.exists() and facts_path.exists():
+        facts: dict[str, Any] = json.loads(facts_path.read_text(encoding="utf-8"))
+        expected = {
+            "rows": arguments.rows,
+            "seed": arguments.seed,
+            "duplicate_every": arguments.duplicate_every,
+        }
+        found = {name: facts.get(name) for name in expected}
+        if found != expected:
+            raise SystemExit(
+                f"{kept_path} was filled with {found}, but this run expects {expected}. "
+                "Remove the file, or run with the same --rows, --seed and --duplicate-every."
+            )
+        return facts
+    kept_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = kept_path.with_name(kept_path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    database = prepare_database(f"sqlite:///{partial}")
+    try:
+        facts = fill_tenant(database, arguments)
+        with database.engine.connect() as connection:
+            # Moves the whole write-ahead log into the file, so copying the file alone is enough.
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        set_database(None)
+        database.dispose()
+    facts_path.write_text(json.dumps(facts, indent=1) + "\n", encoding="utf-8")
+    partial.replace(kept_path)
+    return facts
+
+
+@contextmanager
+def _database_for_run(
+    arguments: argparse.Namespace, backend: str, workdir: Path
+) -> Iterator[tuple[Database, dict[str, Any] | None]]:
+    """Yield a database for one backend's run, and the facts of the kept file it copies.
+
+    The run works on a copy, so the kept file stays unlinked and every run starts from
+    the same state.
+    """
+    facts = _kept_facts(arguments) if arguments.keep_db is not None else None
     with throwaway_database(backend, workdir) as url:
+        if facts is not None:
+            shutil.copyfile(arguments.keep_db, str(make_url(url).database))
         database = prepare_database(url)
         try:
-            slug = f"identity-{secrets.token_hex(4)}"
-            with database.session() as session:
-                tenant, admin = create_tenant(
-                    session, slug, "身份基准有限公司", f"admin@{slug}.example.com", PASSWORD
-                )
-                tenant_id, owner_id = tenant.id, admin.id
-            started = time.perf_counter()
-            cpu_started = time.process_time()
-            variants = fill(
-                database,
-                tenant_id,
-                owner_id,
-                arguments.rows,
-                arguments.seed,
-                arguments.duplicate_every,
-            )
-            result: dict[str, Any] = {
-                "rows": arguments.rows,
-                "variants": variants,
-                "fill_seconds": round(time.perf_counter() - started, 1),
-                "fill_cpu_seconds": round(time.process_time() - cpu_started, 1),
-                "batch_runs": [],
-                "realtime_runs": [],
-            }
-            for run in range(arguments.batch_repeat):
-                if run:
-                    clear_links(database, tenant_id)
-                measured = measure_batch(database, tenant_id)
-                print(f"  batch run {run + 1}: {json.dumps(measured)}", flush=True)
-                result["batch_runs"].append(measured)
-            with database.engine.begin() as connection:
-                connection.execute(text("ANALYZE"))
-            for run in range(arguments.repeat):
-                measured = measure_realtime(
-                    database, tenant_id, arguments.iterations, arguments.seed + run
-                )
-                print(f"  realtime run {run + 1}: {json.dumps(measured)}", flush=True)
-                result["realtime_runs"].append(measured)
-            judged = arguments.rows >= TARGET_ROWS
-            batch_median = median_of([run["seconds"] for run in result["batch_runs"]])
-            match_p95 = median_of([run["match"]["p95_ms"] for run in result["realtime_runs"]])
-            result["summary"] = {
-                "batch_seconds_median": batch_median,
-                "batch_cpu_seconds_median": median_of(
-                    [run["cpu_seconds"] for run in result["batch_runs"]]
-                ),
-                "match_p95_ms_median": match_p95,
-                "create_with_linking_p95_ms_median": median_of(
-                    [run["create_with_linking"]["p95_ms"] for run in result["realtime_runs"]]
-                ),
-                "create_without_linking_p95_ms_median": median_of(
-                    [run["create_without_linking"]["p95_ms"] for run in result["realtime_runs"]]
-                ),
-                # The targets are set for 1,000,000 records; smaller runs are not judged.
-                "batch_meets_target": batch_median <= TARGET_BATCH_SECONDS if judged else None,
-                "match_meets_target": match_p95 <= TARGET_P95_MS if judged else None,
-            }
-            return result
+            yield database, facts
         finally:
             set_database(None)
             database.dispose()
+
+
+def measure_backend(arguments: argparse.Namespace, backend: str, workdir: Any) -> dict[str, Any]:
+    with _database_for_run(arguments, backend, workdir) as (database, kept_facts):
+        facts = kept_facts if kept_facts is not None else fill_tenant(database, arguments)
+        tenant_id = uuid.UUID(facts["tenant_id"])
+        result: dict[str, Any] = {
+            "rows": arguments.rows,
+            "variants": facts["variants"],
+            "fill_seconds": facts["fill_seconds"],
+            "fill_cpu_seconds": facts["fill_cpu_seconds"],
+            "fill_reused_from": str(arguments.keep_db) if kept_facts is not None else None,
+            "load_average_before_batch": load_average(),
+            "batch_runs": [],
+            "realtime_runs": [],
+        }
+        for run in range(arguments.batch_repeat):
+            if run:
+                clear_links(database, tenant_id)
+            measured = measure_batch(database, tenant_id)
+            print(f"  batch run {run + 1}: {json.dumps(measured)}", flush=True)
+            result["batch_runs"].append(measured)
+        with database.engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+        for run in range(arguments.repeat):
+            measured = measure_realtime(
+                database, tenant_id, arguments.iterations, arguments.seed + run
+            )
+            print(f"  realtime run {run + 1}: {json.dumps(measured)}", flush=True)
+            result["realtime_runs"].append(measured)
+        result["summary"] = _summary(arguments, result)
+        return result
+
+
+def _summary(arguments: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
+    judged = arguments.rows >= TARGET_ROWS
+    batch_median = median_of([run["seconds"] for run in result["batch_runs"]])
+    match_p95 = median_of([run["match"]["p95_ms"] for run in result["realtime_runs"]])
+    return {
+        "batch_seconds_median": batch_median,
+        "batch_cpu_seconds_median": median_of([run["cpu_seconds"] for run in result["batch_runs"]]),
+        "match_p95_ms_median": match_p95,
+        "create_with_linking_p95_ms_median": median_of(
+            [run["create_with_linking"]["p95_ms"] for run in result["realtime_runs"]]
+        ),
+        "create_without_linking_p95_ms_median": median_of(
+            [run["create_without_linking"]["p95_ms"] for run in result["realtime_runs"]]
+        ),
+        # The targets are set for 1,000,000 records; smaller runs are not judged.
+        "batch_meets_target": batch_median <= TARGET_BATCH_SECONDS if judged else None,
+        "match_meets_target": match_p95 <= TARGET_P95_MS if judged else None,
+    }
 
 
 def run(arguments: argparse.Namespace) -> dict[str, Any]:
@@ -379,7 +472,27 @@ def main() -> None:
         default=20,
         help="one row in this many is a variant of an earlier one",
     )
+    parser.add_argument(
+        "--keep-db",
+        type=Path,
+        default=None,
+        help="SQLite file for the filled, unlinked contacts: filled and kept when missing,"
+        " otherwise copied for the run instead of filling again (SQLite only)",
+    )
+    parser.add_argument(
+        "--fill-only",
+        action="store_true",
+        help="fill the --keep-db file and stop without measuring",
+    )
     arguments = parser.parse_args()
+    if arguments.keep_db is not None and arguments.backend != "sqlite":
+        parser.error("--keep-db needs --backend sqlite")
+    if arguments.fill_only:
+        if arguments.keep_db is None:
+            parser.error("--fill-only needs --keep-db")
+        facts = _kept_facts(arguments)
+        print(f"filled {arguments.keep_db}: {json.dumps(facts)}")
+        return
     results = run(arguments)
     path = write_results("bench_identity", results, arguments.output)
     print(f"results: {path}")

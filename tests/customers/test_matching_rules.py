@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from zhike.customers.matching.accounts import ACCOUNT_SPEC
 from zhike.customers.matching.chinese import (
     company_key,
     email_key,
@@ -14,8 +15,10 @@ from zhike.customers.matching.chinese import (
 )
 from zhike.customers.matching.comparators import (
     MISSING,
+    Comparison,
     date_comparison,
     edit_comparison,
+    exact_comparison,
     similarity_comparison,
 )
 from zhike.customers.matching.contacts import (
@@ -34,7 +37,7 @@ from zhike.customers.matching.engine import (
     clusters,
     compare_pairs,
 )
-from zhike.customers.matching.fellegi_sunter import FellegiSunterModel
+from zhike.customers.matching.fellegi_sunter import FellegiSunterModel, level_patterns
 
 
 @pytest.mark.parametrize(
@@ -202,3 +205,74 @@ def test_weak_levels_are_capped() -> None:
     assert model.m[email].sum() == pytest.approx(1.0)
     # The other levels keep their proportions.
     assert model.m[email][4] / model.m[email][3] == pytest.approx(2.0)
+
+
+# Every pair of these values is compared. They include near and unrelated names, mobiles,
+# company names and addresses, team mailboxes, free-mail domains, a local part that
+# canonicalises to nothing, and a text without "@".
+BATCH_VALUES = [
+    "wanglin@acme.cn",
+    "wang.lin@acme.cn",
+    "wang_lin+crm@acme.cn",
+    "wanglin@qq.com",
+    "wangli@acme.cn",
+    "wanglin88@gmail.com",
+    "wanglin@gmail.com",
+    "sales@acme.cn",
+    "sales@beta.cn",
+    "wl@acme.cn",
+    "wl@beta.cn",
+    "+x@acme.cn",
+    "._@beta.cn",
+    "no-at-sign",
+    "王小明",
+    "王小红",
+    "xiaoming wang",
+    "xiaomin wang",
+    "+8613812345678",
+    "+8613812345687",
+    "+8613912345678",
+    "杭州云帆科技",
+    "杭州云帆",
+    "martha",
+    "marhta",
+]
+
+
+@pytest.mark.parametrize(
+    "comparison",
+    [
+        *CONTACT_SPEC.comparisons,
+        *ACCOUNT_SPEC.comparisons,
+        similarity_comparison("name", (0.92, 0.8)),
+        edit_comparison("code", max_edits=2),
+        exact_comparison("city"),
+    ],
+    ids=lambda comparison: comparison.field,
+)
+def test_batch_levels_match_pairwise(comparison: Comparison) -> None:
+    count = len(BATCH_VALUES)
+    left = np.repeat(np.arange(count), count)
+    right = np.tile(np.arange(count), count)
+
+    batch = comparison.levels_of(BATCH_VALUES, left, right)
+    pairwise = [
+        comparison.compare(BATCH_VALUES[first], BATCH_VALUES[second])
+        for first, second in zip(left.tolist(), right.tolist(), strict=True)
+    ]
+
+    assert batch.dtype == np.int8
+    assert batch.tolist() == pairwise
+
+
+def test_level_patterns_follow_numpy_unique() -> None:
+    levels = np.random.default_rng(5).integers(-1, 4, size=(5_000, 4)).astype(np.int8)
+    levels[:, 3] = MISSING
+    patterns, inverse, counts = np.unique(levels, axis=0, return_inverse=True, return_counts=True)
+
+    found = level_patterns(levels)
+
+    assert found.patterns.tolist() == patterns.tolist()
+    assert found.counts.tolist() == counts.tolist()
+    assert found.inverse.tolist() == inverse.reshape(-1).tolist()
+    assert level_patterns(levels[:0]).patterns.shape == (0, 4)

@@ -23,17 +23,25 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from zhike.audit.service import record_event
-from zhike.core.ids import new_id, new_id_hex
+from zhike.core.ids import new_id
 from zhike.core.timeutil import utc_now
+from zhike.customers.bulk_rows import (
+    WRITE_BATCH,
+    BulkStatement,
+    RowColumns,
+    driver_id,
+    id_maker,
+    insert_statement,
+    model_table,
+)
 from zhike.customers.identity import REVIEWABLE_OBJECTS, model_for
 from zhike.customers.identity_keys import (
     COMPANY,
@@ -74,7 +82,6 @@ logger = logging.getLogger(__name__)
 OBJECTS_OF_KIND = {PERSON: ("contacts", "leads"), COMPANY: ("accounts",)}
 # Below this many records EM has too few pairs to learn from, so the stored model is used.
 MIN_RECORDS_TO_TRAIN = 500
-WRITE_BATCH = 5_000
 # SQLite page cache for the job, in KiB.
 SQLITE_CACHE_KIB = 256 * 1024
 
@@ -114,19 +121,14 @@ class _Tally:
     moved: int = 0
 
 
-def _table(model: Any) -> Any:
-    # Mapped classes type __table__ as a FromClause, but every model here maps one Table.
-    return model.__table__
-
-
 def _rows(session: Session, tenant_id: uuid.UUID, object_name: str) -> Iterator[Any]:
     # A Core select of plain columns: ORM rows cost more than the matching itself.
-    table = _table(model_for(object_name))
+    table = model_table(model_for(object_name))
     columns = [table.c.id, table.c.global_customer_id, table.c.external_id, table.c.source]
     columns += [table.c[name] for name in MATCH_COLUMNS[object_name] if name != "account_id"]
     statement = select(*columns).where(table.c.tenant_id == tenant_id, table.c.deleted_at.is_(None))
     if object_name == "contacts":
-        accounts = _table(Account)
+        accounts = model_table(Account)
         statement = statement.add_columns(accounts.c.name.label("company")).outerjoin(
             accounts, accounts.c.id == table.c.account_id
         )
@@ -135,7 +137,7 @@ def _rows(session: Session, tenant_id: uuid.UUID, object_name: str) -> Iterator[
 
 
 def _load(session: Session, tenant_id: uuid.UUID, customer_kind: str) -> _Records:
-    link_table = _table(CustomerLink)
+    link_table = model_table(CustomerLink)
     links = {
         (object_name, record_id): match_values
         for object_name, record_id, match_values in session.connection().execute(
@@ -183,8 +185,8 @@ def _choose_ids(
 ) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
     """Give each group an id: the one most of its records hold, unless a bigger group took it."""
     assigned: list[uuid.UUID] = [uuid.UUID(int=0)] * len(loaded.ids)
-    created: list[uuid.UUID] = []
     taken: set[uuid.UUID] = set()
+    without_id: list[list[int]] = []
     current = loaded.current
     for members in sorted(groups, key=len, reverse=True):
         chosen = None
@@ -200,11 +202,18 @@ def _choose_ids(
                     chosen = global_id
                     break
         if chosen is None:
-            chosen = new_id()
-            created.append(chosen)
+            without_id.append(members)
+            continue
         taken.add(chosen)
         for member in members:
             assigned[member] = chosen
+    # New ids are sortable, so handing them out in record order lets the customer id
+    # indexes grow at their end while records are written in that order.
+    without_id.sort(key=min)
+    created = [new_id() for _ in without_id]
+    for members, global_id in zip(without_id, created, strict=True):
+        for member in members:
+            assigned[member] = global_id
     return assigned, created
 
 
@@ -294,82 +303,6 @@ def _best_pairs(
     return best
 
 
-class _Statement:
-    """One insert or update run through the DB-API with plain tuples, many rows at once.
-
-    SQLAlchemy's own executemany builds every row's parameters through the compiler,
-    which cost more than the database work in a million-row run. Here each column is
-    converted with its type's bind processor in one pass, and a value that every row
-    shares (tenant, kind, time) is converted once.
-    """
-
-    def __init__(self, session: Session, statement: Any, fixed: dict[str, Any] | None = None):
-        connection = session.connection()
-        dialect = connection.dialect
-        compiled = statement.compile(dialect=dialect)
-        self._connection = connection
-        self._sql = str(compiled)
-        self._positional = compiled.positiontup is not None
-        # Parameters go by the names rendered into the SQL, which anonymous binds only get here.
-        by_name = {name: bind for bind, name in compiled.bind_names.items()}
-        self._names = list(compiled.positiontup) if self._positional else list(by_name)
-        self._converters = {
-            name: by_name[name].type._cached_bind_processor(dialect) for name in self._names
-        }
-        shared = {**compiled.params, **(fixed or {})}
-        self._shared = {
-            name: self._convert(name, [shared.get(name)])[0]
-            for name in self._names
-            if name in shared
-        }
-
-    def _convert(self, name: str, values: list[Any]) -> list[Any]:
-        converter = self._converters[name]
-        if converter is None:
-            return values
-        return [None if value is None else converter(value) for value in values]
-
-    def run(self, columns: dict[str, list[Any]], ready: tuple[str, ...] = ()) -> None:
-        """Run the statement once per row. Columns named in ``ready`` are already in driver form."""
-        count = len(next(iter(columns.values())))
-        for start in range(0, count, WRITE_BATCH):
-            stop = min(start + WRITE_BATCH, count)
-            lists: list[Any] = []
-            for name in self._names:
-                if name in columns:
-                    values = columns[name][start:stop]
-                    lists.append(values if name in ready else self._convert(name, values))
-                else:
-                    lists.append(repeat(self._shared[name], stop - start))
-            rows = zip(*lists, strict=False)
-            parameters: list[Any] = (
-                list(rows)
-                if self._positional
-                else [dict(zip(self._names, row, strict=True)) for row in rows]
-            )
-            self._connection.exec_driver_sql(self._sql, parameters)
-
-
-def _id_maker(session: Session) -> Any:
-    """Make new ids in the driver's form: hex text, unless the database has a UUID type."""
-    dialect = session.connection().dialect
-    converter = _table(CustomerLink).c.id.type._cached_bind_processor(dialect)
-    if converter is None:
-        return new_id
-    if not dialect.supports_native_uuid:
-        return new_id_hex
-    return lambda: converter(new_id())
-
-
-def _insert_statement(
-    session: Session, model: Any, fixed: dict[str, Any] | None = None
-) -> _Statement:
-    """Build an insert that names every column of the table. ``fixed`` values apply to every row."""
-    table = _table(model)
-    values: dict[str, Any] = {column.key: bindparam(column.key) for column in table.columns}
-    return _Statement(session, insert(table).values(values), fixed)
-
-
 def _write_customers(
     session: Session,
     tenant_id: uuid.UUID,
@@ -393,7 +326,7 @@ def _write_customers(
         "updated_at": now,
     }
     names = [first_name.get(global_id) for global_id in created]
-    _insert_statement(session, GlobalCustomer, fixed).run(
+    insert_statement(session, GlobalCustomer, fixed).run(
         {
             "id": list(created),
             "display_name": [str(name)[:200] if name else None for name in names],
@@ -401,21 +334,9 @@ def _write_customers(
     )
 
 
-class _Columns:
-    """Rows to write, kept as one list per column."""
-
-    def __init__(self, *names: str) -> None:
-        self.columns: dict[str, list[Any]] = {name: [] for name in names}
-
-    def add(self, *values: Any) -> None:
-        for column, value in zip(self.columns.values(), values, strict=True):
-            column.append(value)
-
-    def __len__(self) -> int:
-        return len(next(iter(self.columns.values())))
-
-
 _METHOD_COLUMNS = ("method", "score", "reasons", "matched_object", "matched_record_id")
+# The columns _write_records fills with ids already in driver form.
+_ID_COLUMNS = ("id", "link_id", "global_customer_id", "record_id", "matched_record_id")
 
 
 def _write_records(
@@ -436,14 +357,14 @@ def _write_records(
     now = utc_now()
     _drop_partial_links(session, tenant_id, loaded)
     pointers = {
-        object_name: _Statement(session, _pointer_update(object_name))
+        object_name: BulkStatement(session, _pointer_update(object_name))
         for object_name in OBJECTS_OF_KIND[customer_kind]
     }
     link_move, identity_move = _move_statements(session, tenant_id)
-    link_insert = _insert_statement(
+    link_insert = insert_statement(
         session, CustomerLink, {"tenant_id": tenant_id, "linked_at": now}
     )
-    identity_insert = _insert_statement(
+    identity_insert = insert_statement(
         session,
         CustomerIdentity,
         {
@@ -453,14 +374,17 @@ def _write_records(
             "last_seen_at": now,
         },
     )
-    key_insert = _insert_statement(
+    key_insert = insert_statement(
         session, CustomerMatchKey, {"tenant_id": tenant_id, "customer_kind": customer_kind}
     )
-    make_id = _id_maker(session)
+    make_id = id_maker(session)
+    # Ids go into the rows in driver form, each converted once rather than once per row.
+    to_driver = driver_id(session)
+    customer_ids = {global_id: to_driver(global_id) for global_id in set(assigned)}
     for start in range(0, len(assigned), WRITE_BATCH):
-        changed: dict[str, _Columns] = defaultdict(lambda: _Columns("record", "customer"))
-        moves = _Columns("record", "object", "customer", *_METHOD_COLUMNS)
-        links = _Columns(
+        changed: dict[str, RowColumns] = defaultdict(lambda: RowColumns("record", "customer"))
+        moves = RowColumns("record", "object", "customer", *_METHOD_COLUMNS)
+        links = RowColumns(
             "id",
             "global_customer_id",
             "object_name",
@@ -469,7 +393,7 @@ def _write_records(
             "match_values",
             "source",
         )
-        identities = _Columns(
+        identities = RowColumns(
             "id",
             "global_customer_id",
             "source",
@@ -479,16 +403,17 @@ def _write_records(
             "value",
             "external_source",
         )
-        keys = _Columns("id", "link_id", "key")
+        keys = RowColumns("id", "link_id", "key")
         for position in range(start, min(start + WRITE_BATCH, len(assigned))):
-            global_id = assigned[position]
-            object_name, record_id = loaded.objects[position], loaded.ids[position]
             extra = loaded.unlinked.get(position)
-            moved = loaded.current[position] != global_id
-            if moved:
-                changed[object_name].add(record_id, global_id)
+            moved = loaded.current[position] != assigned[position]
             if extra is None and not moved:
                 continue
+            object_name = loaded.objects[position]
+            record_id = to_driver(loaded.ids[position])
+            global_id = customer_ids[assigned[position]]
+            if moved:
+                changed[object_name].add(record_id, global_id)
             partner = best.get(position)
             method = (
                 (
@@ -496,7 +421,7 @@ def _write_records(
                     partner[1],
                     partner[2],
                     loaded.objects[partner[0]],
-                    loaded.ids[partner[0]],
+                    to_driver(loaded.ids[partner[0]]),
                 )
                 if partner
                 else ("new", None, [], None, None)
@@ -524,11 +449,14 @@ def _write_records(
             for key in blocking_keys(customer_kind, matching):
                 keys.add(make_id(), link_id, key)
         for object_name, rows in changed.items():
-            pointers[object_name].run(rows.columns)
+            pointers[object_name].run(rows.columns, ready=("record", "customer"))
         if len(moves):
-            link_move.run(moves.columns)
+            moved_columns = moves.columns
+            moved_ids = ("record", "customer", "matched_record_id")
+            link_move.run(moved_columns, ready=moved_ids)
             identity_move.run(
-                {name: moves.columns[name] for name in ("record", "object", "customer")}
+                {name: moved_columns[name] for name in ("record", "object", "customer")},
+                ready=moved_ids,
             )
         for statement, rows in (
             (link_insert, links),
@@ -536,11 +464,11 @@ def _write_records(
             (key_insert, keys),
         ):
             if len(rows):
-                statement.run(rows.columns, ready=("id", "link_id"))
+                statement.run(rows.columns, ready=_ID_COLUMNS)
 
 
 def _pointer_update(object_name: str) -> Any:
-    table = _table(model_for(object_name))
+    table = model_table(model_for(object_name))
     return (
         update(table)
         .where(table.c.id == bindparam("record"))
@@ -562,19 +490,19 @@ def _drop_partial_links(session: Session, tenant_id: uuid.UUID, loaded: _Records
         "record": [loaded.ids[position] for position in loaded.unlinked],
     }
     for model in (CustomerIdentity, CustomerLink):
-        table = _table(model)
+        table = model_table(model)
         statement = table.delete().where(
             table.c.tenant_id == tenant_id,
             table.c.object_name == bindparam("object"),
             table.c.record_id == bindparam("record"),
         )
-        _Statement(session, statement).run(columns)
+        BulkStatement(session, statement).run(columns)
 
 
-def _move_statements(session: Session, tenant_id: uuid.UUID) -> tuple[_Statement, _Statement]:
+def _move_statements(session: Session, tenant_id: uuid.UUID) -> tuple[BulkStatement, BulkStatement]:
     """Updates that point a record's link and identities at another customer."""
-    link_table = _table(CustomerLink)
-    identity_table = _table(CustomerIdentity)
+    link_table = model_table(CustomerLink)
+    identity_table = model_table(CustomerIdentity)
     link_statement = (
         update(link_table)
         .where(
@@ -600,7 +528,7 @@ def _move_statements(session: Session, tenant_id: uuid.UUID) -> tuple[_Statement
         )
         .values(global_customer_id=bindparam("customer"))
     )
-    return _Statement(session, link_statement), _Statement(session, identity_statement)
+    return BulkStatement(session, link_statement), BulkStatement(session, identity_statement)
 
 
 def _retire_emptied(
@@ -618,13 +546,13 @@ def _retire_emptied(
             destinations[previous][assigned[position]] += 1
     if not destinations:
         return
-    table = _table(GlobalCustomer)
+    table = model_table(GlobalCustomer)
     statement = (
         update(table)
         .where(table.c.tenant_id == tenant_id, table.c.id == bindparam("customer"))
         .values(status="merged", merged_into_id=bindparam("into"), updated_at=utc_now())
     )
-    _Statement(session, statement).run(
+    BulkStatement(session, statement).run(
         {
             "customer": list(destinations),
             "into": [counts.most_common(1)[0][0] for counts in destinations.values()],
@@ -660,7 +588,7 @@ def _queue_reviews(
         wanted[(object_name, first_id, second_id)] = (probability, reasons.of(row))
     if not wanted:
         return
-    candidates = _table(DuplicateCandidate)
+    candidates = model_table(DuplicateCandidate)
     existing = {
         tuple(row)
         for row in session.connection().execute(
@@ -679,10 +607,10 @@ def _queue_reviews(
         "created_at": now,
         "updated_at": now,
     }
-    rows_to_add = _Columns(
+    rows_to_add = RowColumns(
         "id", "object_name", "first_id", "second_id", "score", "matched_fields", "reasons"
     )
-    make_id = _id_maker(session)
+    make_id = id_maker(session)
     for (object_name, first_id, second_id), (probability, pair_reasons) in wanted.items():
         if (object_name, first_id, second_id) in existing:
             continue
@@ -696,9 +624,7 @@ def _queue_reviews(
             pair_reasons,
         )
     if len(rows_to_add):
-        _insert_statement(session, DuplicateCandidate, fixed).run(
-            rows_to_add.columns, ready=("id",)
-        )
+        insert_statement(session, DuplicateCandidate, fixed).run(rows_to_add.columns, ready=("id",))
 
 
 @contextmanager

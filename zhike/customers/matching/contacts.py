@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from rapidfuzz.distance import JaroWinkler
 
 from zhike.customers.matching.chinese import (
@@ -17,6 +18,8 @@ from zhike.customers.matching.chinese import (
 )
 from zhike.customers.matching.comparators import (
     Comparison,
+    IndexArray,
+    LevelArray,
     edit_comparison,
     exact_comparison,
     similarity_comparison,
@@ -109,6 +112,38 @@ def email_level(left: str, right: str) -> int:
     return 0
 
 
+def email_levels(values: Sequence[str], left: IndexArray, right: IndexArray) -> LevelArray:
+    """``email_level`` for many pairs: each address is split once, the pairs decided in numpy."""
+    canonical: dict[str, int] = {}
+    domains: dict[str, int] = {}
+    canonical_codes, domain_codes, personal, shared, free_domain = [], [], [], [], []
+    for email in values:
+        local_part, _, domain = email.rpartition("@")
+        local = canonical_local_part(local_part)
+        # An empty canonical local part agrees with nothing, as in email_level.
+        canonical_codes.append(canonical.setdefault(local, len(canonical)) if local else -1)
+        domain_codes.append(domains.setdefault(domain, len(domains)))
+        personal.append(len(local) >= MIN_PERSONAL_LOCAL_PART and local not in ROLE_LOCAL_PARTS)
+        shared.append(local in ROLE_LOCAL_PARTS)
+        free_domain.append(domain in FREE_MAIL_DOMAINS)
+    local_codes = np.array(canonical_codes, dtype=np.int64)
+    domain_array = np.array(domain_codes, dtype=np.int64)
+    same_local = (local_codes[left] >= 0) & (local_codes[left] == local_codes[right])
+    same_domain = domain_array[left] == domain_array[right]
+    personal_left = np.array(personal, dtype=bool)[left]
+
+    levels = np.zeros(len(left), dtype=np.int8)
+    levels[same_domain & ~np.array(free_domain, dtype=bool)[left]] = EMAIL_LEVELS.index(
+        "same_domain"
+    )
+    levels[same_local & ~same_domain & personal_left] = EMAIL_LEVELS.index("same_local_part")
+    levels[same_local & same_domain] = EMAIL_LEVELS.index("near_exact")
+    equal = left == right
+    levels[equal] = EMAIL_LEVELS.index("exact")
+    levels[equal & np.array(shared, dtype=bool)[left]] = EMAIL_LEVELS.index("same_domain")
+    return levels
+
+
 def person_name_level(left: str, right: str) -> int:
     """Compare two name keys so that a shared surname with another given name disagrees.
 
@@ -163,6 +198,7 @@ CONTACT_SPEC = MatchSpec(
             EMAIL_LEVELS,
             email_level,
             weak_levels=(EMAIL_LEVELS.index("same_domain"),),
+            compare_batch=email_levels,
         ),
         similarity_comparison("company", (0.9, 0.8)),
         exact_comparison("city"),

@@ -9,6 +9,7 @@ without labelled data.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,8 +54,9 @@ class FellegiSunterModel:
             return
         # Pairs with the same levels have the same posterior, so EM runs over the distinct
         # level vectors (a few hundred at most) weighted by how many pairs share each.
-        patterns, counts = np.unique(levels, axis=0, return_counts=True)
-        weights = counts.astype(np.float64)
+        distinct = level_patterns(levels)
+        patterns = distinct.patterns
+        weights = distinct.counts.astype(np.float64)
         total = float(weights.sum())
         for iteration in range(1, max_iterations + 1):
             posterior = self.probabilities(patterns)
@@ -95,6 +97,51 @@ class FellegiSunterModel:
         odds = np.exp2(weights)
         result: FloatArray = odds / (1.0 + odds)
         return result
+
+
+@dataclass(frozen=True)
+class LevelPatterns:
+    """The distinct rows of a level matrix, in ``np.unique(levels, axis=0)`` order."""
+
+    patterns: LevelMatrix
+    # For each row of the matrix, the position of its pattern.
+    inverse: npt.NDArray[np.intp]
+    counts: npt.NDArray[np.intp]
+
+
+# Above this many possible level vectors the patterns are found by sorting the rows.
+_MAX_DENSE_PATTERNS = 1 << 22
+
+
+def level_patterns(levels: LevelMatrix) -> LevelPatterns:
+    """Find the distinct level vectors, how often each occurs and which one each row has.
+
+    Each row becomes one number in a mixed radix with the first column most
+    significant, so the numbers sort like ``np.unique(levels, axis=0)`` sorts the
+    rows. Counting them with ``np.bincount`` takes linear time, where sorting
+    millions of rows would not.
+    """
+    columns = levels.shape[1]
+    bases = [int(levels[:, column].max()) + 2 for column in range(columns)] if len(levels) else []
+    if not bases or math.prod(bases) > _MAX_DENSE_PATTERNS:
+        patterns, inverse, counts = np.unique(
+            levels, axis=0, return_inverse=True, return_counts=True
+        )
+        return LevelPatterns(patterns, inverse.reshape(-1), counts)
+    codes = np.zeros(len(levels), dtype=np.intp)
+    for column, base in enumerate(bases):
+        # Levels start at MISSING (-1), so each digit is the level plus one.
+        codes = codes * base + (levels[:, column].astype(np.intp) + 1)
+    all_counts = np.bincount(codes, minlength=math.prod(bases))
+    present = np.flatnonzero(all_counts)
+    position = np.zeros(len(all_counts), dtype=np.intp)
+    position[present] = np.arange(len(present))
+    patterns = np.empty((len(present), columns), dtype=levels.dtype)
+    remainder = present.copy()
+    for column in reversed(range(columns)):
+        patterns[:, column] = remainder % bases[column] - 1
+        remainder //= bases[column]
+    return LevelPatterns(patterns, position[codes], all_counts[present])
 
 
 def _ramp(count: int, *, towards_top: bool) -> FloatArray:
