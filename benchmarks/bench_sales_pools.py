@@ -19,17 +19,30 @@ For each backend: a throwaway database, one tenant, 50 reps and two measures.
 
     .venv/bin/python benchmarks/bench_sales_pools.py --rows 100000 \\
         --recycle-rows 1000000 --backend all --repeat 3
+
+The fill builds the secondary indexes of leads, entries and activities once at the
+end instead of updating them on every insert. ``--keep-pool FOLDER`` keeps the filled
+recycling database and reuses it in later runs, so the fill and the timed runs can be
+separate commands (each reused run restores the claimed state first):
+
+    .venv/bin/python benchmarks/bench_sales_pools.py --measure recycling \\
+        --recycle-rows 1000000 --backend sqlite --keep-pool /tmp/pools --fill-only
+    .venv/bin/python benchmarks/bench_sales_pools.py --measure recycling \\
+        --recycle-rows 1000000 --backend sqlite --keep-pool /tmp/pools --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import random
+import resource
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,11 +50,16 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import delete, func, insert, select, text, update
+import psycopg
+from psycopg import sql
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy.engine import make_url
 
 from benchmarks.common import (
+    POSTGRES_ADMIN_URL,
     add_common_arguments,
     command_line,
+    load_average,
     machine_facts,
     median_of,
     selected_backends,
@@ -118,6 +136,56 @@ def _copy(database: Database, table: Any, rows: list[dict[str, Any]]) -> None:
         raw.commit()
     finally:
         raw.close()
+
+
+# Tables that the pool fill writes in bulk. Their secondary indexes are built after the rows.
+FILLED_TABLES = ("leads", "sales_pool_entries", "activities")
+
+
+def _secondary_indexes(connection: Connection, tables: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Return the name and the CREATE INDEX statement of each index that no constraint owns.
+
+    The statements come from the database catalog, so the rebuilt indexes are the
+    ones the migrations made, partial and expression indexes included. Primary keys
+    and unique constraints stay in place during the fill.
+    """
+    if connection.dialect.name == "postgresql":
+        statement = text(
+            "SELECT indexname, indexdef FROM pg_indexes"
+            " WHERE schemaname = current_schema() AND tablename IN :tables"
+            " AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+            " ORDER BY indexname"
+        )
+    else:
+        # SQLite stores no statement (sql IS NULL) for the indexes that constraints create.
+        statement = text(
+            "SELECT name, sql FROM sqlite_master"
+            " WHERE type = 'index' AND tbl_name IN :tables AND sql IS NOT NULL"
+            " ORDER BY name"
+        )
+    rows = connection.execute(
+        statement.bindparams(bindparam("tables", expanding=True)), {"tables": list(tables)}
+    )
+    return [(str(name), str(definition)) for name, definition in rows]
+
+
+@contextmanager
+def _secondary_indexes_dropped(database: Database, tables: tuple[str, ...]) -> Iterator[None]:
+    """Drop the secondary indexes of ``tables`` for a bulk fill and build them again after it.
+
+    Building an index once over sorted rows is far cheaper than updating it on every
+    insert: on SQLite the random keys of indexes such as (tenant_id, mobile) no longer
+    fit the page cache past a few hundred thousand leads. The indexes are built again
+    only when the fill succeeds, because ``kept_pool`` never reuses a failed fill.
+    """
+    with database.engine.begin() as connection:
+        indexes = _secondary_indexes(connection, tables)
+        for name, _definition in indexes:
+            connection.execute(text(f'DROP INDEX "{name}"'))
+    yield
+    with database.engine.begin() as connection:
+        for _name, definition in indexes:
+            connection.execute(text(definition))
 
 
 def _lead_rows(
@@ -311,6 +379,21 @@ def _fill_pool(
         session.flush()
         pool_id = pool.id
     generator = random.Random(seed)
+    with _secondary_indexes_dropped(database, FILLED_TABLES):
+        _fill_pool_batches(database, actor, pool_id, reps, total, generator)
+    with database.engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+    return pool_id
+
+
+def _fill_pool_batches(
+    database: Database,
+    actor: Actor,
+    pool_id: uuid.UUID,
+    reps: list[uuid.UUID],
+    total: int,
+    generator: random.Random,
+) -> None:
     for start in range(0, total, BATCH):
         count = min(BATCH, total - start)
         leads = _lead_rows(actor.tenant_id, start, count, reps, generator)
@@ -358,9 +441,6 @@ def _fill_pool(
         _copy(database, PoolEntry.__table__, entries)
         if activities:
             _copy(database, Activity.__table__, activities)
-    with database.engine.begin() as connection:
-        connection.execute(text("ANALYZE"))
-    return pool_id
 
 
 def _restore(database: Database, actor: Actor) -> None:
@@ -368,7 +448,8 @@ def _restore(database: Database, actor: Actor) -> None:
 
     Every statement names the tenant and the object, so PostgreSQL reads the entries
     through the (tenant_id, object_name, record_id) key instead of probing it once per
-    lead, and leads are rewritten in one joined UPDATE only where recycling moved them.
+    lead. Only the entries and leads that recycling changed are rewritten, which at
+    1,000,000 entries is about half of them.
     """
     tenant_id = actor.tenant_id
     with database.engine.begin() as connection:
@@ -376,7 +457,16 @@ def _restore(database: Database, actor: Actor) -> None:
         connection.execute(delete(Notification).where(Notification.tenant_id == tenant_id))
         connection.execute(
             update(PoolEntry)
-            .where(PoolEntry.tenant_id == tenant_id, PoolEntry.object_name == "leads")
+            .where(
+                PoolEntry.tenant_id == tenant_id,
+                PoolEntry.object_name == "leads",
+                or_(
+                    PoolEntry.state != "claimed",
+                    PoolEntry.owner_id.is_distinct_from(PoolEntry.last_owner_id),
+                    PoolEntry.warned_at.is_not(None),
+                    PoolEntry.claimed_at.is_distinct_from(PoolEntry.followup_at),
+                ),
+            )
             .values(
                 state="claimed",
                 owner_id=PoolEntry.last_owner_id,
@@ -408,27 +498,105 @@ def load_recycle(path: Path) -> Callable[..., Any]:
     return function
 
 
-def _timed_recycle(database: Database, actor: Actor, function: Callable[..., Any]) -> Any:
-    started = time.perf_counter()
+def _server_process(session: Any) -> int | None:
+    """Return the process id of the PostgreSQL backend serving ``session``, else None."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    pid = session.scalar(text("SELECT pg_backend_pid()"))
+    return int(pid) if pid is not None else None
+
+
+def _process_cpu_seconds(pid: int) -> float | None:
+    """Return the user plus system CPU time of a local process, or None when /proc hides it."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # After the command name, field 12 is utime and field 13 stime, in clock ticks.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed_recycle(
+    database: Database,
+    actor: Actor,
+    function: Callable[..., Any],
+    facts: dict[str, Any] | None = None,
+) -> Any:
+    """Time one recycling run, commit included, and store its CPU and load figures in ``facts``.
+
+    The PostgreSQL backend is looked up before the clock starts, so the timed work is
+    the same as without ``facts``.
+    """
     with database.session() as session:
+        server = _server_process(session)
+        server_cpu = _process_cpu_seconds(server) if server else None
+        load_before = load_average()
+        cpu = time.process_time()
+        started = time.perf_counter()
         report = function(session, actor, NOW)
-    return time.perf_counter() - started, report
+    elapsed = time.perf_counter() - started
+    if facts is not None:
+        facts["seconds"] = round(elapsed, 3)
+        facts["client_cpu_seconds"] = round(time.process_time() - cpu, 3)
+        server_cpu_after = _process_cpu_seconds(server) if server else None
+        if server_cpu is not None and server_cpu_after is not None:
+            facts["server_cpu_seconds"] = round(server_cpu_after - server_cpu, 2)
+        facts["load_average_before"] = load_before
+        facts["load_average_after"] = load_average()
+    return elapsed, report
+
+
+def _pool_tenant(database: Database, rows: int) -> Actor:
+    """Return the actor of the tenant whose pool a kept database contains, checking its size."""
+    with database.session() as session:
+        pools = session.execute(select(SalesPool.id, SalesPool.tenant_id)).all()
+        if len(pools) != 1:
+            raise SystemExit(f"expected one pool in the kept database, found {len(pools)}")
+        pool_id, tenant_id = pools[0]
+        entries = session.scalar(
+            select(func.count()).select_from(PoolEntry).where(PoolEntry.pool_id == pool_id)
+        )
+    if entries != rows:
+        raise SystemExit(
+            f"the kept pool database contains {entries} entries, expected {rows};"
+            " delete it and run with --fill-only again"
+        )
+    return system_actor(tenant_id)
 
 
 def measure_recycling(
-    url: str, rows: int, repeat: int, seed: int, compared: Callable[..., Any] | None = None
+    url: str,
+    rows: int,
+    repeat: int,
+    seed: int,
+    compared: Callable[..., Any] | None = None,
+    filled: bool = False,
 ) -> dict[str, Any]:
-    database, actor, reps = _setup(url)
+    """Fill a pool of ``rows`` claimed leads and time ``repeat`` recycling runs on it.
+
+    With ``filled`` the database at ``url`` already contains the pool (see ``kept_pool``):
+    nothing is filled, and every run starts by restoring the claimed state.
+    """
+    fill_seconds: float | None = None
+    if filled:
+        database = Database(url, Settings(database_url=url))
+        set_database(database)
+    else:
+        database, actor, reps = _setup(url)
     try:
-        started = time.perf_counter()
-        _fill_pool(database, actor, reps, rows, seed)
-        fill_seconds = time.perf_counter() - started
+        if filled:
+            actor = _pool_tenant(database, rows)
+        else:
+            started = time.perf_counter()
+            _fill_pool(database, actor, reps, rows, seed)
+            fill_seconds = round(time.perf_counter() - started, 1)
         seconds: list[float] = []
         compared_seconds: list[float] = []
         floor: list[float] = []
+        runs: list[dict[str, Any]] = []
         reports = []
         for run in range(repeat):
-            if run:
+            if run or filled:
                 _restore(database, actor)
             started = time.perf_counter()
             with database.session() as session:
@@ -442,23 +610,34 @@ def measure_recycling(
                 )
             floor.append(time.perf_counter() - started)
             assert due
-            elapsed, report = _timed_recycle(database, actor, recycle)
+            facts: dict[str, Any] = {}
+            elapsed, report = _timed_recycle(database, actor, recycle, facts)
             seconds.append(elapsed)
+            runs.append(facts)
             reports.append(report.model_dump())
             if compared is not None:
                 _restore(database, actor)
                 elapsed, report = _timed_recycle(database, actor, compared)
                 compared_seconds.append(elapsed)
             print(
-                f"recycling run {run + 1}: {seconds[-1]:.1f} s", compared_seconds[-1:], flush=True
+                f"recycling run {run + 1}: {seconds[-1]:.1f} s",
+                facts,
+                compared_seconds[-1:],
+                flush=True,
             )
         result = {
             "entries": rows,
-            "fill_seconds": round(fill_seconds, 1),
+            "fill_seconds": fill_seconds,
             "seconds": [round(value, 3) for value in seconds],
             "median_seconds": median_of(seconds),
+            "runs": runs,
             "count_due_scan_median_seconds": median_of(floor),
             "last_report": reports[-1],
+            "reports": reports,
+            # Peak resident set of this process. On SQLite it includes the database work.
+            "client_peak_rss_mib": round(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+            ),
             "rules": {
                 "return_after_days_without_activity": 7,
                 "return_after_days_without_progress": 30,
@@ -472,6 +651,104 @@ def measure_recycling(
     finally:
         set_database(None)
         database.dispose()
+
+
+def _postgres_conninfo(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _kept_names(backend: str, folder: Path, rows: int, seed: int) -> tuple[str, str]:
+    """Return the final and the in-progress name of a kept pool database."""
+    if backend == "sqlite":
+        path = folder.resolve() / f"sales-pool-{rows}-{seed}.db"
+        return str(path), f"{path}.partial"
+    name = f"zhike_bench_pool_{rows}_{seed}"
+    return name, f"{name}_partial"
+
+
+def _url_of(backend: str, name: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{name}"
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _kept_exists(backend: str, name: str) -> bool:
+    if backend == "sqlite":
+        return Path(name).exists()
+    with psycopg.connect(_postgres_conninfo(POSTGRES_ADMIN_URL), connect_timeout=5) as connection:
+        row = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return row is not None
+
+
+def _drop_kept(backend: str, name: str) -> None:
+    if backend == "sqlite":
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(name + suffix).unlink(missing_ok=True)
+        return
+    with psycopg.connect(_postgres_conninfo(POSTGRES_ADMIN_URL), autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def _rename_kept(backend: str, old: str, new: str) -> None:
+    if backend == "sqlite":
+        # The engine is disposed, so the last connection has checkpointed the WAL file away.
+        os.replace(old, new)
+        return
+    with psycopg.connect(_postgres_conninfo(POSTGRES_ADMIN_URL), autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                sql.Identifier(old), sql.Identifier(new)
+            )
+        )
+
+
+def kept_pool(backend: str, folder: Path, rows: int, seed: int) -> tuple[str, float | None]:
+    """Return the URL of a filled pool database kept between runs, filling it when missing.
+
+    SQLite keeps a file in ``folder``; PostgreSQL keeps the database
+    ``zhike_bench_pool_<rows>_<seed>`` next to the throwaway ones. A new pool is filled
+    under a ``partial`` name and renamed only once complete, so an interrupted fill is
+    never reused. The second value is the fill time in seconds, or None when reused.
+    """
+    if backend == "sqlite":
+        folder.mkdir(parents=True, exist_ok=True)
+    final, partial = _kept_names(backend, folder, rows, seed)
+    if _kept_exists(backend, final):
+        return _url_of(backend, final), None
+    _drop_kept(backend, partial)
+    if backend == "postgresql":
+        with psycopg.connect(
+            _postgres_conninfo(POSTGRES_ADMIN_URL), autocommit=True, connect_timeout=5
+        ) as connection:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(partial)))
+    database, actor, reps = _setup(_url_of(backend, partial))
+    try:
+        started = time.perf_counter()
+        _fill_pool(database, actor, reps, rows, seed)
+        fill_seconds = round(time.perf_counter() - started, 1)
+    finally:
+        set_database(None)
+        database.dispose()
+    _rename_kept(backend, partial, final)
+    return _url_of(backend, final), fill_seconds
+
+
+def _run_recycling(
+    args: argparse.Namespace, backend: str, workdir: Path, compared: Callable[..., Any] | None
+) -> dict[str, Any]:
+    if args.keep_pool is None:
+        with throwaway_database(backend, workdir) as url:
+            return measure_recycling(url, args.recycle_rows, args.repeat, args.seed, compared)
+    url, fill_seconds = kept_pool(backend, args.keep_pool, args.recycle_rows, args.seed)
+    if args.fill_only:
+        return {"entries": args.recycle_rows, "fill_seconds": fill_seconds, "kept": True}
+    result = measure_recycling(
+        url, args.recycle_rows, args.repeat, args.seed, compared, filled=True
+    )
+    result["fill_seconds"] = fill_seconds
+    return result
 
 
 def main() -> None:
@@ -495,7 +772,28 @@ def main() -> None:
         default=None,
         help="another version of zhike/sales/pool_recycling.py to time on the same data",
     )
+    parser.add_argument(
+        "--measure",
+        choices=("all", "assignment", "recycling"),
+        default="all",
+        help="which measures to run",
+    )
+    parser.add_argument(
+        "--keep-pool",
+        type=Path,
+        default=None,
+        metavar="FOLDER",
+        help="keep the filled recycling database (SQLite: a file in FOLDER; PostgreSQL: the"
+        " database zhike_bench_pool_<rows>_<seed>) and reuse it when it already exists",
+    )
+    parser.add_argument(
+        "--fill-only",
+        action="store_true",
+        help="with --keep-pool: fill the kept recycling database if missing, then stop",
+    )
     args = parser.parse_args()
+    if args.fill_only and args.keep_pool is None:
+        parser.error("--fill-only needs --keep-pool")
     compared = load_recycle(args.compare_recycling) if args.compare_recycling else None
     reset_settings_cache()
     results: dict[str, Any] = {
@@ -505,17 +803,17 @@ def main() -> None:
     }
     with working_folder(args.workdir) as workdir:
         for backend in selected_backends(args.backend):
-            with throwaway_database(backend, workdir) as url:
-                assignment = measure_assignment(
-                    url, args.rows, args.orm_rows, args.repeat, args.seed
-                )
-            print(backend, "assignment", assignment, flush=True)
-            with throwaway_database(backend, workdir) as url:
-                recycling = measure_recycling(
-                    url, args.recycle_rows, args.repeat, args.seed, compared
-                )
-            print(backend, "recycling", recycling, flush=True)
-            results["backends"][backend] = {"assignment": assignment, "recycling": recycling}
+            measured: dict[str, Any] = {}
+            if args.measure in ("all", "assignment") and not args.fill_only:
+                with throwaway_database(backend, workdir) as url:
+                    measured["assignment"] = measure_assignment(
+                        url, args.rows, args.orm_rows, args.repeat, args.seed
+                    )
+                print(backend, "assignment", measured["assignment"], flush=True)
+            if args.measure in ("all", "recycling"):
+                measured["recycling"] = _run_recycling(args, backend, workdir, compared)
+                print(backend, "recycling", measured["recycling"], flush=True)
+            results["backends"][backend] = measured
     path = write_results("sales_pools", results, args.output)
     print(f"results written to {path}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import secrets
 from pathlib import Path
 from types import ModuleType
 
@@ -97,3 +98,34 @@ def test_restore_undoes_recycling(backend: str, tmp_path: Path) -> None:
     assert second.model_dump(exclude={"followups_refreshed"}) == first.model_dump(
         exclude={"followups_refreshed"}
     )
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_kept_pool_filled_once(backend: str, tmp_path: Path) -> None:
+    bench = _load()
+    previous = db._database
+    # A random seed names a kept PostgreSQL database that no other test run uses.
+    seed = secrets.randbelow(10**9)
+    try:
+        try:
+            url, fill_seconds = bench.kept_pool(backend, tmp_path, 300, seed)
+        except psycopg.OperationalError as error:
+            pytest.skip(f"{backend} not reachable: {error}")
+        final, partial = bench._kept_names(backend, tmp_path, 300, seed)
+        try:
+            reused_url, reused_fill_seconds = bench.kept_pool(backend, tmp_path, 300, seed)
+            recycling = bench.measure_recycling(reused_url, 300, 2, seed, filled=True)
+            partial_left = bench._kept_exists(backend, partial)
+        finally:
+            bench._drop_kept(backend, final)
+    finally:
+        db.set_database(previous)
+    assert fill_seconds is not None
+    assert reused_url == url
+    assert reused_fill_seconds is None
+    assert partial_left is False
+    first, second = recycling["reports"]
+    assert first["returned_without_activity"] > 0
+    assert second["returned_without_activity"] == first["returned_without_activity"]
+    assert second["warned"] == first["warned"]
+    assert len(recycling["runs"]) == 2
