@@ -427,6 +427,7 @@ def realtime_in_database(
     from zhike.security.auth import actor_for
     from zhike.security.tenants import create_tenant
 
+    load_before = os.getloadavg()
     folder = Path(tempfile.mkdtemp(prefix="bench-models-"))
     url = f"sqlite:///{folder / 'zhike.db'}"
     database = Database(url, Settings(database_url=url))
@@ -454,11 +455,11 @@ def realtime_in_database(
             if index % 5000 == 4999:
                 session.flush()
         _seed_opportunities(session, tenant.id, admin.id, opportunity_rows)
+    training: dict[str, dict[str, float]] = {}
     with database.session() as session:
-        started = time.perf_counter()
-        train_template(session, actor, "lead_score")
-        training = time.perf_counter() - started
-        train_template(session, actor, "win_probability")
+        for template in ("lead_score", "win_probability"):
+            wall, cpu = _timed(lambda template=template: train_template(session, actor, template))
+            training[template] = {"wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2)}
     with database.session() as session:
         lead_ids = [lead.id for lead in session.query(Lead).limit(samples)]
         opportunity_ids = [deal.id for deal in session.query(Opportunity).limit(samples)]
@@ -476,12 +477,13 @@ def realtime_in_database(
     database.dispose()
     return {
         "rows": batch_rows,
-        "training_seconds_in_database": round(training, 2),
+        "training_in_database": training,
         "leads": leads_timing,
         "opportunities": opportunity_timing,
         "batch_records": scored,
         "batch_in_database_records_per_second": round(scored / statistics.median(batches)),
         "batch_in_database_records_per_cpu_second": round(scored / statistics.median(batch_cpu)),
+        "load_average_before": [round(value, 1) for value in load_before],
         "load_average_after": [round(value, 1) for value in os.getloadavg()],
     }
 

@@ -196,6 +196,8 @@ def test_demo_builds_the_same_data_set_every_run(cli_folder: Path) -> None:
 
     first = runner.invoke(app, ["demo", "--no-serve"])
     assert first.exit_code == 0, first.output
+    assert "销售经理（密码相同）：" in first.output
+    assert "销售代表（密码相同）：" in first.output
     first_snapshot = demo_snapshot(path)
     second = runner.invoke(app, ["demo", "--no-serve"])
     assert second.exit_code == 0, second.output

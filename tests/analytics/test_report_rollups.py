@@ -7,6 +7,7 @@ source the engine chose and that the rollup equals a fresh grouping.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
@@ -15,19 +16,22 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from types import FunctionType, ModuleType
 from typing import Any
 
 import pytest
 from analytics_support import add_opportunity, add_team, add_user, log_in_user, stage_ids
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 from testkit import TenantInfo
 from typer.testing import CliRunner
 
+from zhike.analytics.compile import compile_report
 from zhike.analytics.query import ReportExplanation, ReportQuery, ReportResult
 from zhike.analytics.rollup_models import OpportunityRollup
 from zhike.analytics.rollups import check_rollups, rebuild_rollups, repair_rollups
-from zhike.analytics.service import explain_report, run_report
+from zhike.analytics.service import explain_report, report_context, run_report
 from zhike.cli import app
 from zhike.core import db as core_db
 from zhike.core.db import Database, set_database
@@ -565,6 +569,54 @@ def test_unsupported_queries_fall_back(database: Database, tenant: TenantInfo) -
     assert accounts.fallback_reason is None
     for query in [*cases.values(), filtered_on_amount, clipped]:
         assert _run(world, None, query, True).rows == _run(world, None, query, False).rows
+
+
+def _reachable(root: object) -> Iterator[object]:
+    """Yield the objects reachable from ``root``.
+
+    Classes, modules and the globals of functions are not followed, because they lead
+    to every object of the process; the cells of closures are.
+    """
+    seen: set[int] = set()
+    pending = [root]
+    while pending:
+        item = pending.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        if isinstance(item, type | ModuleType):
+            continue
+        if isinstance(item, FunctionType):
+            pending.extend(cell.cell_contents for cell in item.__closure__ or ())
+            pending.extend(item.__defaults__ or ())
+            continue
+        pending.extend(gc.get_referents(item))
+
+
+def _compile(world: World, user_id: uuid.UUID | None, query: ReportQuery) -> object:
+    actor = world.actor(user_id)
+    with world.database.session() as session:
+        return compile_report(session, actor, query, report_context(session, actor, query.as_of))
+
+
+def test_compiled_query_shared_without_session(database: Database, tenant: TenantInfo) -> None:
+    world = World(database, tenant)
+    world.fill(20)
+    compared = ReportQuery.model_validate(QUERIES[2])
+
+    # The administrator and the director both read the whole tenant: one key, one entry.
+    first = _compile(world, None, compared)
+    second = _compile(world, world.director, compared)
+    assert second is first
+    leaked = [item for item in _reachable(first) if isinstance(item, Session | Actor)]
+    assert leaked == []
+
+    # A narrower scope is part of the key, so the manager's query is compiled on its own.
+    assert _compile(world, world.manager, compared) is not first
+    with_rollup = _run(world, world.director, QUERIES[2], rollups=True)
+    assert with_rollup.rows == _run(world, world.director, QUERIES[2], rollups=False).rows
+    assert len(with_rollup.columns) == 1 + 3 * 3
 
 
 def test_explanation_names_the_rollup(database: Database, tenant: TenantInfo) -> None:

@@ -96,6 +96,25 @@ def test_users_list_shows_totp_to_administrators(client: TestClient, rep: TestCl
     assert all(user["has_totp"] is False for user in rep_view)
 
 
+def test_users_list_masks_emails_for_non_administrators(
+    client: TestClient, rep: TestClient, tenant: object
+) -> None:
+    admin_email = tenant.admin_email  # type: ignore[attr-defined]
+
+    admin_response = client.get("/api/v1/users")
+    rep_response = rep.get("/api/v1/users")
+
+    admin_view = {user["display_name"]: user["email"] for user in admin_response.json()["items"]}
+    rep_view = {user["display_name"]: user["email"] for user in rep_response.json()["items"]}
+    own_email = admin_view["王销售"]
+    assert admin_view["admin"] == admin_email
+    assert own_email.startswith("rep-")
+    assert rep_response.status_code == 200
+    # The rep still sees every colleague's name, and their own address in full.
+    assert rep_view == {"admin": "a***@" + admin_email.split("@")[1], "王销售": own_email}
+    assert admin_email not in rep_response.text
+
+
 def test_object_fields_have_labels_and_classes(client: TestClient) -> None:
     client.post(
         "/api/v1/fields",

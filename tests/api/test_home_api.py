@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
+from testkit import TenantInfo
 
-from zhike.ai.models.models import ModelScore
+from zhike.ai.models.models import ModelScore, ModelVersion
 from zhike.api.app import create_app
 from zhike.core.db import Database
 from zhike.sales.models import OpportunityStageChange
@@ -224,24 +225,89 @@ def test_tasks_of_the_user(client: TestClient, team: Team) -> None:
     assert client.get("/api/v1/home").json()["tasks"]["items"] == []
 
 
-def test_at_risk_accounts_are_scoped(client: TestClient, team: Team, database: Database) -> None:
-    assert client.get("/api/v1/home").json()["at_risk_available"] is False
+def _accounts(client: TestClient, team: Team) -> list[str]:
     accounts = []
     for owner, name in ((team.rep_id, "杭州云帆科技"), (team.other_id, "上海星河贸易")):
         response = client.post("/api/v1/accounts", json={"name": name, "owner_id": owner})
         assert response.status_code == 201, response.text
         accounts.append(response.json()["id"])
+    return accounts
+
+
+def _churn_version(database: Database, tenant: TenantInfo, status: str) -> uuid.UUID:
+    """Insert a churn model version row, so tests set scores without training a model."""
     with database.session() as session:
-        # Creating an account scores it with the cold-start rules; set known scores instead.
-        for account, score in zip(accounts, (0.91, 0.72), strict=True):
+        version = ModelVersion(
+            tenant_id=tenant.tenant.id,
+            template="churn_risk",
+            status=status,
+            learner="logistic_regression",
+            artifact=b"",
+            artifact_sha256="0" * 64,
+        )
+        session.add(version)
+        session.flush()
+        return version.id
+
+
+def _score_accounts(
+    database: Database, accounts: list[str], scores: tuple[float, ...], version: uuid.UUID | None
+) -> None:
+    with database.session() as session:
+        for account, score in zip(accounts, scores, strict=True):
             session.execute(
                 update(ModelScore)
                 .where(
                     ModelScore.template == "churn_risk",
                     ModelScore.record_id == uuid.UUID(account),
                 )
-                .values(score=score, label="high")
+                .values(score=score, label="high", model_version_id=version, source="model")
             )
+
+
+def test_at_risk_unavailable_without_churn_model(
+    client: TestClient, team: Team, database: Database, tenant: TenantInfo
+) -> None:
+    # Creating an account scores it with the cold-start rules, which alone do not count.
+    accounts = _accounts(client, team)
+    with database.session() as session:
+        rule_scores = session.scalars(
+            select(ModelScore.source).where(ModelScore.template == "churn_risk")
+        ).all()
+    assert rule_scores == ["rules", "rules"]
+    assert client.get("/api/v1/models/versions").json() == []
+
+    home = client.get("/api/v1/home").json()
+    assert home["at_risk_available"] is False
+    assert home["at_risk"] == []
+
+    # A candidate that was never promoted does not make the panel available either.
+    candidate = _churn_version(database, tenant, "candidate")
+    _score_accounts(database, accounts, (0.91, 0.72), candidate)
+    assert client.get("/api/v1/home").json()["at_risk_available"] is False
+
+
+def test_at_risk_available_with_production_model(
+    client: TestClient, team: Team, database: Database, tenant: TenantInfo
+) -> None:
+    accounts = _accounts(client, team)
+    version = _churn_version(database, tenant, "production")
+    # A production version whose scores are not written yet still reports "not scored".
+    assert client.get("/api/v1/home").json()["at_risk_available"] is False
+
+    _score_accounts(database, accounts, (0.12, 0.08), version)
+    home = client.get("/api/v1/home").json()
+    assert home["at_risk_available"] is True
+    assert home["at_risk"] == []
+
+
+def test_at_risk_accounts_are_scoped(
+    client: TestClient, team: Team, database: Database, tenant: TenantInfo
+) -> None:
+    assert client.get("/api/v1/home").json()["at_risk_available"] is False
+    accounts = _accounts(client, team)
+    version = _churn_version(database, tenant, "production")
+    _score_accounts(database, accounts, (0.91, 0.72), version)
 
     rep = team.rep.get("/api/v1/home").json()
     admin = client.get("/api/v1/home").json()
@@ -295,6 +361,28 @@ def test_stalled_deals_are_scoped(client: TestClient, team: Team, database: Data
     assert sorted(item["opportunity_id"] for item in admin) == sorted([stuck_rep, stuck_other])
     assert rep[0]["amount"] == "700.00"
     assert rep[0]["days_in_stage"] >= 60
+    # The stalled-deal endpoint answers with the same scope as the home page.
+    rep_api = team.rep.get("/api/v1/sales/stalled").json()
+    admin_api = client.get("/api/v1/sales/stalled").json()
+    assert [item["opportunity_id"] for item in rep_api] == [stuck_rep]
+    assert sorted(item["opportunity_id"] for item in admin_api) == sorted([stuck_rep, stuck_other])
+
+
+def test_sales_forecast_reads_only_visible_deals(client: TestClient, team: Team) -> None:
+    first = _today().replace(day=1)
+    month = first.isoformat()
+    # A deal each won in the same month last year gives both owners a seasonal figure.
+    last_year = first.replace(year=first.year - 1, day=15).isoformat()
+    _opportunity(client, team.rep_id, "won", "700", closed_on=last_year)
+    _opportunity(client, team.other_id, "won", "800", closed_on=last_year)
+
+    rep = team.rep.get("/api/v1/sales/forecast", params={"month": month, "group": "owner"})
+    admin = client.get("/api/v1/sales/forecast", params={"month": month, "group": "owner"})
+
+    assert rep.status_code == 200, rep.text
+    assert admin.status_code == 200, admin.text
+    assert set(admin.json()["forecast"]) >= {team.rep_id, team.other_id}
+    assert team.other_id not in rep.json()["forecast"]
 
 
 def test_home_needs_login(client: TestClient) -> None:

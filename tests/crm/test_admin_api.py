@@ -258,3 +258,23 @@ def test_credit_code_and_id_number(client: TestClient) -> None:
     assert [item["name"] for item in client.get("/api/v1/accounts").json()["items"]] == [
         "杭州某某科技"
     ]
+
+
+def test_me_lists_permissions_by_role(client: TestClient, tenant: Any) -> None:
+    assert client.get("/api/v1/auth/me").json()["permissions"] == [
+        "administer_tenant",
+        "read_audit",
+    ]
+    for role, expected in (("sales_rep", []), ("auditor", ["read_audit"])):
+        email = f"{role}@example.com"
+        body = {"email": email, "display_name": role, "password": PASSWORD, "role": role}
+        assert client.post("/api/v1/users", json=body).status_code == 201
+        with TestClient(client.app) as other:
+            login = other.post(
+                "/api/v1/auth/login",
+                json={"tenant": tenant.slug, "email": email, "password": PASSWORD},
+            )
+            assert login.status_code == 200, login.text
+            token = login.json()["access_token"]
+            me = other.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+            assert me.json()["permissions"] == expected, role

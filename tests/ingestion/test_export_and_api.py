@@ -190,3 +190,65 @@ def test_export_times_carry_the_offset_in_csv(
     cell = dict(zip(header, values, strict=True))["created_at"]
     # Excel keeps milliseconds, so the wall-clock time matches to the millisecond.
     assert abs(cell - exported.replace(tzinfo=None)) < timedelta(milliseconds=1)
+
+
+def test_rejects_follow_request_language(client: TestClient) -> None:
+    body = CONTACTS + "e4,坏号码,12345,d@example.com,北京,x\ne5,,13612345678,e@example.com,北京,x\n"
+    run = _import(client, body, mode="skip-invalid")
+    assert run["rows_rejected"] == 2
+
+    lines = {}
+    for locale in ("zh-CN", "en"):
+        response = client.get(
+            f"/api/v1/imports/{run['id']}/rejects", headers={"Accept-Language": locale}
+        )
+        assert response.status_code == 200, response.text
+        lines[locale] = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+
+    assert lines["zh-CN"] == [
+        ["步骤", "文件", "行号", "列", "值", "原因"],
+        [
+            "contacts",
+            "contacts.csv",
+            "5",
+            "mobile",
+            "12345",
+            "字段“手机”的电话号码 12345 无效，"
+            "请填写 11 位手机号或带区号的座机号，如 010-62345678。",
+        ],
+        ["contacts", "contacts.csv", "6", "name", "", "列 name 为空，但字段“姓名”是必填项。"],
+    ]
+    assert lines["en"] == [
+        ["step", "file", "row", "column", "value", "reason"],
+        [
+            "contacts",
+            "contacts.csv",
+            "5",
+            "mobile",
+            "12345",
+            "Phone number 12345 in field Mobile is invalid; write an 11-digit mobile number "
+            "or a landline with its area code, such as 010-62345678.",
+        ],
+        [
+            "contacts",
+            "contacts.csv",
+            "6",
+            "name",
+            "",
+            "Column name is empty, but field Name is required.",
+        ],
+    ]
+
+
+def test_reimport_counts_unchanged_rows(client: TestClient) -> None:
+    first = _import(client, CONTACTS)
+    assert (first["rows_created"], first["rows_unchanged"]) == (3, 0)
+
+    again = _import(client, CONTACTS)
+    stored = client.get(f"/api/v1/imports/{again['id']}").json()
+
+    assert stored["rows_read"] == 3
+    assert stored["rows_created"] == 0
+    assert stored["rows_updated"] == 0
+    assert stored["rows_unchanged"] == 3
+    assert stored["rows_rejected"] == 0

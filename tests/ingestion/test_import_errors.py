@@ -185,7 +185,7 @@ def test_reimport_upserts(database: Database, tenant: TenantInfo, tmp_path: Path
             + "c9,陈先生,,,,\n".encode("gbk"),
             "contacts.csv",
             "import_decode_error",
-            "not valid utf-8 at or near row",
+            "not valid utf-8 in row 6002,",
         ),
     ],
 )

@@ -83,3 +83,25 @@ def test_every_admin_screen_renders(page: Any, tenant: TenantInfo) -> None:
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
         expect(page.get_by_test_id(f"admin-{screen}")).to_be_visible()
         save_screenshot(page, f"admin-{screen}")
+
+
+def test_rep_sees_owner_names_but_no_colleague_emails(
+    page: Any, database: Database, tenant: TenantInfo
+) -> None:
+    rep = add_user(database, tenant, "han.mei", "sales_rep")
+    contact = create_record(database, tenant, "contacts", name="周航", owner_id=str(rep.id))
+
+    with page.expect_response(re.compile(r"/api/v1/users$")) as directory:
+        page.goto(f"/contacts/{contact['id']}")
+        log_in(page, tenant.slug, rep.email, USER_PASSWORD)
+    expect(page.get_by_test_id("record-title")).to_have_text("周航")
+    expect(page.get_by_test_id("field-owner_id")).to_contain_text("han.mei")
+    emails = {user["display_name"]: user["email"] for user in directory.value.json()["items"]}
+    assert emails["han.mei"] == rep.email
+    assert emails["admin"] == "a***@" + tenant.admin_email.split("@")[1]
+    page.context.clear_cookies()
+
+    page.goto("/admin/users")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    expect(page.get_by_test_id("admin-users")).to_contain_text(tenant.admin_email)
+    expect(page.get_by_test_id("admin-users")).to_contain_text(rep.email)

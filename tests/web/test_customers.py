@@ -13,7 +13,7 @@ from testkit import TenantInfo
 
 from zhike.core.db import Database
 from zhike.customers.merge_models import DuplicateCandidate
-from zhike.customers.models import Contact
+from zhike.customers.models import Account, Contact
 
 from .conftest import save_screenshot
 from .web_support import create_record, log_in
@@ -232,3 +232,28 @@ def test_profile_from_record_page(page: Any, database: Database, tenant: TenantI
 
     page.goto(f"/customers/{uuid.uuid4()}")
     expect(page.get_by_test_id("profile-error")).to_contain_text("This customer was not found")
+
+
+def test_profile_amount_shows_currency(page: Any, database: Database, tenant: TenantInfo) -> None:
+    account = create_record(
+        database,
+        tenant,
+        "accounts",
+        name="杭州远帆科技有限公司",
+        annual_revenue="1234567",
+        currency="CNY",
+    )
+    with database.session() as session:
+        global_id = session.scalar(
+            select(Account.global_customer_id).where(Account.id == uuid.UUID(account["id"]))
+        )
+    assert global_id is not None
+
+    page.goto(f"/customers/{global_id}")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    revenue = page.get_by_test_id("attribute-annual_revenue")
+    expect(revenue).to_have_text("¥1,234,567.00")
+    save_screenshot(page, "customers-profile-amount")
+
+    page.get_by_role("radiogroup", name="界面语言").get_by_text("English").click()
+    expect(revenue).to_have_text("CN¥1,234,567.00")

@@ -1,4 +1,4 @@
-"""The import wizard: upload a CSV, check the mapping, validate, import and find the contact."""
+"""The import wizard: upload, map (by hand or with a built-in profile), validate and import."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from playwright.sync_api import expect
 
+from zhike.core.db import Database
+from zhike.security.admin import create_user
+from zhike.security.schemas import UserCreate
+
 from .conftest import save_screenshot
-from .web_support import log_in
+from .web_support import create_record, log_in
 
 if TYPE_CHECKING:
     from testkit import TenantInfo
@@ -43,7 +47,7 @@ def test_import_a_csv_and_find_the_contact(page: Any, tenant: TenantInfo) -> Non
 
     page.get_by_test_id("validate").click()
     result = page.get_by_test_id("validation-result")
-    expect(result).to_contain_text("共 2 行：新建 1，更新 0，有问题 1")
+    expect(result).to_contain_text("共 2 行：新建 1，更新 0，未变 0，有问题 1")
     expect(page.get_by_test_id("rejects-table")).to_contain_text("12345")
     expect(page.get_by_role("link", name="下载问题行报告（CSV）")).to_be_visible()
     save_screenshot(page, "import-validation")
@@ -57,3 +61,62 @@ def test_import_a_csv_and_find_the_contact(page: Any, tenant: TenantInfo) -> Non
     expect(page).to_have_url("/contacts")
     expect(page.get_by_test_id("record-link").filter(has_text="欧阳明")).to_be_visible()
     expect(page.get_by_test_id("record-link").filter(has_text="坏数据")).to_have_count(0)
+
+
+PIPELINE = (
+    "opportunity_id,sales_agent,product,deal_stage,close_value\n"
+    "1C1I7A6R,Moses Frase,GTXPro,Won,1054\n"
+    "Z063OYW0,李娜,GTX Pro,Won,4514\n"
+    "EC4QE1BX,Nobody Known,GTX Pro,Won,50\n"
+)
+
+
+def _add_named_user(database: Database, tenant: TenantInfo, email: str, name: str) -> None:
+    with database.session() as session:
+        create_user(
+            session,
+            tenant.actor,
+            UserCreate(email=email, display_name=name, password="Browser-pass-2026"),
+        )
+
+
+def test_built_in_profile_and_owner_names(
+    page: Any, tenant: TenantInfo, database: Database
+) -> None:
+    _add_named_user(database, tenant, "moses@example.com", "Moses Frase")
+    _add_named_user(database, tenant, "li.na.east@example.com", "李娜")
+    _add_named_user(database, tenant, "li.na.west@example.com", "李娜")
+    create_record(database, tenant, "products", name="GTX Pro", currency="USD")
+    page.goto("/imports")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+
+    page.get_by_test_id("upload").locator("input[type=file]").set_input_files(
+        files=[{"name": "sales_pipeline.csv", "mimeType": "text/csv", "buffer": PIPELINE.encode()}]
+    )
+    expect(page.get_by_test_id("preview-table")).to_contain_text("Moses Frase")
+    page.get_by_test_id("to-mapping").click()
+    expect(page.get_by_test_id("mapping-table")).to_contain_text("sales_agent")
+
+    page.get_by_test_id("profile-select").click()
+    option = page.get_by_role(
+        "option", name="销售管道（MavenTech 示例数据） · 商机 · sales_pipeline.csv"
+    )
+    expect(option).to_contain_text("内置")
+    option.click()
+    applied = page.get_by_test_id("profile-applied")
+    expect(applied).to_contain_text("已按“销售管道（MavenTech 示例数据）”填写 5 列的对应字段。")
+    expect(applied).to_contain_text("导入时还会按方案填写：币种和商机名称。")
+    expect(page.get_by_test_id("mapping-sales_agent")).to_contain_text("负责人")
+    save_screenshot(page, "import-built-in-profile")
+
+    page.get_by_test_id("validate").click()
+    expect(page.get_by_test_id("validation-result")).to_contain_text(
+        "共 3 行：新建 1，更新 0，未变 0，有问题 2"
+    )
+    rejects = page.get_by_test_id("rejects-table")
+    expect(rejects).to_contain_text(
+        "有 2 位用户的姓名是 李娜（列 sales_agent）；请改填其中那位用户的邮箱。"
+    )
+    expect(rejects).to_contain_text("找不到邮箱或姓名为 Nobody Known 的用户（列 sales_agent）")
+    expect(rejects).not_to_contain_text("Moses Frase")
+    save_screenshot(page, "import-owner-rejects")

@@ -591,10 +591,11 @@ def test_admin_screens_reject_sales_rep(
     rep = add_user(database, tenant, f"rep-{test_id}", "sales_rep")
     page.goto(path)
     log_in(page, tenant.slug, rep.email, USER_PASSWORD)
-    screen = page.get_by_test_id(test_id)
-    expect(screen.get_by_text("您没有执行此操作的权限。").first).to_be_visible()
-    expect(screen.locator("tbody tr")).to_have_count(0)
-    expect(screen.get_by_test_id("policy-save")).to_have_count(0)
+    # The guard shows the no-access page instead of a screen whose requests would all fail.
+    expect(page.get_by_test_id("forbidden")).to_be_visible()
+    expect(page.get_by_test_id("forbidden-path")).to_have_text(path)
+    expect(page.get_by_test_id(test_id)).to_have_count(0)
+    expect(page.get_by_test_id("policy-save")).to_have_count(0)
 
 
 def test_account_page_in_english(page: Any, database: Database, tenant: TenantInfo) -> None:

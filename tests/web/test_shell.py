@@ -27,8 +27,8 @@ def test_login_with_two_factor_reaches_the_intended_page(
     manager = add_user(database, tenant, "wang.fang", "sales_manager")
     secret = enable_totp(database, tenant, manager)
 
-    page.goto("/admin")
-    expect(page).to_have_url("/login?redirect=/admin")
+    page.goto("/accounts")
+    expect(page).to_have_url("/login?redirect=/accounts")
     save_screenshot(page, "login")
     page.get_by_label("企业代码").fill(tenant.slug)
     page.get_by_label("邮箱").fill(manager.email)
@@ -44,7 +44,7 @@ def test_login_with_two_factor_reaches_the_intended_page(
 
     page.get_by_label("验证器中的 6 位验证码").fill(totp_code(secret, utc_now()))
     page.get_by_test_id("totp-submit").click()
-    expect(page).to_have_url("/admin")
+    expect(page).to_have_url("/accounts")
     expect(page.get_by_test_id("user-menu")).to_contain_text("wang.fang")
     expect(page.get_by_test_id("user-menu")).to_contain_text("销售经理")
 

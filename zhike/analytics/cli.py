@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -15,6 +16,9 @@ from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from zhike.analytics.query import ReportQuery
+    from zhike.security.context import Actor
+
+ResultT = TypeVar("ResultT")
 
 report_app = typer.Typer(help="Reports on the CRM's data", no_args_is_help=True)
 console = Console(stderr=True)
@@ -30,17 +34,8 @@ def report_run(
     """Run the report query in FILE as USER and print its result."""
 
     from zhike.analytics.service import run_report
-    from zhike.cli import acting_user, fail, open_database
-    from zhike.core.errors import ZhikeError
 
-    parsed = _read_query(query)
-    database = open_database()
-    with database.session() as session:
-        actor = acting_user(session, tenant, user)
-        try:
-            result = run_report(session, actor, parsed)
-        except ZhikeError as error:
-            raise fail(error.message("en")) from error
+    result = _with_query_as_user(tenant, user, query, run_report)
     if as_json:
         typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
         return
@@ -59,6 +54,22 @@ def report_explain(
     """Show how the report query in FILE would run for USER: the table it reads and its SQL."""
 
     from zhike.analytics.service import explain_report
+
+    explanation = _with_query_as_user(tenant, user, query, explain_report)
+    typer.echo(json.dumps(explanation.model_dump(mode="json"), ensure_ascii=False, indent=2))
+
+
+def _with_query_as_user(
+    tenant: str,
+    user: str,
+    query: Path,
+    action: Callable[[Session, Actor, ReportQuery], ResultT],
+) -> ResultT:
+    """Read the report query in ``query`` and pass it to ``action`` with ``user``'s actor.
+
+    A ``ZhikeError`` from ``action`` (a field the user may not read, an invalid
+    filter) exits with its English message.
+    """
     from zhike.cli import acting_user, fail, open_database
     from zhike.core.errors import ZhikeError
 
@@ -67,10 +78,9 @@ def report_explain(
     with database.session() as session:
         actor = acting_user(session, tenant, user)
         try:
-            explanation = explain_report(session, actor, parsed)
+            return action(session, actor, parsed)
         except ZhikeError as error:
             raise fail(error.message("en")) from error
-    typer.echo(json.dumps(explanation.model_dump(mode="json"), ensure_ascii=False, indent=2))
 
 
 def _tenant_id(session: Session, slug: str | None) -> uuid.UUID | None:

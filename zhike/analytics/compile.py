@@ -9,11 +9,11 @@ segment of history a value falls in (``periods.utc_offset_segments``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     TIMESTAMP,
@@ -47,7 +47,7 @@ from zhike.analytics.periods import (
     utc_offset_segments,
 )
 from zhike.analytics.query import ReportFilter, ReportGroup, ReportMeasure, ReportQuery
-from zhike.analytics.relations import sources
+from zhike.analytics.relations import Source, sources
 from zhike.core.errors import InvalidInput, NotFound
 from zhike.security.access import require, scope_select
 from zhike.security.context import Actor
@@ -529,13 +529,47 @@ class ReportCompiler:
         return scope_select(self.actor, self.base.model, statement)
 
 
+class CompiledReport(Protocol):
+    """A compiled report query: its columns and the statements that compute them.
+
+    A ``ReportCompiler`` is one, built for one request. A rollup query's
+    ``rollup_query.CompiledRollupQuery`` is shared by the requests with an equal
+    key, so it keeps no session or actor.
+    """
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def fallback_reason(self) -> str | None: ...
+
+    @property
+    def base(self) -> Source: ...
+
+    @property
+    def groups(self) -> Sequence[tuple[ReportGroup, ColumnElement[Any], str]]: ...
+
+    @property
+    def measures(self) -> Sequence[MeasurePlan]: ...
+
+    def statement(
+        self, period: tuple[date, date] | None = None, limit: int | None = None
+    ) -> Select[Any]: ...
+
+    def previous_period(self) -> tuple[date, date]: ...
+
+    def median_statement(
+        self, plan: MeasurePlan, period: tuple[date, date] | None
+    ) -> Select[Any]: ...
+
+
 def compile_report(
     session: Session,
     actor: Actor,
     query: ReportQuery,
     context: ReportContext,
     use_rollups: bool = True,
-) -> ReportCompiler:
+) -> CompiledReport:
     """Compile ``query``, reading a rollup table when it gives exactly the base tables' rows."""
     reason = None
     if use_rollups:

@@ -25,9 +25,10 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, Table, and_, case, func, select
 from sqlalchemy.orm import Session
@@ -42,7 +43,7 @@ from zhike.analytics.compile import (
 )
 from zhike.analytics.fields import FieldRef, FieldResolver, parse_date
 from zhike.analytics.periods import resolve_period
-from zhike.analytics.query import ReportFilter, ReportMeasure, ReportQuery
+from zhike.analytics.query import ReportFilter, ReportGroup, ReportMeasure, ReportQuery
 from zhike.analytics.relations import Source
 from zhike.analytics.rollup_models import OpportunityRollup
 from zhike.core.errors import InvalidInput
@@ -74,13 +75,14 @@ COMPILED_CACHE_SIZE = 256
 
 def rollup_compiler(
     session: Session, actor: Actor, query: ReportQuery, context: ReportContext
-) -> tuple[ReportCompiler | None, str | None]:
-    """Return a compiler over the rollup, or None with the code of why the base tables are read.
+) -> tuple[CompiledRollupQuery | None, str | None]:
+    """Return the query compiled over the rollup, or None and why the base tables are read.
 
     The code is None too for objects without a rollup and for viewers who may not
     read opportunities: the base compiler then raises the error they should see.
-    Only one compiler is built either way, because building one costs about as
-    much as running a query on the rollup.
+    The grant, field-security and scope checks run for every call. Only the
+    compiling is skipped on a cache hit, because compiling costs about as much as
+    running a query on the rollup.
     """
     grant = grant_for(actor, OBJECT)
     if query.object != OBJECT or grant is None or "read" not in grant.actions:
@@ -91,56 +93,130 @@ def rollup_compiler(
     visible = _visible_owners(actor, grant)
     if isinstance(visible, str):
         return None, visible
-    key = (actor.tenant_id, context, visible, query.model_dump_json())
+    key = RollupQueryKey(actor.tenant_id, visible, context, query.model_dump_json())
     cached = _COMPILED.get(key)
     if cached is not None:
         return cached, None
     compiler = RollupCompiler(session, actor, query, context, visible)
-    period = compiler.period
-    compared = period is not None and compiler.filters[period.filter_index][0].field == CLOSED_ON
-    if compared and not _month_aligned(*compiler.previous_period()):
-        return None, DAYS_NEEDED
-    _COMPILED.put(key, compiler)
-    return compiler, None
+    previous = None
+    if compiler.period is not None:
+        previous = compiler.previous_period()
+        compared = compiler.filters[compiler.period.filter_index][0].field == CLOSED_ON
+        if compared and not _month_aligned(*previous):
+            return None, DAYS_NEEDED
+    compiled = CompiledRollupQuery(
+        base=compiler.base,
+        groups=tuple(compiler.groups),
+        measures=tuple(compiler.measures),
+        own_statement=compiler.statement(),
+        previous_range=previous,
+        previous_statement=None if previous is None else compiler.statement(previous),
+    )
+    _COMPILED.put(key, compiled)
+    return compiled, None
 
 
-CompiledKey = tuple[uuid.UUID, ReportContext, tuple[uuid.UUID, ...] | None, str]
+class RollupQueryKey(NamedTuple):
+    """Everything a compiled rollup query depends on once the viewer's checks have passed.
 
-
-class CompiledRollups:
-    """The rollup compilers of recent queries, least recently used dropped first.
-
-    A key contains everything the statement depends on once the checks above have
-    passed for the viewer: the tenant, its calendar and the day, the owners the
-    viewer reads, and the query. The fields a rollup query can reach are the
-    rollup's own, already checked as neither hidden nor masked, and fields of
-    owners, stages and teams, which are configuration without field security or
-    record scope. So two viewers with equal keys get the same SQL. A compiler
-    keeps the session and actor of the request that built it. Its statements read
-    only that actor's tenant, which is part of the key.
+    The fields a rollup query can reach are the rollup's own, which the checks have
+    cleared as neither hidden nor masked, and fields of owners, stages and teams.
+    Those are configuration without field security or record scope. So the
+    tenant and the owners the viewer reads are all of the viewer that the
+    statement depends on, and two viewers with equal keys get the same SQL.
     """
+
+    tenant_id: uuid.UUID
+    # The owners whose opportunities the viewer reads, or None for the whole tenant.
+    owner_ids: tuple[uuid.UUID, ...] | None
+    # The tenant's time zone and fiscal year start, the day and the SQL dialect.
+    context: ReportContext
+    query_json: str
+
+
+@dataclass(frozen=True)
+class CompiledRollupQuery:
+    """A report query compiled over the rollup for one ``RollupQueryKey``.
+
+    It contains SQLAlchemy Core statements, the result columns and their
+    conversions, but no session or actor. So one instance serves every request
+    with an equal key, each executing the statements in its own session. It
+    implements ``CompiledReport``, as ``ReportCompiler`` does.
+    """
+
+    base: Source
+    groups: tuple[tuple[ReportGroup, ColumnElement[Any], str], ...]
+    measures: tuple[MeasurePlan, ...]
+    # Unlimited statements for the query's own period and for the previous period
+    # that a comparison adds (None without a comparison).
+    own_statement: Select[Any]
+    previous_range: tuple[date, date] | None
+    previous_statement: Select[Any] | None
+    source: str = "rollup"
+    fallback_reason: str | None = None
+    # Statements with a limit, built once each, because reusing the object lets
+    # SQLAlchemy find its compiled form without walking the statement again.
+    _limited: dict[tuple[tuple[date, date] | None, int], Select[Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def previous_period(self) -> tuple[date, date]:
+        if self.previous_range is None:
+            raise ValueError("previous_period() needs a query with compare_previous")
+        return self.previous_range
+
+    def statement(
+        self, period: tuple[date, date] | None = None, limit: int | None = None
+    ) -> Select[Any]:
+        """Return the grouped statement of the query's own period or, given it, the previous one.
+
+        Only those two periods were compiled, so any other ``period`` raises ValueError.
+        """
+        if period is None:
+            unlimited = self.own_statement
+        elif period == self.previous_range and self.previous_statement is not None:
+            unlimited = self.previous_statement
+        else:
+            raise ValueError(
+                f"the rollup query was compiled for its own and the previous period, not {period}"
+            )
+        if limit is None:
+            return unlimited
+        found = self._limited.get((period, limit))
+        if found is None:
+            found = unlimited.limit(limit)
+            self._limited[(period, limit)] = found
+        return found
+
+    def median_statement(self, plan: MeasurePlan, period: tuple[date, date] | None) -> Select[Any]:
+        # ``_measure_supported`` sends every median to the base tables.
+        raise ValueError("a rollup query has no medians")
+
+
+class CompiledRollupQueries:
+    """The compiled rollup queries of recent keys, least recently used dropped first."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: OrderedDict[CompiledKey, RollupCompiler] = OrderedDict()
+        self._entries: OrderedDict[RollupQueryKey, CompiledRollupQuery] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: CompiledKey) -> RollupCompiler | None:
+    def get(self, key: RollupQueryKey) -> CompiledRollupQuery | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
             return found
 
-    def put(self, key: CompiledKey, compiler: RollupCompiler) -> None:
+    def put(self, key: RollupQueryKey, compiled: CompiledRollupQuery) -> None:
         with self._lock:
-            self._entries[key] = compiler
+            self._entries[key] = compiled
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
 
-_COMPILED = CompiledRollups(COMPILED_CACHE_SIZE)
+_COMPILED = CompiledRollupQueries(COMPILED_CACHE_SIZE)
 
 
 def _derivable(path: str) -> bool:
@@ -253,7 +329,11 @@ class RollupFieldResolver(FieldResolver):
 
 
 class RollupCompiler(ReportCompiler):
-    """A report compiler whose rows are the rollup's, scoped by tenant and owner."""
+    """A report compiler whose rows are the rollup's, scoped by tenant and owner.
+
+    It lives for one request, and ``rollup_compiler`` keeps only the session-free
+    ``CompiledRollupQuery`` built from it.
+    """
 
     source = "rollup"
 
@@ -266,7 +346,6 @@ class RollupCompiler(ReportCompiler):
         owners: tuple[uuid.UUID, ...] | None,
     ) -> None:
         self.owners = owners
-        self._statements: dict[int | None, Select[Any]] = {}
         # The ORM declares __table__ as a FromClause; a mapped class's is a Table.
         self.rollup: Table = OpportunityRollup.__table__  # type: ignore[assignment]
         super().__init__(session, actor, query, context)
@@ -341,20 +420,7 @@ class RollupCompiler(ReportCompiler):
     def statement(
         self, period: tuple[date, date] | None = None, limit: int | None = None
     ) -> Select[Any]:
-        """Return the grouped statement over the rollup; ``period`` replaces the compared range.
-
-        The statement of the query's own period is built once per limit: reusing the
-        object lets SQLAlchemy find its compiled form without walking the statement again.
-        """
-        if period is not None:
-            return self._build_statement(period, limit)
-        found = self._statements.get(limit)
-        if found is None:
-            found = self._build_statement(None, limit)
-            self._statements[limit] = found
-        return found
-
-    def _build_statement(self, period: tuple[date, date] | None, limit: int | None) -> Select[Any]:
+        """Build the grouped statement over the rollup. ``period`` replaces the compared range."""
         group_columns = [
             expression.label(f"g{i}") for i, (_, expression, _) in enumerate(self.groups)
         ]

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhike.analytics import privacy
-from zhike.analytics.compile import CENT, ReportCompiler, ReportContext, compile_report, same
+from zhike.analytics.compile import CENT, CompiledReport, ReportContext, compile_report, same
 from zhike.analytics.periods import local_today
 from zhike.analytics.query import ReportColumn, ReportExplanation, ReportQuery, ReportResult
 from zhike.analytics.rollup_models import OpportunityRollup
@@ -136,7 +136,7 @@ def explain_report(
 
 
 def _grouped_rows(
-    session: Session, compiler: ReportCompiler, period: tuple[date, date] | None
+    session: Session, compiler: CompiledReport, period: tuple[date, date] | None
 ) -> list[list[Any]]:
     statement = compiler.statement(period, MAX_GROUPS + 1)
     result = session.execute(statement)
@@ -182,7 +182,7 @@ def _empty(kind: str) -> Any:
 
 def _python_medians(
     session: Session,
-    compiler: ReportCompiler,
+    compiler: CompiledReport,
     plan: Any,
     period: tuple[date, date] | None,
     group_count: int,

@@ -44,12 +44,21 @@ class FieldList(BaseModel):
 
 @router.get("/users", response_model=UserList)
 def list_users(session: SessionDep, actor: ActorDep) -> UserList:
-    """Users of the tenant; ``has_totp`` says whether each has a confirmed authenticator."""
+    """Users of the tenant; ``has_totp`` says whether each has a confirmed authenticator.
+
+    Callers without user administration get every e-mail masked (``z***@example.com``)
+    and ``has_totp`` false, so the list serves owner names and pickers only.
+    """
     users = admin.list_users(session, actor)
     enrolled = admin.users_with_totp(session, actor)
     return UserList(
         items=[
-            UserRead.model_validate(user).model_copy(update={"has_totp": user.id in enrolled})
+            UserRead.model_validate(user).model_copy(
+                update={
+                    "email": admin.visible_email(actor, user),
+                    "has_totp": user.id in enrolled,
+                }
+            )
             for user in users
         ]
     )

@@ -17,10 +17,12 @@ from zhike.api.deps import (
     request_clock,
     request_ip,
 )
+from zhike.audit.query import AUDIT_READER_ROLES
 from zhike.core.errors import NotFound, Unauthorized
 from zhike.core.settings import get_settings
 from zhike.security import auth, totp
 from zhike.security.admin import get_user, require_administrator
+from zhike.security.context import Actor
 from zhike.security.lockout import LoginLocked
 from zhike.security.models import AuthSession, Tenant, User
 from zhike.security.policy import (
@@ -97,12 +99,21 @@ class PasswordChange(BaseModel):
     new_password: str = Field(min_length=1, max_length=1024)
 
 
+Permission = Literal["administer_tenant", "read_audit"]
+
+
 class Me(BaseModel):
     user_id: uuid.UUID | None
     tenant_id: uuid.UUID
     role: str
     locale: str
     timezone: str
+    permissions: list[Permission] = Field(
+        description=(
+            "tenant-wide rights that decide which administration screens the client shows;"
+            " the server checks them again on every request"
+        )
+    )
 
 
 def _user_agent(request: Request) -> str | None:
@@ -206,6 +217,16 @@ def logout(session: SessionDep, actor: ActorDep, request: Request, response: Res
     response.delete_cookie(CSRF_COOKIE, path="/")
 
 
+def _permissions(actor: Actor) -> list[Permission]:
+    # Mirrors require_administrator and require_audit_reader, which guard the endpoints themselves.
+    permissions: list[Permission] = []
+    if actor.grants.is_administrator or actor.is_system:
+        permissions.append("administer_tenant")
+    if actor.role in AUDIT_READER_ROLES:
+        permissions.append("read_audit")
+    return permissions
+
+
 @router.get("/me", response_model=Me)
 def me(actor: ActorDep) -> Me:
     return Me(
@@ -214,6 +235,7 @@ def me(actor: ActorDep) -> Me:
         role=actor.role,
         locale=actor.locale,
         timezone=actor.timezone,
+        permissions=_permissions(actor),
     )
 
 

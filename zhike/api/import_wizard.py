@@ -15,6 +15,7 @@ from zhike.core.db import get_database
 from zhike.core.i18n import translate
 from zhike.ingestion.importer import import_run_for
 from zhike.ingestion.models import ImportRun
+from zhike.ingestion.rejects import rejects_path_for
 from zhike.ingestion.suggest import Candidate, suggest_mapping
 from zhike.ingestion.uploads import (
     PREVIEW_ROWS,
@@ -38,6 +39,7 @@ from zhike.ingestion.wizard import (
     run_wizard_job,
     upload_source,
 )
+from zhike.ingestion.wizard_profiles import MappingProfileRead, list_wizard_profiles
 from zhike.platform.field_catalog import FieldInfo
 from zhike.security.access import grant_for
 
@@ -93,11 +95,13 @@ class WizardRunRead(BaseModel):
     id: uuid.UUID
     profile: str
     mode: str
+    historical: bool = False
     source_name: str
     status: str
     rows_read: int
     rows_created: int
     rows_updated: int
+    rows_unchanged: int
     rows_rejected: int
     error: str | None
     started_at: datetime
@@ -154,6 +158,22 @@ def list_import_objects(actor: ActorDep) -> list[ImportObject]:
         for name in WIZARD_OBJECTS
         if (grant := grant_for(actor, name)) is not None and "import" in grant.actions
     ]
+
+
+@router.get("/profiles", response_model=list[MappingProfileRead])
+def list_mapping_profiles(actor: ActorDep, session: SessionDep) -> list[MappingProfileRead]:
+    """Mapping profiles the wizard can apply: the built-in ones, one entry per profile step.
+
+    Applying one fills the mapping; naming it in a plan (``profile`` and ``profile_step``)
+    also adds the step's template and constant fields and its value maps.
+    """
+    allowed = tuple(
+        name
+        for name in WIZARD_OBJECTS
+        if (grant := grant_for(actor, name)) is not None and "import" in grant.actions
+    )
+    fields_of = {name: mappable_fields(session, actor, name) for name in allowed}
+    return list_wizard_profiles(actor, allowed, fields_of)
 
 
 @router.post("/uploads", response_model=UploadRead, status_code=status.HTTP_201_CREATED)
@@ -252,7 +272,7 @@ def validate_upload(
     profile = build_profile(session, actor, data_dir, upload, plan)
     database = get_database()
     with database.session() as own:
-        run_id = create_queued_run(own, actor, upload, plan.mode).id
+        run_id = create_queued_run(own, actor, upload, plan).id
     total = rows_total(upload, profile.steps[0].sheet)
     source = upload_source(data_dir, upload)
     execute_run(database, actor, profile, source, plan, run_id, total, dry_run=True)
@@ -265,7 +285,11 @@ def validate_upload(
     return ValidationReport(
         run=_run_read(run, read_progress(data_dir, run_id)),
         rejects_header=header,
-        rejects=reject_sample(run.rejects_file),
+        rejects=reject_sample(
+            str(rejects_path_for(Path(run.rejects_file), actor.locale))
+            if run.rejects_file
+            else None
+        ),
     )
 
 
@@ -289,7 +313,7 @@ def start_run(
     database = get_database()
     # Committed before the work is handed on, so the worker always finds the run.
     with database.session() as own:
-        run = create_queued_run(own, actor, upload, plan.mode)
+        run = create_queued_run(own, actor, upload, plan)
     arguments = (
         actor.tenant_id,
         actor.user_id,

@@ -21,6 +21,7 @@ from zhike.core.errors import DatabaseBusy, InvalidInput, NotFound
 from zhike.ingestion.export import MEDIA_TYPES, check_format, write_export
 from zhike.ingestion.importer import MODES, import_for_actor, import_run_for, list_import_runs
 from zhike.ingestion.profile import shipped_profiles
+from zhike.ingestion.rejects import rejects_path_for
 from zhike.platform.objects import get_object
 from zhike.platform.query import ListParams
 
@@ -37,11 +38,13 @@ class ImportRunRead(BaseModel):
     id: uuid.UUID
     profile: str
     mode: str
+    historical: bool = False
     source_name: str
     status: str
     rows_read: int
     rows_created: int
     rows_updated: int
+    rows_unchanged: int
     rows_rejected: int
     has_rejects: bool = False
     error: str | None
@@ -77,6 +80,13 @@ def create_import(
     ],
     profile: Annotated[str, Form(description="name of a shipped import profile")],
     mode: Annotated[str, Form(description="all-or-nothing or skip-invalid")] = "all-or-nothing",
+    historical: Annotated[
+        bool | None,
+        Form(
+            description="skip the sales process's field and activity rules for each stage "
+            "(administrators only); empty takes the profile's default"
+        ),
+    ] = None,
 ) -> Any:
     """Upload and import; the answer is the finished import run with its counts and status.
 
@@ -100,7 +110,9 @@ def create_import(
     try:
         source = _save_uploads(files, folder)
         label = ", ".join(upload.filename or "upload" for upload in files)
-        result = import_for_actor(database, actor, profile, source, mode, source_label=label)
+        result = import_for_actor(
+            database, actor, profile, source, mode, source_label=label, historical=historical
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if result.error_code == DatabaseBusy.code:
@@ -126,12 +138,16 @@ def get_import(run_id: uuid.UUID, actor: ActorDep, session: SessionDep) -> Any:
 
 @router.get("/imports/{run_id}/rejects", response_class=FileResponse)
 def get_rejects(run_id: uuid.UUID, actor: ActorDep, session: SessionDep) -> Any:
-    """The rejected rows as CSV (UTF-8 with BOM): step, file, row, column, value, reason."""
+    """The rejected rows as CSV (UTF-8 with BOM): step, file, row, column, value, reason.
+
+    Headers and reasons are in the language of the request (Accept-Language, else the
+    user's language).
+    """
     run = import_run_for(session, actor, run_id)
     if not run.rejects_file or not Path(run.rejects_file).is_file():
         raise NotFound("import_no_rejects", id=str(run_id))
     return FileResponse(
-        run.rejects_file,
+        rejects_path_for(Path(run.rejects_file), actor.locale),
         media_type="text/csv; charset=utf-8",
         filename=f"import-{run_id}-rejects.csv",
     )

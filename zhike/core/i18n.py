@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -21,6 +24,9 @@ DEFAULT_LOCALE = "zh-CN"
 SUPPORTED_LOCALES = ("zh-CN", "en")
 # Separates the singular and the plural form of a message, as in the web catalogs.
 PLURAL_SEPARATOR = " | "
+# True while row errors should carry their message in every locale as well ("messages"),
+# because they go to a report that is downloaded later in whichever language is requested.
+_messages_in_every_locale: ContextVar[bool] = ContextVar("messages_in_every_locale", default=False)
 
 
 def _flatten(prefix: str, value: Any, into: dict[str, str], source: str) -> None:
@@ -70,6 +76,23 @@ def negotiate_locale(accept_language: str | None, default: str = DEFAULT_LOCALE)
         if tag.startswith("en"):
             return "en"
     return default
+
+
+@contextmanager
+def messages_in_every_locale() -> Iterator[None]:
+    """Make row errors built inside the block add ``messages`` (locale → text)."""
+    token = _messages_in_every_locale.set(True)
+    try:
+        yield
+    finally:
+        _messages_in_every_locale.reset(token)
+
+
+def add_messages(error: dict[str, Any], render: Callable[[str], str]) -> dict[str, Any]:
+    """Add ``render(locale)`` for every locale to ``error`` as ``messages``, when asked to."""
+    if _messages_in_every_locale.get():
+        error["messages"] = {locale: render(locale) for locale in SUPPORTED_LOCALES}
+    return error
 
 
 def translate(key: str, locale: str = DEFAULT_LOCALE, /, **params: Any) -> str:

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     port: int = 8000
     session_hours: int = Field(default=12, ge=1, description="lifetime of a login token, in hours")
     import_batch_size: int = Field(default=2000, ge=1, le=100_000)
+    import_sqlite_cache_mib: int = Field(
+        default=256,
+        ge=2,
+        le=4096,
+        description="SQLite page cache of the connection that runs an import, in MiB",
+    )
     max_cell_bytes: int = Field(
         default=65_536, ge=1024, description="longest accepted import cell, in bytes"
     )

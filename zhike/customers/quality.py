@@ -229,13 +229,16 @@ class QualityScoreNormalizer(BatchNormalizer):
         names = evaluator.fields
         states = []
         for values, record in zip(rows, records, strict=True):
-            state = state_of(record, names) if record is not None else dict.fromkeys(names)
-            state.update({name: values[name] for name in names if name in values})
+            if record is None:
+                state = {name: values.get(name) for name in names}
+            else:
+                state = state_of(record, names)
+                state.update({name: values[name] for name in names if name in values})
             state["updated_at"] = evaluator.now
             states.append(state)
         live = evaluator.live_references(session, actor.tenant_id, states)
         for values, state in zip(rows, states, strict=True):
-            values["quality_score"], _ = evaluator.evaluate(state, live)
+            values["quality_score"] = evaluator.score(state, live)
         return list(rows)
 
 
@@ -287,7 +290,7 @@ def recompute_scores(
         live = evaluator.live_references(session, actor.tenant_id, states)
         changes = []
         for state in states:
-            score, _ = evaluator.evaluate(state, live)
+            score = evaluator.score(state, live)
             if score != state["quality_score"]:
                 changes.append({"row_id": state["id"], "new_score": score})
         if changes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from pathlib import Path
 
 import typer
@@ -32,7 +33,7 @@ from zhike.demo.generator import (
     create_demo_tenant,
     generate_demo,
 )
-from zhike.security.models import Tenant
+from zhike.security.models import Tenant, User
 
 logger = logging.getLogger(__name__)
 console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -128,6 +129,8 @@ def demo_command(
     say("cli.demo.tenant", slug=DEMO_TENANT_SLUG)
     say("cli.demo.email", email=DEMO_ADMIN_EMAIL)
     say("cli.demo.password", password=DEMO_PASSWORD)
+    for role, email in _sample_logins(database, tenant_id):
+        say(f"cli.demo.other_login.{role}", email=email)
     if no_serve:
         return
     import uvicorn
@@ -216,3 +219,19 @@ def _import_datasets(database: Database, folder: Path, say: _Printer) -> None:
             rejected=result.rows_rejected,
             status=result.status,
         )
+
+
+def _sample_logins(database: Database, tenant_id: uuid.UUID) -> list[tuple[str, str]]:
+    """Return one sales manager's and one sales rep's e-mail, to try the demo in other roles."""
+    logins = []
+    with database.session() as session:
+        for role in ("sales_manager", "sales_rep"):
+            email = session.scalar(
+                select(User.email)
+                .where(User.tenant_id == tenant_id, User.role == role, User.is_active.is_(True))
+                .order_by(User.email)
+                .limit(1)
+            )
+            if email is not None:
+                logins.append((role, email))
+    return logins

@@ -19,7 +19,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from zhike.ai.models.explain import render_factors
-from zhike.ai.models.models import ModelScore
+from zhike.ai.models.models import ModelScore, ModelVersion
 from zhike.core.timeutil import local_midnight_utc, utc_now
 from zhike.customers.models import Account
 from zhike.home.schemas import (
@@ -403,17 +403,37 @@ class HomeBuilder:
             ),
         )
 
-    def at_risk(self) -> tuple[list[AtRiskAccount], bool]:
+    def _churn_model_has_scored(self) -> bool:
+        """Tell whether a production churn model exists and has scored at least one account.
+
+        Cold-start rule scores alone do not count, so the panel reports an untrained model
+        instead of an empty list that would read as "no account is at risk".
+        """
+        in_production = self.session.scalar(
+            select(ModelVersion.id)
+            .where(
+                ModelVersion.tenant_id == self.actor.tenant_id,
+                ModelVersion.template == CHURN_TEMPLATE,
+                ModelVersion.status == "production",
+            )
+            .limit(1)
+        )
+        if in_production is None:
+            return False
         scored = self.session.scalar(
             select(ModelScore.id)
             .where(
                 ModelScore.tenant_id == self.actor.tenant_id,
                 ModelScore.template == CHURN_TEMPLATE,
                 ModelScore.object_name == "accounts",
+                ModelScore.model_version_id.is_not(None),
             )
             .limit(1)
         )
-        if scored is None:
+        return scored is not None
+
+    def at_risk(self) -> tuple[list[AtRiskAccount], bool]:
+        if not self._churn_model_has_scored():
             return [], False
         statement = (
             scope_select(self.actor, Account, select(Account.id, Account.name, ModelScore))

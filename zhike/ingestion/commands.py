@@ -33,6 +33,12 @@ def import_command(
     source: Path = typer.Option(..., help="the data set's folder, or a single file"),
     mode: str = typer.Option("all-or-nothing", help="all-or-nothing or skip-invalid"),
     user: str | None = typer.Option(None, help="email of the user the import acts for"),
+    historical: bool | None = typer.Option(
+        None,
+        "--historical/--no-historical",
+        help="skip the sales process's field and activity rules for each stage "
+        "(administrators only); without either flag the profile's default applies",
+    ),
 ) -> None:
     """Import files into a tenant with a mapping profile."""
     from zhike.cli import open_database
@@ -73,7 +79,9 @@ def import_command(
             )
 
         try:
-            result = run_import(database, tenant, profile, source, mode, user, report)
+            result = run_import(
+                database, tenant, profile, source, mode, user, report, historical=historical
+            )
         except ZhikeError as error:
             raise _fail(error.message(CLI_LOCALE)) from error
     console.print(

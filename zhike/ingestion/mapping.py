@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from zhike.core.i18n import translate
+from zhike.core.i18n import add_messages, translate
 from zhike.ingestion.convert import FALSE_WORDS, TRUE_WORDS, ConversionError, convert
 from zhike.ingestion.profile import ROW_NUMBER_COLUMN, TEMPLATE_PART, FieldMapping, Lookup, Step
 from zhike.ingestion.readers import FileError
@@ -55,20 +55,25 @@ def row_error(
     shown = "" if value is None else str(value)
     if len(shown) > 200:
         shown = shown[:200] + "…"
-    return {
+
+    def render(locale: str) -> str:
+        return translate(
+            f"error.{code}",
+            locale,
+            field=field_label(object_name, field_name, locale),
+            column=column,
+            value=shown,
+            **params,
+        )
+
+    error = {
         "field": field_name,
         "column": column,
         "value": shown,
         "code": code,
-        "message": translate(
-            f"error.{code}",
-            actor.locale,
-            field=field_label(object_name, field_name, actor.locale),
-            column=column,
-            value=shown,
-            **params,
-        ),
+        "message": render(actor.locale),
     }
+    return add_messages(error, render)
 
 
 def kilobytes(size: int) -> str:

@@ -30,9 +30,14 @@ class ImportRun(Base):
     mode: Mapped[str] = mapped_column(String(20))
     source_name: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(20), default="running")
+    # A historical import writes opportunities without the sales process's field and
+    # activity rules; only administrators may start one.
+    historical: Mapped[bool] = mapped_column(default=False)
     rows_read: Mapped[int] = mapped_column(default=0)
     rows_created: Mapped[int] = mapped_column(default=0)
     rows_updated: Mapped[int] = mapped_column(default=0)
+    # Rows whose key matched a record that already held the same values: nothing was written.
+    rows_unchanged: Mapped[int] = mapped_column(default=0)
     rows_rejected: Mapped[int] = mapped_column(default=0)
     # Rejected rows are written to a CSV file under the data folder, never kept in memory.
     rejects_file: Mapped[str | None] = mapped_column(String(500), default=None)

@@ -34,7 +34,11 @@ class Lookup(BaseModel):
     model_config = _STRICT
 
     object: str = Field(description="table of the related records, e.g. accounts or users")
-    by: str = Field(default="external_id", description="column matched against the cell")
+    by: str = Field(
+        default="external_id",
+        description="column matched against the cell; for users also email_or_name, which "
+        "matches the e-mail or the display name ignoring case and whitespace",
+    )
     source: str | None = Field(
         default=None, description="external-id source to match; defaults to the profile's"
     )
@@ -165,6 +169,10 @@ class Step(BaseModel):
     model_config = _STRICT
 
     name: str
+    description: str = Field(
+        default="",
+        description="what the step does, as 中文 / English, shown in the wizard's profile list",
+    )
     target: str
     file: str | None = Field(default=None, description="file name inside the source folder")
     encoding: str | None = None
@@ -215,6 +223,10 @@ class Profile(BaseModel):
     name: str
     description: str = ""
     source: str = Field(description="external-id namespace: re-importing the same source upserts")
+    historical: bool = Field(
+        default=False,
+        description="import as historical data by default, without sales-process stage rules",
+    )
     steps: list[Step] = Field(min_length=1)
 
     def files(self) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 # Cells above max_cell_bytes are rejected by the importer with their column; the csv
 # module only needs a hard ceiling so that one runaway quote cannot fill memory.
 CSV_FIELD_CEILING = 64 * 1024 * 1024
+# Line breaks as open(newline="") reads them: \n, \r\n, or a \r not followed by \n.
+_LINE_BREAK = re.compile(r"(?<=\n)|(?<=\r)(?=[^\n])")
 
 
 class FileError(InvalidInput):
@@ -158,15 +161,64 @@ def _next_text_row(
     except StopIteration:
         return None
     except UnicodeDecodeError:
-        raise FileError(
-            "import_decode_error", file=path.name, row=state["row"], encoding=encoding
-        ) from None
+        # The text layer decodes ahead in chunks, so state["row"] may be rows before the
+        # bad bytes. Reading the file again finds the row that contains them.
+        row = _row_of_decode_error(path, encoding, reader.dialect.delimiter) or state["row"]
+        raise FileError("import_decode_error", file=path.name, row=row, encoding=encoding) from None
     except csv.Error as error:
         if "unexpected end of data" in str(error):
             raise FileError("import_truncated_csv", file=path.name, row=state["row"]) from None
         raise FileError(
             "import_csv_syntax", file=path.name, row=state["row"], reason=str(error)
         ) from None
+
+
+def _row_of_decode_error(path: Path, encoding: str, delimiter: str) -> int | None:
+    """Return the row number (header = 1) holding the first bytes ``encoding`` rejects.
+
+    Returns None when the file decodes cleanly or cannot be parsed up to that point.
+    """
+    failed = False
+
+    def lines_before_error() -> Iterator[str]:
+        nonlocal failed
+        decoder = codecs.getincrementaldecoder(encoding)("strict")
+        pending = ""
+        with path.open("rb") as raw:
+            # Cut at b"\n" to bound memory. The decoder carries a split character over.
+            while chunk := raw.readline(SNIFF_BYTES):
+                before = decoder.getstate()
+                try:
+                    pending += decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    failed = True
+                    pending += _decode_until_error(decoder, before, chunk)
+                    break
+                *complete, pending = _LINE_BREAK.split(pending)
+                yield from complete
+            *complete, pending = _LINE_BREAK.split(pending)
+            yield from complete
+        # A marker in place of the bad bytes. It starts a new row after a line break and
+        # continues the open row (or quoted cell) otherwise.
+        yield pending + "x"
+
+    try:
+        rows = sum(1 for _ in csv.reader(lines_before_error(), delimiter=delimiter))
+    except csv.Error:
+        return None
+    return rows if failed else None
+
+
+def _decode_until_error(decoder: codecs.IncrementalDecoder, state: Any, chunk: bytes) -> str:
+    """Decode ``chunk`` from decoder ``state`` one byte at a time, up to the rejected byte."""
+    decoder.setstate(state)
+    text = []
+    for index in range(len(chunk)):
+        try:
+            text.append(decoder.decode(chunk[index : index + 1]))
+        except UnicodeDecodeError:
+            break
+    return "".join(text)
 
 
 def _ends_with_newline(path: Path) -> bool:

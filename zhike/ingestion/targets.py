@@ -23,6 +23,7 @@ from zhike.core.registry import load_models
 from zhike.core.timeutil import local_midnight_utc
 from zhike.customers.identity import bulk_link_hook
 from zhike.customers.models import Account, Contact
+from zhike.ingestion.owners import is_user_lookup
 from zhike.ingestion.profile import Profile
 from zhike.marketing.engagement import note_imported_changes
 from zhike.marketing.models import CAMPAIGN_STATUSES, MEMBER_STATUSES, Campaign, CampaignMember
@@ -259,7 +260,7 @@ def check_profile_targets(profile: Profile, label: str) -> None:
                     reason=f"{step.target} has no field {name!r}; fields: "
                     + ", ".join(sorted(columns - {"id", "tenant_id"})),
                 )
-            if mapping.lookup is not None:
+            if mapping.lookup is not None and not is_user_lookup(mapping.lookup):
                 related = lookup_model(mapping.lookup.object)
                 if related is None or mapping.lookup.by not in related.c:
                     raise InvalidInput(

@@ -30,8 +30,14 @@ from zhike.core.db import Database
 from zhike.core.errors import ValidationFailed, ZhikeError
 from zhike.core.i18n import translate
 from zhike.core.timeutil import utc_now
-from zhike.ingestion.importer import ImportProgress, ImportResult, import_for_actor
+from zhike.ingestion.importer import (
+    ImportProgress,
+    ImportResult,
+    check_historical_allowed,
+    import_for_actor,
+)
 from zhike.ingestion.models import ImportRun
+from zhike.ingestion.owners import EMAIL_OR_NAME
 from zhike.ingestion.profile import FieldMapping, Lookup, Profile, Step
 from zhike.ingestion.targets import check_profile_targets
 from zhike.ingestion.uploads import (
@@ -40,6 +46,12 @@ from zhike.ingestion.uploads import (
     check_sheet,
     preview_upload,
     upload_path,
+)
+from zhike.ingestion.wizard_profiles import (
+    find_wizard_step,
+    fixed_mappings,
+    merge_step_mapping,
+    profile_source,
 )
 from zhike.platform.field_catalog import FieldInfo, object_fields
 from zhike.platform.normalize import field_error
@@ -58,7 +70,7 @@ WIZARD_OBJECTS = ("accounts", "contacts", "leads", "opportunities", "products", 
 REFERENCE_LOOKUPS: dict[str, Lookup] = {
     "account_id": Lookup(object="accounts", by="name"),
     "parent_account_id": Lookup(object="accounts", by="name"),
-    "owner_id": Lookup(object="users", by="email"),
+    "owner_id": Lookup(object="users", by=EMAIL_OR_NAME),
     "product_id": Lookup(object="products", by="name"),
     "stage_id": Lookup(object="pipeline_stages", by="key"),
 }
@@ -87,6 +99,17 @@ class WizardPlan(BaseModel):
     encoding: str | None = Field(default=None, max_length=30, description="detected when empty")
     delimiter: str | None = Field(default=None, max_length=1)
     sheet: str | None = Field(default=None, max_length=100, description="XLSX sheet; first one")
+    profile: str | None = Field(
+        default=None, max_length=100, description="built-in mapping profile applied, if any"
+    )
+    profile_step: str | None = Field(
+        default=None, max_length=100, description="step of that profile, e.g. opportunities"
+    )
+    historical: bool = Field(
+        default=False,
+        description="historical data: skip the sales process's field and activity rules "
+        "for each stage (administrators only)",
+    )
 
 
 def mappable_fields(session: Session, actor: Actor, object_name: str) -> list[FieldInfo]:
@@ -121,6 +144,8 @@ def build_profile(
 ) -> Profile:
     """Check the plan against the file and the object, and return its one-step profile."""
     check_object(actor, plan.object)
+    if plan.historical:
+        check_historical_allowed(actor)
     encoding = check_encoding(plan.encoding)
     sheet = check_sheet(upload, plan.sheet)
     header = preview_upload(
@@ -145,15 +170,29 @@ def build_profile(
                 )
             )
         seen.setdefault(name, column)
+    built_in = (
+        find_wizard_step(actor, plan.profile, plan.profile_step or "", plan.object)
+        if plan.profile is not None
+        else None
+    )
+    fixed = fixed_mappings(built_in, header, set(seen), set(fields)) if built_in else {}
     for info in fields.values():
-        if info.is_required and info.name not in seen:
+        if info.is_required and info.name not in seen and info.name not in fixed:
             errors.append(
                 field_error(actor, "mapping", info.name, "import_field_unmapped", label=info.label)
             )
     if errors:
         raise ValidationFailed(errors)
     mappings = {name: _field_mapping(column, fields[name]) for column, name in plan.mapping.items()}
-    if "stage_id" in mappings:
+    if built_in is not None:
+        mappings = {
+            name: merge_step_mapping(plan_column, built_in, name, mapping)
+            for (plan_column, name), mapping in zip(
+                plan.mapping.items(), mappings.values(), strict=True
+            )
+        }
+        mappings.update(fixed)
+    if "stage_id" in mappings and mappings["stage_id"].map is None:
         mappings["stage_id"] = mappings["stage_id"].model_copy(
             update={"map": stage_keys(session, actor)}
         )
@@ -167,7 +206,9 @@ def build_profile(
         sheet=sheet,
         fields=mappings,
     )
-    profile = Profile(name=WIZARD_PROFILE, source=WIZARD_SOURCE, steps=[step])
+    # A built-in profile's own source lets the wizard update what the command line imported.
+    source = profile_source(plan.profile) if plan.profile is not None else WIZARD_SOURCE
+    profile = Profile(name=WIZARD_PROFILE, source=source, historical=plan.historical, steps=[step])
     check_profile_targets(profile, WIZARD_PROFILE)
     return profile
 
@@ -263,14 +304,17 @@ def progress_reporter(
     return report
 
 
-def create_queued_run(session: Session, actor: Actor, upload: ImportUpload, mode: str) -> ImportRun:
+def create_queued_run(
+    session: Session, actor: Actor, upload: ImportUpload, plan: WizardPlan
+) -> ImportRun:
     run = ImportRun(
         tenant_id=actor.tenant_id,
         user_id=actor.user_id,
         profile=WIZARD_PROFILE,
-        mode=mode,
+        mode=plan.mode,
         source_name=upload.file_name[:300],
         status="queued",
+        historical=plan.historical,
     )
     session.add(run)
     session.flush()
@@ -303,6 +347,7 @@ def execute_run(
             source_label=source.name,
             dry_run=dry_run,
             run_id=run_id,
+            historical=plan.historical,
         )
     except ZhikeError as error:
         logger.warning("wizard import failed", extra={"run_id": str(run_id), "code": error.code})

@@ -24,6 +24,7 @@ from zhike.core.ids import new_id
 from zhike.core.timeutil import utc_now
 from zhike.customers.models import Account, Contact
 from zhike.marketing.automation_models import ENGAGEMENT_KINDS, EngagementEvent, MarketingChange
+from zhike.platform.bulk_sql import PreparedInsert
 from zhike.sales.models import Lead
 from zhike.security.access import require
 from zhike.security.context import Actor
@@ -119,7 +120,11 @@ def note_imported_changes(object_name: str) -> ImportedChangesHook:
         inserts: list[dict[str, Any]],
         updates: list[tuple[dict[str, Any], Any]],
     ) -> None:
-        rows = [_change(actor.tenant_id, object_name, row["id"], ["*"]) for row in inserts]
+        tenant_id = actor.tenant_id
+        every_field = ["*"]
+        # One row per imported record, so these go through the bulk writer's prepared
+        # INSERT, which converts the values shared by every row once per batch.
+        rows = [_change(tenant_id, object_name, row["id"], every_field) for row in inserts]
         for values, stored in updates:
             fields = sorted(
                 name
@@ -127,9 +132,14 @@ def note_imported_changes(object_name: str) -> ImportedChangesHook:
                 if name not in _BULK_MANAGED_FIELDS and getattr(stored, name, None) != value
             )
             # A restored soft-deleted record may differ in no field but deleted_at.
-            rows.append(_change(actor.tenant_id, object_name, values["id"], fields or ["*"]))
-        if rows:
-            session.connection().execute(insert(MarketingChange), rows)
+            rows.append(_change(tenant_id, object_name, values["id"], fields or every_field))
+        if not rows:
+            return
+        connection = session.connection()
+        shared = {"tenant_id": tenant_id, "object_name": object_name, "fields": every_field}
+        PreparedInsert(connection.dialect, MarketingChange.__table__, shared).execute(
+            connection, rows
+        )
 
     return note
 

@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from zhike.core.db import Base
 from zhike.core.errors import ValidationFailed
-from zhike.core.i18n import translate, validation_reason
+from zhike.core.i18n import add_messages, translate, validation_reason
 from zhike.core.ids import new_id
+from zhike.platform.bulk_schema import values_adapter
 from zhike.platform.bulk_sql import PreparedInsert, existing_rows
 from zhike.platform.field_catalog import field_label
 from zhike.platform.normalize import field_error, normalize_batch
@@ -187,6 +188,8 @@ class BulkWriter:
             if target.schema is not None
             else None
         )
+        # The same validation straight to dicts, when the schema allows it (see bulk_schema).
+        self.values_list = values_adapter(target.schema) if target.schema is not None else None
         self.prepared_insert: PreparedInsert | None = None
         # Rows written in this run carry its stamp, which is how a key repeated in a
         # later batch is caught; unchanged rows are not written, so their keys are
@@ -312,20 +315,26 @@ class BulkWriter:
         if schema is None or not rows:
             return rows, records
         fields = self.schema_fields
+        # Validation reads its input without changing it, so a row with no other keys goes as is.
         subsets = [
-            {name: value for name, value in row.values.items() if name in fields} for row in rows
+            row.values
+            if fields.issuperset(row.values)
+            else {name: value for name, value in row.values.items() if name in fields}
+            for row in rows
         ]
         assert self.schema_list is not None
         try:
             # One call validates the whole batch; only a batch with an invalid row
             # pays for the row-by-row pass that reports each row's errors.
-            validated = self.schema_list.validate_python(subsets)
+            if self.values_list is not None:
+                checked = self.values_list.validate_python(subsets)
+            else:
+                # exclude_unset keeps exactly the fields the row gave, as PATCH does.
+                validated = self.schema_list.validate_python(subsets)
+                checked = self.schema_list.dump_python(validated, exclude_unset=True)
         except ValidationError:
             return self._validate_each(schema, rows, records, report)
-        # exclude_unset keeps exactly the fields the row gave, as PATCH does.
-        for row, values in zip(
-            rows, self.schema_list.dump_python(validated, exclude_unset=True), strict=True
-        ):
+        for row, values in zip(rows, checked, strict=True):
             row.values.update(values)
         return rows, records
 
@@ -347,25 +356,30 @@ class BulkWriter:
                 for item in error.errors():
                     name = ".".join(str(part) for part in item["loc"]) or "body"
                     value = row.values.get(str(item["loc"][0])) if item["loc"] else None
-                    row.errors.append(
-                        {
-                            "field": name,
-                            "value": value if value is None else str(value)[:200],
-                            "code": "invalid_field",
-                            "message": translate(
-                                "error.invalid_field",
-                                self.actor.locale,
-                                field=field_label(self.target.name, name, self.actor.locale),
-                                reason=validation_reason(item, self.actor.locale),
-                            ),
-                        }
-                    )
+                    row.errors.append(self._invalid_field(name, value, item))
                 report.rejected.append(row)
                 continue
             row.values.update(validated.model_dump(include=set(subset)))
             kept_rows.append(row)
             kept_records.append(record)
         return kept_rows, kept_records
+
+    def _invalid_field(self, name: str, value: Any, item: Any) -> dict[str, Any]:
+        def render(locale: str) -> str:
+            return translate(
+                "error.invalid_field",
+                locale,
+                field=field_label(self.target.name, name, locale),
+                reason=validation_reason(item, locale),
+            )
+
+        error = {
+            "field": name,
+            "value": value if value is None else str(value)[:200],
+            "code": "invalid_field",
+            "message": render(self.actor.locale),
+        }
+        return add_messages(error, render)
 
     def _check_columns(self, values: dict[str, Any], *, creating: bool) -> list[dict[str, Any]]:
         rules = self.rules

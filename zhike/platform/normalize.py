@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from zhike.core.db import Base
 from zhike.core.errors import ValidationFailed
-from zhike.core.i18n import load_catalog, translate
+from zhike.core.i18n import add_messages, load_catalog, translate
 from zhike.core.money import AMOUNT_SCALE, CURRENCY_EXPONENTS
 from zhike.core.timeutil import ensure_utc
 from zhike.ingestion import standardize
@@ -40,13 +40,13 @@ def field_error(
 ) -> dict[str, Any]:
     """Build one entry of a 422's ``errors``; ``field_shown`` replaces the field label in it."""
     shown = value if value is None or isinstance(value, int | float | bool) else str(value)[:200]
-    label = field_shown or _shown_field(field, actor.locale)
-    return {
-        "field": field,
-        "value": shown,
-        "code": code,
-        "message": translate(f"error.{code}", actor.locale, field=label, value=shown, **params),
-    }
+
+    def render(locale: str) -> str:
+        label = field_shown or _shown_field(field, locale)
+        return translate(f"error.{code}", locale, field=label, value=shown, **params)
+
+    error = {"field": field, "value": shown, "code": code, "message": render(actor.locale)}
+    return add_messages(error, render)
 
 
 def standardized_fields(

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhike.sales.models import Opportunity, PipelineStage
+from zhike.security.access import scope_select
 from zhike.security.context import Actor
 from zhike.security.models import Team, User
 
@@ -62,9 +63,10 @@ def deals_from_crm(session: Session, actor: Actor) -> pd.DataFrame:
         .join(PipelineStage, PipelineStage.id == Opportunity.stage_id)
         .outerjoin(User, User.id == Opportunity.owner_id)
         .outerjoin(Team, Team.id == User.team_id)
-        .where(Opportunity.tenant_id == actor.tenant_id, Opportunity.deleted_at.is_(None))
     )
-    rows = pd.DataFrame(session.execute(statement).fetchall())
+    # Only deals the user may read count, because per-owner forecasts would
+    # otherwise show colleagues' pipelines to a sales rep.
+    rows = pd.DataFrame(session.execute(scope_select(actor, Opportunity, statement)).fetchall())
     if rows.empty:
         return pd.DataFrame(columns=["owner", "team", "engaged", "closed", "outcome", "amount"])
     created = pd.to_datetime(rows["created_at"], utc=True).dt.tz_localize(None).dt.normalize()

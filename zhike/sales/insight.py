@@ -19,9 +19,10 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import func, or_, select, type_coerce, union
 from sqlalchemy.orm import Session
 
+from zhike.analytics.compile import RepeatedUuid
 from zhike.core.errors import Forbidden
 from zhike.core.i18n import translate
 from zhike.core.timeutil import ensure_utc, utc_now
@@ -241,16 +242,23 @@ def _collect(
 
     _collect_stages(session, tenant_id, start, end, raw)
 
+    # Correlated per account, so the search goes through the (account, time) index of
+    # activities rather than over every activity of the tenant.
+    latest_activity = (
+        select(func.max(Activity.occurred_at))
+        .where(
+            Activity.account_id == Account.id,
+            Activity.tenant_id == tenant_id,
+            Activity.deleted_at.is_(None),
+        )
+        .scalar_subquery()
+    )
     last_touch = (
         dict(
             session.execute(
-                select(Activity.account_id, func.max(Activity.occurred_at))
-                .where(
-                    Activity.tenant_id == tenant_id,
-                    Activity.deleted_at.is_(None),
-                    Activity.account_id.in_(list(high_value)),
+                select(Account.id, latest_activity).where(
+                    Account.tenant_id == tenant_id, Account.id.in_(list(high_value))
                 )
-                .group_by(Activity.account_id)
             ).all()
         )
         if high_value
@@ -277,14 +285,22 @@ def _collect_stages(
             select(PipelineStage).where(PipelineStage.tenant_id == tenant_id)
         )
     }
+    # Every count below needs a stage change inside the period (a stay entered or left then),
+    # so the history of opportunities that did not move in the period is left unread.
+    moved = select(OpportunityStageChange.opportunity_id).where(
+        OpportunityStageChange.tenant_id == tenant_id,
+        OpportunityStageChange.changed_at >= start,
+        OpportunityStageChange.changed_at < end,
+    )
     history: dict[uuid.UUID, list[tuple[datetime, uuid.UUID, uuid.UUID | None]]] = defaultdict(list)
     owners: dict[Any, Any] = {}
-    for opportunity_id, owner, to_stage, from_stage, changed_at in session.execute(
+    # A Core read on the session's connection, which skips the ORM's per-row handling.
+    for opportunity_id, owner, to_stage, from_stage_id, changed_at in session.connection().execute(
         select(
-            OpportunityStageChange.opportunity_id,
-            Opportunity.owner_id,
-            OpportunityStageChange.to_stage_id,
-            OpportunityStageChange.from_stage_id,
+            type_coerce(OpportunityStageChange.opportunity_id, RepeatedUuid()),
+            type_coerce(Opportunity.owner_id, RepeatedUuid()),
+            type_coerce(OpportunityStageChange.to_stage_id, RepeatedUuid()),
+            type_coerce(OpportunityStageChange.from_stage_id, RepeatedUuid()),
             OpportunityStageChange.changed_at,
         )
         .join(Opportunity, Opportunity.id == OpportunityStageChange.opportunity_id)
@@ -293,10 +309,11 @@ def _collect_stages(
             Opportunity.deleted_at.is_(None),
             Opportunity.owner_id.is_not(None),
             OpportunityStageChange.changed_at < end,
+            OpportunityStageChange.opportunity_id.in_(moved),
         )
         .order_by(OpportunityStageChange.opportunity_id, OpportunityStageChange.changed_at)
     ):
-        history[opportunity_id].append((ensure_utc(changed_at), to_stage, from_stage))
+        history[opportunity_id].append((ensure_utc(changed_at), to_stage, from_stage_id))
         owners[opportunity_id] = owner
     for opportunity_id, changes in history.items():
         rep = raw[owners[opportunity_id]]

@@ -413,6 +413,30 @@ def enforce_stage_rules(
     session: Session, actor: Actor, values: dict[str, Any], record: Any
 ) -> dict[str, Any]:
     """Reject an opportunity write that breaks its sales process; fill the process probability."""
+    return _enforce_stage_rules(session, actor, values, record, check_requirements=True)
+
+
+def enforce_historical_stage_rules(
+    session: Session, actor: Actor, values: dict[str, Any], record: Any
+) -> dict[str, Any]:
+    """Apply the sales process to a historical import row without its stage requirements.
+
+    Deals that closed before the process existed cannot show the calls, fields or
+    approvals it requires, and only an administrator may start such an import. The
+    importer puts this normaliser in place of ``enforce_stage_rules`` for a
+    historical import only.
+    """
+    return _enforce_stage_rules(session, actor, values, record, check_requirements=False)
+
+
+def _enforce_stage_rules(
+    session: Session,
+    actor: Actor,
+    values: dict[str, Any],
+    record: Any,
+    *,
+    check_requirements: bool,
+) -> dict[str, Any]:
     rules = _tenant_rules(session, actor.tenant_id)
     if not rules.processes:
         return values
@@ -422,12 +446,15 @@ def enforce_stage_rules(
     target_row = _resolve_stage(session, actor, values.get("stage"), values.get("stage_id"), record)
     current = rules.stages.get(record.stage_id) if record is not None else None
     if target_row is None or (current is not None and target_row.id == current.id):
-        _check_kept_fields(actor, process, current, values, record)
+        if check_requirements:
+            _check_kept_fields(actor, process, current, values, record)
         return values
     target = rules.stages[target_row.id]
     errors, approval, _ = _unmet(
         session, actor, process, rules.stages, current, target, values, record
     )
+    if not check_requirements:
+        errors = []
     if errors:
         raise ValidationFailed(errors)
     if approval is not None:

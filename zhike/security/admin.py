@@ -1,7 +1,7 @@
 """The services behind the admin endpoints: users, teams and tenant settings.
 
-Reads are open to every user of the tenant; every write needs a role that
-administers the tenant.
+Reads are open to every user of the tenant, with other users' e-mail addresses masked
+for those who do not administer it; every write needs a role that administers the tenant.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from zhike.platform.normalize import field_error
 from zhike.security.access import scope_select
 from zhike.security.actors import team_tree
 from zhike.security.context import Actor
+from zhike.security.masking import mask_email
 from zhike.security.models import Role, Team, Tenant, User, UserTotp
 from zhike.security.passwords import set_password
 from zhike.security.policy import PasswordRules, policy_for
@@ -105,6 +106,21 @@ def _check_user_values(session: Session, actor: Actor, values: dict[str, Any]) -
 def list_users(session: Session, actor: Actor) -> list[User]:
     statement = scope_select(actor, User, select(User)).order_by(User.display_name, User.id)
     return list(session.scalars(statement))
+
+
+def can_manage_users(actor: Actor) -> bool:
+    return actor.grants.is_administrator or actor.is_system
+
+
+def visible_email(actor: Actor, user: User) -> str:
+    """Return the user's e-mail to user administrators and to the user, else masked.
+
+    Every user reads the directory to name owners and pick colleagues, but only user
+    administration needs the others' contact details: ``z***@example.com``.
+    """
+    if can_manage_users(actor) or user.id == actor.user_id:
+        return user.email
+    return mask_email(user.email)
 
 
 def get_user(session: Session, actor: Actor, user_id: uuid.UUID) -> User:
@@ -274,7 +290,7 @@ def update_team(session: Session, actor: Actor, team_id: uuid.UUID, data: TeamUp
 
 def users_with_totp(session: Session, actor: Actor) -> set[uuid.UUID]:
     """Return the ids of users with a confirmed TOTP authenticator; empty for non-administrators."""
-    if not (actor.grants.is_administrator or actor.is_system):
+    if not can_manage_users(actor):
         return set()
     rows = session.scalars(
         select(UserTotp.user_id).where(

@@ -154,32 +154,34 @@ def test_embedded_time_words_not_leftover(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "words"),
     [
-        "下个月的赢单金额是多少",
-        "下月一共签了多少钱",
-        "how much did we win next month",
-        "next month's won revenue",
+        ("下个月的赢单金额是多少", "下个月"),
+        ("下月一共签了多少钱", "下月"),
+        ("how much did we win next month", "next month"),
+        ("next month's won revenue", "next month"),
     ],
 )
-def test_next_month_questions(database: Database, data_dir: Path, question: str) -> None:
+def test_next_month_questions(
+    database: Database, data_dir: Path, question: str, words: str
+) -> None:
+    """No deal is won yet next month: the open deals expected to close then answer."""
     tenant = pipeline_tenant(database, data_dir)
-    frame = load_frame(_folder(data_dir))
-    december = between(
-        frame[frame["stage"] == "won"], "closed", date(2017, 12, 1), date(2017, 12, 31)
-    )
 
     answer = ask_as(database, tenant, question)
 
     assert answer.query == _query(
         {
             "object": "opportunities",
-            "filters": [{"field": "closed_on", "op": "relative", "value": "next_month"}, WON],
+            "filters": [
+                {"field": "expected_close_date", "op": "relative", "value": "next_month"},
+                {"field": "stage.is_lost", "op": "eq", "value": False},
+                {"field": "stage.is_won", "op": "eq", "value": False},
+            ],
             "measures": SUM_AMOUNT,
         }
     )
-    assert answer.rows == [[total(december["amount"])]]
-    assert answer.warnings == []
+    assert _warnings(answer) == [("assistant_future_outcome", [words])]
 
 
 @pytest.mark.parametrize(
@@ -222,10 +224,10 @@ def test_other_future_periods(
     answer = ask_as(database, tenant, question)
 
     assert answer.query is not None
-    assert {"field": "closed_on", "op": "relative", "value": period} in [
+    assert {"field": "expected_close_date", "op": "relative", "value": period} in [
         item.model_dump() for item in answer.query.filters
     ]
-    assert answer.warnings == []
+    assert [warning.code for warning in answer.warnings] == ["assistant_future_outcome"]
 
 
 @pytest.mark.parametrize(
@@ -445,29 +447,33 @@ def _warnings(answer: AskAnswer) -> list[tuple[str, list[str]]]:
 
 
 @pytest.mark.parametrize(
-    ("question", "code", "words"),
+    ("question", "expected"),
     [
-        ("下下个月的赢单金额", "assistant_ignored_time", ["下下个月"]),
-        ("前年一共签了多少钱", "assistant_ignored_time", ["前年"]),
-        ("春节期间的赢单金额", "assistant_ignored_time", ["春节", "期间"]),
-        ("上个月和本月的赢单金额", "assistant_ignored_time", ["上个月"]),
-        ("won amount over the last 3 quarters", "assistant_ignored_time", ["last 3 quarters"]),
-        ("won revenue the week after next week", "assistant_ignored_time", ["after"]),
-        ("按阶段统计客户数量", "assistant_ignored_group", ["阶段"]),
-        ("top 5 deals this year", "assistant_ignored_filter", ["top 5"]),
-        ("不是紧急的工单有多少", "assistant_ignored_filter", ["不是紧急"]),
-        ("从方案沟通开始的转化率", "assistant_ignored_measure", ["转化率"]),
+        ("下下个月的赢单金额", [("assistant_ignored_time", ["下下个月"])]),
+        ("前年一共签了多少钱", [("assistant_ignored_time", ["前年"])]),
+        ("春节期间的赢单金额", [("assistant_ignored_time", ["春节", "期间"])]),
+        ("上个月和本月的赢单金额", [("assistant_ignored_time", ["上个月"])]),
+        ("won amount over the last 3 quarters", [("assistant_ignored_time", ["last 3 quarters"])]),
+        # "after" is left out, so the answer is about next week, when no deal is won yet.
+        (
+            "won revenue the week after next week",
+            [("assistant_future_outcome", ["next week"]), ("assistant_ignored_time", ["after"])],
+        ),
+        ("按阶段统计客户数量", [("assistant_ignored_group", ["阶段"])]),
+        ("top 5 deals this year", [("assistant_ignored_filter", ["top 5"])]),
+        ("不是紧急的工单有多少", [("assistant_ignored_filter", ["不是紧急"])]),
+        ("从方案沟通开始的转化率", [("assistant_ignored_measure", ["转化率"])]),
     ],
 )
 def test_ignored_words_are_named(
-    database: Database, data_dir: Path, question: str, code: str, words: list[str]
+    database: Database, data_dir: Path, question: str, expected: list[tuple[str, list[str]]]
 ) -> None:
     tenant = pipeline_tenant(database, data_dir)
 
     answer = ask_as(database, tenant, question)
 
     assert answer.query is not None
-    assert _warnings(answer) == [(code, words)]
+    assert _warnings(answer) == expected
 
 
 def test_warning_message_in_both_languages(database: Database, data_dir: Path) -> None:
@@ -480,8 +486,12 @@ def test_warning_message_in_both_languages(database: Database, data_dir: Path) -
         "注意：时间条件“下下个月”没有用上，结果没有按它筛选。"
         "请换个说法，例如“下个月”、“未来30天”或“2027年3月”。"
     )
-    assert english.warnings[0].words == ["after"]
-    assert english.warnings[0].message == (
+    assert [warning.code for warning in english.warnings] == [
+        "assistant_future_outcome",
+        "assistant_ignored_time",
+    ]
+    assert english.warnings[1].words == ["after"]
+    assert english.warnings[1].message == (
         'Note: the time phrase "after" was not applied, so the result is not limited to '
         'that period. Rephrase it, for example "next month", "next 30 days" or "March 2027".'
     )

@@ -29,10 +29,11 @@ from zhike.security.models import Tenant, User
 pytestmark = pytest.mark.slow
 
 TARGET = 0.90
-# The parser reached 0.800 on both measures the first time it met this set, short of TARGET
-# (docs/benchmarks.md records both). The floor keeps that from slipping without turning the
-# set into a development set: work on the grammar must not be checked against it.
-FLOOR = 0.80
+# The parser reached 0.800 on both measures the first time it met this set, and 0.851 (query)
+# and 0.874 (rows) the second time, short of TARGET (docs/benchmarks.md records each run).
+# The floor keeps that from slipping without turning the set into a development set: work on
+# the grammar must not be checked against it.
+FLOOR = 0.85
 CENT = Decimal("0.01")
 
 

@@ -14,8 +14,13 @@ from typer.testing import CliRunner
 
 from zhike.ai.models.cli import models_app
 from zhike.ai.models.coldstart import lexicon_sentiment
-from zhike.ai.models.evaluation import evaluate_text
-from zhike.ai.models.learners import choose_calibration, fit_tabular, predict_positive
+from zhike.ai.models.evaluation import evaluate_text, read_table
+from zhike.ai.models.learners import (
+    choose_calibration,
+    fit_tabular,
+    infer_columns,
+    predict_positive,
+)
 from zhike.ai.models.profiles import numeric_profile, numeric_shares, psi
 from zhike.core.db import Database
 from zhike.core.timeutil import utc_now
@@ -68,6 +73,21 @@ def test_eval_command_prints_held_out_metrics(tmp_path: Path, data_dir: Path) ->
     assert {"roc_auc", "pr_auc", "accuracy", "f1", "brier", "training_seconds"} <= set(metrics)
     assert metrics["rows"] == 500
     assert metrics["roc_auc"] > 0.78
+
+
+def test_blank_cells_leave_a_number_column_numeric(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.csv"
+    path.write_text(
+        "tenure,TotalCharges,Churn,plan\n0, ,No,A1\n5,100.5,Yes,\n7,,No,B\n",
+        encoding="utf-8",
+    )
+    frame = read_table(path)
+    assert pd.api.types.is_float_dtype(frame["TotalCharges"])
+    assert frame["TotalCharges"].isna().tolist() == [True, False, True]
+    assert frame["TotalCharges"].iat[1] == 100.5
+    assert frame["Churn"].tolist() == ["No", "Yes", "No"]
+    assert frame["plan"].iat[0] == "A1"
+    assert infer_columns(frame.drop(columns="Churn")).numeric == ["tenure", "TotalCharges"]
 
 
 def test_eval_command_names_a_missing_label(tmp_path: Path) -> None:

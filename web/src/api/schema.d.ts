@@ -794,7 +794,7 @@ export interface paths {
         };
         /**
          * Stalled
-         * @description Open opportunities stuck in their stage far longer than usual for the stage and owner.
+         * @description Open opportunities the user may read, stuck in their stage far longer than usual.
          */
         get: operations["stalled_api_v1_sales_stalled_get"];
         put?: never;
@@ -1253,6 +1253,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Mapping Profiles
+         * @description Mapping profiles the wizard can apply: the built-in ones, one entry per profile step.
+         *
+         *     Applying one fills the mapping; naming it in a plan (``profile`` and ``profile_step``)
+         *     also adds the step's template and constant fields and its value maps.
+         */
+        get: operations["list_mapping_profiles_api_v1_imports_profiles_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/imports/uploads": {
         parameters: {
             query?: never;
@@ -1437,6 +1460,9 @@ export interface paths {
         /**
          * Get Rejects
          * @description The rejected rows as CSV (UTF-8 with BOM): step, file, row, column, value, reason.
+         *
+         *     Headers and reasons are in the language of the request (Accept-Language, else the
+         *     user's language).
          */
         get: operations["get_rejects_api_v1_imports__run_id__rejects_get"];
         put?: never;
@@ -5344,6 +5370,9 @@ export interface paths {
         /**
          * List Users
          * @description Users of the tenant; ``has_totp`` says whether each has a confirmed authenticator.
+         *
+         *     Callers without user administration get every e-mail masked (``z***@example.com``)
+         *     and ``has_totp`` false, so the list serves owner names and pickers only.
          */
         get: operations["list_users_api_v1_users_get"];
         put?: never;
@@ -6301,7 +6330,10 @@ export interface components {
          * @description Words of the question that the answer does not apply, so the asker can rephrase them.
          *
          *     ``code`` names the part left out: ``assistant_ignored_time``,
-         *     ``assistant_ignored_filter``, ``assistant_ignored_group`` or ``assistant_ignored_measure``.
+         *     ``assistant_ignored_filter``, ``assistant_ignored_group`` or ``assistant_ignored_measure``
+         *     for recognised words, ``assistant_unknown_words`` for words not recognised at all, and
+         *     ``assistant_future_outcome`` for won or lost deals in a period that has not begun, which
+         *     the answer replaces with the open deals expected to close in it.
          */
         AnswerWarning: {
             /** Code */
@@ -6493,6 +6525,12 @@ export interface components {
             intent: "query_data" | "ask_advice" | "investigate_anomaly" | "take_action" | "other";
             /** Intent Confidence */
             intent_confidence: number;
+            /**
+             * Confidence
+             * @description how far the answer can be trusted to answer the whole question, 0 to 1: the share of the question's phrases the query accounts for, times the classifier's probability of the intent answered; 0 when no query was run
+             * @default 0
+             */
+            confidence?: number;
             /**
              * Source
              * @description which parser built the query
@@ -6909,6 +6947,11 @@ export interface components {
              * @default all-or-nothing
              */
             mode?: string;
+            /**
+             * Historical
+             * @description skip the sales process's field and activity rules for each stage (administrators only); empty takes the profile's default
+             */
+            historical?: boolean | null;
         };
         /** Body_create_upload_api_v1_imports_uploads_post */
         Body_create_upload_api_v1_imports_uploads_post: {
@@ -9286,6 +9329,11 @@ export interface components {
             profile: string;
             /** Mode */
             mode: string;
+            /**
+             * Historical
+             * @default false
+             */
+            historical?: boolean;
             /** Source Name */
             source_name: string;
             /** Status */
@@ -9296,6 +9344,8 @@ export interface components {
             rows_created: number;
             /** Rows Updated */
             rows_updated: number;
+            /** Rows Unchanged */
+            rows_unchanged: number;
             /** Rows Rejected */
             rows_rejected: number;
             /**
@@ -9825,6 +9875,54 @@ export interface components {
              */
             recovery_codes?: string[];
         };
+        /**
+         * MappingProfileRead
+         * @description One profile step the wizard can apply to a file.
+         */
+        MappingProfileRead: {
+            /**
+             * Profile
+             * @description profile name, e.g. crm-pipeline
+             */
+            profile: string;
+            /**
+             * Step
+             * @description step of the profile, e.g. opportunities
+             */
+            step: string;
+            /**
+             * Label
+             * @description the profile's and the step's description in the caller's language
+             */
+            label: string;
+            /**
+             * Object
+             * @description object the step imports into
+             */
+            object: string;
+            /**
+             * File
+             * @description the file of the public data set the step reads
+             */
+            file: string | null;
+            /**
+             * Is Built In
+             * @description shipped with the product, not saved by the tenant
+             */
+            is_built_in: boolean;
+            /**
+             * Mapping
+             * @description source column → field name
+             */
+            mapping: {
+                [key: string]: string;
+            };
+            /**
+             * Fixed Fields
+             * @description fields the step fills from a template or a constant, not from one column
+             */
+            fixed_fields: string[];
+        };
         /** Me */
         Me: {
             /** User Id */
@@ -9840,6 +9938,11 @@ export interface components {
             locale: string;
             /** Timezone */
             timezone: string;
+            /**
+             * Permissions
+             * @description tenant-wide rights that decide which administration screens the client shows; the server checks them again on every request
+             */
+            permissions: ("administer_tenant" | "read_audit")[];
         };
         /** MergePreview */
         MergePreview: {
@@ -15006,6 +15109,22 @@ export interface components {
              * @description XLSX sheet; first one
              */
             sheet?: string | null;
+            /**
+             * Profile
+             * @description built-in mapping profile applied, if any
+             */
+            profile?: string | null;
+            /**
+             * Profile Step
+             * @description step of that profile, e.g. opportunities
+             */
+            profile_step?: string | null;
+            /**
+             * Historical
+             * @description historical data: skip the sales process's field and activity rules for each stage (administrators only)
+             * @default false
+             */
+            historical?: boolean;
         };
         /** WizardRunRead */
         WizardRunRead: {
@@ -15018,6 +15137,11 @@ export interface components {
             profile: string;
             /** Mode */
             mode: string;
+            /**
+             * Historical
+             * @default false
+             */
+            historical?: boolean;
             /** Source Name */
             source_name: string;
             /** Status */
@@ -15028,6 +15152,8 @@ export interface components {
             rows_created: number;
             /** Rows Updated */
             rows_updated: number;
+            /** Rows Unchanged */
+            rows_unchanged: number;
             /** Rows Rejected */
             rows_rejected: number;
             /** Error */
@@ -17741,6 +17867,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportObject"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_mapping_profiles_api_v1_imports_profiles_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                authorization?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MappingProfileRead"][];
                 };
             };
             /** @description Validation Error */

@@ -14,8 +14,8 @@ describe('English plural forms', () => {
     expect(t('activities.form.reminderDays', 1)).toBe('1 day before')
     expect(t('activities.form.reminderMinutes', 1)).toBe('1 minute before')
     expect(t('assistant.rows', { count: 1 }, 1)).toBe('1 row')
-    expect(t('imports.validation.summary', { read: 1, created: 1, updated: 0, rejected: 0 }, 1)).toBe(
-      '1 row: 1 new, 0 updated, 0 with problems',
+    expect(t('imports.validation.summary', { read: 1, created: 1, updated: 0, unchanged: 0, rejected: 0 }, 1)).toBe(
+      '1 row: 1 new, 0 updated, 0 unchanged, 0 with problems',
     )
   })
 

@@ -3,7 +3,8 @@ import { createRouter, createWebHistory, type RouteLocationRaw, type Router } fr
 import { setSessionExpiredHandler } from '@/api/client'
 import AppShell from '@/components/AppShell.vue'
 import { modules } from '@/modules'
-import { useSessionStore } from '@/stores/session'
+import { type Permission, useSessionStore } from '@/stores/session'
+import ForbiddenView from '@/views/ForbiddenView.vue'
 import LoginView from '@/views/LoginView.vue'
 import NotFoundView from '@/views/NotFoundView.vue'
 
@@ -13,6 +14,8 @@ declare module 'vue-router' {
     public?: boolean
     /** i18n key of the page title shown in the browser tab. */
     titleKey?: string
+    /** Opened only by users holding any of these permissions; others see the no-access page. */
+    permission?: Permission | readonly Permission[]
   }
 }
 
@@ -32,6 +35,7 @@ export function buildRouter(): Router {
         component: AppShell,
         children: [
           ...modules.flatMap((module) => module.routes),
+          { path: 'forbidden', name: 'forbidden', component: ForbiddenView, meta: { titleKey: 'common.forbidden.title' } },
           { path: ':pathMatch(.*)*', name: 'not-found', component: NotFoundView },
         ],
       },
@@ -41,8 +45,10 @@ export function buildRouter(): Router {
   router.beforeEach(async (to): Promise<true | RouteLocationRaw> => {
     const session = useSessionStore()
     if (to.meta.public === true) return true
-    if (await session.restore()) return true
-    return { name: 'login', query: { redirect: to.fullPath } }
+    if (!(await session.restore())) return { name: 'login', query: { redirect: to.fullPath } }
+    // The server rejects these screens' requests anyway; the guard spares the user an empty, failing page.
+    if (!session.can(to.meta.permission)) return { name: 'forbidden', query: { from: to.fullPath } }
+    return true
   })
 
   setSessionExpiredHandler(() => {

@@ -9,6 +9,9 @@ import { usePreferencesStore } from './preferences'
 
 type LoginResponse = Schemas['LoginResponse']
 
+/** A tenant-wide right from /api/v1/auth/me, e.g. 'administer_tenant'. */
+export type Permission = Schemas['Me']['permissions'][number]
+
 export interface SignedInUser {
   userId: string
   tenantId: string
@@ -16,6 +19,7 @@ export interface SignedInUser {
   role: string
   locale: string
   timezone: string
+  permissions: Permission[]
 }
 
 export interface Challenge {
@@ -55,6 +59,7 @@ export const useSessionStore = defineStore('session', () => {
       role: data.role,
       locale: data.locale,
       timezone: data.timezone,
+      permissions: data.permissions,
     }
     expired.value = false
     usePreferencesStore().adoptUser(data.user_id, data.locale)
@@ -122,6 +127,15 @@ export const useSessionStore = defineStore('session', () => {
     return { secret: data.secret, otpauthUri: data.otpauth_uri }
   }
 
+  /** True when the user holds any of the given permissions; an empty list needs none. */
+  function can(required: Permission | readonly Permission[] | undefined): boolean {
+    if (required === undefined) return true
+    const anyOf: readonly Permission[] = typeof required === 'string' ? [required] : required
+    if (anyOf.length === 0) return true
+    const held = user.value?.permissions ?? []
+    return anyOf.some((permission) => held.includes(permission))
+  }
+
   function cancelChallenge(): void {
     challenge.value = null
   }
@@ -152,6 +166,7 @@ export const useSessionStore = defineStore('session', () => {
     recoveryCodes,
     expired,
     signedIn,
+    can,
     lastTenant,
     restore,
     login,

@@ -176,6 +176,10 @@ def _fixed_terms(lexicon: Lexicon) -> None:
             Term("measure_field", target="opportunities", field="amount"),
         ):
             lexicon.add(phrase, term)
+    for (direction, target, name), phrases in words.SUPERLATIVE_FIELD_WORDS.items():
+        for phrase in phrases:
+            lexicon.add(phrase, Term("top" if direction == "top" else "bottom"))
+            lexicon.add(phrase, Term("measure_field", target=target, field=name))
     rates: tuple[tuple[tuple[str, ...], str | None, tuple[tuple[str, str, Any], ...]], ...] = (
         (words.WIN_RATE_WORDS, "opportunities", (("stage.is_won", "eq", True),)),
         (words.LOSS_RATE_WORDS, "opportunities", (("stage.is_lost", "eq", True),)),
@@ -272,6 +276,36 @@ _INDUSTRY_SYNONYMS = {
     "manufacturing": ("制造", "制造业"),
     "education": ("教育",),
 }
+# Country names as people say them, in Chinese and English short forms, for data that
+# stores the English name. The bare pronoun "us" is left out on purpose.
+_COUNTRY_SYNONYMS = {
+    "united states": ("美国", "usa", "u.s.", "u.s.a.", "the us", "the usa", "america", "us-based"),
+    "united kingdom": ("英国", "uk", "u.k.", "the uk", "britain", "great britain"),
+    "china": ("中国", "中国大陆", "prc"),
+    "japan": ("日本",),
+    "korea": ("韩国", "south korea"),
+    "germany": ("德国",),
+    "france": ("法国",),
+    "italy": ("意大利",),
+    "norway": ("挪威",),
+    "brazil": ("巴西",),
+    "kenya": ("肯尼亚",),
+    "philippines": ("菲律宾",),
+    "philipines": ("菲律宾", "philippines"),
+    "jordan": ("约旦",),
+    "panama": ("巴拿马",),
+    "belgium": ("比利时",),
+    "romania": ("罗马尼亚",),
+    "poland": ("波兰",),
+    "canada": ("加拿大",),
+    "australia": ("澳大利亚", "澳洲"),
+    "india": ("印度",),
+    "singapore": ("新加坡",),
+    "spain": ("西班牙",),
+    "netherlands": ("荷兰",),
+    "russia": ("俄罗斯",),
+    "mexico": ("墨西哥",),
+}
 _REGION_SYNONYMS = {
     "east": ("东区", "东部大区", "东部区域", "east region", "eastern"),
     "west": ("西区", "西部大区", "西部区域", "west region", "western"),
@@ -280,6 +314,8 @@ _REGION_SYNONYMS = {
     "south": ("南区", "southern"),
 }
 
+_VALUE_SYNONYMS = {"industry": _INDUSTRY_SYNONYMS, "country": _COUNTRY_SYNONYMS}
+
 
 def _data_terms(session: Session, actor: Actor, lexicon: Lexicon) -> None:
     for base, path, target, name in _VALUE_FIELDS:
@@ -287,9 +323,8 @@ def _data_terms(session: Session, actor: Actor, lexicon: Lexicon) -> None:
             continue
         for value in _distinct_values(session, actor, base, path):
             lexicon.add(value, Term("value", target=target, field=name, value=value))
-            if name == "industry":
-                for synonym in _INDUSTRY_SYNONYMS.get(value.lower(), ()):
-                    lexicon.add(synonym, Term("value", target=target, field=name, value=value))
+            for synonym in _VALUE_SYNONYMS.get(name, {}).get(value.lower(), ()):
+                lexicon.add(synonym, Term("value", target=target, field=name, value=value))
     regions = _directory_values(session, actor, Team, Team.region)
     lexicon.region_values = sorted(regions)
     for region in regions:

@@ -30,10 +30,12 @@ from pydantic import ValidationError
 from zhike.ai.ask import vocabulary as words
 from zhike.ai.ask.coverage import Applied, Ignored, ignored_phrases
 from zhike.ai.ask.lexicon import Lexicon, Term, normalize
+from zhike.ai.ask.patterns import Scan, founded_years, scan_patterns
 from zhike.ai.ask.rates import rate_measure
 from zhike.ai.ask.reading import Reading, path_for
-from zhike.ai.ask.timeparse import TimeFilter, find_time, leftover_time, number_value
-from zhike.ai.ask.tokens import Phrase, match_phrases, tokenize
+from zhike.ai.ask.timeparse import TimeFilter, find_time, leftover_time
+from zhike.ai.ask.tokens import Phrase, Unmatched, match_phrases, tokenize
+from zhike.ai.ask.unread import unread_words
 from zhike.analytics.query import (
     ReportFilter,
     ReportGroup,
@@ -78,68 +80,9 @@ MINE_WORDS = ("我的", "我负责的", "我自己的", "my", "mine", "my own")
 DEFAULT_LIMIT = 1000
 
 _PUNCTUATION = re.compile(r"[?？!！。，,、；;：:“”\"'‘’（）()\[\]【】<>《》]")
-# An amount: digits or a Chinese number ("两万"), an optional currency sign before and a
-# scale after. Thousands separators are removed before scanning.
-_AMOUNT = (
-    r"(?:[$¥￥]|rmb\s*|usd\s*)?(\d+(?:\.\d+)?|[一二两三四五六七八九十]+)"
-    r"\s*(万|千|百万|亿|k|m|million|thousand)?"
-)
-_RANGE = (
-    rf"(?:在|介于|between)\s*{_AMOUNT}\s*(?:到|至|和|与|-|~|and|to)\s*{_AMOUNT}"
-    r"\s*(?:之间|以内|范围内)?"
-)
-# Units that may sit between an amount and 以上/以下: "5000人以上", "1万元以下".
-_UNIT = r"(?:人|名|元|块|美元|家|个)?"
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-_COMPARATORS: tuple[tuple[str, str], ...] = (
-    (r"不少于|不低于|至少|大于等于|>=|at least|no less than", "gte"),
-    (r"不超过|不高于|至多|小于等于|<=|at most|no more than", "lte"),
-    (
-        r"大于|超过|高于|多于|>|over|above|more than|greater than|exceeding|exceeds"
-        r"|bigger than|larger than",
-        "gt",
-    ),
-    (r"小于|低于|少于|不到|<|under|below|less than|smaller than|fewer than", "lt"),
-)
-_SCALE = {
-    "万": 10_000,
-    "千": 1_000,
-    "百万": 1_000_000,
-    "亿": 100_000_000,
-    "k": 1_000,
-    "thousand": 1_000,
-    "m": 1_000_000,
-    "million": 1_000_000,
-}
-_CN_NUMBER = (
-    r"\d+|[一二两三四五六七八九十]+|one|two|three|four|five|six|seven|eight|nine|ten|twenty"
-)
-# A number followed by a time unit is a period ("前三个月"), never a count of records.
-_NOT_PERIOD = (
-    r"(?![\d一二两三四五六七八九十]|\s*个?\s*(?:月|季|周|星期|年|天|日)"
-    r"|\s+(?:days?|weeks?|months?|quarters?|years?)\b)"
-)
-_TOP_N = (
-    rf"(?:前|排名前|最高的|最多的|最大的|最好的|top|best|highest|biggest|largest|first)[\s-]*({_CN_NUMBER}){_NOT_PERIOD}\s*(?:个|名|位|家|款|大|强|笔)?",
-    rf"(?:最低的|最少的|最小的|倒数|后|bottom|worst|lowest|last)\s*({_CN_NUMBER}){_NOT_PERIOD}\s*(?:个|名|位|家|款|笔)?",
-    rf"(?<![哪每这那])({_CN_NUMBER}){_NOT_PERIOD}\s*(?:个|名|位|家|款|大|笔)",
-    rf"\b(?:which|the|our)\s+({_CN_NUMBER})\b(?!\s*(?:days?|weeks?|months?|years?))",
-    rf"\b({_CN_NUMBER})\s+(?:best|top|biggest|largest|highest|leading|most)",
-    rf"\b({_CN_NUMBER})\s+(?:worst|lowest|smallest|least|fewest)",
-    rf"哪\s*({_CN_NUMBER})\s*(?:个|名|位|家|款)",
-)
-# Patterns of _TOP_N that ask for the lowest values, and those that only count
-# when the question also has a superlative ("三个销售" alone is no ranking).
-_BOTTOM_PATTERNS = (1, 5)
-_NEEDS_SUPERLATIVE = (2, 3, 6)
-_BARE_COUNT_PATTERN = 2
-_SUPERLATIVE = re.compile(
-    "|".join(
-        re.escape(word)
-        for word in (*words.TOP_WORDS, *words.BOTTOM_WORDS, *words.RANK_WORDS)
-        if word != "前"
-    )
-)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_NEXT_DAYS = re.compile(r"next_\d+_days")
 
 
 @dataclass(slots=True)
@@ -157,82 +100,34 @@ class ParseResult:
     clarification: Clarification | None = None
     # Phrases that the parser understood, for the explanation shown with an answer.
     understood: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
+    unknown: list[Unmatched] = field(default_factory=list)
     # Recognised phrases that the query does not apply, for the answer's warnings.
     ignored: list[Ignored] = field(default_factory=list)
+    # Content words that nothing in the lexicon matched ("churn risk"), for a warning.
+    unread: list[str] = field(default_factory=list)
+    # The time phrase of a question about won or lost deals in a future period, which
+    # the query answers with the open deals expected to close then instead.
+    future_outcome: str | None = None
 
     @property
     def has_signal(self) -> bool:
         return bool(self.understood)
 
+    @property
+    def coverage(self) -> float:
+        """Share of the question's content phrases that the query accounts for, 0 to 1.
 
-@dataclass(slots=True)
-class _Scan:
-    """Findings of the pattern pass that runs before lexicon matching."""
-
-    text: str
-    thresholds: list[tuple[str, float | int | list[float | int]]] = field(default_factory=list)
-    top_n: int | None = None
-    top_ascending: bool = False
-    top_text: str = ""
-
-
-def _number(raw: str, scale: str | None) -> float | int:
-    base = number_value(raw) if not raw[0].isdigit() else None
-    value = float(base if base is not None else raw) * _SCALE.get(scale or "", 1)
-    return int(value) if value.is_integer() else value
-
-
-def _scan(text: str) -> _Scan:
-    scan = _Scan(text)
-    # A range ("在1000到5000之间", "between 1,000 and 5,000") is one inclusive ``between``.
-    while True:
-        match = re.search(_RANGE, scan.text)
-        if match is None:
-            break
-        low = _number(match.group(1), match.group(2) or match.group(4))
-        high = _number(match.group(3), match.group(4))
-        scan.thresholds.append(("between", [min(low, high), max(low, high)]))
-        marker = f" __threshold{len(scan.thresholds) - 1}__ "
-        scan.text = scan.text[: match.start()] + marker + scan.text[match.end() :]
-    for pattern, op in _COMPARATORS:
-        while True:
-            match = re.search(rf"(?:{pattern})\s*{_AMOUNT}", scan.text)
-            if match is None:
-                break
-            scan.thresholds.append((op, _number(match.group(1), match.group(2))))
-            marker = f" __threshold{len(scan.thresholds) - 1}__ "
-            scan.text = scan.text[: match.start()] + marker + scan.text[match.end() :]
-    for pattern, op in (
-        (rf"{_AMOUNT}\s*{_UNIT}\s*(?:以上|及以上)", "gte"),
-        (rf"{_AMOUNT}\s*{_UNIT}\s*(?:以下|及以下)", "lte"),
-    ):
-        while True:
-            match = re.search(pattern, scan.text)
-            if match is None:
-                break
-            scan.thresholds.append((op, _number(match.group(1), match.group(2))))
-            marker = f" __threshold{len(scan.thresholds) - 1}__ "
-            scan.text = scan.text[: match.start()] + marker + scan.text[match.end() :]
-    for index, pattern in enumerate(_TOP_N):
-        match = re.search(pattern, scan.text)
-        if match is None:
-            continue
-        count = number_value(match.group(1))
-        if count is None or count <= 0:
-            continue
-        if index in _NEEDS_SUPERLATIVE and not _SUPERLATIVE.search(scan.text):
-            continue
-        # "给我一个…排名": a bare "一个" is an article, not a count of one.
-        if index == _BARE_COUNT_PATTERN and count == 1:
-            continue
-        scan.top_n = count
-        scan.top_ascending = index in _BOTTOM_PATTERNS
-        scan.top_text = match.group(0).strip()
-        marker = " __bottom__ " if scan.top_ascending else " __top__ "
-        scan.text = scan.text[: match.start()] + marker + scan.text[match.end() :]
-        break
-    return scan
+        Each phrase the lexicon matched counts once, and so does each phrase left out:
+        an ignored phrase or a run of unread words.
+        """
+        missed = len(self.unread) + len({found.text for found in self.ignored})
+        # Open deals stand in for the won or lost ones asked about: that part is not answered.
+        if self.future_outcome is not None:
+            missed += 1
+        understood = len(self.understood)
+        if understood + missed == 0:
+            return 0.0
+        return understood / (understood + missed)
 
 
 def _reachable(base: str, term: Term) -> bool:
@@ -248,6 +143,7 @@ def _choose_base(reading: Reading, lexicon: Lexicon) -> str | None:
         grouped = dimension and (
             reading.governed(phrase, ("group", "which", "top", "bottom"), before=2)
             or reading.near(phrase, ("rank", "group_after"), before=0, after=1)
+            or reading.grouped_after_dimension(phrase)
         )
         for term in objects:
             if term.target in votes and not grouped:
@@ -270,6 +166,9 @@ def _choose_base(reading: Reading, lexicon: Lexicon) -> str | None:
 
 def _is_group_dimension(reading: Reading, phrase: Phrase, top: bool) -> bool:
     if reading.governed(phrase, ("group", "which"), before=2):
+        return True
+    # "按区域和产品", "by stage and region": a second dimension of the same group word.
+    if reading.grouped_after_dimension(phrase):
         return True
     # "行业分布" and "区域业绩分布": the distribution word follows, a measure may sit between.
     if reading.followed(phrase, ("group_after",), after=2):
@@ -426,11 +325,53 @@ def _is_future(found: TimeFilter | None, today: date) -> bool:
     return False
 
 
+def _is_wholly_future(found: TimeFilter | None, today: date) -> bool:
+    """True when the whole period lies after today: "下个月", "next quarter", "2030年".
+
+    "Next 30 days" and "未来3个月" start today, when deals can already be won.
+    """
+    if found is None or not _is_future(found, today):
+        return False
+    return not (found.op == "relative" and _NEXT_DAYS.fullmatch(str(found.value)))
+
+
+def _open_instead_of_closed(
+    lexicon: Lexicon, filters: list[ReportFilter]
+) -> tuple[list[ReportFilter], bool]:
+    """Replace the won and lost stages of ``filters`` with open deals.
+
+    Returns the new filters and whether any stage was replaced. Open stages named next
+    to the closed ones ("赢单和报价谈判的商机") stay; with none, the open-deal condition
+    takes the closed stages' place.
+    """
+    closed_keys = {lexicon.won_stage_key, *lexicon.lost_stage_keys}
+    kept: list[ReportFilter] = []
+    replaced = False
+    for item in filters:
+        if item.field in ("stage.is_won", "stage.is_lost") and item.value is True:
+            replaced = True
+            continue
+        if item.field == "stage.key" and item.op in ("eq", "in"):
+            values = item.value if isinstance(item.value, list) else [item.value]
+            open_values = [value for value in values if value not in closed_keys]
+            if len(open_values) < len(values):
+                replaced = True
+                if open_values:
+                    kept.append(ReportFilter(field="stage.key", op="in", value=open_values))
+                continue
+        kept.append(item)
+    if replaced and not any(item.field == "stage.key" for item in kept):
+        for path in ("stage.is_won", "stage.is_lost"):
+            if not any(item.field == path for item in kept):
+                kept.append(ReportFilter(field=path, op="eq", value=False))
+    return kept, replaced
+
+
 def _future_date_field(lexicon: Lexicon, base: str, filters: list[ReportFilter]) -> str | None:
     """Return the expected close date for deals in a future period, unless won or lost are named.
 
     A deal closes in the future only by expectation: "下个月的商机" and "deals next
-    quarter" are the deals expected to close then, while "下个月的赢单金额" keeps the
+    quarter" are the deals expected to close then, while "未来30天的赢单金额" keeps the
     close date that won deals have.
     """
     if base not in words.EXPECTED_CLOSE_DATE_FIELD:
@@ -453,8 +394,13 @@ def parse_question(
     text = _PUNCTUATION.sub(" ", _THOUSANDS.sub("", normalize(question)))
     # "engaging-to-won" names two stages: split it so each stage is matched.
     text = re.sub(r"(?<=[a-z])-to-(?=[a-z])", " to ", text)
+    # "order the reps by …" ranks; "order" alone may name a sales order.
+    text = re.sub(r"\border(?=\s+(?:the|all|our|my)\b)", "rank", text)
+    # "across all accounts" is the whole set, not a grouping by account.
+    text = re.sub(r"\bacross\s+(?=(?:all|every)\b)", " ", text)
+    text, founded = founded_years(text)
     time = find_time(text, today, lexicon.fiscal_start_month)
-    scan = _scan(time.text)
+    scan = scan_patterns(time.text, founded)
     text = scan.text
     unread_time = leftover_time(text, today, lexicon.fiscal_start_month)
     mine_word = next(
@@ -527,6 +473,15 @@ def parse_question(
     won_stage = None if future else _implied_won_stage(reading, lexicon, base, filters)
     if won_stage is not None:
         filters.append(won_stage)
+    # Which deals will be won or lost in a period still to come is not known yet, so
+    # the open deals expected to close in it are counted instead, with a warning.
+    # NOTE: a win or loss rate in such a period ("下个月的赢单率") still runs and
+    # returns no rows, without a warning.
+    if base == "opportunities" and _is_wholly_future(time.filter, today):
+        filters, replaced = _open_instead_of_closed(lexicon, filters)
+        if replaced:
+            # The period is read before any time bucket, so it is the first phrase.
+            result.future_outcome = time.phrases[0]
     rate = rate_measure(reading, lexicon, base, filters)
     if rate is not None:
         filters = rate.filters
@@ -575,7 +530,12 @@ def parse_question(
         measures.append(conversion)
     elif rate is not None:
         measures.append(rate.measure)
-    extreme = _extreme_aggregate(reading, groups, scan)
+    # A rate has no single record to take the largest of: "lowest win rate by rep" ranks.
+    extreme = None if measures else _extreme_aggregate(reading, groups, scan)
+    if _asks_field_extreme(
+        reading, groups, scan, measure_fields, is_chinese=_CJK.search(text) is not None
+    ):
+        groups = [group for group in groups if group.field != "name"]
     for phrase, path in measure_fields:
         if phrase.text in GENERIC_MONEY_WORDS and len(lexicon.money_fields.get(base, [])) > 1:
             fields = lexicon.money_fields[base]
@@ -617,7 +577,10 @@ def parse_question(
             )
         if money:
             measures.append(ReportMeasure(aggregate=plain_aggregates[0], field=money[0].path))
-    strong_count = any(phrase.text in STRONG_COUNT_WORDS for phrase, _ in reading.of("count"))
+    strong_count = any(
+        phrase.text in STRONG_COUNT_WORDS and not _counts_field(reading, lexicon, base, phrase)
+        for phrase, _ in reading.of("count")
+    )
     distinct = _distinct_measure(reading, base, groups)
     if distinct is not None and not measures:
         measures.append(distinct)
@@ -697,6 +660,7 @@ def parse_question(
     for found in ignored_phrases(reading, applied):
         if found not in result.ignored:
             result.ignored.append(found)
+    result.unread = unread_words(unknown, lexicon, [found.text for found in result.ignored])
     return result
 
 
@@ -738,7 +702,7 @@ def _conversion_measure(
     return ReportMeasure(aggregate="conversion_rate", from_stage=stages[0], to_stage=stages[1])
 
 
-def _extreme_aggregate(reading: Reading, groups: list[ReportGroup], scan: _Scan) -> str | None:
+def _extreme_aggregate(reading: Reading, groups: list[ReportGroup], scan: Scan) -> str | None:
     """Return ``max`` or ``min`` when a superlative picks single records, not groups.
 
     "largest win this year" and "每个产品的最高成交金额" ask for the biggest record
@@ -760,6 +724,63 @@ def _extreme_aggregate(reading: Reading, groups: list[ReportGroup], scan: _Scan)
         if paths & {group.field for group in groups}:
             return None
     return extreme
+
+
+def _asks_field_extreme(
+    reading: Reading,
+    groups: list[ReportGroup],
+    scan: Scan,
+    measure_fields: list[tuple[Phrase, str]],
+    *,
+    is_chinese: bool,
+) -> bool:
+    """True when a superlative requests the largest value of a field, not the record holding it.
+
+    "the largest employee count among our accounts", "产品的最高价格是多少" and
+    "员工最多的客户有多少人" ask for one number; "年收入最高的客户" and "the account with
+    the highest annual revenue" ask which record it is. The number is meant when the field
+    is the head of the phrase: in English the field comes before the records ("highest
+    price of our products"), in Chinese after them ("产品的最高价格"), or a Chinese
+    question asks 多少 after naming the records.
+    """
+    if [group.field for group in groups] != ["name"] or scan.top_n not in (None, 1):
+        return False
+    if bool(reading.of("top")) == bool(reading.of("bottom")):
+        return False
+    if reading.of("which") or reading.of("who") or reading.of("rank"):
+        return False
+    records = next((phrase for phrase, _ in reading.of("object")), None)
+    if records is None or len(measure_fields) != 1:
+        return False
+    field_phrase = measure_fields[0][0]
+    if field_phrase is records or not reading.near(
+        field_phrase, ("top", "bottom"), before=1, after=1
+    ):
+        return False
+    if not is_chinese:
+        return field_phrase.position < records.position
+    if field_phrase.position > records.position:
+        return True
+    return any(phrase.position > records.position for phrase, _ in reading.of("count"))
+
+
+def _counts_field(reading: Reading, lexicon: Lexicon, base: str, phrase: Phrase) -> bool:
+    """True when a count word requests a numeric field's total: "how many employees".
+
+    Money words are left out, because "how many sales" counts deals.
+    """
+    if phrase.position + 1 >= len(reading.phrases):
+        return False
+    following = reading.phrases[phrase.position + 1]
+    if following.has("object"):
+        return False
+    money = {item.path for item in lexicon.money_fields.get(base, [])}
+    return any(
+        term.kind == "measure_field"
+        and term.target == base
+        and path_for(base, term.target, term.field) not in money
+        for term in following.terms
+    )
 
 
 def _has_sum_word(reading: Reading) -> bool:
@@ -785,6 +806,9 @@ def _distinct_measure(
     if not reading.of("count") and not reading.of("distinct"):
         return None
     grouped = {group.field for group in groups}
+    counted = _counted_related(reading, base)
+    if counted is not None and counted[:-1] + "name" not in grouped:
+        return ReportMeasure(aggregate="count_distinct", field=counted)
     for _, term in reading.of("object"):
         if term.target == base or term.target is None:
             continue
@@ -799,6 +823,27 @@ def _distinct_measure(
         if prefix + "name" in grouped or prefix + "id" in grouped:
             continue
         return ReportMeasure(aggregate="count_distinct", field=prefix[:-1] + "_id")
+    return None
+
+
+def _counted_related(reading: Reading, base: str) -> str | None:
+    """Return the id field of a related object named right after a count word.
+
+    "how many accounts have we won deals with" and "有几个销售赢过单" count accounts and
+    reps through the deals, as ``account_id`` and ``owner_id``.
+    """
+    for phrase, _ in reading.of("count"):
+        if phrase.position + 1 >= len(reading.phrases):
+            continue
+        following = reading.phrases[phrase.position + 1]
+        for term in following.terms:
+            if term.kind not in ("object", "dimension") or term.target in (None, base):
+                continue
+            if term.kind == "dimension" and term.field not in ("name", "display_name"):
+                continue
+            prefix = words.PATHS.get(base, {}).get(term.target or "")
+            if prefix and prefix.count(".") == 1:
+                return prefix[:-1] + "_id"
     return None
 
 

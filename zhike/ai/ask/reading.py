@@ -37,6 +37,22 @@ class Reading:
                 return False
         return False
 
+    def grouped_after_dimension(self, phrase: Phrase) -> bool:
+        """True for the later dimensions of a group word's list: "by region and product".
+
+        The first dimension must follow a group word, and each later one follows the one
+        before it through a conjunction.
+        """
+        current = phrase
+        while current.conjoined and current.position > 0:
+            other = self.phrases[current.position - 1]
+            if not other.has("dimension") or other.has("value"):
+                return False
+            if self.governed(other, ("group",), before=2):
+                return True
+            current = other
+        return False
+
     def followed(self, phrase: Phrase, kinds: tuple[str, ...], after: int = 2) -> bool:
         """True when a word of ``kinds`` follows ``phrase`` closely, with no dimension between.
 

@@ -44,7 +44,10 @@ class AnswerWarning(BaseModel):
     """Words of the question that the answer does not apply, so the asker can rephrase them.
 
     ``code`` names the part left out: ``assistant_ignored_time``,
-    ``assistant_ignored_filter``, ``assistant_ignored_group`` or ``assistant_ignored_measure``.
+    ``assistant_ignored_filter``, ``assistant_ignored_group`` or ``assistant_ignored_measure``
+    for recognised words, ``assistant_unknown_words`` for words not recognised at all, and
+    ``assistant_future_outcome`` for won or lost deals in a period that has not begun, which
+    the answer replaces with the open deals expected to close in it.
     """
 
     code: str
@@ -56,6 +59,12 @@ class AskAnswer(BaseModel):
     question: str
     intent: Intent
     intent_confidence: float
+    confidence: float = Field(
+        default=0.0,
+        description="how far the answer can be trusted to answer the whole question, 0 to 1: "
+        "the share of the question's phrases the query accounts for, times the classifier's "
+        "probability of the intent answered; 0 when no query was run",
+    )
     source: Literal["offline", "llm"] = Field(description="which parser built the query")
     query: ReportQuery | None = None
     columns: list[ReportColumn] = Field(default_factory=list)

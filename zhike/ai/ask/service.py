@@ -34,6 +34,15 @@ from zhike.security.context import Actor
 
 logger = logging.getLogger(__name__)
 
+# Warning codes in the order the answer lists them.
+WARNING_CODES = (
+    "assistant_future_outcome",
+    "assistant_ignored_time",
+    "assistant_ignored_filter",
+    "assistant_ignored_group",
+    "assistant_ignored_measure",
+    "assistant_unknown_words",
+)
 # Below this confidence, a request for an action that the parser read as a query
 # gets a data result.
 OVERRIDE_CONFIDENCE = 0.6
@@ -152,7 +161,10 @@ def _finish(
     answer.rows = result.rows
     answer.chart = suggest_chart(query, result)
     answer.value_labels = value_labels(session, actor, query, result)
-    answer.warnings = answer_warnings(parsed.ignored, actor.locale)
+    answer.warnings = answer_warnings(
+        parsed.ignored, actor.locale, parsed.unread, parsed.future_outcome
+    )
+    answer.confidence = _answer_confidence(intent, answer.intent, parsed)
     answer.message = translate("assistant.answer_rows", actor.locale, count=len(result.rows))
     logger.info(
         "question answered",
@@ -161,26 +173,53 @@ def _finish(
             "source": source,
             "rows": len(result.rows),
             "ignored": len(parsed.ignored),
+            "unread": len(parsed.unread),
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
         },
     )
     return answer
 
 
-def answer_warnings(ignored: list[Ignored], locale: str) -> list[AnswerWarning]:
-    """Return one warning per kind of ignored phrase, naming the phrases in question order."""
-    by_kind: dict[str, list[str]] = {}
+def _answer_confidence(intent: IntentResult, answered: str, parsed: ParseResult) -> float:
+    """Return how far the answer can be trusted to answer the whole question, 0 to 1.
+
+    It is the share of the question's phrases the query accounts for, times the
+    classifier's probability of the intent answered. When the parser overrode the
+    classifier, only the chosen intent's probability is known, so the answered one's
+    is taken at its largest possible value, one minus that.
+    """
+    probability = intent.confidence if intent.intent == answered else 1 - intent.confidence
+    return round(parsed.coverage * probability, 3)
+
+
+def answer_warnings(
+    ignored: list[Ignored],
+    locale: str,
+    unread: list[str] | None = None,
+    future_outcome: str | None = None,
+) -> list[AnswerWarning]:
+    """Return one warning per kind of phrase left out, naming the phrases in question order.
+
+    ``ignored`` are recognised phrases that the query does not apply. ``unread`` are
+    content words the parser did not recognise at all, and they get a warning of their own.
+    ``future_outcome`` is the future period of a question about won or lost deals, which
+    the query answers with the open deals expected to close in it.
+    """
+    by_code: dict[str, list[str]] = {}
+    if future_outcome is not None:
+        by_code["assistant_future_outcome"] = [future_outcome]
     for found in ignored:
-        texts = by_kind.setdefault(found.kind, [])
+        texts = by_code.setdefault(f"assistant_ignored_{found.kind}", [])
         if found.text not in texts:
             texts.append(found.text)
+    if unread:
+        by_code["assistant_unknown_words"] = list(dict.fromkeys(unread))
     separator = ", " if locale == "en" else "、"
     warnings = []
-    for kind in ("time", "filter", "group", "measure"):
-        if kind not in by_kind:
+    for code in WARNING_CODES:
+        if code not in by_code:
             continue
-        code = f"assistant_ignored_{kind}"
-        words = by_kind[kind]
+        words = by_code[code]
         message = translate(f"assistant.warning.{code}", locale, words=separator.join(words))
         warnings.append(AnswerWarning(code=code, message=message, words=words))
     return warnings

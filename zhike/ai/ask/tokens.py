@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 _TOKEN = re.compile(r"__\w+?__|[a-z0-9][a-z0-9.&'+_-]*|[\u3400-\u9fff]+", re.UNICODE)
 _CJK = re.compile(r"^[\u3400-\u9fff]+$")
 MAX_PHRASE_TOKENS = 6
+# Words that join two phrases of a list: "by region and product", "按区域和产品".
+CONJUNCTIONS = frozenset({"and", "or", "&", "plus", "和", "与", "及", "以及", "跟", "或", "或者"})
 
 _tokenizer: jieba.Tokenizer | None = None
 _known_words: set[str] = set()
@@ -51,6 +53,20 @@ class Token:
     is_cjk: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Unmatched:
+    """Text that matched no phrase: a Latin token, a whole Chinese token or part of one.
+
+    ``token`` is the index of the token it came from, so neighbouring unmatched words can
+    be joined back into the phrase the asker wrote ("churn risk", "流失风险").
+    """
+
+    text: str
+    is_cjk: bool
+    token: int
+    whole: bool = True
+
+
 @dataclass(slots=True)
 class Phrase:
     """A matched phrase: its text, its meanings and its position among the phrases."""
@@ -58,6 +74,8 @@ class Phrase:
     text: str
     terms: list[Term]
     position: int = 0
+    # True when only a conjunction ("and", "和") separates it from the phrase before.
+    conjoined: bool = False
 
     def first(self, kind: str) -> Term | None:
         return next((term for term in self.terms if term.kind == kind), None)
@@ -88,46 +106,60 @@ def _join(tokens: list[Token]) -> str:
 
 
 def _characters(token: str, lexicon: Lexicon) -> tuple[list[Phrase], list[str]]:
-    """Forward maximum matching inside one Chinese token."""
+    """Forward maximum matching inside one Chinese token; also returns the unmatched runs."""
     phrases: list[Phrase] = []
     unknown: list[str] = []
+    run = ""
     start = 0
     while start < len(token):
         for end in range(len(token), start, -1):
             terms = lexicon.terms.get(token[start:end])
             if terms:
                 phrases.append(Phrase(token[start:end], list(terms)))
+                if run:
+                    unknown.append(run)
+                    run = ""
                 start = end
                 break
         else:
-            unknown.append(token[start])
+            run += token[start]
             start += 1
+    if run:
+        unknown.append(run)
     return phrases, unknown
 
 
-def match_phrases(tokens: list[Token], lexicon: Lexicon) -> tuple[list[Phrase], list[str]]:
-    """Return the matched phrases in question order and the tokens that matched nothing."""
+def match_phrases(tokens: list[Token], lexicon: Lexicon) -> tuple[list[Phrase], list[Unmatched]]:
+    """Return the matched phrases in question order and the text that matched nothing."""
     phrases: list[Phrase] = []
-    unknown: list[str] = []
+    unknown: list[Unmatched] = []
+    skipped: list[str] = []
     index = 0
     while index < len(tokens):
         for size in range(min(MAX_PHRASE_TOKENS, len(tokens) - index), 0, -1):
             text = _join(tokens[index : index + size])
             terms = lexicon.terms.get(text)
             if terms:
-                phrases.append(Phrase(text, list(terms)))
+                conjoined = bool(skipped) and all(word in CONJUNCTIONS for word in skipped)
+                phrases.append(Phrase(text, list(terms), conjoined=conjoined))
+                skipped = []
                 index += size
                 break
         else:
             token = tokens[index]
+            skipped.append(token.text)
             if token.text.startswith("__") and token.text.endswith("__"):
                 phrases.append(Phrase(token.text, []))
+                skipped = []
             elif token.is_cjk:
                 found, missing = _characters(token.text, lexicon)
                 phrases.extend(found)
-                unknown.extend(missing)
+                if found:
+                    skipped = []
+                whole = not found
+                unknown.extend(Unmatched(text, True, index, whole) for text in missing)
             else:
-                unknown.append(token.text)
+                unknown.append(Unmatched(token.text, False, index))
             index += 1
     for position, phrase in enumerate(phrases):
         phrase.position = position

@@ -27,13 +27,14 @@ from zhike.ai.models.scoring import Score, score_template, templates_for
 from zhike.ai.models.templates import get_template
 from zhike.ai.models.training import train_template
 from zhike.api.deps import ActorDep, SessionDep
-from zhike.core.errors import NotFound
+from zhike.core.errors import Forbidden, NotFound
 from zhike.platform.objects import all_objects, get_object
 from zhike.platform.records import RecordService
 from zhike.sales.forecast import combined_forecast, deals_from_crm
-from zhike.sales.stalled import find_stalled
+from zhike.sales.stalled import find_readable_stalled
 from zhike.security.admin import require_administrator
 from zhike.security.context import Actor
+from zhike.security.fields import hidden_fields
 
 router = APIRouter(prefix="/models", tags=["models"])
 # Mounted after the record routers: GET /{object}/{record_id}/scores.
@@ -208,6 +209,8 @@ def sales_forecast(
     group: str | None = Query(default=None, pattern="^(owner|team)$"),
 ) -> dict[str, Any]:
     """Expected won amount of a month: weighted pipeline combined with a seasonal model."""
+    if "amount" in hidden_fields(actor, "opportunities"):
+        raise Forbidden("report_field_hidden", field="amount")
     deals = deals_from_crm(session, actor)
     values = combined_forecast(deals, month.replace(day=1), group) if not deals.empty else {}
     return {"month": month.replace(day=1).isoformat(), "group": group, "forecast": values}
@@ -215,5 +218,5 @@ def sales_forecast(
 
 @sales_router.get("/stalled")
 def stalled(session: SessionDep, actor: ActorDep) -> list[dict[str, Any]]:
-    """Open opportunities stuck in their stage far longer than usual for the stage and owner."""
-    return [deal.__dict__ for deal in find_stalled(session, actor)]
+    """Open opportunities the user may read, stuck in their stage far longer than usual."""
+    return [deal.__dict__ for deal in find_readable_stalled(session, actor)]

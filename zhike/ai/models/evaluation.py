@@ -38,7 +38,29 @@ def read_table(path: Path) -> pd.DataFrame:
         separator = csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
     except csv.Error:
         separator = ","
-    return pd.read_csv(path, sep=separator, encoding="utf-8-sig")
+    return numbers_with_blanks(pd.read_csv(path, sep=separator, encoding="utf-8-sig"))
+
+
+def numbers_with_blanks(frame: pd.DataFrame) -> pd.DataFrame:
+    """Convert a text column to numbers when every cell that is not blank is a number.
+
+    Exports often write a number that is not known yet as an empty or space-only cell, as
+    the telco churn file does for the total charges of customers with zero months of tenure.
+    pandas then reads the whole column as text, and the learner would take each amount
+    for a category. Blank cells become missing values.
+    """
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            continue
+        text = column.astype("string").str.strip()
+        blank = text.isna() | (text == "")
+        if blank.all():
+            continue
+        numbers = pd.to_numeric(text.where(~blank), errors="coerce")
+        if numbers[~blank].notna().all():
+            frame[name] = numbers.astype(float)
+    return frame
 
 
 def _require(frame: pd.DataFrame, column: str, path: Path) -> None:

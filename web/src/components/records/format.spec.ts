@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { formatValue, sumAmounts } from './format'
+import { formatAmount, formatValue, sumAmounts } from './format'
 
 const chinese = { locale: 'zh-CN', timezone: 'Asia/Shanghai', yes: '是', no: '否' }
 
@@ -23,6 +23,18 @@ describe('formatValue', () => {
 
   it('shows booleans in words', () => {
     expect(formatValue({ field_type: 'boolean' }, false, chinese)).toBe('否')
+  })
+})
+
+describe('formatAmount', () => {
+  it('groups digits in the currency of the locale', () => {
+    expect(formatAmount('1234567', 'zh-CN', 'CNY')).toBe('¥1,234,567.00')
+    expect(formatAmount('1234567', 'en', 'CNY')).toBe('CN¥1,234,567.00')
+  })
+
+  it('fixes the decimals without a currency when asked', () => {
+    expect(formatAmount('1234567', 'en', undefined, 2)).toBe('1,234,567.00')
+    expect(formatAmount('1234567.5', 'en')).toBe('1,234,567.5')
   })
 })
 

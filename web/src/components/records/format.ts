@@ -47,13 +47,18 @@ function isNumeric(value: string): boolean {
 /**
  * An amount from its decimal string. Display only: Number() may round beyond 15 digits,
  * so values sent back to the server always use the original string.
+ * Without a currency, ``fractionDigits`` fixes the decimals (2 shows 150 as "150.00").
  */
-export function formatAmount(value: string, locale: string, currency?: string): string {
+export function formatAmount(value: string, locale: string, currency?: string, fractionDigits?: number): string {
   const number = Number(value)
   if (currency !== undefined && /^[A-Z]{3}$/.test(currency)) {
     return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(number)
   }
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(number)
+  const digits =
+    fractionDigits === undefined
+      ? { maximumFractionDigits: 2 }
+      : { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }
+  return new Intl.NumberFormat(locale, digits).format(number)
 }
 
 /** Sum decimal strings exactly in cents (amounts have at most two decimals). */

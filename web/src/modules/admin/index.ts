@@ -2,7 +2,7 @@ import { Coin, Cpu, DataAnalysis, Document, Lock, OfficeBuilding, Setting, User,
 
 import { defineModule } from '../types'
 
-import { ADMIN_SCREENS } from './screens'
+import { ADMIN_SCREENS, ANY_ADMIN_PERMISSION, SCREEN_PERMISSIONS } from './screens'
 
 const COMPONENTS = {
   users: () => import('./UsersView.vue'),
@@ -34,23 +34,31 @@ export default defineModule({
       path: 'admin',
       name: 'admin',
       component: () => import('./AdminHomeView.vue'),
-      meta: { titleKey: 'admin.title' },
+      meta: { titleKey: 'admin.title', permission: ANY_ADMIN_PERMISSION },
     },
     ...ADMIN_SCREENS.map((screen) => ({
       path: `admin/${screen}`,
       name: `admin-${screen}`,
       component: COMPONENTS[screen],
-      meta: { titleKey: `admin.${screen}.title` },
+      meta: { titleKey: `admin.${screen}.title`, permission: SCREEN_PERMISSIONS[screen] },
     })),
   ],
   menu: [
-    { path: '/admin', labelKey: 'admin.title', section: 'admin', icon: Setting, order: 0 },
+    {
+      path: '/admin',
+      labelKey: 'admin.title',
+      section: 'admin',
+      icon: Setting,
+      order: 0,
+      permission: ANY_ADMIN_PERMISSION,
+    },
     ...ADMIN_SCREENS.map((screen, index) => ({
       path: `/admin/${screen}`,
       labelKey: `admin.${screen}.title`,
       section: 'admin' as const,
       icon: ICONS[screen],
       order: 10 + index * 10,
+      permission: SCREEN_PERMISSIONS[screen],
     })),
   ],
 })

@@ -146,6 +146,23 @@ describe('describeColumns', () => {
     expect(info.values['stage.key']).toEqual({ won: 'Won' })
   })
 
+  it('marks amount measures and the currency group', () => {
+    const info = describeColumns(
+      {
+        object: 'opportunities',
+        group_by: [{ field: 'currency' }],
+        measures: [{ aggregate: 'sum', field: 'amount' }, { aggregate: 'count', field: 'amount' }, { aggregate: 'count' }],
+      },
+      { ...catalog, fields: [...catalog.fields, field({ path: 'currency', label_zh: '币种', label_en: 'Currency', kind: 'string' })] },
+      t,
+      te,
+      'zh-CN',
+    )
+
+    expect(info.amounts).toEqual(['sum:amount', 'sum:amount:previous', 'sum:amount:change'])
+    expect(info.currency).toBe('currency')
+  })
+
   it('falls back to column names without a catalog', () => {
     const info = describeColumns({ object: 'leads', group_by: [{ field: 'lead_source' }] }, null, t, te, 'zh-CN')
     expect(info.labels.lead_source).toBe('lead_source')

@@ -124,6 +124,8 @@ export function isFilterComplete(op: Operator, value: unknown): boolean {
 }
 
 const RATE_AGGREGATES = ['share', 'conversion_rate']
+// Aggregates whose result is in the unit of their field, so a sum of amounts is an amount.
+const AMOUNT_AGGREGATES = ['sum', 'avg', 'min', 'max', 'median']
 
 export interface ColumnInfo {
   labels: Record<string, string>
@@ -131,6 +133,10 @@ export interface ColumnInfo {
   rates: string[]
   /** Per dimension column, the label of each stored value (stage keys, choice values). */
   values: Record<string, Record<string, string>>
+  /** Measure columns holding money, with their previous-period and change columns. */
+  amounts?: string[]
+  /** The dimension column grouping by currency, whose value is the currency of its row's amounts. */
+  currency?: string | null
 }
 
 function groupName(group: NonNullable<ReportQuery['group_by']>[number]): string {
@@ -170,9 +176,10 @@ export function describeColumns(
   te: HasKey,
   locale: string,
 ): ColumnInfo {
-  const info: ColumnInfo = { labels: {}, rates: [], values: {} }
+  const info: ColumnInfo = { labels: {}, rates: [], values: {}, amounts: [], currency: null }
   for (const group of query.group_by ?? []) {
     const name = groupName(group)
+    if (group.field === 'currency' || group.field.endsWith('.currency')) info.currency = name
     const aliasKey = `analytics.columns.${group.alias ?? ''}`
     let label = group.alias && te(aliasKey) ? t(aliasKey) : fieldPathLabel(group.field, catalog, locale)
     if (group.bucket && !(group.alias && te(aliasKey))) label = `${label} (${t(`analytics.report.buckets.${group.bucket}`)})`
@@ -184,6 +191,10 @@ export function describeColumns(
     const name = measureName(measure)
     const aggregate = measure.aggregate ?? 'count'
     if (RATE_AGGREGATES.includes(aggregate)) info.rates.push(name)
+    const kind = catalog?.fields.find((item) => item.path === measure.field)?.kind
+    if (kind === 'amount' && AMOUNT_AGGREGATES.includes(aggregate)) {
+      info.amounts?.push(name, `${name}:previous`, `${name}:change`)
+    }
     const aliasKey = `analytics.columns.${measure.alias ?? ''}`
     if (measure.alias && te(aliasKey)) {
       info.labels[name] = t(aliasKey)

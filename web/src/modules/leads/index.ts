@@ -21,7 +21,7 @@ export default defineModule({
       path: 'sales/pool-settings',
       name: 'leads-pool-settings',
       component: () => import('./PoolSettingsView.vue'),
-      meta: { titleKey: 'leads.poolSettings.title' },
+      meta: { titleKey: 'leads.poolSettings.title', permission: 'administer_tenant' },
     },
     {
       path: 'sales/lead-forms',
@@ -45,6 +45,7 @@ export default defineModule({
       section: 'admin',
       icon: Setting,
       order: 60,
+      permission: 'administer_tenant',
     },
     { path: '/sales/lead-forms', labelKey: 'leads.forms.title', section: 'marketing', icon: EditPen, order: 60 },
   ],

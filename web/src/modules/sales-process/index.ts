@@ -53,7 +53,7 @@ export default defineModule({
       path: 'sales/processes',
       name: 'sales-process-processes',
       component: () => import('./ProcessesView.vue'),
-      meta: { titleKey: 'salesProcess.processes.title' },
+      meta: { titleKey: 'salesProcess.processes.title', permission: 'administer_tenant' },
     },
     {
       path: 'sales/price-books',
@@ -68,7 +68,14 @@ export default defineModule({
     { path: '/sales/receivables', labelKey: 'salesProcess.receivables.title', section: 'sales', icon: Coin, order: 42 },
     { path: '/sales/approvals', labelKey: 'salesProcess.approvals.title', section: 'sales', icon: Checked, order: 44 },
     { path: '/sales/insight', labelKey: 'salesProcess.insight.title', section: 'sales', icon: DataAnalysis, order: 43 },
-    { path: '/sales/processes', labelKey: 'salesProcess.processes.title', section: 'admin', icon: Guide, order: 61 },
+    {
+      path: '/sales/processes',
+      labelKey: 'salesProcess.processes.title',
+      section: 'admin',
+      icon: Guide,
+      order: 61,
+      permission: 'administer_tenant',
+    },
     { path: '/sales/price-books', labelKey: 'salesProcess.priceBooks.title', section: 'sales', icon: PriceTag, order: 39 },
   ],
 })

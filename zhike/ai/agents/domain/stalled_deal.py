@@ -26,7 +26,7 @@ from zhike.core.timeutil import ensure_utc
 from zhike.platform.records import RecordService
 from zhike.sales.models import Activity, Opportunity, OpportunityStageChange, PipelineStage
 from zhike.sales.objects import OPPORTUNITIES
-from zhike.sales.stalled import find_stalled
+from zhike.sales.stalled import find_readable_stalled
 from zhike.security.access import scope_select
 from zhike.security.models import User
 
@@ -42,16 +42,7 @@ class StalledDealSettings(BaseAgentSettings):
 
 def readable_stalled(context: PlanningContext, limit: int) -> list[dict[str, Any]]:
     """Stalled deals the acting user may read, most overdue first."""
-    deals = find_stalled(context.session, context.actor, context.now)
-    if not deals:
-        return []
-    readable = set(
-        context.session.scalars(
-            scope_select(context.actor, Opportunity, select(Opportunity.id)).where(
-                Opportunity.id.in_([deal.opportunity_id for deal in deals])
-            )
-        )
-    )
+    deals = find_readable_stalled(context.session, context.actor, context.now)
     return [
         {
             "opportunity_id": str(deal.opportunity_id),
@@ -63,9 +54,8 @@ def readable_stalled(context: PlanningContext, limit: int) -> list[dict[str, Any
             "limit_days": deal.limit_days,
             "reason": deal.reason,
         }
-        for deal in deals
-        if deal.opportunity_id in readable
-    ][:limit]
+        for deal in deals[:limit]
+    ]
 
 
 class DiagnoseInput(BaseModel):
