@@ -272,7 +272,9 @@ def test_at_risk_unavailable_without_churn_model(
     accounts = _accounts(client, team)
     with database.session() as session:
         rule_scores = session.scalars(
-            select(ModelScore.source).where(ModelScore.template == "churn_risk")
+            select(ModelScore.source).where(
+                ModelScore.tenant_id == tenant.tenant.id, ModelScore.template == "churn_risk"
+            )
         ).all()
     assert rule_scores == ["rules", "rules"]
     assert client.get("/api/v1/models/versions").json() == []
