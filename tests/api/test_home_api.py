@@ -363,7 +363,7 @@ def test_stalled_deals_are_scoped(client: TestClient, team: Team, database: Data
     assert sorted(item["opportunity_id"] for item in admin) == sorted([stuck_rep, stuck_other])
     assert rep[0]["amount"] == "700.00"
     assert rep[0]["days_in_stage"] >= 60
-    # The stalled-deal endpoint answers with the same scope as the home page.
+    # The stalled-deal endpoint returns deals with the same scope as the home page.
     rep_api = team.rep.get("/api/v1/sales/stalled").json()
     admin_api = client.get("/api/v1/sales/stalled").json()
     assert [item["opportunity_id"] for item in rep_api] == [stuck_rep]

@@ -44,10 +44,11 @@ class FieldList(BaseModel):
 
 @router.get("/users", response_model=UserList)
 def list_users(session: SessionDep, actor: ActorDep) -> UserList:
-    """Users of the tenant; ``has_totp`` says whether each has a confirmed authenticator.
+    """List the tenant's users; ``has_totp`` tells whether each has a confirmed authenticator.
 
-    Callers without user administration get every e-mail masked (``z***@example.com``)
-    and ``has_totp`` false, so the list serves owner names and pickers only.
+    Callers without user administration get other users' e-mails masked
+    (``z***@example.com``) and ``has_totp`` false, so the list serves owner names and
+    pickers only.
     """
     users = admin.list_users(session, actor)
     enrolled = admin.users_with_totp(session, actor)

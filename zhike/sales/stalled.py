@@ -190,7 +190,7 @@ def find_readable_stalled(
     """Return the stalled deals the actor may read, most overdue first.
 
     The detector learns typical stays from the tenant's whole stage history, so its
-    result is filtered by the actor's record scope before anyone sees it.
+    result is filtered by the actor's record scope before it is returned.
     """
     deals = find_stalled(session, actor, now)
     if not deals:

@@ -5369,10 +5369,11 @@ export interface paths {
         };
         /**
          * List Users
-         * @description Users of the tenant; ``has_totp`` says whether each has a confirmed authenticator.
+         * @description List the tenant's users; ``has_totp`` tells whether each has a confirmed authenticator.
          *
-         *     Callers without user administration get every e-mail masked (``z***@example.com``)
-         *     and ``has_totp`` false, so the list serves owner names and pickers only.
+         *     Callers without user administration get other users' e-mails masked
+         *     (``z***@example.com``) and ``has_totp`` false, so the list serves owner names and
+         *     pickers only.
          */
         get: operations["list_users_api_v1_users_get"];
         put?: never;
