@@ -65,6 +65,7 @@ def test_holiday_calendar_import_and_warning(
     log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
     page.get_by_role("tab", name="节假日日历").click()
     calendars = page.get_by_test_id("holiday-calendars")
+    expect(calendars.get_by_test_id("calendar-source")).to_be_visible()
     if missing:
         expect(calendars.get_by_test_id("calendar-missing")).to_contain_text(
             f"{', '.join(str(year) for year in missing)} 年没有节假日日历"
