@@ -187,6 +187,13 @@ def demo_snapshot(path: Path) -> tuple[dict[str, int], list[tuple[object, ...]]]
             ),
             *connection.execute("SELECT name, mobile, email FROM contacts ORDER BY id LIMIT 3"),
             *connection.execute("SELECT name, amount FROM opportunities ORDER BY id LIMIT 3"),
+            # The open deals that entered their stage longest ago: the stalled ones.
+            *connection.execute(
+                "SELECT o.name, s.key FROM opportunities o"
+                " JOIN pipeline_stages s ON s.id = o.stage_id WHERE o.closed_on IS NULL"
+                " ORDER BY (SELECT max(h.changed_at) FROM opportunity_stage_changes h"
+                " WHERE h.opportunity_id = o.id), o.id LIMIT 5"
+            ),
         ]
     return counts, first
 
@@ -208,7 +215,7 @@ def test_demo_builds_the_same_data_set_every_run(cli_folder: Path) -> None:
     assert counts["campaign_members"] == 2087
     assert counts["opportunity_stage_changes"] > 1500
     assert second_snapshot == first_snapshot
-    assert len(records) == 9
+    assert len(records) == 14
     with closing(sqlite3.connect(path)) as connection:
         processes = connection.execute(
             "SELECT key, is_default, product_series FROM sales_processes ORDER BY key"

@@ -75,7 +75,7 @@ def test_csv_export_neutralises_formulas(
     )
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows == [
-        ["account", "amount", "latest"],
+        ["account", "amount (CNY)", "latest"],
         ['\'=HYPERLINK("http://127.0.0.1/x","点我")', "-12.50", "2026-04-01T00:30:00+08:00"],
         ["宁波港务", "99.99", "2026-04-01T00:30:00+08:00"],
     ]
@@ -105,7 +105,7 @@ def test_xlsx_export_of_saved_report(
     assert sheet is not None
     assert sheet.title == "客户 金额  报表"
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert values[0] == ["account", "amount", "latest (Asia/Shanghai)"]
+    assert values[0] == ["account", "amount (CNY)", "latest (Asia/Shanghai)"]
     assert values[1][0] == "'+SUM(A1:A2)"
     assert Decimal(str(values[1][1])) == Decimal("1234.56")
     # Wall-clock time of Shanghai: the cell holds no zone, the header names it.

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from zhike.api.app import create_app
 from zhike.ingestion.owners import user_key
 
 PASSWORD = "Zhike-owners-2026"
@@ -17,10 +18,12 @@ PLAN_MAPPING = {
 }
 
 
-def _add_user(client: TestClient, email: str, name: str, *, is_active: bool = True) -> str:
+def _add_user(
+    client: TestClient, email: str, name: str, *, is_active: bool = True, role: str = "sales_rep"
+) -> str:
     created = client.post(
         "/api/v1/users",
-        json={"email": email, "display_name": name, "password": PASSWORD, "role": "sales_rep"},
+        json={"email": email, "display_name": name, "password": PASSWORD, "role": role},
     )
     assert created.status_code == 201, created.text
     user_id = str(created.json()["id"])
@@ -102,19 +105,49 @@ def test_ambiguous_and_unknown_owners_are_row_errors(client: TestClient) -> None
     assert chinese["run"]["rows_rejected"] == 2
     reasons = {line[4]: line[5] for line in chinese["rejects"]}
     assert reasons == {
-        "李娜": "有 2 位用户的姓名是 李娜（列 sales_agent）；请改填其中那位用户的邮箱。",
+        "李娜": "有 2 位用户的姓名是 李娜（列 sales_agent）："
+        "li.na.east@example.com, li.na.west@example.com；请改填其中那位用户的邮箱。",
         "Nobody Known": "找不到邮箱或姓名为 Nobody Known 的用户（列 sales_agent）；"
         "请先在“用户”页面添加该用户，或改填已有用户的邮箱或姓名。",
     }
     english_reasons = {line[4]: line[5] for line in english["rejects"]}
     assert english_reasons["李娜"] == (
-        "2 users have the name 李娜 (column sales_agent); "
+        "2 users have the name 李娜 (column sales_agent): "
+        "li.na.east@example.com, li.na.west@example.com; "
         "enter the e-mail of the user you mean instead."
     )
     assert english_reasons["Nobody Known"].startswith(
         "No user has the e-mail or name Nobody Known (column sales_agent);"
     )
     assert client.get("/api/v1/opportunities").json()["items"] == []
+
+
+def test_ambiguous_owner_emails_masked_for_non_administrators(
+    client: TestClient, tenant: Any
+) -> None:
+    _add_user(client, "li.na.west@example.com", "李娜")
+    _add_user(client, "director.li.na@example.com", "李娜", role="sales_director")
+    _add_user(client, "nobody.else@example.com", "王芳")
+    director = TestClient(create_app())
+    login = director.post(
+        "/api/v1/auth/login",
+        json={"tenant": tenant.slug, "email": "director.li.na@example.com", "password": PASSWORD},
+    )
+    assert login.status_code == 200, login.text
+    director.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+
+    with director:
+        report = _validate(director, _pipeline_csv([("twice", "李娜")]), locale="en")
+
+    (line,) = report["rejects"]
+    # A sales director may import but not administer users: a colleague's e-mail is
+    # masked as in the user list, and the director's own is shown in full.
+    assert line[5] == (
+        "2 users have the name 李娜 (column sales_agent): "
+        "director.li.na@example.com, l***@example.com; "
+        "enter the e-mail of the user you mean instead."
+    )
+    assert "li.na.west" not in str(report)
 
 
 def test_ambiguous_name_resolved_by_email(client: TestClient) -> None:

@@ -75,6 +75,9 @@ def test_pipeline_profile_is_listed_as_built_in(client: TestClient) -> None:
     assert entry["label"] == "销售管道（MavenTech 示例数据）"
     assert entry["mapping"] == {**PIPELINE_MAPPING, "account": "account_id"}
     assert entry["fixed_fields"] == ["currency", "name"]
+    # Only the pipeline's closed deals predate any sales process, so only it is historical.
+    assert entry["historical"] is True
+    assert {item["profile"] for item in chinese if item["historical"]} == {"crm-pipeline"}
     labels = {(item["profile"], item["step"]): item["label"] for item in english}
     assert labels[("crm-pipeline", "opportunities")] == "Sales pipeline (MavenTech sample)"
     assert {item["object"] for item in chinese} <= {

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pytest
 
-from zhike.core.i18n import load_catalog, negotiate_locale, translate
+from zhike.core.i18n import Localized, load_catalog, negotiate_locale, translate
 
 
 def test_both_catalogs_have_the_same_keys() -> None:
@@ -31,6 +32,19 @@ def test_translate_fills_parameters_in_each_locale() -> None:
     assert translate("error.tenant_exists", "zh-CN", slug="acme") == load_catalog("zh-CN")[
         "error.tenant_exists"
     ].format(slug="acme")
+
+
+def test_localized_parameter_follows_the_message_locale() -> None:
+    activity = Localized(partial(translate, "activity_kind.call"))
+
+    english = translate("error.stage_activity_required", "en", stage="Won", activity=activity)
+    chinese = translate("error.stage_activity_required", "zh-CN", stage="赢单", activity=activity)
+
+    assert english == (
+        "The stage Won needs a completed Call linked to this opportunity; log it first."
+    )
+    assert translate("activity_kind.call", "zh-CN") in chinese
+    assert "Call" not in chinese
 
 
 def test_count_picks_the_singular_or_plural_form() -> None:

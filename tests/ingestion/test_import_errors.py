@@ -285,3 +285,57 @@ def test_bad_profile_names_the_key(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as raised:
         load_profile(unknown)
     assert "steps.0.fields.mobil" in raised.value.message("en")
+
+
+def test_step_labels_in_each_rejects_file(
+    database: Database, tenant: TenantInfo, tmp_path: Path
+) -> None:
+    labelled = CONTACT_PROFILE.replace(
+        "    target: contacts\n",
+        "    labels: {zh-CN: 联系人, en: Contacts}\n    target: contacts\n",
+    )
+    profile = write_profile(tmp_path / "labelled.yaml", labelled)
+    source = _contacts(tmp_path, VALID_ROWS + "c9,赵六,12345,,,\n")
+
+    result = run_import(database, tenant.slug, profile, source, mode="skip-invalid")
+
+    assert result.rejects_file is not None
+    stored = Path(result.rejects_file)
+    english = stored.with_name(f"{stored.stem}.en{stored.suffix}")
+    assert [line[0] for line in _rejects(result.rejects_file)] == ["联系人"]
+    assert [line[0] for line in _rejects(str(english))] == ["Contacts"]
+
+
+def test_step_labels_take_only_known_locales(tmp_path: Path) -> None:
+    from zhike.ingestion.profile import load_profile
+
+    path = write_profile(
+        tmp_path / "labels.yaml",
+        CONTACT_PROFILE.replace(
+            "    target: contacts\n", "    labels: {fr: Contacts}\n    target: contacts\n"
+        ),
+    )
+
+    with pytest.raises(InvalidInput) as raised:
+        load_profile(path)
+
+    message = raised.value.message("en")
+    assert "steps.0.labels" in message
+    assert "unknown locale fr; use zh-CN, en" in message
+
+
+def test_rejects_writer_neutralizes_formulas_in_every_column(tmp_path: Path) -> None:
+    from zhike.core.i18n import Localized
+    from zhike.ingestion.rejects import RejectsWriter
+
+    writer = RejectsWriter(tmp_path / "run-rejects.csv", "zh-CN")
+    step = Localized(lambda locale: "=步骤" if locale == "zh-CN" else "=Step")
+    error = {"column": "=name", "value": "=1+1", "messages": {"zh-CN": "无效", "en": "Invalid"}}
+
+    writer.add(step, "=HYPERLINK(x).csv", 2, error)
+    writer.close()
+
+    chinese = _rejects(str(tmp_path / "run-rejects.csv"))
+    english = _rejects(str(tmp_path / "run-rejects.en.csv"))
+    assert chinese == [["'=步骤", "'=HYPERLINK(x).csv", "2", "'=name", "'=1+1", "无效"]]
+    assert english == [["'=Step", "'=HYPERLINK(x).csv", "2", "'=name", "'=1+1", "Invalid"]]

@@ -105,3 +105,28 @@ def test_rep_sees_owner_names_but_no_colleague_emails(
     log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
     expect(page.get_by_test_id("admin-users")).to_contain_text(tenant.admin_email)
     expect(page.get_by_test_id("admin-users")).to_contain_text(rep.email)
+
+
+def test_admin_searches_users_by_name_or_email(
+    page: Any, database: Database, tenant: TenantInfo
+) -> None:
+    add_user(database, tenant, "li.lei", "sales_rep")
+    add_user(database, tenant, "han.mei", "sales_manager")
+    rows = page.locator("[data-test=admin-users] .el-table__body tr")
+
+    page.goto("/admin/users")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    expect(rows).to_have_count(3)
+    search = page.get_by_placeholder("按姓名或邮箱搜索")
+    search.fill("HAN")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("han.mei")
+    search.fill("li.lei@")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(f"li.lei@{tenant.slug}.example.com")
+    save_screenshot(page, "admin-users-search")
+    search.fill("nobody")
+    expect(page.get_by_test_id("admin-users")).to_contain_text("没有符合搜索条件的用户。")
+    search.fill("")
+    expect(rows).to_have_count(3)
+    expect(page.get_by_test_id("users-more")).to_have_count(0)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from zhike.core.db import Database
 
-from .conftest import save_screenshot
+from .conftest import LiveServer, save_screenshot
 from .web_support import USER_PASSWORD, add_user, log_in
 
 if TYPE_CHECKING:
@@ -99,3 +99,75 @@ def test_admin_sees_every_admin_entry(page: Any, tenant: TenantInfo) -> None:
     page.goto("/admin/security-policy")
     expect(page.get_by_test_id("forbidden")).to_have_count(0)
     expect(page.get_by_role("heading", name="安全策略", exact=True)).to_be_visible()
+
+
+def test_forbidden_page_names_the_requested_page(
+    page: Any, database: Database, tenant: TenantInfo, live_server: LiveServer
+) -> None:
+    rep = add_user(database, tenant, "sun.li", "sales_rep")
+    page.goto("/admin/users?tab=roles")
+    log_in(page, tenant.slug, rep.email, USER_PASSWORD)
+
+    expect(page.get_by_test_id("forbidden")).to_be_visible()
+    expect(page).to_have_url(f"{live_server.url}/forbidden?from=/admin/users?tab=roles")
+    expect(page.get_by_test_id("forbidden-requested")).to_have_text(
+        "您尝试打开的页面： /admin/users?tab=roles"
+    )
+    expect(page.get_by_test_id("forbidden-home")).to_have_text("返回首页")
+    save_screenshot(page, "forbidden-requested")
+
+    # Signing in as someone allowed leads back to the page that was refused.
+    page.get_by_test_id("forbidden-switch-user").click()
+    expect(page).to_have_url(f"{live_server.url}/login?redirect=/admin/users?tab=roles")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    expect(page).to_have_url(f"{live_server.url}/admin/users?tab=roles")
+    expect(page.get_by_test_id("admin-users")).to_be_visible()
+    expect(page.get_by_test_id("forbidden")).to_have_count(0)
+
+
+def test_forbidden_page_in_english(page: Any, database: Database, tenant: TenantInfo) -> None:
+    rep = add_user(database, tenant, "zhou.mei", "sales_rep")
+    page.goto("/admin/roles")
+    log_in(page, tenant.slug, rep.email, USER_PASSWORD)
+    expect(page.get_by_test_id("forbidden")).to_be_visible()
+
+    page.get_by_test_id("language-en").click()
+
+    expect(page.get_by_text("No access", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("forbidden-requested")).to_have_text(
+        "The page you tried to open: /admin/roles"
+    )
+    expect(page.get_by_test_id("forbidden-switch-user")).to_have_text("Sign in as another user")
+    page.get_by_test_id("forbidden-home").click()
+    expect(page).to_have_url("/")
+    expect(page.get_by_test_id("forbidden")).to_have_count(0)
+
+
+@pytest.mark.parametrize(
+    "requested",
+    [
+        "https://evil.example/admin/users",
+        "//evil.example/admin/users",
+        "/\\evil.example/admin/users",
+        "/%09/evil.example/admin/users",
+        "javascript:alert(document.domain)",
+        "/login?redirect=https://evil.example/",
+    ],
+)
+def test_forbidden_page_ignores_foreign_addresses(
+    page: Any, tenant: TenantInfo, live_server: LiveServer, requested: str
+) -> None:
+    page.goto("/login")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    expect(page.get_by_test_id("nav-/accounts")).to_be_visible()
+
+    page.goto(f"/forbidden?from={requested}")
+
+    expect(page.get_by_test_id("forbidden")).to_be_visible()
+    expect(page.get_by_test_id("forbidden-requested")).to_have_count(0)
+    expect(page.get_by_text("evil.example")).to_have_count(0)
+    # The sign-in that follows returns to the home page, on this server.
+    page.get_by_test_id("forbidden-switch-user").click()
+    expect(page).to_have_url(f"{live_server.url}/login")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    expect(page).to_have_url(f"{live_server.url}/")

@@ -6,13 +6,18 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from zhike.core.db import Database
+from zhike.ingestion.models import ImportRun
+from zhike.sales.models import Opportunity, PipelineStage
+from zhike.sales.process import save_process
+from zhike.sales.process_schemas import ProcessStageWrite, SalesProcessWrite, StageCriteria
 from zhike.security.admin import create_user
 from zhike.security.schemas import UserCreate
 
 from .conftest import save_screenshot
-from .web_support import create_record, log_in
+from .web_support import USER_PASSWORD, add_user, create_record, log_in
 
 if TYPE_CHECKING:
     from testkit import TenantInfo
@@ -115,8 +120,116 @@ def test_built_in_profile_and_owner_names(
     )
     rejects = page.get_by_test_id("rejects-table")
     expect(rejects).to_contain_text(
-        "有 2 位用户的姓名是 李娜（列 sales_agent）；请改填其中那位用户的邮箱。"
+        "有 2 位用户的姓名是 李娜（列 sales_agent）："
+        "li.na.east@example.com, li.na.west@example.com；请改填其中那位用户的邮箱。"
     )
     expect(rejects).to_contain_text("找不到邮箱或姓名为 Nobody Known 的用户（列 sales_agent）")
     expect(rejects).not_to_contain_text("Moses Frase")
     save_screenshot(page, "import-owner-rejects")
+
+
+# The header and the first, won row of PIPELINE, whose owner and product the tests create.
+WON_DEAL = "\n".join(PIPELINE.splitlines()[:2]) + "\n"
+# A won deal needs a logged call first, which a row of a file can never show.
+CALL_BEFORE_WON = SalesProcessWrite(
+    key="call_before_won",
+    name_zh="赢单前先通话",
+    name_en="Call before winning",
+    is_default=True,
+    stages=[ProcessStageWrite(stage="won", entry=StageCriteria(activities=["call"]))],
+)
+HISTORICAL_LABEL = "导入历史数据（不检查销售流程的阶段要求）"
+STAGE_RULE = "“赢单”阶段需要先完成一次与该商机关联的电话，请先记录。"
+
+
+def _prepare_won_deal_import(database: Database, tenant: TenantInfo) -> None:
+    _add_named_user(database, tenant, "moses@example.com", "Moses Frase")
+    create_record(database, tenant, "products", name="GTX Pro", currency="USD")
+    with database.session() as session:
+        save_process(session, tenant.actor, CALL_BEFORE_WON)
+
+
+def _map_with_pipeline_profile(page: Any) -> None:
+    page.get_by_test_id("upload").locator("input[type=file]").set_input_files(
+        files=[{"name": "sales_pipeline.csv", "mimeType": "text/csv", "buffer": WON_DEAL.encode()}]
+    )
+    expect(page.get_by_test_id("preview-table")).to_contain_text("Moses Frase")
+    page.get_by_test_id("to-mapping").click()
+    expect(page.get_by_test_id("mapping-table")).to_contain_text("sales_agent")
+    page.get_by_test_id("profile-select").click()
+    page.get_by_role(
+        "option", name="销售管道（MavenTech 示例数据） · 商机 · sales_pipeline.csv"
+    ).click()
+    expect(page.get_by_test_id("mapping-sales_agent")).to_contain_text("负责人")
+
+
+def test_pipeline_profile_ticks_historical_for_admin(
+    page: Any, tenant: TenantInfo, database: Database
+) -> None:
+    _prepare_won_deal_import(database, tenant)
+    page.goto("/imports")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+
+    _map_with_pipeline_profile(page)
+
+    historical = page.get_by_role("checkbox", name=HISTORICAL_LABEL)
+    expect(historical).to_be_checked()
+    expect(page.get_by_test_id("profile-historical")).to_contain_text(
+        "这个方案默认按历史数据导入，已勾选下方的“导入历史数据”"
+    )
+    save_screenshot(page, "import-historical-profile")
+
+    # Unticked, the won row breaks the sales process's rule for the won stage.
+    # Element Plus hides the input itself; a person clicks the box and its label.
+    page.get_by_test_id("historical").click()
+    expect(historical).not_to_be_checked()
+    page.get_by_test_id("validate").click()
+    expect(page.get_by_test_id("validation-result")).to_contain_text(
+        "共 1 行：新建 0，更新 0，未变 0，有问题 1"
+    )
+    expect(page.get_by_test_id("rejects-table")).to_contain_text(STAGE_RULE)
+
+    page.get_by_role("button", name="上一步").click()
+    expect(historical).not_to_be_checked()
+    page.get_by_test_id("historical").click()
+    expect(historical).to_be_checked()
+    page.get_by_test_id("validate").click()
+    expect(page.get_by_test_id("validation-result")).to_contain_text(
+        "共 1 行：新建 1，更新 0，未变 0，有问题 0"
+    )
+    page.get_by_test_id("start-import").click()
+    expect(page.get_by_test_id("import-result")).to_contain_text("导入完成")
+
+    with database.session() as session:
+        stage = session.scalar(
+            select(PipelineStage.key)
+            .join(Opportunity, Opportunity.stage_id == PipelineStage.id)
+            .where(
+                Opportunity.tenant_id == tenant.tenant.id,
+                Opportunity.external_id == "1C1I7A6R",
+            )
+        )
+        runs = session.scalars(
+            select(ImportRun.historical).where(
+                ImportRun.tenant_id == tenant.tenant.id, ImportRun.status == "succeeded"
+            )
+        ).all()
+    assert stage == "won"
+    assert runs == [True]
+
+
+def test_historical_checkbox_absent_for_manager(
+    page: Any, tenant: TenantInfo, database: Database
+) -> None:
+    _prepare_won_deal_import(database, tenant)
+    manager = add_user(database, tenant, "qin.feng", "sales_manager")
+    page.goto("/imports")
+    log_in(page, tenant.slug, manager.email, USER_PASSWORD)
+
+    _map_with_pipeline_profile(page)
+
+    expect(page.get_by_test_id("profile-historical")).to_contain_text("只有管理员可以这样导入")
+    expect(page.get_by_test_id("historical")).to_have_count(0)
+    expect(page.get_by_role("checkbox", name=HISTORICAL_LABEL)).to_have_count(0)
+    page.get_by_test_id("validate").click()
+    expect(page.get_by_test_id("rejects-table")).to_contain_text(STAGE_RULE)

@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from zhike.analytics.currencies import merge_per_currency
 from zhike.analytics.fields import column_kind
 from zhike.analytics.query import (
     ReportColumn,
@@ -209,6 +210,13 @@ def plan_anonymisation(
     return plan
 
 
+def _ranged(value: Any) -> Any:
+    """Replace an amount by its range; a list per currency keeps its currencies."""
+    if isinstance(value, list):
+        return [{**entry, "value": amount_range(entry["value"])} for entry in value]
+    return amount_range(value)
+
+
 def _merge(
     rows: list[list[Any]], group_count: int, measures: list[ReportMeasure]
 ) -> list[list[Any]]:
@@ -223,7 +231,9 @@ def _merge(
             if measure.aggregate not in MERGEABLE:
                 raise InvalidInput("report_anonymise_merge", measure=measure.name)
             values = [value for value in (target[index], row[index]) if value is not None]
-            if values:
+            if any(isinstance(value, list) for value in values):
+                target[index] = merge_per_currency(values, MERGEABLE[measure.aggregate])
+            elif values:
                 target[index] = MERGEABLE[measure.aggregate](values)
     return list(merged.values())
 
@@ -283,7 +293,7 @@ def anonymised_result(
     for row in kept:
         values = row[:-1]
         for index in ranged:
-            values[index] = amount_range(values[index])
+            values[index] = _ranged(values[index])
         output.append(values)
     summary = {
         "k": k,

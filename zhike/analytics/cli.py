@@ -39,9 +39,20 @@ def report_run(
     if as_json:
         typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
         return
+    from zhike.analytics.currencies import currency_text
+
     table = Table(*(column.name for column in result.columns))
     for row in result.rows:
-        table.add_row(*("" if value is None else str(value) for value in row))
+        table.add_row(
+            *(
+                ""
+                if value is None
+                else currency_text(value)
+                if isinstance(value, list)
+                else str(value)
+                for value in row
+            )
+        )
     Console().print(table)
 
 

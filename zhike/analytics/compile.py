@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from zhike.analytics.currencies import CurrencyCheck, check_columns, currency_path
 from zhike.analytics.fields import FieldRef, FieldResolver, coerce, parse_date
 from zhike.analytics.periods import (
     local_midnight_utc,
@@ -48,7 +49,7 @@ from zhike.analytics.periods import (
 )
 from zhike.analytics.query import ReportFilter, ReportGroup, ReportMeasure, ReportQuery
 from zhike.analytics.relations import Source, sources
-from zhike.core.errors import InvalidInput, NotFound
+from zhike.core.errors import Forbidden, InvalidInput, NotFound
 from zhike.security.access import require, scope_select
 from zhike.security.context import Actor
 
@@ -109,6 +110,8 @@ class MeasurePlan:
     # Set when the measure is its one column's value passed through this function, so
     # result rows can be built from positions without a mapping per row.
     direct: Callable[[Any], Any] | None = None
+    # Set for a money measure: the source of the currency of its amounts.
+    currency: CurrencyCheck | None = None
 
 
 def same(value: Any) -> Any:
@@ -359,7 +362,12 @@ class ReportCompiler:
             function = func.min if aggregate == "min" else func.max
             kind = {"amount": "decimal", "custom": "string"}.get(ref.kind, ref.kind)
             return MeasurePlan(
-                measure, {label: function(expression)}, lambda row: row[label], kind, direct=same
+                measure,
+                {label: function(expression)},
+                lambda row: row[label],
+                kind,
+                direct=same,
+                currency=self.currency_check(ref, measure),
             )
         if ref.kind not in VALUE_KINDS:
             raise InvalidInput(
@@ -375,7 +383,12 @@ class ReportCompiler:
                 floor = literal(-measure.clip, type_=value.type)
                 value = case((value > bound, bound), (value < floor, floor), else_=value)
             return MeasurePlan(
-                measure, {label: func.sum(value)}, lambda row: row[label], kind, direct=same
+                measure,
+                {label: func.sum(value)},
+                lambda row: row[label],
+                kind,
+                direct=same,
+                currency=self.currency_check(ref, measure),
             )
         if aggregate == "avg":
             # Sum and count, divided here: exact Decimal on both backends, where AVG()
@@ -391,8 +404,11 @@ class ReportCompiler:
                 total: func.sum(value),
                 value_count: func.count(value),
             }
-            return MeasurePlan(measure, columns, average, "decimal")
+            return MeasurePlan(
+                measure, columns, average, "decimal", currency=self.currency_check(ref, measure)
+            )
         # median
+        money = self.currency_check(ref, measure)
         if self.context.dialect == "postgresql":
             median = func.percentile_cont(0.5).within_group(value)
 
@@ -400,8 +416,43 @@ class ReportCompiler:
                 found = row[label]
                 return None if found is None else Decimal(str(found)).quantize(quantum)
 
-            return MeasurePlan(measure, {label: median}, finish_median, "decimal")
-        return MeasurePlan(measure, {}, lambda row: row.get(label), "decimal", median_of=value)
+            return MeasurePlan(measure, {label: median}, finish_median, "decimal", currency=money)
+        return MeasurePlan(
+            measure, {}, lambda row: row.get(label), "decimal", median_of=value, currency=money
+        )
+
+    def currency_check(
+        self,
+        ref: FieldRef,
+        measure: ReportMeasure,
+        has_amount: ColumnElement[bool] | None = None,
+    ) -> CurrencyCheck | None:
+        """Return the source of an amount measure's currency, or None for other fields.
+
+        ``has_amount`` selects the rows that carry an amount (by default those whose
+        amount is not NULL). The currency must be readable, because an amount
+        without it cannot be told apart from an amount in another currency.
+        """
+        if ref.kind != "amount":
+            return None
+        path = currency_path(self.base, ref.path)
+        if path is None:
+            return None
+        try:
+            currency = self.resolver.resolve(path, "dimension")
+        except Forbidden as error:
+            raise Forbidden("report_currency_hidden", field=path, measure=measure.name) from error
+        grouped = [
+            index
+            for index, (group, _, _) in enumerate(self.groups)
+            if group.field == path and group.bucket is None
+        ]
+        return CurrencyCheck(
+            path=path,
+            currency=currency.expression,
+            has_amount=ref.expression.is_not(None) if has_amount is None else has_amount,
+            group_index=grouped[0] if grouped else None,
+        )
 
     def _share(self, label: str, measure: ReportMeasure) -> MeasurePlan:
         conditions = [
@@ -514,7 +565,9 @@ class ReportCompiler:
             for plan in self.measures
             for name, expression in plan.columns.items()
         ]
-        columns = group_columns + measure_columns or [func.count().label("rows")]
+        columns = group_columns + measure_columns + check_columns(self.measures) or [
+            func.count().label("rows")
+        ]
         statement = self.resolver.apply_joins(select(*columns)).where(*self.where(period))
         statement = scope_select(self.actor, self.base.model, statement)
         if group_columns:

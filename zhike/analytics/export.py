@@ -4,7 +4,8 @@ Text cells that a spreadsheet would run as a formula get a leading quote, as in
 the record export (``ingestion.export_cells``); numbers stay numbers. CSV times
 carry their UTC offset in the tenant's time zone. XLSX cells cannot hold a zone,
 so XLSX times are the tenant's wall-clock times and the column header names
-the zone.
+the zone. Money columns name their currency, one column per currency where the
+rows hold several (see ``_per_currency``).
 """
 
 from __future__ import annotations
@@ -60,20 +61,51 @@ def write_result(
 ) -> int:
     """Write ``result`` to ``out``; return the number of data rows written."""
     zone = ZoneInfo(timezone)
-    header = [column.name for column in result.columns]
-    rows = ([_cell(value, zone) for value in row] for row in result.rows)
+    header, table = _per_currency(result)
+    rows = ([_cell(value, zone) for value in row] for row in table)
     if file_format == "csv":
         return _write_csv(header, rows, out)
     time_columns = {
         index
         for index in range(len(header))
-        if any(isinstance(row[index], datetime) for row in result.rows)
+        if any(isinstance(row[index], datetime) for row in table)
     }
     header = [
         f"{name} ({timezone})" if index in time_columns else name
         for index, name in enumerate(header)
     ]
     return _write_xlsx(title, header, rows, out)
+
+
+def _per_currency(result: ReportResult) -> tuple[list[str], list[list[Any]]]:
+    """Return the header and rows with the currency of every money column in its name.
+
+    A money column in one currency is named ``sum:amount (CNY)``. A column whose
+    values are lists per currency becomes one column per currency, so every cell
+    stays a number that a spreadsheet can add up. A column grouped by its
+    currency keeps its name, because the currency column of the row names it.
+    """
+    header: list[str] = []
+    # Per output column: the position in the result, and the currency to pick from a list.
+    sources: list[tuple[int, str | None]] = []
+    for position, column in enumerate(result.columns):
+        if column.currencies:
+            for code in column.currencies:
+                header.append(f"{column.name} ({code})")
+                sources.append((position, code))
+            continue
+        header.append(f"{column.name} ({column.currency})" if column.currency else column.name)
+        sources.append((position, None))
+    if all(code is None for _, code in sources):
+        return header, result.rows
+    rows = [[_pick(row[position], code) for position, code in sources] for row in result.rows]
+    return header, rows
+
+
+def _pick(value: Any, code: str | None) -> Any:
+    if code is None or not isinstance(value, list):
+        return value
+    return next((entry["value"] for entry in value if entry["currency"] == code), None)
 
 
 def _csv_value(value: Any) -> Any:

@@ -144,7 +144,18 @@ def add_noise(query: ReportQuery, rows: list[list[Any]], group_count: int) -> li
             else:
                 assert measure.clip is not None
                 scale = float(measure.clip) / share
-                total = Decimal(str(values[position] or 0)) + Decimal(repr(_laplace(scale)))
-                values[position] = total.quantize(CENT)
+                cell = values[position]
+                if isinstance(cell, dict):
+                    # One sum per currency; a record adds to only one of them.
+                    values[position] = {
+                        code: _noisy_sum(total, scale) for code, total in cell.items()
+                    }
+                else:
+                    values[position] = _noisy_sum(cell, scale)
         noisy.append(values)
     return noisy
+
+
+def _noisy_sum(total: Any, scale: float) -> Decimal:
+    noisy = Decimal(str(total or 0)) + Decimal(repr(_laplace(scale)))
+    return noisy.quantize(CENT)

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_serializer, model_validator
 
 FilterOperator = Literal[
     "eq",
@@ -198,6 +198,36 @@ class ReportColumn(BaseModel):
     name: str
     kind: ColumnKind
     type: str
+    currencies: list[str] | None = Field(
+        default=None,
+        description=(
+            "set only for a money measure (sum, avg, min, max or median of an amount) whose "
+            "rows in scope hold more than one currency, without grouping by that currency: "
+            "the ISO 4217 codes, sorted. Each value of the column is then a list of "
+            "{currency, value} (value a decimal string), one entry per currency. Absent "
+            "otherwise, so a report in one currency reads as plain decimals"
+        ),
+    )
+    # The one currency of a money column whose values are plain decimals. Files and
+    # the command line name it; the API does not send it, so one-currency results
+    # keep the shape they always had.
+    _currency: str | None = PrivateAttr(default=None)
+
+    @property
+    def currency(self) -> str | None:
+        return self._currency
+
+    def name_currency(self, code: str | None) -> None:
+        self._currency = code
+
+    # Unannotated on purpose: with a return annotation, pydantic would describe the
+    # column in OpenAPI by that type instead of by its fields.
+    @model_serializer(mode="wrap")
+    def _leave_out_empty_currencies(self, handler):  # type: ignore[no-untyped-def]
+        data = handler(self)
+        if isinstance(data, dict) and data.get("currencies") is None:
+            data.pop("currencies", None)
+        return data
 
 
 class PrivacySpent(BaseModel):
@@ -206,10 +236,20 @@ class PrivacySpent(BaseModel):
 
 
 class ReportResult(BaseModel):
-    """Columns and rows; row values line up with ``columns``. Amounts are decimal strings."""
+    """Columns and rows; row values line up with ``columns``. Amounts are decimal strings.
+
+    Amounts in different currencies are never added together: where the rows of
+    a money measure hold several currencies, its values are lists of
+    ``{currency, value}`` (see ``ReportColumn.currencies``).
+    """
 
     columns: list[ReportColumn]
-    rows: list[list[Any]]
+    rows: list[list[Any]] = Field(
+        description=(
+            "one list per row, in column order; a money measure in several currencies "
+            "holds a list of {currency, value}"
+        )
+    )
     privacy: PrivacySpent | None = Field(
         default=None, description="set when the measures carry differential-privacy noise"
     )

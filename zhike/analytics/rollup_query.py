@@ -41,6 +41,7 @@ from zhike.analytics.compile import (
     ReportContext,
     same,
 )
+from zhike.analytics.currencies import check_columns
 from zhike.analytics.fields import FieldRef, FieldResolver, parse_date
 from zhike.analytics.periods import resolve_period
 from zhike.analytics.query import ReportFilter, ReportGroup, ReportMeasure, ReportQuery
@@ -377,13 +378,22 @@ class RollupCompiler(ReportCompiler):
             )
         if measure.aggregate == "share":
             return self._rollup_share(label, measure)
+        # The rollup has no amount column to resolve, so the check reads its currency
+        # for the rows that count an amount.
+        amount = FieldRef(AMOUNT, rollup.amount_sum, "amount")
+        currency = self.currency_check(amount, measure, has_amount=rollup.amount_count > 0)
         if measure.aggregate == "sum":
             # NULL when no row of the group has an amount, as SUM() over the rows gives.
             total = case(
                 (func.sum(rollup.amount_count) > 0, func.sum(rollup.amount_sum)), else_=None
             )
             return MeasurePlan(
-                measure, {label: total}, lambda row: row[label], "decimal", direct=same
+                measure,
+                {label: total},
+                lambda row: row[label],
+                "decimal",
+                direct=same,
+                currency=currency,
             )
         total_label, count_label = f"{label}_sum", f"{label}_count"
 
@@ -396,7 +406,7 @@ class RollupCompiler(ReportCompiler):
             total_label: func.sum(rollup.amount_sum),
             count_label: func.sum(rollup.amount_count),
         }
-        return MeasurePlan(measure, columns, average, "decimal")
+        return MeasurePlan(measure, columns, average, "decimal", currency=currency)
 
     def _rollup_share(self, label: str, measure: ReportMeasure) -> MeasurePlan:
         conditions = [
@@ -429,7 +439,8 @@ class RollupCompiler(ReportCompiler):
             for plan in self.measures
             for name, expression in plan.columns.items()
         ]
-        statement = self.resolver.apply_joins(select(*group_columns, *measure_columns))
+        checks = check_columns(self.measures)
+        statement = self.resolver.apply_joins(select(*group_columns, *measure_columns, *checks))
         statement = statement.where(*self.where(period))
         statement = statement.where(self.rollup.c.tenant_id == self.actor.tenant_id)
         if self.owners is not None:

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
@@ -23,6 +24,14 @@ from sqlalchemy.orm import Session
 
 from zhike.analytics import privacy
 from zhike.analytics.compile import CENT, CompiledReport, ReportContext, compile_report, same
+from zhike.analytics.currencies import (
+    CurrencyCheck,
+    PerCurrency,
+    currency_values,
+    difference,
+    unsplit_checks,
+)
+from zhike.analytics.currencies import sort_key as money_sort_key
 from zhike.analytics.periods import local_today
 from zhike.analytics.query import ReportColumn, ReportExplanation, ReportQuery, ReportResult
 from zhike.analytics.rollup_models import OpportunityRollup
@@ -36,6 +45,8 @@ logger = logging.getLogger(__name__)
 MAX_GROUPS = 50_000
 FISCAL_YEAR_SETTING = "fiscal_year_start_month"
 CALENDAR_CACHE_KEY = "report_tenant_calendar"
+# The label of the currency a statement is grouped by as well, to split mixed groups.
+SPLIT_CURRENCY = "split_currency"
 
 
 def report_context(session: Session, actor: Actor, as_of: date | None) -> ReportContext:
@@ -85,7 +96,14 @@ def run_report(
         privacy.check_private_query(query)
     context = report_context(session, actor, query.as_of)
     compiler = compile_report(session, actor, query, context, use_rollups)
-    rows = _grouped_rows(session, compiler, None)
+    current = _grouped_rows(session, compiler, None)
+    previous = (
+        _grouped_rows(session, compiler, compiler.previous_period())
+        if query.compare_previous
+        else None
+    )
+    money = _money_columns(compiler, current, previous)
+    rows = current.rows
     spent = None
     if query.privacy is not None:
         spent = privacy.charge(session, actor, query)
@@ -94,17 +112,17 @@ def run_report(
         ReportColumn(name=group.name, kind="dimension", type=kind)
         for group, _, kind in compiler.groups
     ] + [
-        ReportColumn(name=plan.measure.name, kind="measure", type=plan.type)
-        for plan in compiler.measures
+        _measure_column(plan.measure.name, plan.type, money.get(index))
+        for index, plan in enumerate(compiler.measures)
     ]
-    if query.compare_previous:
-        previous = _grouped_rows(session, compiler, compiler.previous_period())
-        rows = _with_previous(rows, previous, len(compiler.groups))
-        for plan in compiler.measures:
+    if previous is not None:
+        rows = _with_previous(rows, previous.rows, len(compiler.groups))
+        for index, plan in enumerate(compiler.measures):
             name = plan.measure.name
-            columns.append(ReportColumn(name=f"{name}:previous", kind="measure", type=plan.type))
-            columns.append(ReportColumn(name=f"{name}:change", kind="measure", type=plan.type))
+            for suffix in ("previous", "change"):
+                columns.append(_measure_column(f"{name}:{suffix}", plan.type, money.get(index)))
     rows = _sorted(rows, columns, query)[: query.limit]
+    rows = _listed_per_currency(rows)
     logger.info(
         "report run",
         extra={
@@ -135,9 +153,23 @@ def explain_report(
     )
 
 
+@dataclass
+class GroupedRows:
+    """The rows of one period, and the currency of each row's money values.
+
+    ``currencies`` maps the index of each money measure (see ``currencies.py``)
+    to one entry per row: the currency of the row's value, or None for a value
+    that is empty or already a ``PerCurrency`` mapping because its group mixes
+    currencies.
+    """
+
+    rows: list[list[Any]]
+    currencies: dict[int, list[str | None]] = field(default_factory=dict)
+
+
 def _grouped_rows(
     session: Session, compiler: CompiledReport, period: tuple[date, date] | None
-) -> list[list[Any]]:
+) -> GroupedRows:
     statement = compiler.statement(period, MAX_GROUPS + 1)
     result = session.execute(statement)
     keys = list(result.keys())
@@ -147,7 +179,10 @@ def _grouped_rows(
     group_count = len(compiler.groups)
     plans = compiler.measures
     if not group_count and not found:
-        return [[_empty(plan.type) for plan in plans]]
+        return GroupedRows([[_empty(plan.type) for plan in plans]])
+    checks = unsplit_checks(plans)
+    # The currency columns of the checks follow the measure columns.
+    measures_end = len(keys) - 2 * len(checks)
     medians = {
         index: _python_medians(session, compiler, plan, period, group_count)
         for index, plan in enumerate(plans)
@@ -160,19 +195,158 @@ def _grouped_rows(
             for index, plan in enumerate(plans)
             if plan.direct is not same
         ]
-        direct_rows = [list(values) for values in found]
+        rows = [list(values[:measures_end]) for values in found]
         for position, convert in converted:
             assert convert is not None
-            for direct_row in direct_rows:
+            for direct_row in rows:
                 direct_row[position] = convert(direct_row[position])
-        return direct_rows
-    rows = []
+    else:
+        rows = []
+        for values in found:
+            row = dict(zip(keys, values, strict=True))
+            group = tuple(values[:group_count])
+            for index, by_group in medians.items():
+                row[f"m{index}"] = by_group.get(group)
+            rows.append([*group, *(plan.finish(row) for plan in plans)])
+    grouped = GroupedRows(rows)
+    for number, check in enumerate(checks):
+        low = [values[measures_end + 2 * number] for values in found]
+        high = [values[measures_end + 2 * number + 1] for values in found]
+        mixed = {index for index, code in enumerate(low) if code != high[index]}
+        split = _split_by_currency(session, compiler, check, period, medians) if mixed else {}
+        for index, plan in enumerate(plans):
+            if plan.currency is None or plan.currency.path != check.path:
+                continue
+            position = group_count + index
+            codes: list[str | None] = []
+            for row_index, cells in enumerate(rows):
+                if row_index in mixed:
+                    cells[position] = split.get(tuple(cells[:group_count]), {}).get(index) or None
+                    codes.append(None)
+                else:
+                    codes.append(low[row_index] if cells[position] is not None else None)
+            grouped.currencies[index] = codes
+    return grouped
+
+
+def _split_by_currency(
+    session: Session,
+    compiler: CompiledReport,
+    check: CurrencyCheck,
+    period: tuple[date, date] | None,
+    medians: dict[int, dict[tuple[Any, ...], Any]],
+) -> dict[tuple[Any, ...], dict[int, PerCurrency]]:
+    """Compute the money measures of ``check`` per group and currency.
+
+    It runs the report's own statement grouped by the currency as well, and
+    returns, per group, each money measure's values by currency code. Medians
+    that SQL cannot compute come from ``medians``, which contains them per group
+    and currency for these measures.
+    """
+    group_count = len(compiler.groups)
+    statement = (
+        compiler.statement(period)
+        .add_columns(check.currency.label(SPLIT_CURRENCY))
+        .group_by(check.currency)
+        .limit(MAX_GROUPS + 1)
+    )
+    result = session.execute(statement)
+    keys = list(result.keys())
+    found = result.all()
+    if len(found) > MAX_GROUPS:
+        raise InvalidInput("report_too_many_groups", limit=MAX_GROUPS)
+    plans = [
+        (index, plan)
+        for index, plan in enumerate(compiler.measures)
+        if plan.currency is not None and plan.currency.path == check.path
+    ]
+    split: dict[tuple[Any, ...], dict[int, PerCurrency]] = defaultdict(lambda: defaultdict(dict))
     for values in found:
         row = dict(zip(keys, values, strict=True))
+        code = row[SPLIT_CURRENCY]
         group = tuple(values[:group_count])
-        for index, by_group in medians.items():
-            row[f"m{index}"] = by_group.get(group)
-        rows.append([*group, *(plan.finish(row) for plan in plans)])
+        for index, plan in plans:
+            if plan.median_of is not None:
+                value = medians[index].get((*group, code))
+            else:
+                value = plan.finish(row)
+            if code is not None and value is not None:
+                split[group][index][code] = value
+    return split
+
+
+@dataclass(frozen=True)
+class MoneyColumn:
+    """The currencies of a money measure's values, and whether each value lists them."""
+
+    codes: list[str]
+    listed: bool
+
+
+def _measure_column(name: str, kind: str, money: MoneyColumn | None) -> ReportColumn:
+    listed = money is not None and money.listed
+    column = ReportColumn(
+        name=name,
+        kind="measure",
+        type=kind,
+        currencies=money.codes if money is not None and listed else None,
+    )
+    if money is not None and not listed and len(money.codes) == 1:
+        column.name_currency(money.codes[0])
+    return column
+
+
+def _money_columns(
+    compiler: CompiledReport, current: GroupedRows, previous: GroupedRows | None
+) -> dict[int, MoneyColumn]:
+    """Return the currencies of each money measure, and list the values of those in several.
+
+    A measure whose rows, in both compared periods, hold one currency keeps plain
+    values, and so does one grouped by its currency. Otherwise each of its values
+    becomes a ``PerCurrency`` mapping, so no later step (noise, change, sort) can
+    combine two currencies.
+    """
+    periods = [current] if previous is None else [current, previous]
+    group_count = len(compiler.groups)
+    money: dict[int, MoneyColumn] = {}
+    for index, plan in enumerate(compiler.measures):
+        if plan.currency is None:
+            continue
+        position = group_count + index
+        grouped_by = plan.currency.group_index
+        codes: set[str] = set()
+        for grouped in periods:
+            for row_index, row in enumerate(grouped.rows):
+                value = row[position]
+                if value is None:
+                    continue
+                if grouped_by is not None:
+                    code = row[grouped_by]
+                elif isinstance(value, dict):
+                    codes.update(value)
+                    continue
+                else:
+                    code = grouped.currencies.get(index, [None] * len(grouped.rows))[row_index]
+                if code is not None:
+                    codes.add(code)
+        listed = grouped_by is None and len(codes) > 1
+        money[index] = MoneyColumn(sorted(codes), listed)
+        if not listed:
+            continue
+        for grouped in periods:
+            row_codes = grouped.currencies.get(index, [])
+            for row, code in zip(grouped.rows, row_codes, strict=False):
+                if code is not None and row[position] is not None:
+                    row[position] = {code: row[position]}
+    return money
+
+
+def _listed_per_currency(rows: list[list[Any]]) -> list[list[Any]]:
+    """Replace each ``PerCurrency`` mapping by the ``{currency, value}`` list of the result."""
+    for row in rows:
+        for position, value in enumerate(row):
+            if isinstance(value, dict):
+                row[position] = currency_values(value)
     return rows
 
 
@@ -192,15 +366,32 @@ def _python_medians(
     Reads each group's non-null values once (ordered by SQLite's own sort would not
     help: Python's median sorts anyway) and keeps Decimal amounts exact.
     """
+    statement = compiler.median_statement(plan, period)
+    check = plan.currency
+    split = check is not None and check.group_index is None
+    if split:
+        assert check is not None
+        # Keyed by the group and the currency as well; see the end of this function.
+        statement = statement.add_columns(check.currency.label(SPLIT_CURRENCY))
     values: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
-    for row in session.execute(compiler.median_statement(plan, period)):
-        values[tuple(row[:group_count])].append(row[group_count])
+    for row in session.execute(statement):
+        key = tuple(row[:group_count])
+        values[(*key, row[group_count + 1]) if split else key].append(row[group_count])
     medians: dict[tuple[Any, ...], Any] = {}
     for key, numbers in values.items():
         middle = statistics.median(Decimal(str(number)) for number in numbers)
         medians[key] = Decimal(middle).quantize(
             CENT if isinstance(numbers[0], Decimal) else Decimal("0.0001")
         )
+    if split:
+        # A group in one currency gets its median under its own key as well; the
+        # groups that mix currencies read theirs per currency in ``_split_by_currency``.
+        by_group: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+        for key, median in medians.items():
+            by_group[key[:-1]].append(median)
+        for key, found in by_group.items():
+            if len(found) == 1:
+                medians[key] = found[0]
     return medians
 
 
@@ -214,8 +405,7 @@ def _with_previous(
         extra: list[Any] = []
         for index, value in enumerate(row[group_count:]):
             old = before[index] if before is not None else None
-            change = value - old if value is not None and old is not None else None
-            extra.extend((old, change))
+            extra.extend((old, difference(value, old)))
         combined.append(row + extra)
     return combined
 
@@ -246,4 +436,6 @@ def _sort_key(rows: list[list[Any]], position: int) -> Callable[[list[Any]], Any
     """
     if rows and isinstance(rows[0][position], uuid.UUID):
         return lambda row: row[position].int
+    if rows and isinstance(rows[0][position], dict):
+        return money_sort_key(position)
     return itemgetter(position)

@@ -9,7 +9,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from zhike.api.deps import ActorDep, SessionDep
 from zhike.platform import fields
@@ -32,6 +32,9 @@ router = APIRouter(tags=["admin"])
 
 class UserList(BaseModel):
     items: list[UserRead]
+    next_cursor: str | None = Field(
+        default=None, description="pass as cursor to read the next page; null on the last page"
+    )
 
 
 class TeamList(BaseModel):
@@ -43,25 +46,50 @@ class FieldList(BaseModel):
 
 
 @router.get("/users", response_model=UserList)
-def list_users(session: SessionDep, actor: ActorDep) -> UserList:
-    """List the tenant's users; ``has_totp`` tells whether each has a confirmed authenticator.
+def list_users(
+    session: SessionDep,
+    actor: ActorDep,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="part of the display name, or for user administrators of the e-mail; "
+            "case is ignored",
+        ),
+    ] = None,
+    limit: Annotated[
+        int,
+        Query(
+            description=f"page size, a whole number from 1 to {admin.MAX_USER_PAGE_SIZE}",
+            json_schema_extra={"minimum": 1, "maximum": admin.MAX_USER_PAGE_SIZE},
+        ),
+    ] = admin.DEFAULT_USER_PAGE_SIZE,
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="next_cursor of the previous page")
+    ] = None,
+) -> UserList:
+    """List the tenant's users by display name, then id, one page at a time.
 
-    Callers without user administration get other users' e-mails masked
-    (``z***@example.com``) and ``has_totp`` false, so the list serves owner names and
-    pickers only.
+    ``has_totp`` is true for a user with a confirmed authenticator. Callers without
+    user administration get other users' e-mails masked (``z***@example.com``) and
+    ``has_totp`` false, so the list serves owner names and pickers only, and ``q`` matches
+    only display names for them. Callers see their own e-mail in full. A page holds at
+    most ``limit`` users; pass its ``next_cursor`` as ``cursor`` to read the next one.
     """
-    users = admin.list_users(session, actor)
+    page = admin.list_users(session, actor, search=q, limit=limit, cursor=cursor)
+    users = page.users
     enrolled = admin.users_with_totp(session, actor)
     return UserList(
         items=[
             UserRead.model_validate(user).model_copy(
                 update={
-                    "email": admin.visible_email(actor, user),
+                    "email": admin.visible_email(actor, user.id, user.email),
                     "has_totp": user.id in enrolled,
                 }
             )
             for user in users
-        ]
+        ],
+        next_cursor=page.next_cursor,
     )
 
 

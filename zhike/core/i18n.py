@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -95,13 +96,29 @@ def add_messages(error: dict[str, Any], render: Callable[[str], str]) -> dict[st
     return error
 
 
+@dataclass(frozen=True)
+class Localized:
+    """A message parameter whose text depends on the locale, such as an object's label.
+
+    ``translate`` renders it in the locale of the message, so a row error kept in every
+    locale (see ``add_messages``) names the object or stage in each language.
+    """
+
+    render: Callable[[str], str]
+
+
 def translate(key: str, locale: str = DEFAULT_LOCALE, /, **params: Any) -> str:
     """Return the message for ``key`` in ``locale`` with ``params`` filled in.
 
     ``key`` and ``locale`` are positional-only, so messages may use them as parameters.
+    A ``Localized`` parameter is rendered in ``locale``.
     """
     if locale not in SUPPORTED_LOCALES:
         locale = DEFAULT_LOCALE
+    params = {
+        name: value.render(locale) if isinstance(value, Localized) else value
+        for name, value in params.items()
+    }
     template = load_catalog(locale).get(key) or load_catalog(DEFAULT_LOCALE).get(key)
     if template is None:
         logger.warning("missing i18n key", extra={"i18n_key": key, "locale": locale})

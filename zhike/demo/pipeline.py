@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import random
 import uuid
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from zhike.demo.context import DemoContext, DemoLead, DemoOpportunity, money, person
@@ -18,8 +20,9 @@ from zhike.demo.vocabulary import (
     OPPORTUNITY_PURPOSES,
     TRADE_NAMES,
 )
-from zhike.sales.models import Lead, Opportunity, OpportunityStageChange
+from zhike.sales.models import Lead, Opportunity, OpportunityStageChange, PipelineStage
 from zhike.sales.stages import stages_by_key
+from zhike.sales.stalled import MAD_SCALE, MIN_LIMIT_DAYS, K
 
 OPPORTUNITY_COUNT = 1500
 # Leads per status; converted leads each became one of the opportunities.
@@ -34,6 +37,63 @@ LEAD_STATUS_COUNTS = {
 _LOSS_CHANCE = (0.25, 0.2, 0.15, 0.15, 0.1)
 _DAYS_IN_STAGE = ((3, 20), (5, 25), (7, 30), (7, 35), (5, 25))
 _DISCOUNTS = (Decimal("0"), Decimal("0.05"), Decimal("0.08"), Decimal("0.10"), Decimal("0.15"))
+# Open deals left sitting in a stage past the stalled-deal limit, each with another owner
+# and, while there are stages enough, in another stage.
+STALLED_DEAL_COUNT = 5
+# How many days beyond the smallest stalled stay a stalled deal's stay may start.
+_STALLED_WINDOW_DAYS = 21
+
+
+def stalled_after_days(index: int) -> int:
+    """Return a stay in open stage ``index`` that is past every limit the detector can derive.
+
+    Every finished stay in the stage lies in ``[low, high]`` days (the ``_DAYS_IN_STAGE``
+    draw plus up to eight hours). For values in that range the median is at most ``high``
+    and the median absolute deviation at most ``(high - low) / 2``. The detector's limit is
+    the larger of median + K × scaled MAD and median + MIN_LIMIT_DAYS, so it stays below
+    the number returned, whatever the seed and however few stays an owner has.
+    """
+    low, high = _DAYS_IN_STAGE[index][0], _DAYS_IN_STAGE[index][1] + 1
+    spread = K * MAD_SCALE * (high - low) / 2
+    return math.ceil(high + max(spread, MIN_LIMIT_DAYS)) + 1
+
+
+@dataclass
+class _StalledDeals:
+    """Chooses the deals that stop in an open stage long before today, one per owner."""
+
+    rng: random.Random
+    end: datetime
+    open_stages: list[PipelineStage]
+    owners: set[uuid.UUID] = field(default_factory=set)
+    stage_indexes: list[int] = field(default_factory=list)
+
+    def stage_to_stop_in(
+        self, path: list[tuple[datetime, uuid.UUID, Decimal]], owner: uuid.UUID
+    ) -> int | None:
+        """Return the index in ``path`` where the deal stops, or None to leave it as drawn.
+
+        Deals come in order of creation, and only the older deals reach the deep stages
+        early enough, so each deal is offered every stage that has no stalled deal yet.
+        """
+        if len(self.stage_indexes) >= STALLED_DEAL_COUNT or owner in self.owners:
+            return None
+        untaken = [i for i in range(len(self.open_stages)) if i not in self.stage_indexes]
+        # Only a stage the deal later left, because a stop in its last stage changes nothing.
+        for index in untaken or range(len(self.open_stages)):
+            if index >= len(path) - 1:
+                break
+            days_in_stage = (self.end - path[index][0]).days
+            shortest = stalled_after_days(index)
+            if shortest <= days_in_stage <= shortest + _STALLED_WINDOW_DAYS:
+                self.owners.add(owner)
+                self.stage_indexes.append(index)
+                return index
+        return None
+
+    def expected_close(self, today: date) -> date:
+        """Draw a close date still ahead, as a rep keeps pushing it out."""
+        return today + timedelta(days=self.rng.randint(7, 60))
 
 
 def build_opportunities(context: DemoContext) -> None:
@@ -46,6 +106,8 @@ def build_opportunities(context: DemoContext) -> None:
     won = next(stage for stage in stages if stage.is_won)
     lost = next(stage for stage in stages if stage.is_lost)
     context.stages = stages
+    # Its own random stream, so choosing the stalled deals shifts no other draw.
+    stalled = _StalledDeals(context.rng("stalled-deals"), context.end, open_stages)
 
     drafts = sorted(
         context.moment(rng, context.start, context.end - timedelta(hours=1))
@@ -88,30 +150,40 @@ def build_opportunities(context: DemoContext) -> None:
             expected_close = context.local_date(created) + timedelta(days=rng.randint(60, 150))
             if expected_close <= context.today:
                 expected_close = context.today + timedelta(days=rng.randint(7, 60))
-        opportunity_id = context.add(
-            Opportunity,
-            {
-                "id": context.new_id(rng, created),
-                "name": f"{account.short_name}{product.name.split('（')[0].replace(' ', '')}"
-                f"{rng.choice(OPPORTUNITY_PURPOSES)}",
-                "account_id": account.id,
-                "contact_id": contact_id,
-                "product_id": product_id,
-                "stage_id": stage_id,
+        values: dict[str, object] = {
+            "id": context.new_id(rng, created),
+            "name": f"{account.short_name}{product.name.split('（')[0].replace(' ', '')}"
+            f"{rng.choice(OPPORTUNITY_PURPOSES)}",
+            "account_id": account.id,
+            "contact_id": contact_id,
+            "product_id": product_id,
+            "stage_id": stage_id,
+            "amount": path[-1][2],
+            "currency": "CNY",
+            "probability": stage.probability,
+            "expected_close_date": expected_close,
+            "engaged_on": context.local_date(created),
+            "closed_on": context.local_date(closed_at) if closed_at else None,
+            "description": f"输单原因：{rng.choice(LOST_REASONS)}" if outcome is False else None,
+            "owner_id": account.owner_id,
+            "updated_at": path[-1][0],
+        }
+        # The stop comes after every draw from ``rng`` above, so later opportunities are drawn
+        # as they would be without it. Only later stage-history ids shift with the shorter path.
+        stop = stalled.stage_to_stop_in(path, account.owner_id)
+        if stop is not None:
+            path = path[: stop + 1]
+            outcome, closed_at = None, None
+            values |= {
+                "stage_id": open_stages[stop].id,
                 "amount": path[-1][2],
-                "currency": "CNY",
-                "probability": stage.probability,
-                "expected_close_date": expected_close,
-                "engaged_on": context.local_date(created),
-                "closed_on": context.local_date(closed_at) if closed_at else None,
-                "description": f"输单原因：{rng.choice(LOST_REASONS)}"
-                if outcome is False
-                else None,
-                "owner_id": account.owner_id,
+                "probability": open_stages[stop].probability,
+                "expected_close_date": stalled.expected_close(context.today),
+                "closed_on": None,
+                "description": None,
                 "updated_at": path[-1][0],
-            },
-            created,
-        )
+            }
+        opportunity_id = context.add(Opportunity, values, created)
         previous: uuid.UUID | None = None
         for changed_at, to_stage, amount in path:
             context.add(

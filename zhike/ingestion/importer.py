@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 from zhike.audit.service import record_event
 from zhike.core.db import Database, is_lock_timeout
 from zhike.core.errors import DatabaseBusy, Forbidden, InvalidInput, NotFound, ZhikeError
-from zhike.core.i18n import load_catalog, messages_in_every_locale, translate
+from zhike.core.i18n import Localized, load_catalog, messages_in_every_locale, translate
 from zhike.core.timeutil import utc_now
 from zhike.ingestion.mapping import MappedRow, PendingLookup, RowMapper, row_error
 from zhike.ingestion.models import ImportRun
@@ -65,6 +66,11 @@ MODES = ("all-or-nothing", "skip-invalid")
 def _object_label(object_name: str, locale: str) -> str:
     """Name a looked-up object as the wizard lists it, or by its table name."""
     return load_catalog(locale).get(f"import_wizard.object.{object_name}") or object_name
+
+
+def _step_name(step: Step, locale: str) -> str:
+    """Name a step in ``locale`` as its labels give it, else by its name."""
+    return step.labels.get(locale) or step.name
 
 
 @dataclass
@@ -557,8 +563,8 @@ class _Import:
                             pending.key,
                             "lookup_not_found",
                             object_name=step.target,
-                            object=_object_label(lookup.object, self.actor.locale),
-                            by=field_label(lookup.object, lookup.by, self.actor.locale),
+                            object=Localized(partial(_object_label, lookup.object)),
+                            by=Localized(partial(field_label, lookup.object, lookup.by)),
                         )
                     )
                 else:
@@ -581,7 +587,8 @@ class _Import:
                 pending.key,
                 match.error_code or "owner_not_found",
                 object_name=step.target,
-                count=match.count,
+                count=len(match.candidates),
+                candidates=", ".join(match.candidates),
             )
         )
 
@@ -607,6 +614,7 @@ class _Import:
         self.result.rows_updated += report.updated
         self.result.rows_unchanged += report.unchanged
         self.result.rows_rejected += len(report.rejected)
+        step_name = Localized(partial(_step_name, step))
         for row in sorted(report.rejected, key=lambda item: item.number):
             for error in row.errors:
                 if error.get("code") in PROCESS_ERROR_CODES and "column" not in error:
@@ -616,7 +624,7 @@ class _Import:
                     error["value"] = stage_cells.get(row.number, error.get("value"))
                 if "column" not in error:
                     error["column"] = mapper.columns_of_field.get(error.get("field", ""), "")
-                self.rejects.add(step.name, path.name, row.number, error)
+                self.rejects.add(step_name, path.name, row.number, error)
         if self.live_progress:
             self._save_run()
 

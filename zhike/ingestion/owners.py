@@ -3,7 +3,8 @@
 Spreadsheets from other systems name a record's owner the way people do ("Moses Frase",
 "张伟") as often as by e-mail. A cell is compared with every user's e-mail first and then
 with their display name, both folded by ``user_key``. A name may belong to several people:
-when more than one active user carries it, the cell is rejected rather than guessed.
+when more than one active user carries it, the cell is rejected rather than guessed, and
+the error lists the candidates' e-mails, masked as the user list masks them for the importer.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhike.ingestion.profile import Lookup
+from zhike.security.admin import visible_email
 from zhike.security.context import Actor
 from zhike.security.models import User
 
@@ -39,11 +41,15 @@ def user_key(text: str) -> str:
 
 @dataclass(frozen=True)
 class UserMatch:
-    """The outcome for one cell: a user id, or the error code and how many users matched."""
+    """The outcome for one cell: a user id, or the error code and the users that matched.
+
+    ``candidates`` contains the e-mails of the users a name matched, sorted, as the importer
+    may see them in the user list.
+    """
 
     user_id: uuid.UUID | None = None
     error_code: str | None = None
-    count: int = 0
+    candidates: tuple[str, ...] = ()
 
 
 _NOT_FOUND = UserMatch(error_code="owner_not_found")
@@ -59,6 +65,7 @@ class UserDirectory:
         self._by_email: dict[str, uuid.UUID] = {}
         self._active_by_name: dict[str, list[uuid.UUID]] = defaultdict(list)
         self._inactive_by_name: dict[str, list[uuid.UUID]] = defaultdict(list)
+        self._shown_emails: dict[uuid.UUID, str] = {}
         rows = session.execute(
             select(User.id, User.email, User.display_name, User.is_active).where(
                 User.tenant_id == actor.tenant_id, User.deleted_at.is_(None)
@@ -66,6 +73,7 @@ class UserDirectory:
         )
         for user_id, email, display_name, is_active in rows:
             self._by_email[user_key(email)] = user_id
+            self._shown_emails[user_id] = visible_email(actor, user_id, email)
             names = self._active_by_name if is_active else self._inactive_by_name
             names[user_key(display_name)].append(user_id)
 
@@ -86,5 +94,6 @@ class UserDirectory:
             if len(candidates) == 1:
                 return UserMatch(user_id=candidates[0])
             if len(candidates) > 1:
-                return UserMatch(error_code="owner_ambiguous", count=len(candidates))
+                emails = sorted(self._shown_emails[user_id] for user_id in candidates)
+                return UserMatch(error_code="owner_ambiguous", candidates=tuple(emails))
         return _NOT_FOUND

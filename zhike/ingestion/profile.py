@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from zhike.core.errors import InvalidInput
+from zhike.core.i18n import SUPPORTED_LOCALES
 from zhike.platform.models import CLASSIFICATIONS, FIELD_TYPES
 
 CELL_TYPES = ("text", "int", "decimal", "date", "datetime", "bool")
@@ -169,6 +170,11 @@ class Step(BaseModel):
     model_config = _STRICT
 
     name: str
+    labels: dict[str, str] = Field(
+        default={},
+        description="the step's name per locale (zh-CN, en) in the rejects report; a locale "
+        "without a label gets name",
+    )
     description: str = Field(
         default="",
         description="what the step does, as 中文 / English, shown in the wizard's profile list",
@@ -190,6 +196,16 @@ class Step(BaseModel):
     splits: list[Split] = []
     fields: dict[str, FieldMapping]
     custom_fields: list[CustomFieldDeclaration] = []
+
+    @field_validator("labels")
+    @classmethod
+    def _known_locales(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(SUPPORTED_LOCALES))
+        if unknown:
+            raise ValueError(
+                f"unknown locale {', '.join(unknown)}; use {', '.join(SUPPORTED_LOCALES)}"
+            )
+        return value
 
     @field_validator("fields", mode="before")
     @classmethod

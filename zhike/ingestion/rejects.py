@@ -11,7 +11,7 @@ import csv
 from pathlib import Path
 from typing import IO, Any
 
-from zhike.core.i18n import SUPPORTED_LOCALES, translate
+from zhike.core.i18n import SUPPORTED_LOCALES, Localized, translate
 from zhike.ingestion.export_cells import neutralize_text
 
 COLUMNS = ("step", "file", "row", "column", "value", "reason")
@@ -56,8 +56,14 @@ class RejectsWriter:
             writer.writerow(rejects_header(locale))
             self._writers[locale] = writer
 
-    def add(self, step: str, file_name: str, number: int, error: dict[str, Any]) -> None:
-        """Write one problem, with its reason taken from ``error["messages"]`` (locale → text)."""
+    def add(
+        self, step: str | Localized, file_name: str, number: int, error: dict[str, Any]
+    ) -> None:
+        """Write one problem to each locale's file.
+
+        The reason comes from ``error["messages"]`` (locale → text), and a ``Localized`` step
+        is named in each file's locale.
+        """
         if not self._writers:
             self._open()
         value = error.get("value")
@@ -68,8 +74,17 @@ class RejectsWriter:
             # An error without "messages" (raised outside the import's translation) keeps
             # its one message in every file.
             reason = messages.get(locale) or error.get("message", "")
+            step_text = step.render(locale) if isinstance(step, Localized) else step
             writer.writerow(
-                [step, file_name, number, column, value_text, neutralize_text(str(reason))]
+                [
+                    # Upload names and headers come from the user's file, like cell values.
+                    neutralize_text(step_text),
+                    neutralize_text(file_name),
+                    number,
+                    neutralize_text(str(column)),
+                    value_text,
+                    neutralize_text(str(reason)),
+                ]
             )
         self.lines += 1
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from zhike.core.db import Database
 from zhike.core.errors import ValidationFailed, ZhikeError
-from zhike.core.i18n import translate
+from zhike.core.i18n import SUPPORTED_LOCALES, translate
 from zhike.core.timeutil import utc_now
 from zhike.ingestion.importer import (
     ImportProgress,
@@ -197,8 +197,13 @@ def build_profile(
             update={"map": stage_keys(session, actor)}
         )
     step = Step(
-        # The step's name is shown in the rejects report, so it is the object's label.
+        # The step's name is shown in the rejects report, so it is the object's label, and
+        # the report of each locale shows the label in that locale.
         name=translate(f"import_wizard.object.{plan.object}", actor.locale),
+        labels={
+            locale: translate(f"import_wizard.object.{plan.object}", locale)
+            for locale in SUPPORTED_LOCALES
+        },
         target=plan.object,
         key=_natural_key(plan.object, set(seen)),
         encoding=encoding or (upload.encoding if upload.kind != "xlsx" else None),

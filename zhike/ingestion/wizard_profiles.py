@@ -48,6 +48,10 @@ class MappingProfileRead(BaseModel):
     fixed_fields: list[str] = Field(
         description="fields the step fills from a template or a constant, not from one column"
     )
+    historical: bool = Field(
+        description="the profile imports as historical data by default, without the sales "
+        "process's stage requirements; only administrators may run a historical import"
+    )
 
 
 def localized_description(profile: Profile, locale: str) -> str:
@@ -109,6 +113,7 @@ def list_wizard_profiles(
                         for field_name, field_mapping in step.fields.items()
                         if field_mapping.column is None and field_name in known
                     ),
+                    historical=profile.historical,
                 )
             )
     return entries

@@ -18,13 +18,14 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhike.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from zhike.core.i18n import load_catalog, translate
+from zhike.core.i18n import Localized, load_catalog, translate
 from zhike.core.timeutil import utc_now
 from zhike.customers.models import Account
 from zhike.platform.normalize import field_error
@@ -340,7 +341,8 @@ def check_criteria(
     )
     seen: set[tuple[str, str]] = set()
     for stage, criteria, _side in path:
-        stage_name = stage.name(actor.locale)
+        # Stage names stay Localized because an import keeps each row error in every locale.
+        stage_name = Localized(stage.name)
         for name in criteria.fields:
             if ("field", name) in seen:
                 continue
@@ -358,7 +360,7 @@ def check_criteria(
                 continue
             seen.add(("activity", kind))
             met = kind in done
-            activity = translate(f"activity_kind.{kind}", actor.locale)
+            activity = Localized(partial(translate, f"activity_kind.{kind}"))
             error = (
                 None
                 if met
@@ -383,7 +385,7 @@ def check_criteria(
                 "stage",
                 target.key,
                 "stage_approval_required",
-                stage=target.name(actor.locale),
+                stage=Localized(target.name),
             )
         )
         checks.append(CriterionCheck("approval", target.key, target, approval is not None, error))
@@ -488,7 +490,7 @@ def _check_kept_fields(
         if touched and (value is None or value == ""):
             errors.append(
                 field_error(
-                    actor, name, value, "stage_field_required", stage=current.name(actor.locale)
+                    actor, name, value, "stage_field_required", stage=Localized(current.name)
                 )
             )
     if errors:

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from zhike.audit.service import record_event
 from zhike.core.db import Base
-from zhike.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from zhike.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ValidationFailed
 from zhike.core.i18n import SUPPORTED_LOCALES
 from zhike.core.money import normalize_currency
 from zhike.core.timeutil import load_zone, utc_now
 from zhike.ingestion.standardize import StandardizationError, normalize_email
 from zhike.platform.normalize import field_error
+from zhike.platform.query import decode_cursor, encode_cursor
 from zhike.security.access import scope_select
 from zhike.security.actors import team_tree
 from zhike.security.context import Actor
@@ -42,6 +44,14 @@ from zhike.security.tenants import MIN_PASSWORD_LENGTH
 logger = logging.getLogger(__name__)
 
 ADMINISTRATOR = "administrator"
+
+# The user list returns every user of a tenant of up to this size in one page, because
+# owner pickers and name look-ups read it without following next_cursor.
+# NOTE: those web screens show only the first 500 users of a larger tenant.
+MAX_USER_PAGE_SIZE = 500
+DEFAULT_USER_PAGE_SIZE = MAX_USER_PAGE_SIZE
+# The sort field that user list cursors record, so a record list's cursor is rejected.
+USER_CURSOR_FIELD = "display_name"
 
 
 def require_administrator(actor: Actor) -> None:
@@ -103,24 +113,84 @@ def _check_user_values(session: Session, actor: Actor, values: dict[str, Any]) -
     _check_references(session, actor, values, {"team_id": Team, "manager_id": User})
 
 
-def list_users(session: Session, actor: Actor) -> list[User]:
-    statement = scope_select(actor, User, select(User)).order_by(User.display_name, User.id)
-    return list(session.scalars(statement))
+@dataclass(frozen=True)
+class UserPage:
+    users: list[User]
+    next_cursor: str | None
+
+
+def list_users(
+    session: Session,
+    actor: Actor,
+    *,
+    search: str | None = None,
+    limit: int = DEFAULT_USER_PAGE_SIZE,
+    cursor: str | None = None,
+) -> UserPage:
+    """List one page of the tenant's users, ordered by display name and then id.
+
+    ``search`` matches part of the display name, ignoring case. It matches part of the
+    e-mail only for user administrators, because other callers see colleagues' e-mails
+    masked and a match would reveal the hidden part. ``cursor`` is the ``next_cursor``
+    of the previous page.
+    """
+    if not 1 <= limit <= MAX_USER_PAGE_SIZE:
+        # Checked here rather than by Query(ge=, le=), whose message names only the bound
+        # that failed.
+        raise ValidationFailed(
+            [
+                field_error(
+                    actor,
+                    "limit",
+                    limit,
+                    "page_size_out_of_range",
+                    minimum=1,
+                    maximum=MAX_USER_PAGE_SIZE,
+                )
+            ]
+        )
+    statement = scope_select(actor, User, select(User))
+    text = (search or "").strip()
+    if text:
+        matches = [User.display_name.icontains(text, autoescape=True)]
+        if can_manage_users(actor):
+            matches.append(User.email.icontains(text, autoescape=True))
+        statement = statement.where(or_(*matches))
+    if cursor:
+        name, last_id = _decode_user_cursor(cursor)
+        statement = statement.where(
+            or_(User.display_name > name, and_(User.display_name == name, User.id > last_id))
+        )
+    # Reading one row more than the limit shows whether another page follows.
+    users = list(session.scalars(statement.order_by(User.display_name, User.id).limit(limit + 1)))
+    next_cursor = None
+    if len(users) > limit:
+        last = users[limit - 1]
+        next_cursor = encode_cursor(last.display_name, last.id, USER_CURSOR_FIELD)
+    return UserPage(users[:limit], next_cursor)
+
+
+def _decode_user_cursor(cursor: str) -> tuple[str, uuid.UUID]:
+    name, last_id = decode_cursor(cursor, USER_CURSOR_FIELD)
+    if not isinstance(name, str):
+        # A hand-made cursor could hold a number, which PostgreSQL cannot compare with text.
+        raise InvalidInput("invalid_cursor", value=cursor[:80])
+    return name, last_id
 
 
 def can_manage_users(actor: Actor) -> bool:
     return actor.grants.is_administrator or actor.is_system
 
 
-def visible_email(actor: Actor, user: User) -> str:
-    """Return the user's e-mail to user administrators and to the user, else masked.
+def visible_email(actor: Actor, user_id: uuid.UUID, email: str) -> str:
+    """Return a user's e-mail to user administrators and to the user, else masked.
 
     Every user reads the directory to name owners and pick colleagues, but only user
     administration needs the others' contact details: ``z***@example.com``.
     """
-    if can_manage_users(actor) or user.id == actor.user_id:
-        return user.email
-    return mask_email(user.email)
+    if can_manage_users(actor) or user_id == actor.user_id:
+        return email
+    return mask_email(email)
 
 
 def get_user(session: Session, actor: Actor, user_id: uuid.UUID) -> User:

@@ -96,6 +96,18 @@ def test_stalled_deals_are_diagnosed_and_actions_scheduled(
     assert run.outcome["criteria_met"] == 10
 
 
+def test_stalled_deals_found_on_demo_day(database: Database, demo: DemoTenant) -> None:
+    admin = actor_of(database, demo.tenant_id, demo.admin_email)
+
+    run_id = start_run(database, admin, "stalled_deal", is_dry_run=True)
+    advance(database, admin, run_id, now=utc_now())
+
+    deals = detail(database, admin, run_id).plan["facts"]["deals"]
+    assert len(deals) == 5
+    assert len({deal["owner_id"] for deal in deals}) == 5
+    assert all(deal["days_in_stage"] > deal["limit_days"] for deal in deals)
+
+
 def test_stalled_deals_of_a_rep_are_only_their_own(database: Database, demo: DemoTenant) -> None:
     rep = user_with_role(database, demo.tenant_id, "sales_rep", 3)
     actor = actor_of(database, demo.tenant_id, rep.email)

@@ -11,8 +11,10 @@ from the CSV files, as in the main set.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,7 @@ BY_REP = [{"field": "owner.display_name"}]
 SUM_AMOUNT = [{"aggregate": "sum", "field": "amount"}]
 BY_SUM = [{"column": "sum:amount", "descending": True}]
 BY_COUNT = [{"column": "count", "descending": True}]
+ACCOUNT_KAN_CODE = {"field": "account.name", "op": "eq", "value": "Kan-code"}
 
 
 @dataclass
@@ -61,7 +64,7 @@ def _named(rows: list[list[Any]]) -> list[list[Any]]:
 
 
 def build_dev_cases(folder: Path, as_of: date) -> list[Case]:
-    targets = _targets(folder, as_of)
+    targets = [*_targets(folder, as_of), *_general_targets(folder)]
     cases = []
     for target in targets:
         for question in (*target.zh, *target.en):
@@ -819,5 +822,299 @@ def _targets(folder: Path, as_of: date) -> list[Target]:
             [[int((frame["stage"] == "engaging").sum())]],
             ["处于方案沟通阶段的商机有多少", "方案沟通阶段的单子数量"],
             ["how many deals are in the engaging stage", "number of engaging opportunities"],
+        ),
+    ]
+
+
+def _quarter(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def _two_keys(
+    frame: pd.DataFrame, first: str, second: str, measure: Callable[[pd.DataFrame], Any]
+) -> list[list[Any]]:
+    return [[*keys, measure(part)] for keys, part in frame.groupby([first, second])]
+
+
+def _won_total(part: pd.DataFrame) -> Decimal:
+    return total(part["amount"])
+
+
+def _general_targets(folder: Path) -> list[Target]:
+    """Wordings of rules that hold across families: account names, closing verbs, bucket order,
+    distinct counts, ranges with one scale, comparisons beside an aggregate, date spans, the
+    owner of a field ("客户所在行业"), product prices, selling superlatives and relative "who".
+    """
+    frame = load_frame(folder)
+    accounts = load_accounts(folder)
+    products = pd.read_csv(folder / "products.csv", dtype=str)
+    prices = products["sales_price"].map(Decimal)
+    won = frame[frame["stage"] == "won"]
+    amounts = won["amount"].map(lambda value: value if value is not None else Decimal(0))
+    last_quarter = between(won, "closed", date(2017, 7, 1), date(2017, 9, 30))
+    months = won.assign(month=won["closed"].map(lambda day: f"{day.year}-{day.month:02d}"))
+    quarters = won.assign(quarter=won["closed"].map(_quarter))
+    all_amounts = frame["amount"]
+    return [
+        Target(
+            "account_won_total",
+            {"object": "opportunities", "filters": [ACCOUNT_KAN_CODE, WON], "measures": SUM_AMOUNT},
+            [[total(won[won["account"] == "Kan-code"]["amount"])]],
+            ["Kan-code这家公司一共给我们带来了多少业绩", "Kan-code的成交额有多少"],
+            ["how much has Kan-code spent with us", "how much revenue did Kan-code bring in"],
+        ),
+        Target(
+            "accounts_won_total",
+            {
+                "object": "opportunities",
+                "filters": [
+                    {"field": "account.name", "op": "in", "value": ["Condax", "Konex"]},
+                    WON,
+                ],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(won[won["account"].isin(["Condax", "Konex"])]["amount"])]],
+            ["Konex和Condax的赢单金额一共多少"],
+            ["won revenue from Konex and Condax combined"],
+        ),
+        Target(
+            "rep_brought_in",
+            {
+                "object": "opportunities",
+                "filters": [
+                    LAST_QUARTER,
+                    {"field": "owner.display_name", "op": "eq", "value": "Darcel Schlecht"},
+                    WON,
+                ],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(last_quarter[last_quarter["sales_agent"] == "Darcel Schlecht"]["amount"])]],
+            ["Darcel Schlecht上季度带来了多少业绩"],
+            ["how much revenue did Darcel Schlecht bring in last quarter"],
+        ),
+        Target(
+            "series_then_month",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [
+                    {"field": "product.series"},
+                    {"field": "closed_on", "bucket": "month"},
+                ],
+                "measures": SUM_AMOUNT,
+            },
+            _two_keys(months, "series", "month", _won_total),
+            ["各产品系列每月的赢单金额", "每个产品系列按月的成交额"],
+            ["won amount per series each month", "won revenue by product line by month"],
+        ),
+        Target(
+            "region_then_quarter",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [
+                    {"field": "owner.team.region"},
+                    {"field": "closed_on", "bucket": "quarter"},
+                ],
+            },
+            _two_keys(quarters, "regional_office", "quarter", len),
+            ["各区域每季度赢了多少单"],
+            ["won count by region by quarter", "how many deals did each region win per quarter"],
+        ),
+        Target(
+            "distinct_accounts_per_rep",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": BY_REP,
+                "measures": [{"aggregate": "count_distinct", "field": "account_id"}],
+            },
+            grouped(won, "sales_agent", lambda part: int(part["account"].nunique())),
+            ["每个销售跟多少个不同的客户签过单"],
+            ["how many distinct accounts did each rep win"],
+        ),
+        Target(
+            "distinct_reps_per_manager",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "owner.manager.display_name"}],
+                "measures": [{"aggregate": "count_distinct", "field": "owner_id"}],
+            },
+            grouped(won, "manager", lambda part: int(part["sales_agent"].nunique())),
+            ["每个经理手下有几个不同的销售赢过单"],
+            ["number of unique reps with a win per manager"],
+        ),
+        Target(
+            "distinct_buyers_of_product",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "product.name", "op": "eq", "value": "GTX Pro"}, WON],
+                "measures": [{"aggregate": "count_distinct", "field": "account_id"}],
+            },
+            [[int(won[won["product"] == "GTX Pro"]["account"].nunique())]],
+            ["买过GTX Pro的不同客户有多少家"],
+            ["how many different customers who bought GTX Pro are there"],
+        ),
+        Target(
+            "deals_500_to_2k",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "amount", "op": "between", "value": [500, 2000]}],
+            },
+            [[int(all_amounts.map(lambda v: v is not None and 500 <= v <= 2000).sum())]],
+            ["金额在500到2千之间的商机有多少"],
+            ["how many deals between 500 and 2k", "deals worth 500-2k, how many?"],
+        ),
+        Target(
+            "average_won_over_3k",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "amount", "op": "gt", "value": 3000}, WON],
+                "measures": [{"aggregate": "avg", "field": "amount"}],
+            },
+            [[average(won[amounts > 3000]["amount"])]],
+            ["金额大于3000的赢单平均金额", "超过3千的赢单平均多少钱"],
+            ["average won deal above 3k", "what's the avg size of won deals over 3000"],
+        ),
+        Target(
+            "total_won_over_10k",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "amount", "op": "gt", "value": 10000}, WON],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(won[amounts > 10000]["amount"])]],
+            ["单笔超过1万的赢单总共多少钱"],
+            ["what's the total value of won deals over 10k"],
+        ),
+        Target(
+            "won_march_to_may",
+            {
+                "object": "opportunities",
+                "filters": [
+                    {"field": "closed_on", "op": "between", "value": ["2017-03-01", "2017-05-31"]},
+                    WON,
+                ],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(between(won, "closed", date(2017, 3, 1), date(2017, 5, 31))["amount"])]],
+            ["2017年3月到5月的赢单金额", "2017年3月至5月之间签单金额是多少"],
+            ["won revenue from march through may 2017", "won amount, March-May 2017"],
+        ),
+        Target(
+            "won_day_span",
+            {
+                "object": "opportunities",
+                "filters": [
+                    {"field": "closed_on", "op": "between", "value": ["2017-03-10", "2017-04-20"]},
+                    WON,
+                ],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(between(won, "closed", date(2017, 3, 10), date(2017, 4, 20))["amount"])]],
+            ["2017年3月10日到4月20日的成交额"],
+            [
+                "won amount between March 10 and April 20, 2017",
+                "bookings from 10 March to 20 April 2017",
+            ],
+        ),
+        Target(
+            "won_by_account_industry",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "account.industry"}],
+                "measures": SUM_AMOUNT,
+            },
+            _named(grouped(won, "industry", _won_total)),
+            ["赢单金额按客户所在行业统计", "按客户行业看签单金额"],
+            ["won amount by account industry", "bookings by customer sector"],
+        ),
+        Target(
+            "cheapest_price",
+            {"object": "products", "measures": [{"aggregate": "min", "field": "list_price"}]},
+            [[min(prices)]],
+            ["最便宜的产品的价格是多少"],
+            ["what's the cheapest product's price"],
+        ),
+        Target(
+            "priciest_price",
+            {"object": "products", "measures": [{"aggregate": "max", "field": "list_price"}]},
+            [[max(prices)]],
+            ["最贵的那款产品售价多少"],
+            ["the most expensive product's list price"],
+        ),
+        Target(
+            "catalogue_size",
+            {"object": "products"},
+            [[len(products)]],
+            ["目录里一共列了几款产品"],
+            ["how many products are in the catalogue", "how many products does our catalog have"],
+        ),
+        Target(
+            "best_selling_product",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "product.name"}],
+                "sort": BY_COUNT,
+                "limit": 1,
+            },
+            top(grouped(won, "product", len), 1),
+            ["最畅销的产品是哪个"],
+            ["what's our best-selling product", "top selling product"],
+            ordered=True,
+        ),
+        Target(
+            "won_quarter_without_year",
+            {
+                "object": "opportunities",
+                "filters": [
+                    {"field": "closed_on", "op": "between", "value": ["2017-07-01", "2017-09-30"]},
+                    WON,
+                ],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(between(won, "closed", date(2017, 7, 1), date(2017, 9, 30))["amount"])]],
+            ["第三季度的赢单金额", "三季度签单金额"],
+            ["Q3 won revenue", "won amount in Q3"],
+        ),
+        Target(
+            "made_from_product",
+            {
+                "object": "opportunities",
+                "filters": [
+                    {"field": "closed_on", "op": "between", "value": ["2017-01-01", "2017-12-31"]},
+                    {"field": "product.name", "op": "eq", "value": "GTX Basic"},
+                    WON,
+                ],
+                "measures": SUM_AMOUNT,
+            },
+            [
+                [
+                    total(
+                        between(won, "closed", date(2017, 1, 1), date(2017, 12, 31)).query(
+                            "product == 'GTX Basic'"
+                        )["amount"]
+                    )
+                ]
+            ],
+            ["2017年GTX Basic赚了多少钱"],
+            ["how much did we make from GTX Basic in 2017"],
+        ),
+        Target(
+            "products_priced_over",
+            {"object": "products", "filters": [{"field": "list_price", "op": "gt", "value": 1000}]},
+            [[int((prices > 1000).sum())]],
+            ["价格超过1000的产品有几个"],
+            ["products priced over 1000", "how many products are priced above 1k"],
+        ),
+        Target(
+            "most_employees",
+            {"object": "accounts", "measures": [{"aggregate": "max", "field": "employee_count"}]},
+            [[int(accounts["employees"].max())]],
+            ["一个客户最多有多少员工"],
+            ["what's the most employees any single customer has"],
         ),
     ]

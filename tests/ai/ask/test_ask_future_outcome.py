@@ -174,3 +174,67 @@ def test_periods_started_keep_won_deals(
     assert {"field": "stage.key", "op": "eq", "value": "won"} in filters
     assert filters[0]["field"] == "closed_on"
     assert answer.warnings == []
+
+
+ZH_RATE_WARNING = (
+    "注意：“{words}”还没到，这段时间还没有商机结束，所以赢单率或丢单率还不知道，结果为空。"
+    "要看预测，请打开“商机管道与预测”仪表盘。"
+)
+EN_RATE_WARNING = (
+    'Note: the win or loss rate of "{words}" is not known yet, because that period has not '
+    "begun and none of its deals has closed, so the result is empty. For a forecast, see the "
+    '"Pipeline and forecast" dashboard.'
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "period", "words", "alias"),
+    [
+        ("下个季度赢单率会是多少", "next_quarter", "下个季度", "win_rate"),
+        ("what will our win rate be next quarter", "next_quarter", "next quarter", "win_rate"),
+        ("下个月的丢单率", "next_month", "下个月", "loss_rate"),
+    ],
+)
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_future_rate_is_empty_with_warning(
+    database: Database,
+    tenant: TenantInfo,
+    question: str,
+    period: str,
+    words: str,
+    alias: str,
+    locale: str,
+) -> None:
+    """A rate counts closed deals by their close date, so a period to come has none yet.
+
+    The deal that closed early and is expected in December stays out: the expected date
+    does not stand in for the close date of a rate.
+    """
+    _seed(database, tenant)
+
+    answer = _ask_in(database, tenant, question, locale)
+
+    assert _filters(answer) == [
+        {"field": "closed_on", "op": "is_not_empty"},
+        {"field": "closed_on", "op": "relative", "value": period},
+    ]
+    assert answer.query is not None
+    assert [measure.name for measure in answer.query.measures] == [alias]
+    assert answer.rows == [[None]]
+    assert [warning.code for warning in answer.warnings] == ["assistant_future_outcome"]
+    assert answer.warnings[0].words == [words]
+    template = ZH_RATE_WARNING if locale == "zh-CN" else EN_RATE_WARNING
+    assert answer.warnings[0].message == template.format(words=words)
+    assert answer.confidence < answer.intent_confidence
+
+
+def test_rate_of_period_begun_has_no_warning(database: Database, tenant: TenantInfo) -> None:
+    _seed(database, tenant)
+
+    answer = _ask_in(database, tenant, "本月赢单率是多少", "zh-CN")
+
+    assert _filters(answer) == [
+        {"field": "closed_on", "op": "is_not_empty"},
+        {"field": "closed_on", "op": "relative", "value": "this_month"},
+    ]
+    assert answer.warnings == []

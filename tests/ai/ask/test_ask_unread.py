@@ -37,16 +37,125 @@ def _warnings(database: Database, data_dir: Path, question: str) -> list[tuple[s
 @pytest.mark.parametrize(
     ("question", "words"),
     [
-        ("top 5 customers by churn risk", ["churn risk"]),
-        ("流失风险最高的5个客户", ["流失风险"]),
         ("how many customers have a high NPS score", ["high nps score"]),
-        ("客户满意度最高的产品", ["满意度"]),
+        ("top 5 enterprise customers by won amount", ["enterprise"]),
+        ("麻烦老板要的上季度赢单金额", ["老板"]),
+        ("服务类产品卖了多少", ["服务"]),
     ],
 )
 def test_unknown_words_are_named(
     database: Database, data_dir: Path, question: str, words: list[str]
 ) -> None:
+    """An unknown word outside the measure and the dimension leaves an answer with a warning."""
     assert _warnings(database, data_dir, question) == [("assistant_unknown_words", words)]
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("top 5 customers by churn risk", "churn risk"),
+        ("流失风险最高的5个客户", "流失风险"),
+        ("客户满意度最高的产品", "满意度"),
+        ("按流失风险给客户排名", "流失风险"),
+        ("which customers have the highest churn risk", "churn risk"),
+        ("average churn risk per customer", "churn risk"),
+        ("客户满意度分布", "满意度"),
+        ("最活跃的客户", "活跃"),
+    ],
+)
+def test_unknown_key_word_asks_back(
+    database: Database, data_dir: Path, question: str, word: str
+) -> None:
+    """An unknown word that names the ranking measure or the dimension gets no rows."""
+    answer = ask_as(database, pipeline_tenant(database, data_dir), question)
+
+    assert answer.query is None
+    assert answer.rows == []
+    assert answer.clarification is not None
+    assert answer.clarification.code == "assistant_key_word_unknown"
+    assert f"“{word}”" in answer.clarification.message
+    assert answer.confidence == 0
+
+
+def test_unknown_key_word_message_in_both_languages(database: Database, data_dir: Path) -> None:
+    tenant = pipeline_tenant(database, data_dir)
+
+    chinese = _ask_in(database, tenant, "流失风险最高的5个客户", "zh-CN")
+    english = _ask_in(database, tenant, "top 5 customers by churn risk", "en")
+
+    assert chinese.clarification is not None
+    assert chinese.clarification.message == (
+        "没有读懂“流失风险”，而问题要按它排序或分组，所以没有用别的指标代替作答。"
+        "请改用已知的字段，例如赢单金额、商机数、行业或区域，或在报表中构建。"
+    )
+    assert english.clarification is not None
+    assert english.clarification.message == (
+        'The question ranks or groups by "churn risk", which was not understood, so no other '
+        "measure is put in its place. Name a known field instead, for example won amount, "
+        "deal count, industry or region, or build the report in the report builder."
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "query"),
+    [
+        (
+            "服务行业的客户有多少家",
+            {"object": "accounts", "filters": [{"field": "industry", "value": "services"}]},
+        ),
+        (
+            "零售和服务的赢单金额",
+            {
+                "object": "opportunities",
+                "filters": [
+                    {"field": "account.industry", "op": "in", "value": ["retail", "services"]},
+                    WON,
+                ],
+                "measures": [SUM_AMOUNT],
+            },
+        ),
+        (
+            "services industry won amount",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "account.industry", "value": "services"}, WON],
+                "measures": [SUM_AMOUNT],
+            },
+        ),
+    ],
+)
+def test_service_as_industry_needs_industry_context(
+    database: Database, data_dir: Path, question: str, query: dict[str, Any]
+) -> None:
+    answer = ask_as(database, pipeline_tenant(database, data_dir), question)
+
+    assert answer.query == _canonical(query)
+    assert answer.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("question", "query", "warnings"),
+    [
+        ("服务工单有多少", {"object": "tickets"}, []),
+        ("how many service tickets are there", {"object": "tickets"}, []),
+        (
+            "每个销售服务了多少个不同的客户",
+            {"object": "accounts", "group_by": [{"field": "owner.display_name"}]},
+            [("assistant_unknown_words", ["服务"])],
+        ),
+    ],
+)
+def test_service_without_industry_context_is_no_industry(
+    database: Database,
+    data_dir: Path,
+    question: str,
+    query: dict[str, Any],
+    warnings: list[tuple[str, list[str]]],
+) -> None:
+    answer = ask_as(database, pipeline_tenant(database, data_dir), question)
+
+    assert answer.query == _canonical(query)
+    assert [(warning.code, warning.words) for warning in answer.warnings] == warnings
 
 
 @pytest.mark.parametrize(
@@ -66,7 +175,7 @@ def test_unknown_words_lower_confidence(database: Database, data_dir: Path) -> N
     tenant = pipeline_tenant(database, data_dir)
 
     understood = ask_as(database, tenant, "top 5 customers by won amount")
-    unknown = ask_as(database, tenant, "top 5 customers by churn risk")
+    unknown = ask_as(database, tenant, "top 5 enterprise customers by won amount")
 
     # The classifier's probability of the answered intent is intent_confidence, or at most
     # one minus it when the parser overrode the classifier's choice.
@@ -79,15 +188,15 @@ def test_unknown_words_lower_confidence(database: Database, data_dir: Path) -> N
 def test_unknown_words_message_in_both_languages(database: Database, data_dir: Path) -> None:
     tenant = pipeline_tenant(database, data_dir)
 
-    chinese = _ask_in(database, tenant, "流失风险最高的5个客户", "zh-CN")
-    english = _ask_in(database, tenant, "top 5 customers by churn risk", "en")
+    chinese = _ask_in(database, tenant, "麻烦老板要的上季度赢单金额", "zh-CN")
+    english = _ask_in(database, tenant, "top 5 enterprise customers by won amount", "en")
 
     assert chinese.warnings[0].message == (
-        "注意：没有读懂“流失风险”，结果没有考虑它，回答的可能是另一个问题。"
+        "注意：没有读懂“老板”，结果没有考虑它，回答的可能是另一个问题。"
         "请使用字段名和字段值来提问，或在报表中构建。"
     )
     assert english.warnings[0].message == (
-        'Note: "churn risk" was not understood and played no part in the result, which may '
+        'Note: "enterprise" was not understood and played no part in the result, which may '
         "answer a different question. Use the names of fields and values, or build the "
         "report in the report builder."
     )

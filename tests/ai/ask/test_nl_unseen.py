@@ -1,4 +1,8 @@
-"""Accuracy of offline question answering on the unseen question set of ``nl_unseen.py``.
+"""Accuracy of offline question answering on the question set of ``nl_unseen.py``.
+
+The set was written by someone who had not read the grammar and measured twice as a set
+nobody tuned to. Its failures have since guided grammar work, so it is now a development
+set like ``nl_dev.py``: its figure no longer says how the grammar does on new wordings.
 
 The expected queries are first run through the report service and must return
 the rows pandas computed, so a wrong label cannot pass as a parser error. Then
@@ -29,11 +33,10 @@ from zhike.security.models import Tenant, User
 pytestmark = pytest.mark.slow
 
 TARGET = 0.90
-# The parser reached 0.800 on both measures the first time it met this set, and 0.851 (query)
-# and 0.874 (rows) the second time, short of TARGET (docs/benchmarks.md records each run).
-# The floor keeps that from slipping without turning the set into a development set: work on
-# the grammar must not be checked against it.
-FLOOR = 0.85
+# The parser reached 0.800 on both measures the first time it met this set and 0.851 (query)
+# and 0.874 (rows) the second time (docs/benchmarks.md records both runs). Grammar work
+# developed on the set then brought both to 1.000; the floor leaves room for two misses.
+FLOOR = 0.985
 CENT = Decimal("0.01")
 
 

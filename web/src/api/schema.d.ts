@@ -5369,11 +5369,13 @@ export interface paths {
         };
         /**
          * List Users
-         * @description List the tenant's users; ``has_totp`` tells whether each has a confirmed authenticator.
+         * @description List the tenant's users by display name, then id, one page at a time.
          *
-         *     Callers without user administration get other users' e-mails masked
-         *     (``z***@example.com``) and ``has_totp`` false, so the list serves owner names and
-         *     pickers only.
+         *     ``has_totp`` is true for a user with a confirmed authenticator. Callers without
+         *     user administration get other users' e-mails masked (``z***@example.com``) and
+         *     ``has_totp`` false, so the list serves owner names and pickers only, and ``q`` matches
+         *     only display names for them. Callers see their own e-mail in full. A page holds at
+         *     most ``limit`` users; pass its ``next_cursor`` as ``cursor`` to read the next one.
          */
         get: operations["list_users_api_v1_users_get"];
         put?: never;
@@ -6334,7 +6336,8 @@ export interface components {
          *     ``assistant_ignored_filter``, ``assistant_ignored_group`` or ``assistant_ignored_measure``
          *     for recognised words, ``assistant_unknown_words`` for words not recognised at all, and
          *     ``assistant_future_outcome`` for won or lost deals in a period that has not begun, which
-         *     the answer replaces with the open deals expected to close in it.
+         *     the answer replaces with the open deals expected to close in it (a win or loss rate
+         *     there stays empty, since none of its deals has closed).
          */
         AnswerWarning: {
             /** Code */
@@ -9923,6 +9926,11 @@ export interface components {
              * @description fields the step fills from a template or a constant, not from one column
              */
             fixed_fields: string[];
+            /**
+             * Historical
+             * @description the profile imports as historical data by default, without the sales process's stage requirements; only administrators may run a historical import
+             */
+            historical: boolean;
         };
         /** Me */
         Me: {
@@ -12097,6 +12105,11 @@ export interface components {
             kind: "dimension" | "measure";
             /** Type */
             type: string;
+            /**
+             * Currencies
+             * @description set only for a money measure (sum, avg, min, max or median of an amount) whose rows in scope hold more than one currency, without grouping by that currency: the ISO 4217 codes, sorted. Each value of the column is then a list of {currency, value} (value a decimal string), one entry per currency. Absent otherwise, so a report in one currency reads as plain decimals
+             */
+            currencies?: string[] | null;
         };
         /**
          * ReportDisplay
@@ -12417,11 +12430,18 @@ export interface components {
         /**
          * ReportResult
          * @description Columns and rows; row values line up with ``columns``. Amounts are decimal strings.
+         *
+         *     Amounts in different currencies are never added together: where the rows of
+         *     a money measure hold several currencies, its values are lists of
+         *     ``{currency, value}`` (see ``ReportColumn.currencies``).
          */
         ReportResult: {
             /** Columns */
             columns: components["schemas"]["ReportColumn"][];
-            /** Rows */
+            /**
+             * Rows
+             * @description one list per row, in column order; a money measure in several currencies holds a list of {currency, value}
+             */
             rows: unknown[][];
             /** @description set when the measures carry differential-privacy noise */
             privacy?: components["schemas"]["PrivacySpent"] | null;
@@ -14826,6 +14846,11 @@ export interface components {
         UserList: {
             /** Items */
             items: components["schemas"]["UserRead"][];
+            /**
+             * Next Cursor
+             * @description pass as cursor to read the next page; null on the last page
+             */
+            next_cursor?: string | null;
         };
         /** UserRead */
         UserRead: {
@@ -27128,7 +27153,14 @@ export interface operations {
     };
     list_users_api_v1_users_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description part of the display name, or for user administrators of the e-mail; case is ignored */
+                q?: string | null;
+                /** @description page size, a whole number from 1 to 500 */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
             header?: {
                 authorization?: string | null;
             };

@@ -19,10 +19,27 @@ declare module 'vue-router' {
   }
 }
 
+// Longer query values are not addresses this app produces, so they are ignored.
+const MAX_APP_PATH_LENGTH = 2000
+// A browser reads a backslash in a URL as "/" and drops tabs and line breaks, so a backslash
+// or a tab after the first "/" would turn the path into a protocol-relative "//host" URL.
+const UNSAFE_PATH_CHARACTERS = /[\\\u0000-\u001f\u007f]/
+// Pages that make no sense to return to: the login form and the no-access page itself.
+const NOT_A_DESTINATION = /^\/(login|forbidden)(?=[/?#]|$)/
+
+/**
+ * Return a path and query of this app taken from the query string, or null for anything else:
+ * a full or protocol-relative URL, a relative path, or the login and no-access pages.
+ */
+export function appPath(value: unknown): string | null {
+  if (typeof value !== 'string' || value.length > MAX_APP_PATH_LENGTH) return null
+  if (!value.startsWith('/') || value.startsWith('//') || UNSAFE_PATH_CHARACTERS.test(value)) return null
+  return NOT_A_DESTINATION.test(value) ? null : value
+}
+
 /** A redirect target from the query string, only when it is a path inside this app. */
 export function safeRedirect(value: unknown): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) return '/'
-  return value.startsWith('/login') ? '/' : value
+  return appPath(value) ?? '/'
 }
 
 export function buildRouter(): Router {

@@ -42,6 +42,7 @@ TermKind = Literal[
     "count",
     "group",
     "group_after",
+    "respectively",
     "money",
     "which",
     "what",
@@ -110,6 +111,9 @@ class Lexicon:
     timezone: str = "Asia/Shanghai"
     readable: frozenset[str] = frozenset()
     longest: int = 1
+    # Phrases whose value meaning holds only beside a word for its field: "服务" is the
+    # industry "services" in "服务行业", not in "服务工单". Phrase to (target, field).
+    contextual: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def add(self, phrase: str, term: Term) -> None:
         key = normalize(phrase).strip()
@@ -145,6 +149,7 @@ def _fixed_terms(lexicon: Lexicon) -> None:
         ("count", words.COUNT_WORDS),
         ("group", words.GROUP_WORDS),
         ("group_after", words.GROUP_AFTER_WORDS),
+        ("respectively", words.RESPECTIVELY_WORDS),
         ("money", words.MONEY_WORDS),
         ("which", words.WHICH_WORDS),
         ("what", words.WHAT_WORDS),
@@ -168,6 +173,8 @@ def _fixed_terms(lexicon: Lexicon) -> None:
     for kind, phrases in simple:
         for phrase in phrases:
             lexicon.add(phrase, Term(kind))
+    for phrase in words.SELLING_SUPERLATIVES:
+        lexicon.add(phrase, Term("won_verb"))
     for phrase in words.CHAMPION_WORDS:
         for term in (
             Term("top"),
@@ -254,6 +261,7 @@ _VALUE_FIELDS = (
     ("accounts", "province", "accounts", "province"),
     ("accounts", "city", "accounts", "city"),
     ("accounts", "tier", "accounts", "tier"),
+    ("accounts", "name", "accounts", "name"),
     ("products", "name", "products", "name"),
     ("products", "series", "products", "series"),
     ("tickets", "category", "tickets", "category"),
@@ -315,6 +323,16 @@ _REGION_SYNONYMS = {
 }
 
 _VALUE_SYNONYMS = {"industry": _INDUSTRY_SYNONYMS, "country": _COUNTRY_SYNONYMS}
+# Industry synonyms that are also everyday CRM words (服务工单, 技术支持, 营销活动, 广告投放,
+# 招聘). They name the industry only next to 行业/industry or in a list of industries.
+_CONTEXT_SYNONYMS = {
+    "industry": frozenset(
+        {"服务", "技术", "营销", "市场营销", "广告", "通信", "招聘", "就业", "传媒"}
+    )
+}
+# Fields of free names rather than picklists: a name that is also a word of the fixed
+# vocabulary ("Open", "Top") or a single Chinese character keeps its vocabulary meaning only.
+_NAME_FIELDS = frozenset({("accounts", "name")})
 
 
 def _data_terms(session: Session, actor: Actor, lexicon: Lexicon) -> None:
@@ -322,9 +340,13 @@ def _data_terms(session: Session, actor: Actor, lexicon: Lexicon) -> None:
         if grant_for(actor, base) is None:
             continue
         for value in _distinct_values(session, actor, base, path):
+            if (target, name) in _NAME_FIELDS and _common_word(lexicon, value):
+                continue
             lexicon.add(value, Term("value", target=target, field=name, value=value))
             for synonym in _VALUE_SYNONYMS.get(name, {}).get(value.lower(), ()):
                 lexicon.add(synonym, Term("value", target=target, field=name, value=value))
+                if synonym in _CONTEXT_SYNONYMS.get(name, ()):
+                    lexicon.contextual[normalize(synonym)] = (target, name)
     regions = _directory_values(session, actor, Team, Team.region)
     lexicon.region_values = sorted(regions)
     for region in regions:
@@ -355,6 +377,11 @@ def _data_terms(session: Session, actor: Actor, lexicon: Lexicon) -> None:
             # "赢单金额" is the amount of won deals: a measure and a filter in one phrase.
             for phrase in words.WON_AMOUNT_WORDS:
                 lexicon.add(phrase, term)
+
+
+def _common_word(lexicon: Lexicon, value: str) -> bool:
+    key = normalize(value).strip()
+    return key in lexicon.terms or len(key) < 2
 
 
 def _custom_terms(session: Session, actor: Actor, lexicon: Lexicon) -> None:

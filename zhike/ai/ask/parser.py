@@ -33,9 +33,9 @@ from zhike.ai.ask.lexicon import Lexicon, Term, normalize
 from zhike.ai.ask.patterns import Scan, founded_years, scan_patterns
 from zhike.ai.ask.rates import rate_measure
 from zhike.ai.ask.reading import Reading, path_for
-from zhike.ai.ask.timeparse import TimeFilter, find_time, leftover_time
+from zhike.ai.ask.timeparse import BUCKET_MARKER, TimeFilter, find_time, leftover_time
 from zhike.ai.ask.tokens import Phrase, Unmatched, match_phrases, tokenize
-from zhike.ai.ask.unread import unread_words
+from zhike.ai.ask.unread import key_words, unread_words
 from zhike.analytics.query import (
     ReportFilter,
     ReportGroup,
@@ -76,6 +76,8 @@ STRONG_COUNT_WORDS = frozenset(
         "number",
     }
 )
+# English "who" words that start a relative clause after a noun ("reps who closed …").
+_RELATIVE_WHO = frozenset({"who", "whom", "whose"})
 MINE_WORDS = ("我的", "我负责的", "我自己的", "my", "mine", "my own")
 DEFAULT_LIMIT = 1000
 
@@ -108,6 +110,8 @@ class ParseResult:
     # The time phrase of a question about won or lost deals in a future period, which
     # the query answers with the open deals expected to close then instead.
     future_outcome: str | None = None
+    # True when that question asks for a win or loss rate, which no deal of the period has yet.
+    future_rate: bool = False
 
     @property
     def has_signal(self) -> bool:
@@ -151,6 +155,9 @@ def _choose_base(reading: Reading, lexicon: Lexicon) -> str | None:
         for term in phrase.terms:
             if term.kind in ("measure_field", "condition", "rate") and term.target in votes:
                 votes[term.target] += 2
+        # Closing verbs speak of deals ("how much has X closed"), whatever else they mean.
+        if phrase.has("won_verb") and "opportunities" in votes:
+            votes["opportunities"] += 2
         values = [term for term in phrase.terms if term.kind == "value"]
         if values:
             required.append(values)
@@ -165,6 +172,8 @@ def _choose_base(reading: Reading, lexicon: Lexicon) -> str | None:
 
 
 def _is_group_dimension(reading: Reading, phrase: Phrase, top: bool) -> bool:
+    if reading.owns_next(phrase):
+        return False
     if reading.governed(phrase, ("group", "which"), before=2):
         return True
     # "按区域和产品", "by stage and region": a second dimension of the same group word.
@@ -414,6 +423,7 @@ def parse_question(
     for word in MINE_WORDS:
         text = re.sub(rf"(?<![a-z]){re.escape(word)}(?![a-z])", " ", text)
     phrases, unknown = match_phrases(tokenize(text, lexicon), lexicon)
+    phrases, unknown = _drop_out_of_context(phrases, unknown, lexicon)
     result = ParseResult(unknown=unknown)
     result.understood = [phrase.text for phrase in phrases if phrase.terms]
     # A product or field name may contain a time word ("年收入"); it is no time phrase.
@@ -433,6 +443,9 @@ def parse_question(
     for phrase, following in itertools.pairwise(phrases):
         if phrase.has("what") and following.has("dimension"):
             phrase.terms.append(Term("which"))
+    _drop_relative_who(phrases)
+    _drop_distinct_grouping(phrases)
+    phrases, bucket_position = _take_bucket_marker(phrases)
     reading = Reading(phrases)
 
     if not result.understood:
@@ -475,24 +488,28 @@ def parse_question(
         filters.append(won_stage)
     # Which deals will be won or lost in a period still to come is not known yet, so
     # the open deals expected to close in it are counted instead, with a warning.
-    # NOTE: a win or loss rate in such a period ("下个月的赢单率") still runs and
-    # returns no rows, without a warning.
     if base == "opportunities" and _is_wholly_future(time.filter, today):
         filters, replaced = _open_instead_of_closed(lexicon, filters)
         if replaced:
             # The period is read before any time bucket, so it is the first phrase.
             result.future_outcome = time.phrases[0]
     rate = rate_measure(reading, lexicon, base, filters)
+    closing_rate = rate is not None and rate.measure.alias in ("win_rate", "loss_rate")
     if rate is not None:
         filters = rate.filters
+    if closing_rate and _is_wholly_future(time.filter, today):
+        # A win rate counts closed deals, and none of a period still to come has closed: the
+        # rate is empty, and the warning says why rather than leaving a blank answer.
+        result.future_outcome = time.phrases[0]
+        result.future_rate = True
     measure_fields = _measure_fields(reading, base)
     date_field = _date_field(reading, base, filters, bool(measure_fields) or rate is not None)
-    if future and not reading.of("created"):
+    # A rate of closed deals keeps their close date. Other deals close in the future only
+    # by expectation.
+    if future and not reading.of("created") and not closing_rate:
         date_field = _future_date_field(lexicon, base, filters) or date_field
     filtered_paths = {item.field for item in filters if item.op == "eq"}
     groups: list[ReportGroup] = []
-    if time.bucket is not None:
-        groups.append(ReportGroup(field=date_field, bucket=time.bucket))
     used_dimension_phrases: set[int] = set()
     for phrase in reading.phrases:
         is_measure_word = phrase.has("measure_field") and not phrase.has("object")
@@ -508,11 +525,16 @@ def parse_question(
         if path not in [group.field for group in groups]:
             groups.append(ReportGroup(field=path))
             used_dimension_phrases.add(phrase.position)
+    if time.bucket is not None:
+        # The bucket takes its place in question order: "每个区域每个季度" groups by region first.
+        before = sum(1 for position in used_dimension_phrases if position < bucket_position)
+        groups.insert(before, ReportGroup(field=date_field, bucket=time.bucket))
     if reading.of("who") and not groups:
         owner = path_for(base, "users", "display_name")
         if owner is not None:
             groups.append(ReportGroup(field=owner))
-    if not groups and (reading.of("group") or reading.of("versus")) and respectively:
+    asks_each = reading.of("group") or reading.of("respectively") or reading.of("versus")
+    if not groups and asks_each and respectively:
         groups.extend(ReportGroup(field=path) for path in respectively)
     if not groups and reading.of("which"):
         for phrase in reading.phrases:
@@ -556,6 +578,13 @@ def parse_question(
     plain_aggregates = [
         term.value for _, term in reading.of("aggregate") if isinstance(term.value, str)
     ]
+    # Fields whose aggregate a word of the question requests ("平均金额", "一共多少钱"),
+    # which stay measures when a comparison also filters on them.
+    requested = {
+        path
+        for phrase, path in measure_fields
+        if _aggregate_for(reading, phrase, ranked=False) is not None
+    }
     wants_money = bool(reading.of("money")) and not measures
     if wants_money and not plain_aggregates:
         plain_aggregates = ["sum"]
@@ -577,6 +606,7 @@ def parse_question(
             )
         if money:
             measures.append(ReportMeasure(aggregate=plain_aggregates[0], field=money[0].path))
+            requested.add(money[0].path)
     strong_count = any(
         phrase.text in STRONG_COUNT_WORDS and not _counts_field(reading, lexicon, base, phrase)
         for phrase, _ in reading.of("count")
@@ -608,14 +638,12 @@ def parse_question(
             return _clarify(result, "assistant_comparison_unclear", value=str(number))
         filters.append(ReportFilter(field=target, op=op, value=number))
         # The field of a comparison is a filter, not a measure, unless it was named twice
-        # or an aggregate word requests it ("超过5千的赢单总金额").
+        # or an aggregate word requests it ("超过5千的赢单总金额", "一共多少钱").
         measures = [
             item
             for item in measures
-            if item.field != target
-            or _named_twice(measure_fields, target)
-            or _aggregated(reading, measure_fields, target)
-        ] or [ReportMeasure(aggregate="count")]
+            if item.field != target or _named_twice(measure_fields, target) or target in requested
+        ] or [_compared_measure(reading, plain_aggregates, target)]
 
     if reading.of("sla"):
         filters.append(ReportFilter(field=lexicon.sla_fields[base], op="eq", value=True))
@@ -660,8 +688,117 @@ def parse_question(
     for found in ignored_phrases(reading, applied):
         if found not in result.ignored:
             result.ignored.append(found)
-    result.unread = unread_words(unknown, lexicon, [found.text for found in result.ignored])
+    accounted = [found.text for found in result.ignored]
+    result.unread = unread_words(unknown, lexicon, accounted)
+    # An unknown word that names the measure or dimension is asked back: ranking "by churn
+    # risk" with the deal count would answer another question.
+    unknown_keys = key_words(unknown, reading.phrases, lexicon, accounted)
+    if unknown_keys:
+        return _clarify(result, "assistant_key_word_unknown", word=unknown_keys[0])
     return result
+
+
+def _drop_out_of_context(
+    phrases: list[Phrase], unknown: list[Unmatched], lexicon: Lexicon
+) -> tuple[list[Phrase], list[Unmatched]]:
+    """Drop the value meaning of a phrase that needs its field named beside it.
+
+    "服务行业的客户" and "零售和服务业" name the industry "services"; "服务工单有多少" and
+    "服务类产品" do not. The field counts as named when a word for it stands within two
+    phrases, or when the phrase is in a list with another value of the field. A phrase left
+    with no meaning becomes an unmatched word, so the answer names it.
+    """
+    kept: list[Phrase] = []
+    missing = list(unknown)
+    for index, phrase in enumerate(phrases):
+        needed = lexicon.contextual.get(phrase.text)
+        if needed is None or _has_context(phrases, index, needed):
+            kept.append(phrase)
+            continue
+        phrase.terms = [
+            term
+            for term in phrase.terms
+            if not (term.kind == "value" and (term.target, term.field) == needed)
+        ]
+        if phrase.terms:
+            kept.append(phrase)
+        else:
+            is_cjk = _CJK.search(phrase.text) is not None
+            missing.append(Unmatched(phrase.text, is_cjk, phrase.first_token))
+    if len(kept) == len(phrases):
+        return phrases, unknown
+    for position, phrase in enumerate(kept):
+        phrase.position = position
+    missing.sort(key=lambda word: word.token)
+    return kept, missing
+
+
+def _has_context(phrases: list[Phrase], index: int, needed: tuple[str, str]) -> bool:
+    def names_field(phrase: Phrase) -> bool:
+        return any(
+            term.kind == "dimension" and (term.target, term.field) == needed
+            for term in phrase.terms
+        )
+
+    def is_value(phrase: Phrase) -> bool:
+        return any(
+            term.kind == "value" and (term.target, term.field) == needed for term in phrase.terms
+        )
+
+    nearby = phrases[max(0, index - 2) : index] + phrases[index + 1 : index + 3]
+    if any(names_field(phrase) for phrase in nearby):
+        return True
+    previous = phrases[index - 1] if index > 0 else None
+    following = phrases[index + 1] if index + 1 < len(phrases) else None
+    if previous is not None and phrases[index].conjoined and is_value(previous):
+        return True
+    return following is not None and following.conjoined and is_value(following)
+
+
+def _drop_relative_who(phrases: list[Phrase]) -> None:
+    """Read "who" after a noun as a relative pronoun: "customers who bought GTX Pro".
+
+    Only a "who" that opens the question or stands alone asks for people; after a noun it
+    starts a clause that filters that noun, and grouping by owner would answer another question.
+    """
+    for previous, phrase in itertools.pairwise(phrases):
+        if phrase.text not in _RELATIVE_WHO or not (
+            previous.has("object") or previous.has("dimension")
+        ):
+            continue
+        phrase.terms = [term for term in phrase.terms if term.kind != "who"]
+
+
+def _drop_distinct_grouping(phrases: list[Phrase]) -> None:
+    """Read "不同" next to a count word as "distinct": "多少个不同的客户" counts customers.
+
+    "不同" is also a group word ("不同行业的赢单金额"), but right after a count word, or
+    before the records that a count word follows ("不同的客户有多少家"), it says which
+    records to count, not how to split them.
+    """
+    for index, phrase in enumerate(phrases):
+        if not (phrase.has("distinct") and phrase.has("group")):
+            continue
+        after_count = index > 0 and phrases[index - 1].has("count")
+        counted = (
+            index + 2 < len(phrases)
+            and phrases[index + 1].has("object")
+            and phrases[index + 2].has("count")
+        )
+        if after_count or counted:
+            phrase.terms = [term for term in phrase.terms if term.kind != "group"]
+
+
+def _take_bucket_marker(phrases: list[Phrase]) -> tuple[list[Phrase], int]:
+    """Remove the time bucket's marker and return the phrases and the marker's position."""
+    position = next(
+        (index for index, phrase in enumerate(phrases) if phrase.text == BUCKET_MARKER),
+        len(phrases),
+    )
+    kept = [phrase for phrase in phrases if phrase.text != BUCKET_MARKER]
+    for index, phrase in enumerate(kept):
+        phrase.position = index
+    return kept, position
 
 
 def _implied_won_stage(
@@ -752,16 +889,48 @@ def _asks_field_extreme(
     records = next((phrase for phrase, _ in reading.of("object")), None)
     if records is None or len(measure_fields) != 1:
         return False
-    field_phrase = measure_fields[0][0]
-    if field_phrase is records or not reading.near(
-        field_phrase, ("top", "bottom"), before=1, after=1
+    field_phrase, field_path = measure_fields[0]
+    if field_phrase is records:
+        return False
+    named = [
+        phrase
+        for phrase in reading.phrases
+        if any(
+            term.kind == "measure_field"
+            and path_for(reading.base, term.target, term.field) == field_path
+            for term in phrase.terms
+        )
+    ]
+    # "the cheapest product's list price", "最贵的产品的价格": a superlative that names the
+    # field picks the record, and the field named again after the records is the value asked.
+    superlative = [phrase for phrase in named if phrase.has("top") or phrase.has("bottom")]
+    if any(phrase.position < records.position for phrase in superlative) and any(
+        phrase.position > records.position and phrase not in superlative for phrase in named
     ):
+        return True
+    if not _next_to_superlative(reading, field_phrase):
         return False
     if not is_chinese:
         return field_phrase.position < records.position
     if field_phrase.position > records.position:
         return True
     return any(phrase.position > records.position for phrase, _ in reading.of("count"))
+
+
+def _next_to_superlative(reading: Reading, phrase: Phrase) -> bool:
+    """True when a superlative stands right before or after ``phrase``.
+
+    Count words may stand between: "最多有多少员工" asks the largest employee count.
+    """
+    if reading.near(phrase, ("top", "bottom"), before=1, after=1):
+        return True
+    position = phrase.position - 1
+    while position >= 0 and reading.phrases[position].has("count"):
+        position -= 1
+    if position < 0 or position == phrase.position - 1:
+        return False
+    other = reading.phrases[position]
+    return other.has("top") or other.has("bottom")
 
 
 def _counts_field(reading: Reading, lexicon: Lexicon, base: str, phrase: Phrase) -> bool:
@@ -787,11 +956,15 @@ def _has_sum_word(reading: Reading) -> bool:
     return any(term.value == "sum" for _, term in reading.of("aggregate"))
 
 
-def _aggregated(reading: Reading, measure_fields: list[tuple[Phrase, str]], path: str) -> bool:
-    return any(
-        known == path and _aggregate_for(reading, phrase, ranked=False) == "sum"
-        for phrase, known in measure_fields
-    )
+def _compared_measure(reading: Reading, plain_aggregates: list[str], target: str) -> ReportMeasure:
+    """Return the measure left once a comparison took its field: "金额小于1000的赢单平均多少".
+
+    An aggregate word elsewhere in the question then applies to the compared field; a bare
+    total ("一共有多少") counts records unless a money word asks for the amount.
+    """
+    if plain_aggregates and (plain_aggregates[0] != "sum" or reading.of("money")):
+        return ReportMeasure(aggregate=plain_aggregates[0], field=target)
+    return ReportMeasure(aggregate="count")
 
 
 def _distinct_measure(
@@ -833,9 +1006,13 @@ def _counted_related(reading: Reading, base: str) -> str | None:
     reps through the deals, as ``account_id`` and ``owner_id``.
     """
     for phrase, _ in reading.of("count"):
-        if phrase.position + 1 >= len(reading.phrases):
+        position = phrase.position + 1
+        # "多少个不同的客户", "count of distinct reps": the distinct word may sit between.
+        if position < len(reading.phrases) and reading.phrases[position].has("distinct"):
+            position += 1
+        if position >= len(reading.phrases):
             continue
-        following = reading.phrases[phrase.position + 1]
+        following = reading.phrases[position]
         for term in following.terms:
             if term.kind not in ("object", "dimension") or term.target in (None, base):
                 continue

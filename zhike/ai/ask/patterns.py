@@ -202,8 +202,12 @@ def scan_patterns(
         match = re.search(_RANGE, scan.text) or re.search(_BARE_RANGE, scan.text)
         if match is None:
             break
-        low = _number(match.group(1), match.group(2) or match.group(4))
         high = _number(match.group(3), match.group(4))
+        # "2-5万" writes the scale once for both ends, but "between 500 and 2k" does not:
+        # the scale is shared only when the low end stays below the high end with it.
+        low = _number(match.group(1), match.group(2) or match.group(4))
+        if match.group(2) is None and low > high:
+            low = _number(match.group(1), None)
         scan.thresholds.append(("between", [min(low, high), max(low, high)]))
         marker = f" __threshold{len(scan.thresholds) - 1}__ "
         scan.text = scan.text[: match.start()] + marker + scan.text[match.end() :]

@@ -29,13 +29,39 @@ class Reading:
 
         "各行业的客户数量" groups by industry only: "各" governs the first dimension after it.
         """
-        for position in range(phrase.position - 1, max(-1, phrase.position - before - 1), -1):
+        low = max(-1, phrase.position - before - 1)
+        for position in range(phrase.position - 1, low, -1):
             other = self.phrases[position]
             if any(other.has(kind) for kind in kinds):
                 return True
-            if other.has("dimension"):
+            # "按客户所在国家": the owner of the field counts as part of the dimension.
+            if other.has("dimension") and not self.owns_next(other):
                 return False
+            if other.has("dimension"):
+                low = max(-1, low - 1)
         return False
+
+    def owns_next(self, phrase: Phrase) -> bool:
+        """True when the next phrase names a field of the object ``phrase`` names.
+
+        In "客户所在国家" and "customer country" the customer only says whose country is meant.
+        """
+        if phrase.position + 1 >= len(self.phrases):
+            return False
+        following = self.phrases[phrase.position + 1]
+        if following.conjoined:
+            return False
+        owners = {term.target for term in phrase.terms if term.kind == "object"}
+        own_fields = {
+            (term.target, term.field) for term in phrase.terms if term.kind == "dimension"
+        }
+        return any(
+            term.kind == "dimension"
+            and term.target in owners
+            and (term.target, term.field) not in own_fields
+            and not following.has("object")
+            for term in following.terms
+        )
 
     def grouped_after_dimension(self, phrase: Phrase) -> bool:
         """True for the later dimensions of a group word's list: "by region and product".

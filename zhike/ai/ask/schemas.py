@@ -47,7 +47,8 @@ class AnswerWarning(BaseModel):
     ``assistant_ignored_filter``, ``assistant_ignored_group`` or ``assistant_ignored_measure``
     for recognised words, ``assistant_unknown_words`` for words not recognised at all, and
     ``assistant_future_outcome`` for won or lost deals in a period that has not begun, which
-    the answer replaces with the open deals expected to close in it.
+    the answer replaces with the open deals expected to close in it (a win or loss rate
+    there stays empty, since none of its deals has closed).
     """
 
     code: str

@@ -21,7 +21,7 @@ from zhike.ai.ask.choices import value_labels
 from zhike.ai.ask.coverage import Ignored
 from zhike.ai.ask.lexicon import cached_lexicon
 from zhike.ai.ask.llm import QUERY_PURPOSE, parse_with_model
-from zhike.ai.ask.parser import ParseResult, parse_question
+from zhike.ai.ask.parser import STRONG_COUNT_WORDS, ParseResult, parse_question
 from zhike.ai.ask.schemas import AnswerWarning, AskAnswer, ClarificationOut
 from zhike.ai.ask.summary import stream_summary
 from zhike.ai.context.intent import IntentResult, network_provider_configured, recognise_intent
@@ -46,6 +46,9 @@ WARNING_CODES = (
 # Below this confidence, a request for an action that the parser read as a query
 # gets a data result.
 OVERRIDE_CONFIDENCE = 0.6
+# Clarifications of questions that the parser read as rankings or groupings, so they are
+# data questions whatever the intent classifier says.
+RANKING_CLARIFICATIONS = frozenset({"assistant_key_word_unknown"})
 
 _gateway: LLMGateway | None = None
 _gateway_lock = threading.Lock()
@@ -78,15 +81,23 @@ def _parse(
 def _data_question(intent: IntentResult, parsed: ParseResult) -> bool:
     """Decide whether to return data: the classifier chose a query, or the parser read one.
 
-    A parsed query with filters, groups or a measure beyond a bare count overrides
-    any intent but a confident request for an action.
+    A parsed query with filters, groups, a measure beyond a bare count or a count word
+    ("how many products …") overrides any intent but a confident request for an action,
+    and so does a ranking whose unknown key the parser asks back about.
     """
     if intent.intent == "query_data":
         return True
+    if parsed.clarification is not None and parsed.clarification.code in RANKING_CLARIFICATIONS:
+        # The parser read a ranking or grouping whose key it does not know: a data question.
+        return intent.intent != "take_action" or intent.confidence < OVERRIDE_CONFIDENCE
     if parsed.query is None:
         return False
     query = parsed.query
-    understood = bool(query.filters or query.group_by or query.measures[0].aggregate != "count")
+    # "how many products are in our catalog": a count word with the records to count.
+    counted = any(text in STRONG_COUNT_WORDS for text in parsed.understood)
+    understood = bool(
+        query.filters or query.group_by or query.measures[0].aggregate != "count" or counted
+    )
     if intent.intent == "take_action":
         return understood and intent.confidence < OVERRIDE_CONFIDENCE
     return understood or intent.intent == "investigate_anomaly"
@@ -162,7 +173,11 @@ def _finish(
     answer.chart = suggest_chart(query, result)
     answer.value_labels = value_labels(session, actor, query, result)
     answer.warnings = answer_warnings(
-        parsed.ignored, actor.locale, parsed.unread, parsed.future_outcome
+        parsed.ignored,
+        actor.locale,
+        parsed.unread,
+        parsed.future_outcome,
+        future_rate=parsed.future_rate,
     )
     answer.confidence = _answer_confidence(intent, answer.intent, parsed)
     answer.message = translate("assistant.answer_rows", actor.locale, count=len(result.rows))
@@ -197,13 +212,17 @@ def answer_warnings(
     locale: str,
     unread: list[str] | None = None,
     future_outcome: str | None = None,
+    *,
+    future_rate: bool = False,
 ) -> list[AnswerWarning]:
     """Return one warning per kind of phrase left out, naming the phrases in question order.
 
     ``ignored`` are recognised phrases that the query does not apply. ``unread`` are
     content words the parser did not recognise at all, and they get a warning of their own.
     ``future_outcome`` is the future period of a question about won or lost deals, which
-    the query answers with the open deals expected to close in it.
+    the query answers with the open deals expected to close in it. With ``future_rate`` the
+    question asks for a win or loss rate there, which stays empty until deals close, and
+    the warning says so instead.
     """
     by_code: dict[str, list[str]] = {}
     if future_outcome is not None:
@@ -220,7 +239,10 @@ def answer_warnings(
         if code not in by_code:
             continue
         words = by_code[code]
-        message = translate(f"assistant.warning.{code}", locale, words=separator.join(words))
+        key = code
+        if code == "assistant_future_outcome" and future_rate:
+            key = "assistant_future_rate"
+        message = translate(f"assistant.warning.{key}", locale, words=separator.join(words))
         warnings.append(AnswerWarning(code=code, message=message, words=words))
     return warnings
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from zhike.ai.ask.schemas import AskAnswer
 from zhike.ai.context.intent import network_provider_configured
 from zhike.ai.llm.gateway import LLMGateway, LLMRequest
+from zhike.analytics.currencies import currency_text
 from zhike.core.errors import ZhikeError
 from zhike.security.context import Actor
 
@@ -35,6 +36,9 @@ def _table(answer: AskAnswer) -> str:
     def cell(value: Any, index: int) -> str:
         if value is None:
             return ""
+        if isinstance(value, list):
+            # A money measure over several currencies: one value per currency, never a total.
+            return currency_text(value)
         return labels[index].get(value, str(value)) if isinstance(value, str) else str(value)
 
     lines = ["\t".join(column.name for column in answer.columns)]

@@ -29,11 +29,17 @@ class TimeFilter:
     value: str | list[str]
 
 
+# Marker of the time bucket's place in the question. ``find_time`` puts it where the bucket
+# was, so the bucket takes its turn among the question's other groups.
+BUCKET_MARKER = "__bucket__"
+
+
 @dataclass(slots=True)
 class TimeFindings:
     filter: TimeFilter | None
     bucket: TimeBucketName | None
-    text: str  # the question with the time expressions blanked out
+    # The question with the time ranges blanked out and the bucket replaced by BUCKET_MARKER.
+    text: str
     # The matched time expressions, in the order they were read.
     phrases: list[str] = field(default_factory=list)
 
@@ -123,6 +129,49 @@ def _half(year: int, second: bool) -> TimeFilter:
     )
 
 
+def _date_span(
+    start_year: int,
+    start_month: int,
+    start_day: str | None,
+    end_year: int | None,
+    end_month: int,
+    end_day: str | None,
+) -> TimeFilter | None:
+    """Build the inclusive range between two months or days. A missing day is the month's edge.
+
+    A range written with one year ("2017年5月到8月", "from 1 June to 15 July 2017") puts both
+    ends in it, unless the end month comes before the start month ("2017年11月到2月").
+    """
+    if end_year is None:
+        end_year = start_year + (1 if end_month < start_month else 0)
+    try:
+        start = date(start_year, start_month, int(start_day) if start_day else 1)
+        if end_day:
+            end = date(end_year, end_month, int(end_day))
+        else:
+            end = unit_range("month", date(end_year, end_month, 1), 1)[1] - timedelta(days=1)
+    except ValueError:
+        return None
+    if end < start:
+        return None
+    return TimeFilter("between", [start.isoformat(), end.isoformat()])
+
+
+def _english_span(match: re.Match[str]) -> TimeFilter | None:
+    """Read ``_EN_SPAN``, whose ends are "1 June", "June 1st" or "June" with the year last."""
+    groups = match.groupdict()
+    start_month = groups["sm1"] or groups["sm2"]
+    end_month = groups["em1"] or groups["em2"]
+    return _date_span(
+        int(groups["sy"] or groups["ey"]),
+        _month_number(start_month),
+        groups["sd1"] or groups["sd2"],
+        int(groups["ey"]),
+        _month_number(end_month),
+        groups["ed1"] or groups["ed2"],
+    )
+
+
 def _open_ended(word: str, year: int, month: int, day: int) -> TimeFilter | None:
     """Build a one-sided date range: ``gte``/``gt``/``lte``/``lt`` with one ISO date."""
     try:
@@ -180,6 +229,25 @@ _OPEN_END_OPS = {
     "up to": "lte",
 }
 _ISO_DATE = r"(\d{4}-\d{1,2}-\d{1,2})"
+# A range of months or days with the year written once or twice: "2017年5月到8月",
+# "2017年6月1日至2017年7月15日", "从2017年3月到5月之间".
+_CN_SPAN = (
+    rf"(?:从|在)?\s*{_YEAR}\s*年\s*(\d{{1,2}})\s*月份?\s*(?:(\d{{1,2}})\s*[日号])?"
+    rf"\s*(?:到|至|-|~|—)\s*(?:{_YEAR}\s*年)?\s*(\d{{1,2}})\s*月份?\s*(?:(\d{{1,2}})\s*[日号])?"
+    r"\s*(?:之间|期间)?"
+)
+_ORDINAL = r"(?:st|nd|rd|th)?"
+# "from 1 June to 15 July 2017", "between June 1 and July 15, 2017", "June-August 2017".
+_EN_SPAN = (
+    rf"(?:(?:from|between)\s+)?"
+    rf"(?:(?P<sd1>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<sm1>{_MONTH_NAME})"
+    rf"|(?P<sm2>{_MONTH_NAME})\.?(?:\s+(?P<sd2>\d{{1,2}}){_ORDINAL})?)(?![a-z])"
+    rf"(?:,?\s*(?P<sy>(?:19|20)\d{{2}}))?"
+    r"\s*(?:to|and|until|till|through|thru|-|–)\s*"
+    rf"(?:(?P<ed1>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<em1>{_MONTH_NAME})"
+    rf"|(?P<em2>{_MONTH_NAME})\.?(?:\s+(?P<ed2>\d{{1,2}}){_ORDINAL})?)(?![a-z])"
+    rf",?\s*(?P<ey>(?:19|20)\d{{2}})"
+)
 
 # Each pattern and how to build the filter from its match. Longer, more specific
 # patterns come first, because a match blanks its text out for the later ones.
@@ -277,6 +345,18 @@ def find_time(text: str, today: date, fiscal_start_month: int) -> TimeFindings:
         lambda m: TimeFilter("between", [_iso(m.group(1)), _iso(m.group(2))]),
     )
     take(
+        _CN_SPAN,
+        lambda m: _date_span(
+            int(m.group(1)),
+            int(m.group(2)),
+            m.group(3),
+            int(m.group(4)) if m.group(4) else None,
+            int(m.group(5)),
+            m.group(6),
+        ),
+    )
+    take(rf"(?<![a-z]){_EN_SPAN}", _english_span)
+    take(
         rf"{_YEAR}\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*[日号]?\s*{_OPEN_END_CN}",
         lambda m: _open_ended(m.group(4), int(m.group(1)), int(m.group(2)), int(m.group(3))),
     )
@@ -365,6 +445,11 @@ def find_time(text: str, today: date, fiscal_start_month: int) -> TimeFindings:
         rf"{_AHEAD_CN}\s*{_NUMBER}\s*个?季度|{_AHEAD_EN}\s*{_NUMBER}\s*quarters?",
         lambda m: _next_months(3 * (number_value(m.group(1) or m.group(2)) or 1), today),
     )
+    # A quarter with no year is one of this year: "Q3 revenue", "第三季度的赢单".
+    take(
+        r"(?<![a-z0-9])q([1-4])(?![0-9])|(?<![前近去上下本这每各])第?([一二三四1-4])\s*季度",
+        lambda m: _quarter(today.year, number_value(m.group(1) or m.group(2)) or 1),
+    )
     take(
         rf"(?:in|during|for|of|throughout|within)\s+{_YEAR}(?!\d)|{_YEAR}\s*年(?:度|全年)?|^{_YEAR}(?!\d)|\s{_YEAR}$",
         lambda m: _year(int(next(g for g in m.groups() if g))),
@@ -374,7 +459,7 @@ def find_time(text: str, today: date, fiscal_start_month: int) -> TimeFindings:
         if match is not None:
             bucket = name
             phrases.append(match.group(0).strip())
-            text = text[: match.start()] + " " + text[match.end() :]
+            text = text[: match.start()] + f" {BUCKET_MARKER} " + text[match.end() :]
             break
     return TimeFindings(found, bucket, text, phrases)
 

@@ -76,6 +76,9 @@ class Phrase:
     position: int = 0
     # True when only a conjunction ("and", "和") separates it from the phrase before.
     conjoined: bool = False
+    # The tokens it spans, ``first`` to ``last`` inclusive, to place unmatched words beside it.
+    first_token: int = 0
+    last_token: int = 0
 
     def first(self, kind: str) -> Term | None:
         return next((term for term in self.terms if term.kind == kind), None)
@@ -141,7 +144,15 @@ def match_phrases(tokens: list[Token], lexicon: Lexicon) -> tuple[list[Phrase], 
             terms = lexicon.terms.get(text)
             if terms:
                 conjoined = bool(skipped) and all(word in CONJUNCTIONS for word in skipped)
-                phrases.append(Phrase(text, list(terms), conjoined=conjoined))
+                phrases.append(
+                    Phrase(
+                        text,
+                        list(terms),
+                        conjoined=conjoined,
+                        first_token=index,
+                        last_token=index + size - 1,
+                    )
+                )
                 skipped = []
                 index += size
                 break
@@ -149,10 +160,12 @@ def match_phrases(tokens: list[Token], lexicon: Lexicon) -> tuple[list[Phrase], 
             token = tokens[index]
             skipped.append(token.text)
             if token.text.startswith("__") and token.text.endswith("__"):
-                phrases.append(Phrase(token.text, []))
+                phrases.append(Phrase(token.text, [], first_token=index, last_token=index))
                 skipped = []
             elif token.is_cjk:
                 found, missing = _characters(token.text, lexicon)
+                for phrase in found:
+                    phrase.first_token = phrase.last_token = index
                 phrases.extend(found)
                 if found:
                     skipped = []

@@ -14,7 +14,7 @@ import re
 
 from zhike.ai.ask import vocabulary as words
 from zhike.ai.ask.lexicon import Lexicon
-from zhike.ai.ask.tokens import Unmatched
+from zhike.ai.ask.tokens import Phrase, Unmatched
 
 # Words of time phrases. The time parser reads the phrases it knows and names the rest
 # in a time warning; a word it leaves over is part of such a phrase, not a new subject.
@@ -73,12 +73,73 @@ _NUMBER = re.compile(r"^[$¥￥]?\d[\d.,]*(?:k|m|st|nd|rd|th|s)?$")
 _CJK_NUMBER = re.compile(r"^第?[零一二两三四五六七八九十百千万亿\d]+[个位家笔名条款项次种大强]?$")
 
 
+# Words after which an unknown word names what to group or rank by: "by churn risk", "按满意度".
+_SLOT_OPENERS = ("group", "rank")
+# Superlatives and aggregates before an unknown measure: "highest churn risk", "平均满意度".
+_MEASURE_OPENERS = ("top", "bottom", "aggregate")
+# Words after an unknown measure or dimension: "流失风险最高", "churn risk ranking", "满意度分布".
+_SLOT_CLOSERS = ("top", "bottom", "rank", "group_after")
+# Unmatched tokens allowed between a slot word and the unknown word ("by their churn risk").
+_MAX_GAP = 2
+
+
 def unread_words(unmatched: list[Unmatched], lexicon: Lexicon, accounted: list[str]) -> list[str]:
     """Return the content words of ``unmatched``, neighbours joined, in question order.
 
     ``accounted`` holds phrases that another warning already names (an unread time
     phrase such as "春节期间"), so no word is reported twice.
     """
+    return [_joined(run) for run in _runs(unmatched, lexicon, accounted)]
+
+
+def key_words(
+    unmatched: list[Unmatched], phrases: list[Phrase], lexicon: Lexicon, accounted: list[str]
+) -> list[str]:
+    """Return the unread words that stand where the question names its measure or dimension.
+
+    In "top 5 customers by churn risk" and "流失风险最高的5个客户" the unknown words say
+    what to rank by, so answering with another measure would answer another question.
+    Unknown words elsewhere ("麻烦老板要的") are filler that the answer can do without.
+    """
+    # "最活跃的客户": jieba cuts 最 off the unknown word, and 最 alone is no known superlative.
+    superlative_prefix = {word.token + 1 for word in unmatched if word.text == "最" and word.whole}
+    return [
+        _joined(run)
+        for run in _runs(unmatched, lexicon, accounted)
+        if all(word.whole for word in run)
+        and (run[0].token in superlative_prefix or _in_key_slot(run, phrases))
+    ]
+
+
+def _in_key_slot(run: list[Unmatched], phrases: list[Phrase]) -> bool:
+    # NOTE: only neighbours are read. An unknown field compared with a number ("churn risk
+    # above 0.5") is not found, and the comparison falls back to the money field.
+    first, last = run[0].token, run[-1].token
+    before = [phrase for phrase in phrases if phrase.last_token < first]
+    after = [phrase for phrase in phrases if phrase.first_token > last]
+    previous = before[-1] if before and first - before[-1].last_token <= _MAX_GAP + 1 else None
+    following = after[0] if after and after[0].first_token - last <= _MAX_GAP + 1 else None
+    # A known field right after the unknown word fills the slot: "by annual contract value".
+    adjacent = after[0] if after and after[0].first_token == last + 1 else None
+    if adjacent is not None and (adjacent.has("measure_field") or adjacent.has("rate")):
+        return False
+    if previous is not None:
+        if any(previous.has(kind) for kind in _SLOT_OPENERS):
+            return adjacent is None or not adjacent.has("dimension")
+        # "top 5" is read as a marker: the unknown word after it may be a filter of the records.
+        is_marker = previous.text.startswith("__")
+        opens_measure = any(
+            term.kind in _MEASURE_OPENERS and not isinstance(term.value, tuple)
+            for term in previous.terms
+        )
+        if opens_measure and not is_marker:
+            return True
+    return following is not None and any(following.has(kind) for kind in _SLOT_CLOSERS)
+
+
+def _runs(
+    unmatched: list[Unmatched], lexicon: Lexicon, accounted: list[str]
+) -> list[list[Unmatched]]:
     runs: list[list[Unmatched]] = []
     previous: Unmatched | None = None
     for word in unmatched:
@@ -90,7 +151,7 @@ def unread_words(unmatched: list[Unmatched], lexicon: Lexicon, accounted: list[s
         else:
             runs.append([word])
         previous = word if word.whole else None
-    return [_joined(run) for run in runs]
+    return runs
 
 
 def _is_content(word: Unmatched, lexicon: Lexicon) -> bool:

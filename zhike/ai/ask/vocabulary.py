@@ -39,7 +39,31 @@ OBJECT_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "contacts": ("联系人", "contact", "contacts"),
     "leads": ("线索", "潜在客户", "lead", "leads", "prospect", "prospects"),
-    "tickets": ("工单", "服务单", "投诉单", "ticket", "tickets", "case", "cases"),
+    "tickets": (
+        "工单",
+        "服务单",
+        "投诉单",
+        "服务工单",
+        "客服工单",
+        "售后工单",
+        "服务请求",
+        "服务台",
+        "ticket",
+        "tickets",
+        "case",
+        "cases",
+        "service ticket",
+        "service tickets",
+        "support ticket",
+        "support tickets",
+        "service request",
+        "service requests",
+        "support case",
+        "support cases",
+        "service desk",
+        "help desk",
+        "helpdesk",
+    ),
     "activities": (
         "活动",
         "跟进",
@@ -50,7 +74,18 @@ OBJECT_WORDS: dict[str, tuple[str, ...]] = {
         "follow-up",
         "follow-ups",
     ),
-    "products": ("产品", "商品", "product", "products"),
+    "products": (
+        "产品",
+        "商品",
+        "产品目录",
+        "产品库",
+        "product",
+        "products",
+        "catalog",
+        "catalogue",
+        "product catalog",
+        "product catalogue",
+    ),
 }
 
 # Path prefix of each reachable object, seen from a base object.
@@ -197,6 +232,9 @@ MEASURE_FIELD_WORDS: dict[tuple[str, str], tuple[str, ...]] = {
         "value",
         "deal value",
         "deal size",
+        "deal sizes",
+        "size",
+        "sizes",
         "revenue",
         "sales",
         "bookings",
@@ -231,6 +269,7 @@ MEASURE_FIELD_WORDS: dict[tuple[str, str], tuple[str, ...]] = {
         "标价",
         "price",
         "prices",
+        "priced",
         "list price",
         "sales price",
     ),
@@ -359,8 +398,6 @@ GROUP_WORDS = (
     "每个",
     "每",
     "每一个",
-    "分别",
-    "各自",
     "by",
     "per",
     "each",
@@ -372,8 +409,10 @@ GROUP_WORDS = (
     "grouped by",
     "split by",
     "breakdown by",
-    "respectively",
 )
+# Words that ask for each named value on its own ("零售和医疗行业的赢单金额分别是多少"). They
+# follow what they apply to, so unlike a group word they never group the dimension after them.
+RESPECTIVELY_WORDS = ("分别", "各自", "respectively")
 # Words after a dimension that group by it: "行业分布", "industry breakdown".
 GROUP_AFTER_WORDS = (
     "分布",
@@ -416,6 +455,13 @@ TOP_WORDS = (
     "greatest",
     "topped",
     "led",
+    "best-selling",
+    "best selling",
+    "top-selling",
+    "top selling",
+    "highest-selling",
+    "畅销",
+    "最畅销",
 )
 BOTTOM_WORDS = (
     "最低",
@@ -430,6 +476,11 @@ BOTTOM_WORDS = (
     "fewest",
     "smallest",
     "worst",
+    "worst-selling",
+    "worst selling",
+    "lowest-selling",
+    "滞销",
+    "最滞销",
 )
 RANK_WORDS = (
     "排名",
@@ -646,6 +697,9 @@ WON_WORDS = (
     "buy",
     "buys",
     "purchased",
+    "spend",
+    "spends",
+    "spent",
     "买了",
     "买过",
     "购买",
@@ -706,6 +760,38 @@ CLOSE_WON_WORDS = (
     "关单",
     "book",
     "bookings",
+    "bring in",
+    "brings in",
+    "brought in",
+    "bringing in",
+    "带来",
+    "贡献",
+    "贡献了",
+    "赚",
+    "赚了",
+    "earn",
+    "earned",
+    "earns",
+    "we make",
+    "we made",
+    "did we make",
+    "have we made",
+)
+# Superlatives of selling ("best-selling", "最畅销"): they rank by won deals, so they are
+# closing verbs as well as superlatives (both lists above contain them).
+SELLING_SUPERLATIVES = (
+    "best-selling",
+    "best selling",
+    "top-selling",
+    "top selling",
+    "highest-selling",
+    "畅销",
+    "最畅销",
+    "worst-selling",
+    "worst selling",
+    "lowest-selling",
+    "滞销",
+    "最滞销",
 )
 # The top seller by won amount: one word that is a superlative, a "who" and a measure.
 CHAMPION_WORDS = ("销冠", "销售冠军", "sales champion")

@@ -61,6 +61,12 @@ export function formatRate(value: unknown, locale: string): string {
 /** Show a decimal string or number with grouping, without turning amounts into floats for storage. */
 export function formatCell(value: unknown, locale: string): string {
   if (value === null || value === undefined) return '—'
+  // Amounts in several currencies come as one {currency, value} entry per currency, never added together.
+  if (Array.isArray(value)) {
+    return value
+      .map((entry: { currency?: unknown; value?: unknown }) => `${String(entry.currency)} ${formatCell(entry.value, locale)}`)
+      .join(' · ')
+  }
   if (typeof value === 'number') return new Intl.NumberFormat(locale).format(value)
   if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)) {
     const digits = value.includes('.') ? (value.split('.')[1]?.length ?? 0) : 0

@@ -58,3 +58,48 @@ describe('ReportResultView amounts', () => {
     expect(await cellTexts('en', false)).toEqual(['1,234,567.00', '3'])
   })
 })
+
+describe('ReportResultView amounts in several currencies', () => {
+  async function mixedTotal(locale: 'zh-CN' | 'en') {
+    i18n.global.locale.value = locale
+    const wrapper = mount(ReportResultView, {
+      props: {
+        result: {
+          columns: [
+            { name: 'count', kind: 'measure', type: 'integer' },
+            { name: 'sum:amount', kind: 'measure', type: 'decimal', currencies: ['CNY', 'USD'] },
+          ],
+          rows: [
+            [
+              7,
+              [
+                { currency: 'CNY', value: '1400.00' },
+                { currency: 'USD', value: '150.50' },
+              ],
+            ],
+          ],
+        },
+        display: { type: 'table' },
+        label: 'report',
+        columns: { ...columns, currency: null },
+      },
+      global: { plugins: [ElementPlus, i18n] },
+    })
+    await flushPromises()
+    return wrapper
+  }
+
+  it('show one total line per currency in English', async () => {
+    const wrapper = await mixedTotal('en')
+    const lines = wrapper.findAll('[data-test="report-currency-line"]').map((line) => line.text())
+    expect(lines).toEqual(['CN¥1,400.00', '$150.50'])
+    expect(wrapper.get('[data-test="report-currency-note"]').text()).toContain('several currencies (CNY, USD)')
+  })
+
+  it('show one total line per currency in Chinese', async () => {
+    const wrapper = await mixedTotal('zh-CN')
+    const lines = wrapper.findAll('[data-test="report-currency-line"]').map((line) => line.text())
+    expect(lines).toEqual(['¥1,400.00', 'US$150.50'])
+    expect(wrapper.get('[data-test="report-currency-note"]').text()).toContain('多种币种（CNY, USD）')
+  })
+})

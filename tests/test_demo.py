@@ -1,0 +1,125 @@
+"""The demo data set on the day it is generated: deals already stalled in their stage."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from testkit import ADMIN_PASSWORD
+
+from zhike.api.app import create_app
+from zhike.core.db import Database
+from zhike.core.timeutil import utc_now
+from zhike.demo.generator import DEMO_PASSWORD, generate_demo
+from zhike.demo.pipeline import STALLED_DEAL_COUNT
+from zhike.sales.models import Opportunity
+from zhike.security.models import User
+from zhike.security.tenants import create_tenant
+
+OPEN_STAGES = ["commit", "engaging", "proposal", "prospecting", "qualification"]
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    slug: str
+    admin_email: str
+
+
+@pytest.fixture(scope="module")
+def demo(database: Database) -> DemoTenant:
+    """A tenant filled with the demo data set as of today; tests only read it."""
+    slug = f"demo-{secrets.token_hex(4)}"
+    email = f"admin@{slug}.example.com"
+    with database.session() as session:
+        tenant, admin = create_tenant(session, slug, f"演示 {slug}", email, ADMIN_PASSWORD)
+        # Demo ids come from the seed, so this module's copy has a seed of its own.
+        generate_demo(session, tenant, admin, seed=zlib.crc32(__name__.encode()))
+    return DemoTenant(slug, email)
+
+
+@pytest.fixture(scope="module")
+def app_client(demo: DemoTenant) -> Iterator[TestClient]:
+    with TestClient(create_app()) as client:
+        yield client
+
+
+def login(client: TestClient, slug: str, email: str, password: str) -> dict[str, str]:
+    response = client.post(
+        "/api/v1/auth/login", json={"tenant": slug, "email": email, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_demo_stalls_one_deal_per_stage(app_client: TestClient, demo: DemoTenant) -> None:
+    admin = login(app_client, demo.slug, demo.admin_email, ADMIN_PASSWORD)
+
+    response = app_client.get("/api/v1/sales/stalled", headers=admin)
+
+    assert response.status_code == 200, response.text
+    deals = response.json()
+    assert len(deals) == STALLED_DEAL_COUNT
+    assert sorted(deal["stage_key"] for deal in deals) == OPEN_STAGES
+    assert len({deal["owner_id"] for deal in deals}) == STALLED_DEAL_COUNT
+    for deal in deals:
+        assert deal["days_in_stage"] > deal["limit_days"], deal
+
+
+def test_demo_home_panel_lists_stalled_deals(app_client: TestClient, demo: DemoTenant) -> None:
+    admin = login(app_client, demo.slug, demo.admin_email, ADMIN_PASSWORD)
+    stalled = app_client.get("/api/v1/sales/stalled", headers=admin).json()
+
+    response = app_client.get("/api/v1/home", headers=admin)
+
+    assert response.status_code == 200, response.text
+    panel = response.json()["stalled"]
+    assert [item["opportunity_id"] for item in panel] == [
+        deal["opportunity_id"] for deal in stalled
+    ]
+    assert all(item["name"] for item in panel)
+
+
+def test_demo_stalled_deals_open_and_rep_owned(
+    app_client: TestClient, demo: DemoTenant, database: Database
+) -> None:
+    admin = login(app_client, demo.slug, demo.admin_email, ADMIN_PASSWORD)
+    stalled = app_client.get("/api/v1/sales/stalled", headers=admin).json()
+
+    with database.session() as session:
+        rows = session.execute(
+            select(Opportunity.closed_on, Opportunity.expected_close_date, User.role)
+            .join(User, User.id == Opportunity.owner_id)
+            .where(Opportunity.id.in_([uuid.UUID(deal["opportunity_id"]) for deal in stalled]))
+        ).all()
+
+    assert len(rows) == STALLED_DEAL_COUNT
+    assert [closed_on for closed_on, _, _ in rows] == [None] * STALLED_DEAL_COUNT
+    assert {role for _, _, role in rows} == {"sales_rep"}
+    # Still expected to close: a rep keeps pushing the date out while the deal sits.
+    for _, expected_close, _ in rows:
+        assert expected_close is not None
+        assert expected_close > utc_now().date()
+
+
+def test_demo_rep_sees_only_own_stalled_deal(
+    app_client: TestClient, demo: DemoTenant, database: Database
+) -> None:
+    admin = login(app_client, demo.slug, demo.admin_email, ADMIN_PASSWORD)
+    first = app_client.get("/api/v1/sales/stalled", headers=admin).json()[0]
+    with database.session() as session:
+        email = session.scalar(select(User.email).where(User.id == uuid.UUID(first["owner_id"])))
+    assert email is not None
+    rep = login(app_client, demo.slug, email, DEMO_PASSWORD)
+
+    response = app_client.get("/api/v1/sales/stalled", headers=rep)
+
+    assert response.status_code == 200, response.text
+    assert [deal["opportunity_id"] for deal in response.json()] == [first["opportunity_id"]]
+    panel = app_client.get("/api/v1/home", headers=rep).json()["stalled"]
+    assert [item["opportunity_id"] for item in panel] == [first["opportunity_id"]]
