@@ -207,8 +207,35 @@ def test_sort_by_money_orders_within_currency(deals: Deals) -> None:
 
     result = deals.run(query)
 
-    # Rows order by currency code, then value (both reversed here); CNY never meets USD.
-    assert [row[0] for row in result.rows] == ["zhao", "li", "wang"]
+    # Rows order by currency code, then by value descending; CNY never meets USD.
+    assert [row[0] for row in result.rows] == ["li", "wang", "zhao"]
+
+
+@pytest.mark.parametrize(
+    ("descending", "expected"),
+    [
+        (True, ["li", "wang", "qian", "zhao"]),
+        (False, ["wang", "li", "zhao", "qian"]),
+    ],
+)
+def test_money_sort_keeps_currency_code_order(
+    deals: Deals, descending: bool, expected: list[str]
+) -> None:
+    # Wang: CNY 400.00; Li: CNY 1000.00 and USD 150.50; Zhao: USD 50.00; Qian: USD 500.00.
+    deals.add(add_user(deals.database, deals.tenant, "zhao"), "50.00", "USD")
+    deals.add(add_user(deals.database, deals.tenant, "qian"), "500.00", "USD")
+    query = {
+        "object": "opportunities",
+        "group_by": [{"field": "owner.display_name", "alias": "owner"}],
+        "measures": [{"aggregate": "sum", "field": "amount", "alias": "won"}],
+        "sort": [{"column": "won", "descending": descending}],
+    }
+
+    result = deals.run(query)
+
+    assert [row[0] for row in result.rows] == expected
+    first_currencies = [row[1][0]["currency"] for row in result.rows]
+    assert first_currencies == ["CNY", "CNY", "USD", "USD"]
 
 
 def test_related_amount_uses_its_own_currency(

@@ -68,9 +68,12 @@ def chromium_browser() -> Iterator[Any]:
     if not web_build_present(BUILD_DIR):
         _skip_or_fail(f"no web UI build in {BUILD_DIR}; run `make web-build`")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _skip_or_fail("the playwright package is not installed; run `make install`")
+    # Assertions wait as long as actions: a screen that needs two API calls can take
+    # more than the default 5 s while the other test worker loads the machine.
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
     with sync_playwright() as playwright:
         # The app marks elements for tests with data-test="…".
         playwright.selectors.set_test_id_attribute("data-test")

@@ -112,9 +112,24 @@ def difference(value: Any, old: Any) -> Any:
     return value - old
 
 
-def sort_key(position: int) -> Callable[[list[Any]], Any]:
-    """Order money cells by currency code, then value, so no two currencies are compared."""
-    return lambda row: sorted(row[position].items())
+def sort_key(position: int, descending: bool = False) -> Callable[[list[Any]], Any]:
+    """Order money cells by currency code, then value, so no two currencies are compared.
+
+    Currency codes stay in ascending order either way: ``descending`` reverses only the
+    values within each currency, so the list is sorted without ``reverse=True``.
+    """
+
+    def key(row: list[Any]) -> list[tuple[str, bool, Any]]:
+        entries: list[tuple[str, bool, Any]] = []
+        for code, value in sorted(row[position].items()):
+            if value is None:
+                # An empty value sorts after the others of its currency, whichever the direction.
+                entries.append((code, True, 0))
+            else:
+                entries.append((code, False, -value if descending else value))
+        return entries
+
+    return key
 
 
 def merge_per_currency(

@@ -423,7 +423,11 @@ def _sorted(
         position = names.index(name)
         present = [row for row in rows if row[position] is not None]
         missing = [row for row in rows if row[position] is None]
-        present.sort(key=_sort_key(present, position), reverse=descending)
+        if present and isinstance(present[0][position], dict):
+            # Money per currency: currencies stay in code order, values reverse within each.
+            present.sort(key=money_sort_key(position, descending))
+        else:
+            present.sort(key=_sort_key(present, position), reverse=descending)
         # Empty values last, whichever the direction.
         rows = present + missing
     return rows
@@ -436,6 +440,4 @@ def _sort_key(rows: list[list[Any]], position: int) -> Callable[[list[Any]], Any
     """
     if rows and isinstance(rows[0][position], uuid.UUID):
         return lambda row: row[position].int
-    if rows and isinstance(rows[0][position], dict):
-        return money_sort_key(position)
     return itemgetter(position)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 import uuid
 from collections.abc import Callable
@@ -13,9 +14,10 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Select, String, and_, cast, false, or_
+from sqlalchemy import Column, ColumnElement, Select, String, and_, cast, false, literal, or_
 
 from zhike.core.errors import InvalidInput
+from zhike.core.i18n import Localized, translate
 from zhike.core.timeutil import ensure_utc
 from zhike.ingestion import standardize
 
@@ -213,6 +215,8 @@ def decode_cursor(cursor: str, field: str | None = None) -> tuple[Any, uuid.UUID
         (kind, raw), record_id, *rest = json.loads(base64.urlsafe_b64decode(padded))
         if field is not None and rest and rest[0] != field:
             raise ValueError(f"cursor sorted by {rest[0]!r}, request sorts by {field!r}")
+        if not isinstance(record_id, str):
+            raise TypeError(f"record id {record_id!r} is not text")
         decoders: dict[str, Any] = {
             "datetime": datetime.fromisoformat,
             "date": date.fromisoformat,
@@ -221,8 +225,157 @@ def decode_cursor(cursor: str, field: str | None = None) -> tuple[Any, uuid.UUID
             "raw": lambda value: value,
         }
         return decoders[kind](raw), uuid.UUID(record_id)
-    except (ValueError, KeyError, TypeError, binascii.Error, InvalidOperation) as error:
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        binascii.Error,
+        InvalidOperation,
+    ) as error:
         raise InvalidInput("invalid_cursor", value=cursor[:80]) from error
+
+
+class CursorValueMismatch(InvalidInput):
+    """A cursor whose sort value cannot be compared with the sort field's values.
+
+    Its code is ``invalid_cursor`` like any other bad cursor, and only its message is more precise.
+    """
+
+    code = "invalid_cursor"
+
+    def message(self, locale: str) -> str:
+        return translate("error.invalid_cursor_value", locale, **self.params)
+
+
+# The range of a signed 64-bit integer: SQLite cannot bind a Python int outside it.
+_MIN_SQL_INTEGER = -(2**63)
+_MAX_SQL_INTEGER = 2**63 - 1
+
+
+def _column_value_kind(column: Column[Any]) -> str:
+    """Name the kind of value the column holds, as ``_value_kind`` names a cursor's value."""
+    kind = getattr(column.type, "impl_instance", column.type)
+    try:
+        python_type = kind.python_type
+    except NotImplementedError:
+        return "text"
+    kinds = {
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        Decimal: "decimal",
+        datetime: "datetime",
+        date: "date",
+        uuid.UUID: "uuid",
+    }
+    return kinds.get(python_type, "text")
+
+
+def _value_kind(value: Any) -> str:
+    # bool before int and datetime before date, because bool subclasses int and datetime date.
+    if value is None:
+        return "null"
+    for python_type, kind in (
+        (bool, "boolean"),
+        (int, "integer"),
+        (float, "number"),
+        (Decimal, "decimal"),
+        (datetime, "datetime"),
+        (date, "date"),
+        (uuid.UUID, "uuid"),
+        (str, "text"),
+    ):
+        if isinstance(value, python_type):
+            return kind
+    return "list_or_object"
+
+
+def _unbindable_kind(column: Column[Any], value: Any) -> str | None:
+    """Name what keeps a value of the column's own kind from being bound, or None when it can be.
+
+    Each case would fail inside the database driver with a server error. PostgreSQL text
+    cannot contain a NUL character, UTF-8 cannot encode an unpaired surrogate, SQLite binds
+    64-bit integers only, a money column has a fixed precision and scale, and a UTC column
+    rejects naive times.
+    """
+    kind = getattr(column.type, "impl_instance", column.type)
+    if isinstance(value, str):
+        return _unbindable_kind_of_text(value)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return None if _MIN_SQL_INTEGER <= value <= _MAX_SQL_INTEGER else "out_of_range"
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "not_finite"
+    if isinstance(value, Decimal):
+        return _decimal_problem(
+            value, getattr(kind, "precision", None), getattr(kind, "scale", None)
+        )
+    if isinstance(value, datetime) and value.tzinfo is None and getattr(kind, "timezone", False):
+        return "naive_datetime"
+    return None
+
+
+def _unbindable_kind_of_text(text: str) -> str | None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "unstorable_text"
+    return "unstorable_text" if "\x00" in text else None
+
+
+def _decimal_problem(value: Decimal, precision: int | None, scale: int | None) -> str | None:
+    if not value.is_finite():
+        return "not_finite"
+    exponent = value.as_tuple().exponent
+    if scale is not None and isinstance(exponent, int) and exponent < -scale:
+        return "out_of_range"
+    limit = Decimal(10) ** ((precision or 38) - (scale or 0))
+    return None if abs(value) < limit else "out_of_range"
+
+
+def _value_label(kind: str) -> Localized:
+    return Localized(lambda locale: translate(f"cursor_value.{kind}", locale))
+
+
+def check_cursor_value(column: Column[Any], value: Any, cursor: str) -> Any:
+    """Return the cursor's sort value once it fits ``column``, or raise ``invalid_cursor``.
+
+    Cursors that this API issues always fit. A hand-made one could hold a number for a
+    text column (or the reverse), which SQLite compares but PostgreSQL rejects with an
+    error, so every list checks the value before it reaches the database.
+    """
+    expected = _column_value_kind(column)
+    found = _value_kind(value)
+    if found == "null" and column.nullable:
+        return value
+    problem = found if found != expected else _unbindable_kind(column, value)
+    if problem is None:
+        return ensure_utc(value) if isinstance(value, datetime) and value.tzinfo else value
+    raise CursorValueMismatch(
+        value=cursor[:80],
+        field=column.key,
+        cursor_value=_shown_value(value),
+        found=_value_label(problem),
+        expected=_value_label(expected),
+    )
+
+
+def _shown_value(value: Any) -> str:
+    shown = json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        shown.encode("utf-8")
+    except UnicodeEncodeError:
+        # An unpaired surrogate cannot be sent in a UTF-8 response, so it is shown escaped.
+        shown = json.dumps(value, default=str)
+    return shown[:80]
+
+
+def decode_cursor_for(cursor: str, column: Column[Any]) -> tuple[Any, uuid.UUID]:
+    """Decode a cursor made for ``column`` and check that its sort value fits the column."""
+    value, record_id = decode_cursor(cursor, column.key)
+    return check_cursor_value(column, value, cursor), record_id
 
 
 def apply_sort_and_cursor(
@@ -239,18 +392,25 @@ def apply_sort_and_cursor(
         # Without the NULLs-last term an index on (tenant_id, field, id) yields rows already
         # in order, so a page reads about `limit` rows instead of sorting the whole tenant.
         if cursor:
-            value, last_id = decode_cursor(cursor, field)
+            value, last_id = decode_cursor_for(cursor, column)
             after_id = id_column < last_id if descending else id_column > last_id
-            beyond = column < value if descending else column > value
-            statement = statement.where(or_(beyond, and_(column == value, after_id)))
+            statement = statement.where(
+                or_(_beyond(column, value, descending), and_(column == value, after_id))
+            )
         return statement.order_by(*ordering)
     is_null = column.is_(None)
     if cursor:
-        value, last_id = decode_cursor(cursor, field)
+        value, last_id = decode_cursor_for(cursor, column)
         after_id = id_column < last_id if descending else id_column > last_id
         if value is None:
             statement = statement.where(and_(is_null, after_id))
         else:
-            beyond = column < value if descending else column > value
+            beyond = _beyond(column, value, descending)
             statement = statement.where(or_(is_null, beyond, and_(column == value, after_id)))
     return statement.order_by(is_null.asc(), *ordering)
+
+
+def _beyond(column: Column[Any], value: Any, descending: bool) -> ColumnElement[bool]:
+    # A bound literal, because SQLAlchemy refuses ordering operators against a bare True/False.
+    bound = literal(value, type_=column.type)
+    return column < bound if descending else column > bound

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from zhike.audit.service import record_event
@@ -28,7 +28,7 @@ from zhike.core.ids import new_id
 from zhike.core.timeutil import ensure_utc, load_zone, utc_now
 from zhike.customers.models import Account
 from zhike.customers.schemas import AccountRead
-from zhike.platform.query import decode_cursor, encode_cursor
+from zhike.platform.query import decode_cursor_for, encode_cursor
 from zhike.sales.models import Lead
 from zhike.sales.pool_models import PoolEntry, PoolEvent, SalesPool
 from zhike.sales.pool_schemas import PoolWrite
@@ -346,7 +346,7 @@ def pool_items(
     if search and search.strip():
         statement = statement.where(model.name.contains(search.strip(), autoescape=True))
     if cursor:
-        entered, entry_id = decode_cursor(cursor, "entered_at")
+        entered, entry_id = decode_cursor_for(cursor, inspect(PoolEntry).columns.entered_at)
         statement = statement.where(
             (PoolEntry.entered_at > entered)
             | ((PoolEntry.entered_at == entered) & (PoolEntry.id > entry_id))

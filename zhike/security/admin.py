@@ -11,18 +11,18 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from zhike.audit.service import record_event
 from zhike.core.db import Base
-from zhike.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ValidationFailed
+from zhike.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from zhike.core.i18n import SUPPORTED_LOCALES
 from zhike.core.money import normalize_currency
 from zhike.core.timeutil import load_zone, utc_now
 from zhike.ingestion.standardize import StandardizationError, normalize_email
 from zhike.platform.normalize import field_error
-from zhike.platform.query import decode_cursor, encode_cursor
+from zhike.platform.query import decode_cursor_for, encode_cursor
 from zhike.security.access import scope_select
 from zhike.security.actors import team_tree
 from zhike.security.context import Actor
@@ -171,11 +171,8 @@ def list_users(
 
 
 def _decode_user_cursor(cursor: str) -> tuple[str, uuid.UUID]:
-    name, last_id = decode_cursor(cursor, USER_CURSOR_FIELD)
-    if not isinstance(name, str):
-        # A hand-made cursor could hold a number, which PostgreSQL cannot compare with text.
-        raise InvalidInput("invalid_cursor", value=cursor[:80])
-    return name, last_id
+    name, last_id = decode_cursor_for(cursor, inspect(User).columns[USER_CURSOR_FIELD])
+    return str(name), last_id
 
 
 def can_manage_users(actor: Actor) -> bool:

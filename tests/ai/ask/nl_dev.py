@@ -64,7 +64,12 @@ def _named(rows: list[list[Any]]) -> list[list[Any]]:
 
 
 def build_dev_cases(folder: Path, as_of: date) -> list[Case]:
-    targets = [*_targets(folder, as_of), *_general_targets(folder)]
+    targets = [
+        *_targets(folder, as_of),
+        *_general_targets(folder),
+        *_word_class_targets(folder, as_of),
+        *_shorthand_targets(folder),
+    ]
     cases = []
     for target in targets:
         for question in (*target.zh, *target.en):
@@ -1116,5 +1121,619 @@ def _general_targets(folder: Path) -> list[Target]:
             [[int(accounts["employees"].max())]],
             ["一个客户最多有多少员工"],
             ["what's the most employees any single customer has"],
+        ),
+    ]
+
+
+def _win_share(frame: pd.DataFrame) -> Decimal:
+    closed = frame[frame["stage"].isin(["won", "lost"])]
+    return (Decimal(int((closed["stage"] == "won").sum())) / len(closed)).quantize(
+        Decimal("0.0001")
+    )
+
+
+def _single_top(rows: list[list[Any]], ascending: bool = False) -> list[list[Any]]:
+    """Return the first row by the last value, asserting that no other row ties with it."""
+    ordered = top(rows, 2, ascending)
+    assert ordered[0][-1] != ordered[1][-1], ordered
+    return ordered[:1]
+
+
+def _word_class_targets(folder: Path, as_of: date) -> list[Target]:
+    """Wordings of colloquial word classes and patterns, one to three per rule.
+
+    They cover 成单 and 成单数, the 1w scale, "X or more", two-digit years, open-deal words
+    (还挂着, the typo 根进) and "loose" for lose. Further targets cover a bare "won total",
+    exclusions after or before the value (以外, "leave out"), a manager's reps, 均价 and
+    "how big", and founding decades. The rest rank groups by a counted object or by a rate,
+    count a field's values, end a group list with a bucket, and read 倒数前N, "earned",
+    "at least one", 最大的一笔 with 赢了多少, and the founding-year extremes.
+    """
+    assert as_of == date(2017, 11, 15), "the periods below count from 2017-11-15"
+    frame = load_frame(folder)
+    accounts = load_accounts(folder)
+    accounts["founded"] = accounts["year_established"].astype(int)
+    countries = accounts.set_index("account")["office_location"]
+    frame["country"] = frame["account"].map(countries)
+    won = frame[frame["stage"] == "won"]
+    lost = frame[frame["stage"] == "lost"]
+    closed = frame[frame["closed"].map(lambda day: day is not None)]
+    open_deals = frame[~frame["stage"].isin(["won", "lost"])]
+    amounts = won[won["amount"].map(lambda value: value is not None)]
+    last_quarter = between(won, "closed", date(2017, 7, 1), date(2017, 9, 30))
+    win_rate = {
+        "aggregate": "share",
+        "alias": "win_rate",
+        "where": [{"field": "stage.is_won", "op": "eq", "value": True}],
+    }
+    closed_filter = {"field": "closed_on", "op": "is_not_empty"}
+    outside_us = {"field": "account.country", "op": "ne", "value": "United States"}
+    return [
+        Target(
+            "manager_most_wins_chengdan",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "owner.manager.display_name"}],
+                "sort": BY_COUNT,
+                "limit": 1,
+            },
+            _single_top(grouped(won, "manager", len)),
+            ["哪个经理手下成单最多", "成单数最多的经理是哪位"],
+            [],
+            ordered=True,
+        ),
+        Target(
+            "win_rate_by_region_words",
+            {
+                "object": "opportunities",
+                "filters": [closed_filter],
+                "group_by": [{"field": "owner.team.region"}],
+                "measures": [win_rate],
+            },
+            grouped(closed, "regional_office", _win_share),
+            ["各大区成单率"],
+            ["win % by region"],
+        ),
+        Target(
+            "won_over_1w",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "amount", "op": "gt", "value": 10000}, WON],
+            },
+            [[int((amounts["amount"] > 10000).sum())]],
+            ["金额高于1w的赢单数量", "赢单里超过1w的有几笔"],
+            [],
+        ),
+        Target(
+            "won_5k_or_more",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "amount", "op": "gte", "value": 5000}, WON],
+            },
+            [[int((amounts["amount"] >= 5000).sum())]],
+            [],
+            ["won deals of 5k or more", "how many wins were 5000 or above"],
+        ),
+        Target(
+            "won_two_digit_year_month",
+            {
+                "object": "opportunities",
+                "filters": [
+                    {"field": "closed_on", "op": "between", "value": ["2017-06-01", "2017-06-30"]},
+                    WON,
+                ],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(between(won, "closed", date(2017, 6, 1), date(2017, 6, 30))["amount"])]],
+            ["17年6月的赢单金额", "17年6月份一共签了多少钱"],
+            [],
+        ),
+        Target(
+            "lost_misspelled",
+            {"object": "opportunities", "filters": [LAST_QUARTER, LOST]},
+            [[len(between(lost, "closed", date(2017, 7, 1), date(2017, 9, 30)))]],
+            [],
+            ["how many deals did we loose last quarter", "number of deals we loose last quarter"],
+        ),
+        Target(
+            "bare_won_total",
+            {"object": "opportunities", "filters": [LAST_MONTH, WON], "measures": SUM_AMOUNT},
+            [[total(between(won, "closed", date(2017, 10, 1), date(2017, 10, 31))["amount"])]],
+            ["上个月成交合计"],
+            ["what's the won total for last month", "last month's won total"],
+        ),
+        Target(
+            "won_leaving_out_product",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "product.name", "op": "ne", "value": "GTX Pro"}, WON],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(won[won["product"] != "GTX Pro"]["amount"])]],
+            ["GTX Pro以外的成交金额", "刨除GTX Pro的赢单金额"],
+            ["won amount, leave out GTX Pro"],
+        ),
+        Target(
+            "accounts_outside_country",
+            {
+                "object": "accounts",
+                "filters": [{"field": "country", "op": "ne", "value": "United States"}],
+            },
+            [[int((accounts["office_location"] != "United States").sum())]],
+            ["美国之外的客户有多少家", "除开美国的客户数量"],
+            [],
+        ),
+        Target(
+            "won_count_outside_country",
+            {"object": "opportunities", "filters": [outside_us, WON]},
+            [[int((won["country"] != "United States").sum())]],
+            ["美国以外的客户成交了多少单"],
+            [],
+        ),
+        Target(
+            "manager_reps_won",
+            {
+                "object": "opportunities",
+                "filters": [
+                    {"field": "owner.manager.display_name", "op": "eq", "value": "Melvin Marxen"},
+                    WON,
+                ],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(won[won["manager"] == "Melvin Marxen"]["amount"])]],
+            ["Melvin Marxen组员的赢单金额"],
+            ["how much did Melvin Marxen's reps win", "won revenue of Melvin Marxen's salespeople"],
+        ),
+        Target(
+            "open_deal_words",
+            {"object": "opportunities", "filters": OPEN},
+            [[len(open_deals)]],
+            ["还没关的单子有多少", "还挂着的商机数量", "正在根进的商机有几个"],
+            ["how many deals are neither won nor lost"],
+        ),
+        Target(
+            "average_deal_words",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "owner.team.region", "op": "eq", "value": "West"}, WON],
+                "measures": [{"aggregate": "avg", "field": "amount"}],
+            },
+            [[average(won[won["regional_office"] == "West"]["amount"])]],
+            ["West区成交均价", "West区平均一单签多少钱"],
+            ["how big are the West region's wins on average"],
+        ),
+        Target(
+            "founded_in_decade",
+            {
+                "object": "accounts",
+                "filters": [{"field": "founded_year", "op": "between", "value": [1980, 1989]}],
+            },
+            [[int(accounts["founded"].between(1980, 1989).sum())]],
+            ["80年代成立的客户有多少家"],
+            ["accounts established in the 1980s", "how many customers were founded in the 80s"],
+        ),
+        Target(
+            "sector_most_accounts",
+            {
+                "object": "accounts",
+                "group_by": [{"field": "industry"}],
+                "sort": BY_COUNT,
+                "limit": 1,
+            },
+            _single_top(grouped(accounts, "industry", len)),
+            ["客户数最多的行业是哪个"],
+            ["which sector has the most accounts"],
+            ordered=True,
+        ),
+        Target(
+            "industry_count",
+            {
+                "object": "accounts",
+                "measures": [{"aggregate": "count_distinct", "field": "industry"}],
+            },
+            [[int(accounts["industry"].nunique())]],
+            ["一共有几个行业"],
+            ["how many sectors are there"],
+        ),
+        Target(
+            "sector_best_win_rate",
+            {
+                "object": "opportunities",
+                "filters": [closed_filter],
+                "group_by": [{"field": "account.industry"}],
+                "measures": [win_rate],
+                "sort": [{"column": "win_rate", "descending": True}],
+                "limit": 1,
+            },
+            _single_top(
+                [row for row in grouped(closed, "industry", _win_share) if not pd.isna(row[0])]
+            ),
+            [],
+            ["sector with the highest win rate", "industry with the best win rate"],
+            ordered=True,
+        ),
+        Target(
+            "won_by_region_and_quarter",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [
+                    {"field": "owner.team.region"},
+                    {"field": "closed_on", "bucket": "quarter"},
+                ],
+            },
+            [
+                [region, quarter, len(part)]
+                for (region, quarter), part in won.assign(
+                    quarter=won["closed"].map(lambda day: f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+                ).groupby(["regional_office", "quarter"])
+            ],
+            ["按大区和季度统计赢单数"],
+            ["won deals by region and quarter"],
+        ),
+        Target(
+            "bottom_three_products",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "product.name"}],
+                "measures": SUM_AMOUNT,
+                "sort": [{"column": "sum:amount", "descending": False}],
+                "limit": 3,
+            },
+            top(grouped(won, "product", lambda part: total(part["amount"])), 3, ascending=True),
+            ["成交额倒数前三的产品"],
+            [],
+            ordered=True,
+        ),
+        Target(
+            "product_earned_most",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "product.name"}],
+                "measures": SUM_AMOUNT,
+                "sort": BY_SUM,
+                "limit": 1,
+            },
+            _single_top(grouped(won, "product", lambda part: total(part["amount"]))),
+            [],
+            ["which product earned the most", "which product has earned us the most"],
+            ordered=True,
+        ),
+        Target(
+            "accounts_with_a_win",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "measures": [{"aggregate": "count_distinct", "field": "account_id"}],
+            },
+            [[int(won["account"].nunique())]],
+            [],
+            ["how many accounts have won at least one deal"],
+        ),
+        Target(
+            "largest_win_how_much",
+            {
+                "object": "opportunities",
+                "filters": [LAST_QUARTER, WON],
+                "measures": [{"aggregate": "max", "field": "amount"}],
+            },
+            [[max(value for value in last_quarter["amount"] if value is not None)]],
+            ["上季度最大的一笔单子赢了多少"],
+            [],
+        ),
+        Target(
+            "latest_founding_year",
+            {"object": "accounts", "measures": [{"aggregate": "max", "field": "founded_year"}]},
+            [[int(accounts["founded"].max())]],
+            ["最晚成立的客户是哪年成立的"],
+            [],
+        ),
+        Target(
+            "chengdan_total_over",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "amount", "op": "gt", "value": 3000}, WON],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(amounts[amounts["amount"] > 3000]["amount"])]],
+            ["金额超过3000的成单总额"],
+            [],
+        ),
+    ]
+
+
+def _shorthand_targets(folder: Path) -> list[Target]:
+    """Wordings of abbreviations, short years and colloquial words, two or three per rule.
+
+    They cover "rev", "amt", "$", "mgr", "qtr" and "yr", years written "'17" and "17年",
+    month ranges such as "4-6月", and hyphenated words ("software-sector", "highest-earning").
+    Further targets cover "non-US", "X excluded", "or later" and "或更早", open-deal words
+    (还在谈, 没出结果, undecided), people who won deals and a field named twice in a row.
+    The rest read "what year" after "founded", earners, "won totals", 客单价 and "average
+    order value", "across" before values, "sum of wins", a count of wins filtered by
+    customers, and the typo "wich".
+    """
+    frame = load_frame(folder)
+    accounts = load_accounts(folder)
+    accounts["founded"] = accounts["year_established"].astype(int)
+    won = frame[frame["stage"] == "won"]
+    lost = frame[frame["stage"] == "lost"]
+    open_deals = frame[~frame["stage"].isin(["won", "lost"])]
+    by_region = [{"field": "owner.team.region"}]
+    by_product = [{"field": "product.name"}]
+    avg_amount = [{"aggregate": "avg", "field": "amount"}]
+    last_quarter = between(won, "closed", date(2017, 7, 1), date(2017, 9, 30))
+    june = between(won, "closed", date(2017, 6, 1), date(2017, 6, 30))
+    q3_lost = between(lost, "closed", date(2017, 7, 1), date(2017, 9, 30))
+    april_to_june = between(won, "closed", date(2017, 4, 1), date(2017, 6, 30))
+    year_2017 = between(won, "closed", date(2017, 1, 1), date(2017, 12, 31))
+    june_range = {"field": "closed_on", "op": "between", "value": ["2017-06-01", "2017-06-30"]}
+    q3_range = {"field": "closed_on", "op": "between", "value": ["2017-07-01", "2017-09-30"]}
+    software = frame[frame["industry"] == "software"]
+    won_products = ["GTX Pro", "MG Special"]
+    return [
+        Target(
+            "won_revenue_by_region_abbreviated",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": by_region,
+                "measures": SUM_AMOUNT,
+            },
+            grouped(won, "regional_office", _won_total),
+            [],
+            ["won rev by region", "won $ per region", "won amt by region"],
+        ),
+        Target(
+            "won_count_per_manager_abbreviated",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "owner.manager.display_name"}],
+            },
+            grouped(won, "manager", len),
+            [],
+            ["# of won deals per mgr", "wins by mgr"],
+        ),
+        Target(
+            "won_revenue_last_quarter_abbreviated",
+            {"object": "opportunities", "filters": [LAST_QUARTER, WON], "measures": SUM_AMOUNT},
+            [[total(last_quarter["amount"])]],
+            [],
+            ["won rev last qtr", "last qtr won amt"],
+        ),
+        Target(
+            "won_count_short_year_month",
+            {"object": "opportunities", "filters": [june_range, WON]},
+            [[len(june)]],
+            ["17年6月赢了几单"],
+            ["wins in Jun '17", "how many deals did we win in June ’17"],
+        ),
+        Target(
+            "lost_count_short_year_quarter",
+            {"object": "opportunities", "filters": [q3_range, LOST]},
+            [[len(q3_lost)]],
+            ["17年Q3丢了多少单"],
+            ["lost deals in Q3 '17"],
+        ),
+        Target(
+            "won_amount_month_range_one_month_word",
+            {
+                "object": "opportunities",
+                "filters": [
+                    {
+                        "field": "closed_on",
+                        "op": "between",
+                        "value": ["2017-04-01", "2017-06-30"],
+                    },
+                    WON,
+                ],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(april_to_june["amount"])]],
+            ["2017年4-6月赢单金额", "17年4到6月签了多少钱"],
+            [],
+        ),
+        Target(
+            "won_count_two_digit_year_by_quarter",
+            {
+                "object": "opportunities",
+                "filters": [
+                    {
+                        "field": "closed_on",
+                        "op": "between",
+                        "value": ["2017-01-01", "2017-12-31"],
+                    },
+                    WON,
+                ],
+                "group_by": [{"field": "closed_on", "bucket": "quarter"}],
+            },
+            grouped(year_2017.assign(q=year_2017["closed"].map(_quarter)), "q", len),
+            ["17年按季度统计赢单数", "17年每个季度的赢单数"],
+            [],
+        ),
+        Target(
+            "won_revenue_hyphenated_sector",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "account.industry", "op": "eq", "value": "software"}, WON],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(software[software["stage"] == "won"]["amount"])]],
+            [],
+            ["software-sector won revenue", "won revenue, software-sector customers only"],
+        ),
+        Target(
+            "accounts_non_us",
+            {
+                "object": "accounts",
+                "filters": [{"field": "country", "op": "ne", "value": "United States"}],
+            },
+            [[int((accounts["office_location"] != "United States").sum())]],
+            [],
+            ["non-US accounts count", "how many accounts are non US"],
+        ),
+        Target(
+            "avg_won_product_excluded_after",
+            {
+                "object": "opportunities",
+                "filters": [
+                    {"field": "product.name", "op": "ne", "value": "MG Special"},
+                    WON,
+                ],
+                "measures": avg_amount,
+            },
+            [[average(won[won["product"] != "MG Special"]["amount"])]],
+            ["平均赢单金额，MG Special不计在内"],
+            ["avg won deal with MG Special excluded", "average won amount, MG Special left out"],
+        ),
+        Target(
+            "accounts_founded_or_later",
+            {
+                "object": "accounts",
+                "filters": [{"field": "founded_year", "op": "gte", "value": 2010}],
+            },
+            [[int((accounts["founded"] >= 2010).sum())]],
+            ["2010年或之后成立的客户数量"],
+            ["accounts founded in 2010 or later", "how many accounts were founded 2010 onwards"],
+        ),
+        Target(
+            "accounts_founded_or_earlier",
+            {
+                "object": "accounts",
+                "filters": [{"field": "founded_year", "op": "lte", "value": 1985}],
+            },
+            [[int((accounts["founded"] <= 1985).sum())]],
+            ["成立于1985年或更早的客户有多少"],
+            ["accounts founded in 1985 or earlier"],
+        ),
+        Target(
+            "open_count_colloquial",
+            {"object": "opportunities", "filters": OPEN},
+            [[len(open_deals)]],
+            ["还在谈的单子有多少", "没出结果的商机数量"],
+            ["how many deals are still undecided"],
+        ),
+        Target(
+            "people_with_a_win",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "measures": [{"aggregate": "count_distinct", "field": "owner_id"}],
+            },
+            [[int(won["sales_agent"].nunique())]],
+            ["有多少人成过单", "几个人赢过单"],
+            ["how many people have won a deal"],
+        ),
+        Target(
+            "median_headcount_named_twice",
+            {
+                "object": "accounts",
+                "measures": [{"aggregate": "median", "field": "employee_count"}],
+            },
+            [[median(accounts["employees"].map(Decimal))]],
+            ["客户规模(员工人数)的中位数"],
+            ["median employee count (headcount) of accounts"],
+        ),
+        Target(
+            "earliest_founding_year_what_year",
+            {"object": "accounts", "measures": [{"aggregate": "min", "field": "founded_year"}]},
+            [[int(accounts["founded"].min())]],
+            [],
+            [
+                "earliest founded customer, what year?",
+                "which year was the earliest founded account",
+            ],
+        ),
+        Target(
+            "top_earners",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": BY_REP,
+                "measures": SUM_AMOUNT,
+                "sort": BY_SUM,
+                "limit": 3,
+            },
+            top(grouped(won, "sales_agent", _won_total), 3),
+            [],
+            ["top 3 earners", "the 3 highest-earning reps"],
+            ordered=True,
+        ),
+        Target(
+            "products_smallest_won_totals",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": by_product,
+                "measures": SUM_AMOUNT,
+                "sort": [{"column": "sum:amount", "descending": False}],
+                "limit": 2,
+            },
+            top(grouped(won, "product", _won_total), 2, ascending=True),
+            [],
+            ["the 2 products with the lowest won totals", "bottom 2 products by won totals"],
+            ordered=True,
+        ),
+        Target(
+            "won_average_by_region",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": by_region,
+                "measures": avg_amount,
+            },
+            grouped(won, "regional_office", lambda part: average(part["amount"])),
+            ["各大区的客单价", "按区域看平均成交价"],
+            ["average order value by region", "aov per region"],
+        ),
+        Target(
+            "won_revenue_across_values",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "product.name", "op": "in", "value": won_products}, WON],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(won[won["product"].isin(won_products)]["amount"])]],
+            [],
+            ["won revenue across GTX Pro and MG Special", "won amt across MG Special and GTX Pro"],
+        ),
+        Target(
+            "sum_of_wins_over",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "amount", "op": "gt", "value": 5000}, WON],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(won[won["amount"].map(lambda value: value > 5000)]["amount"])]],
+            [],
+            ["sum of wins over 5k", "the sum of won deals above 5000"],
+        ),
+        Target(
+            "win_count_from_sector_customers",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "account.industry", "op": "eq", "value": "retail"}, WON],
+            },
+            [[int((won["industry"] == "retail").sum())]],
+            [],
+            ["how many wins came from retail customers", "number of wins from retail accounts"],
+        ),
+        Target(
+            "open_by_region_typo",
+            {
+                "object": "opportunities",
+                "filters": OPEN,
+                "group_by": by_region,
+                "sort": BY_COUNT,
+                "limit": 1,
+            },
+            _single_top(grouped(open_deals, "regional_office", len)),
+            [],
+            ["wich region has the most open deals", "whcih region has the most deals still open"],
+            ordered=True,
         ),
     ]

@@ -52,6 +52,7 @@ TermKind = Literal[
     "bottom",
     "rank",
     "negation",
+    "negation_after",
     "created",
     "closed",
     "sla",
@@ -142,6 +143,9 @@ def _fixed_terms(lexicon: Lexicon) -> None:
             lexicon.add(phrase, Term("measure_field", target=target, field=name))
     for phrase in words.WON_AMOUNT_WORDS:
         lexicon.add(phrase, Term("measure_field", target="opportunities", field="amount"))
+    for phrase in words.WON_AVERAGE_WORDS:
+        lexicon.add(phrase, Term("aggregate", value="avg"))
+        lexicon.add(phrase, Term("measure_field", target="opportunities", field="amount"))
     for aggregate, phrases in words.AGGREGATE_WORDS.items():
         for phrase in phrases:
             lexicon.add(phrase, Term("aggregate", value=aggregate))
@@ -159,6 +163,7 @@ def _fixed_terms(lexicon: Lexicon) -> None:
         ("bottom", words.BOTTOM_WORDS),
         ("rank", words.RANK_WORDS),
         ("negation", words.NEGATION_WORDS),
+        ("negation_after", words.NEGATION_AFTER_WORDS),
         ("created", words.CREATED_WORDS),
         ("closed", words.CLOSED_WORDS),
         ("expected", words.EXPECTED_CLOSE_WORDS),
@@ -173,6 +178,12 @@ def _fixed_terms(lexicon: Lexicon) -> None:
     for kind, phrases in simple:
         for phrase in phrases:
             lexicon.add(phrase, Term(kind))
+    for phrase in words.EARNING_WORDS:
+        lexicon.add(phrase, Term("won_verb"))
+        lexicon.add(phrase, Term("money"))
+    for phrase in words.MANAGER_STAFF_WORDS:
+        lexicon.add(phrase, Term("manager_after"))
+        lexicon.add(phrase, Term("dimension", target="users", field="display_name"))
     for phrase in words.SELLING_SUPERLATIVES:
         lexicon.add(phrase, Term("won_verb"))
     for phrase in words.CHAMPION_WORDS:
@@ -375,7 +386,7 @@ def _data_terms(session: Session, actor: Actor, lexicon: Lexicon) -> None:
             lexicon.lost_stage_keys.append(stage.key)
         if stage.is_won:
             # "赢单金额" is the amount of won deals: a measure and a filter in one phrase.
-            for phrase in words.WON_AMOUNT_WORDS:
+            for phrase in (*words.WON_AMOUNT_WORDS, *words.WON_AVERAGE_WORDS):
                 lexicon.add(phrase, term)
 
 

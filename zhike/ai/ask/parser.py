@@ -33,6 +33,7 @@ from zhike.ai.ask.lexicon import Lexicon, Term, normalize
 from zhike.ai.ask.patterns import Scan, founded_years, scan_patterns
 from zhike.ai.ask.rates import rate_measure
 from zhike.ai.ask.reading import Reading, path_for
+from zhike.ai.ask.shorthand import expand_shorthand, split_hyphens
 from zhike.ai.ask.timeparse import BUCKET_MARKER, TimeFilter, find_time, leftover_time
 from zhike.ai.ask.tokens import Phrase, Unmatched, match_phrases, tokenize
 from zhike.ai.ask.unread import key_words, unread_words
@@ -76,6 +77,10 @@ STRONG_COUNT_WORDS = frozenset(
         "number",
     }
 )
+# Sum words that always add money up, never count: "sum of wins" is the won amount.
+MONEY_SUM_WORDS = frozenset({"sum", "sums", "总和"})
+# Parts of a measure word that request its total themselves: "成单总额", "总业绩".
+TOTAL_INSIDE_WORDS = ("总额", "总业绩", "total")
 # English "who" words that start a relative clause after a noun ("reps who closed …").
 _RELATIVE_WHO = frozenset({"who", "whom", "whose"})
 MINE_WORDS = ("我的", "我负责的", "我自己的", "my", "mine", "my own")
@@ -144,23 +149,34 @@ def _choose_base(reading: Reading, lexicon: Lexicon) -> str | None:
     for phrase in reading.phrases:
         objects = [term for term in phrase.terms if term.kind == "object"]
         dimension = phrase.has("dimension")
-        grouped = dimension and (
-            reading.governed(phrase, ("group", "which", "top", "bottom"), before=2)
-            or reading.near(phrase, ("rank", "group_after"), before=0, after=1)
-            or reading.grouped_after_dimension(phrase)
+        grouped = (
+            dimension
+            and not _counted_object(reading, phrase)
+            and (
+                reading.governed(phrase, ("group", "which", "top", "bottom"), before=2)
+                or reading.near(phrase, ("rank", "group_after"), before=0, after=1)
+                or reading.grouped_after_dimension(phrase)
+            )
         )
         for term in objects:
             if term.target in votes and not grouped:
                 votes[term.target] += 3
         for term in phrase.terms:
-            if term.kind in ("measure_field", "condition", "rate") and term.target in votes:
+            if term.kind in ("measure_field", "condition") and term.target in votes:
                 votes[term.target] += 2
+            # A named rate exists on its object only: "product with the highest win rate"
+            # ranks products by the win rate of their deals.
+            if term.kind == "rate" and term.target in votes:
+                votes[term.target] += 4
         # Closing verbs speak of deals ("how much has X closed"), whatever else they mean.
         if phrase.has("won_verb") and "opportunities" in votes:
             votes["opportunities"] += 2
         values = [term for term in phrase.terms if term.kind == "value"]
         if values:
             required.append(values)
+    counted = _counted_dimension(reading)
+    if counted is not None and counted.target in votes:
+        votes[counted.target] += 5
     candidates = [
         name
         for name in votes
@@ -171,8 +187,25 @@ def _choose_base(reading: Reading, lexicon: Lexicon) -> str | None:
     return max(candidates, key=lambda name: (votes[name], -OBJECT_PRIORITY.index(name)))
 
 
+def _counted_object(reading: Reading, phrase: Phrase) -> bool:
+    """True for an object word that a superlative counts while another word groups.
+
+    In "which country has the most accounts" and "客户最多的国家是哪个" the countries are
+    ranked by their number of accounts, so "accounts" is what is counted, not a group.
+    """
+    if not phrase.has("object") or not reading.near(phrase, ("top", "bottom"), before=1, after=1):
+        return False
+    return any(
+        other is not phrase
+        and other.has("dimension")
+        and not other.has("object")
+        and reading.near(other, ("which",), before=2, after=2)
+        for other in reading.phrases
+    )
+
+
 def _is_group_dimension(reading: Reading, phrase: Phrase, top: bool) -> bool:
-    if reading.owns_next(phrase):
+    if reading.owns_next(phrase) or _counted_object(reading, phrase):
         return False
     if reading.governed(phrase, ("group", "which"), before=2):
         return True
@@ -216,7 +249,9 @@ def _value_filters(reading: Reading, base: str) -> tuple[list[ReportFilter], lis
             path = path_for(base, target, term.field)
             if path is None:
                 continue
-            negated = reading.near(phrase, ("negation",), before=1)
+            negated = reading.near(phrase, ("negation",), before=1) or _excluded_after(
+                reading, phrase
+            )
             # "除了A和B之外", "excluding A and B": a value right after a negated value of
             # the same field is excluded too (conjunctions are fillers, so they sit between
             # the two values as nothing at all).
@@ -242,6 +277,19 @@ def _value_filters(reading: Reading, base: str) -> tuple[list[ReportFilter], lis
     ]
 
 
+def _excluded_after(reading: Reading, phrase: Phrase) -> bool:
+    """True when "以外" follows the value, or a list of values it ends ("A和B以外的客户")."""
+    position = phrase.position + 1
+    while position < len(reading.phrases):
+        following = reading.phrases[position]
+        if following.has("negation_after"):
+            return True
+        if not (following.has("value") and following.conjoined):
+            return False
+        position += 1
+    return False
+
+
 def _names_manager(reading: Reading, phrase: Phrase) -> bool:
     """True when a person's name stands for their team: "X团队", "X's team", "under X"."""
     return reading.near(phrase, ("manager_after",), before=0, after=2) or reading.near(
@@ -265,7 +313,10 @@ def _condition_filters(reading: Reading, base: str) -> list[ReportFilter]:
             if prefix is None:
                 continue
             for name, op, value in term.conditions:
-                filters.append(ReportFilter(field=prefix + name, op=op, value=value))
+                found = ReportFilter(field=prefix + name, op=op, value=value)
+                # "还挂着没关的" and "没成交也没丢的" repeat one condition.
+                if found not in filters:
+                    filters.append(found)
             break
     return filters
 
@@ -277,10 +328,18 @@ def _measure_fields(reading: Reading, base: str) -> list[tuple[Phrase, str]]:
         own = [term for term in candidates if term.target == base]
         for term in own or candidates:
             path = path_for(base, term.target, term.field)
-            if path is not None:
-                if path not in [known for _, known in found]:
-                    found.append((phrase, path))
+            if path is None:
                 break
+            known = [index for index, (_, other) in enumerate(found) if other == path]
+            if not known:
+                found.append((phrase, path))
+            elif found[known[0]][0].position == phrase.position - 1 and not (
+                phrase.has("top") or phrase.has("bottom")
+            ):
+                # "规模（员工数）", "size (headcount)": one field named twice in a row is one
+                # mention, and its aggregate word sits next to the second name.
+                found[known[0]] = (phrase, path)
+            break
     return found
 
 
@@ -289,7 +348,11 @@ def _aggregate_for(reading: Reading, phrase: Phrase, ranked: bool) -> str | None
 
     In a ranked question ("哪位销售签的金额最大") a superlative that is also an
     aggregate word ranks the groups by their total rather than asking for a maximum.
+    A measure word may carry its own aggregate ("客单价" is an average amount).
     """
+    own = phrase.first("aggregate")
+    if own is not None and isinstance(own.value, str):
+        return own.value
     for other in reading.phrases:
         if phrase.position - 3 <= other.position <= phrase.position + 1 and other is not phrase:
             term = other.first("aggregate")
@@ -400,16 +463,36 @@ def parse_question(
     question: str, lexicon: Lexicon, today: date, user_id: uuid.UUID | None = None
 ) -> ParseResult:
     """Parse ``question`` into a report query, or into a clarification when it is ambiguous."""
-    text = _PUNCTUATION.sub(" ", _THOUSANDS.sub("", normalize(question)))
+    text = _PUNCTUATION.sub(" ", _THOUSANDS.sub("", expand_shorthand(normalize(question))))
+    # "win %" is the win percentage; a percent sign after a number stays as it is.
+    text = re.sub(r"(?<=[a-z])\s*%", " percent", text)
     # "engaging-to-won" names two stages: split it so each stage is matched.
     text = re.sub(r"(?<=[a-z])-to-(?=[a-z])", " to ", text)
     # "order the reps by …" ranks; "order" alone may name a sales order.
     text = re.sub(r"\border(?=\s+(?:the|all|our|my)\b)", "rank", text)
+    # "by rep and quarter", "按销售和季度": a period at the end of a group list is a bucket.
+    text = re.sub(
+        r"\b(by|per)\b(.{1,40}?)\band\s+(day|week|month|quarter|year)\b(?!\s+(?:founded|established))",
+        r"\1\2and by \3",
+        text,
+    )
+    # 年收入 and 月收入 are fields, not periods.
+    text = re.sub(
+        r"(按|每个?)([^按每]{1,12}?)(和|与|及)(季度|月份|年份|周|月(?!收入)|年(?!收入|营收))",
+        r"\1\2\3按\4",
+        text,
+    )
+    # "reps who've won at least one deal" are reps with a won deal: no ranking, no threshold.
+    text = re.sub(r"\bat least (?:one|1|once)\b", " ", text)
     # "across all accounts" is the whole set, not a grouping by account.
     text = re.sub(r"\bacross\s+(?=(?:all|every)\b)", " ", text)
+    # "most recently founded account - what year was that?" asks for the founding year.
+    if re.search(r"\b(?:founded|established)\b", text):
+        text = re.sub(r"\b(?:what|which) year\b", " year founded ", text)
     text, founded = founded_years(text)
     time = find_time(text, today, lexicon.fiscal_start_month)
-    scan = scan_patterns(time.text, founded)
+    # After the time parser, so that "March-May 2017" stays one range.
+    scan = scan_patterns(split_hyphens(time.text, lexicon.terms), founded)
     text = scan.text
     unread_time = leftover_time(text, today, lexicon.fiscal_start_month)
     mine_word = next(
@@ -444,6 +527,7 @@ def parse_question(
         if phrase.has("what") and following.has("dimension"):
             phrase.terms.append(Term("which"))
     _drop_relative_who(phrases)
+    _drop_headcount_people(phrases)
     _drop_distinct_grouping(phrases)
     phrases, bucket_position = _take_bucket_marker(phrases)
     reading = Reading(phrases)
@@ -533,7 +617,13 @@ def parse_question(
         owner = path_for(base, "users", "display_name")
         if owner is not None:
             groups.append(ReportGroup(field=owner))
-    asks_each = reading.of("group") or reading.of("respectively") or reading.of("versus")
+    # "across Codehow and Konex" pools the named values; "across regions" groups.
+    group_words = [
+        phrase
+        for phrase, _ in reading.of("group")
+        if not (phrase.text == "across" and _value_follows(reading, phrase))
+    ]
+    asks_each = group_words or reading.of("respectively") or reading.of("versus")
     if not groups and asks_each and respectively:
         groups.extend(ReportGroup(field=path) for path in respectively)
     if not groups and reading.of("which"):
@@ -585,13 +675,15 @@ def parse_question(
         for phrase, path in measure_fields
         if _aggregate_for(reading, phrase, ranked=False) is not None
     }
-    wants_money = bool(reading.of("money")) and not measures
+    requested |= _totals_named(reading, base)
+    wants_money = (bool(reading.of("money")) or _won_total(reading, lexicon)) and not measures
     if wants_money and not plain_aggregates:
         plain_aggregates = ["sum"]
     # "largest win this year", "每个销售最小的一笔赢单": a superlative over single records
-    # with no amount named requests the maximum or minimum of the money field.
+    # with no amount named requests the maximum or minimum of the money field. So does
+    # "最大的一笔单子赢了多少", where "多少" is "how much", not a number of deals.
     if extreme is not None and (
-        (not measures and not reading.of("count"))
+        (not measures and (not reading.of("count") or _asks_how_much_won(reading)))
         or (plain_aggregates == ["sum"] and not _has_sum_word(reading))
     ):
         plain_aggregates = [extreme]
@@ -698,6 +790,11 @@ def parse_question(
     return result
 
 
+def _value_follows(reading: Reading, phrase: Phrase) -> bool:
+    following = phrase.position + 1
+    return following < len(reading.phrases) and reading.phrases[following].has("value")
+
+
 def _drop_out_of_context(
     phrases: list[Phrase], unknown: list[Unmatched], lexicon: Lexicon
 ) -> tuple[list[Phrase], list[Unmatched]]:
@@ -753,6 +850,23 @@ def _has_context(phrases: list[Phrase], index: int, needed: tuple[str, str]) -> 
     if previous is not None and phrases[index].conjoined and is_value(previous):
         return True
     return following is not None and following.conjoined and is_value(following)
+
+
+def _drop_headcount_people(phrases: list[Phrase]) -> None:
+    """Drop the rep meaning of "人" in a question about headcount.
+
+    "有几个人成过单" counts reps, but in "员工最多的客户有多少人" the people are employees.
+    """
+    headcount = any(
+        term.kind == "measure_field" and term.field == "employee_count"
+        for phrase in phrases
+        for term in phrase.terms
+    )
+    if not headcount:
+        return
+    for phrase in phrases:
+        if phrase.text == "人":
+            phrase.terms = [term for term in phrase.terms if term.kind != "dimension"]
 
 
 def _drop_relative_who(phrases: list[Phrase]) -> None:
@@ -979,11 +1093,21 @@ def _distinct_measure(
     if not reading.of("count") and not reading.of("distinct"):
         return None
     grouped = {group.field for group in groups}
+    dimension = _counted_dimension(reading)
+    if dimension is not None and not groups:
+        path = path_for(base, dimension.target, dimension.field)
+        if path is not None:
+            return ReportMeasure(aggregate="count_distinct", field=path)
     counted = _counted_related(reading, base)
     if counted is not None and counted[:-1] + "name" not in grouped:
         return ReportMeasure(aggregate="count_distinct", field=counted)
-    for _, term in reading.of("object"):
+    if _counts_base_records(reading, base):
+        return None
+    for phrase, term in reading.of("object"):
         if term.target == base or term.target is None:
+            continue
+        # "按客户所在国家", "customer country": the object only says whose field is meant.
+        if reading.owns_next(phrase):
             continue
         # "客户的商机数" counts deals; only a word such as "different" or "多少家"
         # counts the related records when the base object is named too.
@@ -996,6 +1120,47 @@ def _distinct_measure(
         if prefix + "name" in grouped or prefix + "id" in grouped:
             continue
         return ReportMeasure(aggregate="count_distinct", field=prefix[:-1] + "_id")
+    return None
+
+
+def _counts_base_records(reading: Reading, base: str) -> bool:
+    """True when a count word is followed by the base records or a stage of them.
+
+    "how many wins came from customers outside the US" counts won deals: the customers
+    only filter them.
+    """
+    for phrase, _ in reading.of("count"):
+        if phrase.position + 1 >= len(reading.phrases):
+            continue
+        following = reading.phrases[phrase.position + 1]
+        for term in following.terms:
+            if term.kind == "object" and term.target == base:
+                return True
+            if (
+                term.kind == "value"
+                and term.target == "pipeline_stages"
+                and base == "opportunities"
+            ):
+                return True
+    return False
+
+
+def _counted_dimension(reading: Reading) -> Term | None:
+    """Return the field that a count word counts the values of: "how many product series".
+
+    Only a question that names nothing else to count or filter qualifies: "how many
+    industries do we have" counts industries, "how many deals per industry" does not.
+    """
+    if reading.of("object") or reading.of("value") or reading.of("condition"):
+        return None
+    for phrase, _ in reading.of("count"):
+        if phrase.position + 1 >= len(reading.phrases):
+            continue
+        following = reading.phrases[phrase.position + 1]
+        term = following.first("dimension")
+        if term is None or term.field in ("name", "display_name") or following.has("group"):
+            continue
+        return term
     return None
 
 
@@ -1022,6 +1187,51 @@ def _counted_related(reading: Reading, base: str) -> str | None:
             if prefix and prefix.count(".") == 1:
                 return prefix[:-1] + "_id"
     return None
+
+
+def _asks_how_much_won(reading: Reading) -> bool:
+    """True when "多少" ends the question right after a won word: "那笔单子赢了多少"."""
+    if len(reading.phrases) < 2:
+        return False
+    before, last = reading.phrases[-2], reading.phrases[-1]
+    won = before.has("won_verb") or any(
+        term.kind == "value" and term.target == "pipeline_stages" for term in before.terms
+    )
+    return won and last.text == "多少"
+
+
+def _won_total(reading: Reading, lexicon: Lexicon) -> bool:
+    """True for a sum word right after a won word, as in "won total" or "成交合计".
+
+    "sum of wins" puts the sum first. Won deals have a money total, not a count, unless a
+    count word requests one.
+    """
+    if reading.of("count"):
+        return False
+    for phrase, following in itertools.pairwise(reading.phrases):
+        value = phrase.first("value")
+        aggregate = following.first("aggregate")
+        won = value is not None and value.value == lexicon.won_stage_key
+        if won and aggregate is not None and aggregate.value == "sum":
+            return True
+        value_after = following.first("value")
+        won_after = value_after is not None and value_after.value == lexicon.won_stage_key
+        if won_after and phrase.text in MONEY_SUM_WORDS:
+            return True
+    return False
+
+
+def _totals_named(reading: Reading, base: str) -> set[str]:
+    """Fields named by a measure word that requests their total itself: "成单总额"."""
+    found = set()
+    for phrase in reading.phrases:
+        if not any(word in phrase.text for word in TOTAL_INSIDE_WORDS):
+            continue
+        for term in phrase.terms:
+            path = path_for(base, term.target, term.field)
+            if term.kind == "measure_field" and path is not None:
+                found.add(path)
+    return found
 
 
 def _named_twice(measure_fields: list[tuple[Phrase, str]], path: str) -> bool:

@@ -18,7 +18,7 @@ from zhike.ai.ask.timeparse import number_value
 # scale after. Thousands separators are removed before scanning.
 _AMOUNT = (
     r"(?:[$¥￥]|rmb\s*|usd\s*)?(\d+(?:\.\d+)?|[一二两三四五六七八九十]+)"
-    r"\s*(万|千|百万|亿|(?:million|thousand|billion|bn|k|m)(?![a-z]))?"
+    r"\s*(万|千|百万|亿|(?:million|thousand|billion|bn|k|m|w)(?![a-z]))?"
 )
 _RANGE = (
     rf"(?:在|介于|between|从|from)\s*{_AMOUNT}\s*(?:到|至|和|与|-|~|and|to)\s*{_AMOUNT}"
@@ -45,6 +45,8 @@ _COMPARATORS: tuple[tuple[str, str], ...] = (
 )
 _SCALE = {
     "万": 10_000,
+    # The pinyin initial of 万, as people type it in chat: "超过1w".
+    "w": 10_000,
     "千": 1_000,
     "百万": 1_000_000,
     "亿": 100_000_000,
@@ -64,8 +66,8 @@ _NOT_PERIOD = (
     r"|\s+(?:days?|weeks?|months?|quarters?|years?)\b)"
 )
 _TOP_N = (
-    rf"(?:前|排名前|最高的|最多的|最大的|最好的|top|best|highest|biggest|largest|first)[\s-]*({_CN_NUMBER}){_NOT_PERIOD}\s*(?:个|名|位|家|款|大|强|笔)?",
-    rf"(?:最低的|最少的|最小的|倒数|后|bottom|worst|lowest|last)\s*({_CN_NUMBER}){_NOT_PERIOD}\s*(?:个|名|位|家|款|笔)?",
+    rf"(?:(?<!倒数)前|排名前|最高的|最多的|最大的|最好的|top|best|highest|biggest|largest|first)[\s-]*({_CN_NUMBER}){_NOT_PERIOD}\s*(?:个|名|位|家|款|大|强|笔)?",
+    rf"(?:最低的|最少的|最小的|倒数前|倒数|后|bottom|worst|lowest|last)\s*({_CN_NUMBER}){_NOT_PERIOD}\s*(?:个|名|位|家|款|笔)?",
     rf"(?<![哪每这那])({_CN_NUMBER}){_NOT_PERIOD}\s*(?:个|名|位|家|款|大|笔)",
     rf"\b(?:which|the|our)\s+({_CN_NUMBER})\b(?!\s*(?:days?|weeks?|months?|years?))",
     rf"\b({_CN_NUMBER})\s+(?:best|top|biggest|largest|highest|leading|most)",
@@ -119,15 +121,29 @@ _BOTTOM_WORD = re.compile(
 FOUNDED_YEAR_WORD = "year founded"
 _FOUNDED_EN = re.compile(
     r"\b(?:founded|established|incorporated|set up)\s+"
-    r"(?P<word>before|after|since|in|prior to|earlier than|later than)?\s*(?P<year>\d{4})\b"
+    r"(?P<word>before|after|since|in|prior to|earlier than|later than|in or after|in or before)?"
+    r"\s*(?P<year>\d{4})\b"
+    r"(?:\s*(?P<tail>or later|or after|and later|or since|onwards|onward|and after"
+    r"|or earlier|or before|and earlier|and before))?"
 )
 _FOUNDED_ZH = re.compile(
     r"成立(?:时间|年份|日期)?\s*(?:是|于|在)?\s*(?P<before>早于|晚于|在)?\s*(?P<year>\d{4})\s*年?"
-    r"\s*(?P<after>以前|之前|以后|之后|以来|前|后)?"
+    r"\s*(?P<after>(?:或|及|或者)(?:更晚|更早|以后|之后|以前|之前)|以前|之前|以后|之后|以来|前|后)?"
 )
 # The year first: "2000年以后成立的客户".
 _FOUNDED_ZH_YEAR_FIRST = re.compile(
-    r"(?P<before>在)?(?P<year>\d{4})\s*年?\s*(?P<after>以前|之前|以后|之后|以来|前|后)?\s*成立(?:的)?"
+    r"(?P<before>在)?(?P<year>\d{4})\s*年?\s*"
+    r"(?P<after>(?:或|及|或者)(?:更晚|更早|以后|之后|以前|之前)|以前|之前|以后|之后|以来|前|后)?"
+    r"\s*成立(?:的)?"
+)
+# A decade of founding in digits: "founded in the 90s", "1990s", "成立于90年代", "80年代成立的".
+_FOUNDED_DECADE_EN = re.compile(
+    r"\b(?:founded|established|incorporated|set up)\s+(?:in\s+)?(?:the\s+)?"
+    r"(?P<century>19|20)?(?P<decade>\d)0s\b"
+)
+_FOUNDED_DECADE_ZH = re.compile(
+    r"成立(?:时间|年份)?\s*(?:是|于|在)?\s*(?P<century>19|20)?(?P<decade>\d)0\s*年代"
+    r"|(?:在)?(?P<century2>19|20)?(?P<decade2>\d)0\s*年代\s*成立(?:的)?"
 )
 _FOUNDED_OPS = {
     "before": "lt",
@@ -144,6 +160,8 @@ _FOUNDED_OPS = {
     "之后": "gt",
     "后": "gt",
     "since": "gte",
+    "in or after": "gte",
+    "in or before": "lte",
     "以来": "gte",
     "in": "eq",
     "在": "eq",
@@ -181,12 +199,31 @@ def founded_years(text: str) -> tuple[str, list[tuple[str, float | int | list[fl
         return f" {FOUNDED_YEAR_WORD} __threshold{len(thresholds) - 1}__ "
 
     def english(match: re.Match[str]) -> str:
+        tail = match.group("tail")
+        if tail is not None:
+            # "founded in 2001 or later": the year itself is included.
+            return replace(match, "lte" if tail.endswith(("earlier", "before")) else "gte")
         return replace(match, _FOUNDED_OPS.get(match.group("word") or "in", "eq"))
 
     def chinese(match: re.Match[str]) -> str:
         word = match.group("before") or match.group("after") or ""
+        if word[:1] in ("或", "及"):
+            # "2001年或更晚", "2001年及以前": the year itself is included.
+            return replace(match, "lte" if word.endswith(("早", "前")) else "gte")
         return replace(match, _FOUNDED_OPS.get(word, "eq"))
 
+    def decade(match: re.Match[str]) -> str:
+        century = match.group("century") or match.groupdict().get("century2")
+        digit = int(match.group("decade") or match.group("decade2"))
+        if century is None:
+            # "the 90s" is the 1990s, "the 10s" the 2010s.
+            century = "19" if digit >= 3 else "20"
+        start = int(century) * 100 + digit * 10
+        thresholds.append(("between", [start, start + 9]))
+        return f" {FOUNDED_YEAR_WORD} __threshold{len(thresholds) - 1}__ "
+
+    text = _FOUNDED_DECADE_EN.sub(decade, text)
+    text = _FOUNDED_DECADE_ZH.sub(decade, text)
     text = _FOUNDED_EN.sub(english, text)
     text = _FOUNDED_ZH.sub(chinese, text)
     text = _FOUNDED_ZH_YEAR_FIRST.sub(chinese, text)
@@ -220,8 +257,14 @@ def scan_patterns(
             marker = f" __threshold{len(scan.thresholds) - 1}__ "
             scan.text = scan.text[: match.start()] + marker + scan.text[match.end() :]
     for pattern, op in (
-        (rf"{_AMOUNT}\s*{_UNIT}\s*(?:以上|及以上)", "gte"),
-        (rf"{_AMOUNT}\s*{_UNIT}\s*(?:以下|及以下)", "lte"),
+        (rf"{_AMOUNT}\s*{_UNIT}\s*(?:以上|及以上|或以上|或更多|或更高)", "gte"),
+        (rf"{_AMOUNT}\s*{_UNIT}\s*(?:以下|及以下|或以下|或更少|或更低)", "lte"),
+        (
+            rf"{_AMOUNT}{_UNIT_AFTER}\s*"
+            r"(?:or more|or above|or higher|or greater|and up|and above|\+)",
+            "gte",
+        ),
+        (rf"{_AMOUNT}{_UNIT_AFTER}\s*(?:or less|or below|or lower|or fewer|or under)", "lte"),
     ):
         while True:
             match = re.search(pattern, scan.text)

@@ -205,11 +205,20 @@ def _next_months(count: int, today: date) -> TimeFilter:
 _YEAR = r"((?:19|20)\d{2})"
 # Words that open a range at a date ("2017年10月1日及之后", "on or after October 1, 2017")
 # or close it ("之前", "before"); the first group is the word, read by ``_open_ended``.
-_OPEN_END_CN = r"(及之后|及以后|之后|以后|以来|起|及之前|及以前|之前|以前)"
+_OPEN_END_CN = (
+    r"(及之后|及以后|或之后|或以后|或更晚|之后|以后|以来|起"
+    r"|及之前|及以前|或之前|或以前|或更早|之前|以前)"
+)
 _OPEN_END_EN = r"(on or after|since|from|starting|after|on or before|before|until|up to)"
 _OPEN_END_OPS = {
     "及之后": "gte",
     "及以后": "gte",
+    "或之后": "gte",
+    "或以后": "gte",
+    "或更晚": "gte",
+    "或之前": "lte",
+    "或以前": "lte",
+    "或更早": "lte",
     "之后": "gt",
     "以后": "gt",
     "以来": "gte",
@@ -302,20 +311,20 @@ _AHEAD_EN = r"(?:next|coming|upcoming|following)"
 _BUCKETS: tuple[tuple[str, str], ...] = (
     (r"每个?财年|按财年|by fiscal year|per fiscal year", "fiscal_year"),
     (r"每天|每日|按天|按日|逐日|daily|per day|by day|each day", "day"),
-    (r"每周|每个?星期|按周|逐周|weekly|per week|by week|each week|week by week", "week"),
+    (r"每周|每个?星期|按周|逐周|weekly|per week|by week|each week|week[\s-]by[\s-]week", "week"),
     (
         r"每个?月|按月份?|逐月|月度|各月|分月"
-        r"|monthly|per month|by month|each month|month by month|month over month",
+        r"|monthly|per month|by month|each month|month[\s-]by[\s-]month|month over month",
         "month",
     ),
     (
         r"每个?季度|按季度?|逐季|季度(?:分布|趋势)|各季度|分季度"
-        r"|quarterly|per quarter|by quarter|each quarter|quarter by quarter",
+        r"|quarterly|per quarter|by quarter|each quarter|quarter[\s-]by[\s-]quarter",
         "quarter",
     ),
     (
         r"每年|按年份?|逐年|各年|分年"
-        r"|yearly|per year|by year|each year|year by year|year over year|annually",
+        r"|yearly|per year|by year|each year|year[\s-]by[\s-]year|year over year|annually",
         "year",
     ),
 )
@@ -355,6 +364,15 @@ def find_time(text: str, today: date, fiscal_start_month: int) -> TimeFindings:
             m.group(6),
         ),
     )
+    # "2017年7-12月", "17年3到5月": the month word written once, after the second month.
+    take(
+        r"(?<!\d)((?:19|20)?\d{2})\s*年\s*(\d{1,2})\s*(?:到|至|-|~|—)\s*(\d{1,2})\s*月份?",
+        lambda m: (
+            _date_span(_full_year(m.group(1)), int(m.group(2)), None, None, int(m.group(3)), None)
+            if 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 12
+            else None
+        ),
+    )
     take(rf"(?<![a-z]){_EN_SPAN}", _english_span)
     take(
         rf"{_YEAR}\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*[日号]?\s*{_OPEN_END_CN}",
@@ -391,10 +409,21 @@ def find_time(text: str, today: date, fiscal_start_month: int) -> TimeFindings:
         lambda m: _quarter(2000 + int(m.group(1)), number_value(m.group(2)) or 1),
     )
     take(
-        rf"\bh([12])\s*(?:of\s*)?{_YEAR}|{_YEAR}\s*年?\s*h([12])\b",
-        lambda m: _half(int(m.group(2) or m.group(3)), (m.group(1) or m.group(4)) == "2"),
+        r"(?<!\d)(\d{2})\s*年\s*q([1-4])(?![0-9])",
+        lambda m: _quarter(2000 + int(m.group(1)), int(m.group(2))),
     )
-    take(rf"{_YEAR}\s*年?\s*(上|下)半年", lambda m: _half(int(m.group(1)), m.group(2) == "下"))
+    take(
+        rf"\bh([12])\s*(?:of\s*)?{_YEAR}|{_YEAR}\s*年?\s*h([12])\b"
+        r"|(?<!\d)(\d{2})\s*年\s*h([12])(?![a-z0-9])",
+        lambda m: _half(
+            _full_year(m.group(2) or m.group(3) or m.group(5)),
+            (m.group(1) or m.group(4) or m.group(6)) == "2",
+        ),
+    )
+    take(
+        rf"{_YEAR}\s*年?\s*(上|下)半年|(?<!\d)(\d{{2}})\s*年\s*(上|下)半年",
+        lambda m: _half(_full_year(m.group(1) or m.group(3)), (m.group(2) or m.group(4)) == "下"),
+    )
     take(
         rf"(first|second) half (?:of )?{_YEAR}",
         lambda m: _half(int(m.group(2)), m.group(1) == "second"),
@@ -410,6 +439,18 @@ def find_time(text: str, today: date, fiscal_start_month: int) -> TimeFindings:
     take(
         rf"\b({_MONTH_NAME})\.?,?\s*(?:of\s*)?{_YEAR}",
         lambda m: _month(int(m.group(2)), _month_number(m.group(1))),
+    )
+    # A year of two digits, as people type it ("17年4月"), is read as 20xx.
+    take(
+        r"(?<!\d)(\d{2})\s*年\s*(\d{1,2})\s*月份?",
+        lambda m: (
+            _month(2000 + int(m.group(1)), int(m.group(2))) if 1 <= int(m.group(2)) <= 12 else None
+        ),
+    )
+    # A year of two digits alone ("17年逐月", "16年度"), but no count of years ("近10年").
+    take(
+        r"(?<![\d近前过去最后])(\d{2})\s*年(?:度|全年)?(?!\s*(?:以|内|前|后|之|多|左右|来|收入|营收|第|q|\d))",
+        lambda m: _year(2000 + int(m.group(1))),
     )
     for pattern, name in _RELATIVE:
         # "下下个月" and "上上周" are no "下个月" or "上周": left for the leftover check.
@@ -498,6 +539,11 @@ def leftover_time(text: str, today: date, fiscal_start_month: int) -> list[str]:
     found = list(again.phrases)
     found.extend(match.group(0).strip() for match in _LEFTOVER_TIME.finditer(again.text))
     return found
+
+
+def _full_year(text: str) -> int:
+    """Read "2017" or "17" as a year; two digits are a year of this century."""
+    return int(text) if len(text) == 4 else 2000 + int(text)
 
 
 def _iso(text: str) -> str:

@@ -1,6 +1,7 @@
 import { flushPromises, mount } from '@vue/test-utils'
 import ElementPlus from 'element-plus'
 import { describe, expect, it } from 'vitest'
+import VChart from 'vue-echarts'
 
 import { i18n } from '@/i18n'
 
@@ -107,5 +108,73 @@ describe('AnswerView', () => {
     expect(table).toContain('Win rate')
     expect(table).toContain('82.3%')
     expect(table).toContain('48.6%')
+  })
+
+  it('draws one series per currency for a money measure over several currencies', async () => {
+    i18n.global.locale.value = 'en'
+    const wrapper = mountAnswer({
+      ...base,
+      question: 'won amount by owner',
+      query: {
+        object: 'opportunities',
+        group_by: [{ field: 'owner.display_name' }],
+        measures: [{ aggregate: 'sum', field: 'amount' }],
+      },
+      columns: [
+        { name: 'owner.display_name', kind: 'dimension', type: 'string' },
+        { name: 'sum:amount', kind: 'measure', type: 'decimal', currencies: ['CNY', 'USD'] },
+      ],
+      rows: [
+        [
+          '李娜',
+          [
+            { currency: 'CNY', value: '1000.00' },
+            { currency: 'USD', value: '150.50' },
+          ],
+        ],
+        ['王伟', [{ currency: 'CNY', value: '400.00' }]],
+        ['赵敏', [{ currency: 'USD', value: '50.00' }]],
+      ],
+      chart: { type: 'bar', x: 'owner.display_name', y: ['sum:amount'] },
+      value_labels: {},
+    })
+    await flushPromises()
+
+    const option = wrapper.findComponent(VChart).props('option') as {
+      xAxis: { data: string[] }
+      series: { name: string; type: string; data: (number | null)[] }[]
+    }
+
+    expect(option.xAxis.data).toEqual(['李娜', '王伟', '赵敏'])
+    expect(option.series.map((series) => series.name)).toEqual(['Amount · total (CNY)', 'Amount · total (USD)'])
+    expect(option.series.map((series) => series.type)).toEqual(['bar', 'bar'])
+    expect(option.series[0]?.data).toEqual([1000, 400, null])
+    expect(option.series[1]?.data).toEqual([150.5, null, 50])
+  })
+
+  it('draws amounts in several currencies as bars when a pie was suggested', async () => {
+    const wrapper = mountAnswer({
+      ...base,
+      columns: [
+        { name: 'stage.key', kind: 'dimension', type: 'string' },
+        { name: 'sum:amount', kind: 'measure', type: 'decimal', currencies: ['CNY', 'USD'] },
+      ],
+      rows: [
+        ['won', [{ currency: 'CNY', value: '400.00' }]],
+        ['lost', [{ currency: 'USD', value: '70.00' }]],
+      ],
+      chart: { type: 'pie', x: 'stage.key', y: ['sum:amount'] },
+    })
+    await flushPromises()
+
+    const option = wrapper.findComponent(VChart).props('option') as {
+      series: { type: string; data: (number | null)[] }[]
+    }
+
+    expect(option.series.map((series) => series.type)).toEqual(['bar', 'bar'])
+    expect(option.series.map((series) => series.data)).toEqual([
+      [400, null],
+      [null, 70],
+    ])
   })
 })

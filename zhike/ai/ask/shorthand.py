@@ -1,0 +1,99 @@
+"""Abbreviations, shorthand years and typos rewritten into the words the grammar reads.
+
+Users type "won rev per mgr this yr", "May '17", "Q4 '16", "non-US" and "wich". This pass
+runs on the normalized question before the time parser and the lexicon, so every later
+step sees "won revenue per manager this year", "may 2017" and "which".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container
+
+# English abbreviations and frequent misspellings, each with the word it stands for. Only
+# whole Latin words are rewritten, so "prod" never touches "product".
+ABBREVIATIONS: dict[str, str] = {
+    "rev": "revenue",
+    "revs": "revenue",
+    "revenu": "revenue",
+    "mgr": "manager",
+    "mgrs": "managers",
+    "mngr": "manager",
+    "mngrs": "managers",
+    "qtr": "quarter",
+    "qtrs": "quarters",
+    "qtrly": "quarterly",
+    "yr": "year",
+    "yrs": "years",
+    "yrly": "yearly",
+    "mth": "month",
+    "mths": "months",
+    "mthly": "monthly",
+    "wk": "week",
+    "wks": "weeks",
+    "wkly": "weekly",
+    "acct": "account",
+    "accts": "accounts",
+    "cust": "customer",
+    "custs": "customers",
+    "amt": "amount",
+    "amts": "amounts",
+    "prod": "product",
+    "prods": "products",
+    "emps": "employees",
+    "ppl": "people",
+    "cnt": "count",
+    "pct": "percent",
+    "yoy": "year over year",
+    "excl": "excluding",
+    "w/o": "without",
+    "w/": "with",
+    "wich": "which",
+    "whcih": "which",
+    "whihc": "which",
+    "teh": "the",
+}
+_ABBREVIATION = re.compile(
+    r"(?<![a-z0-9])("
+    + "|".join(re.escape(word) for word in sorted(ABBREVIATIONS, key=len, reverse=True))
+    + r")(?![a-z0-9])\.?"
+)
+# A year written with an apostrophe and two digits: "May '17", "Q4 '16", "fy'17".
+_SHORT_YEAR = re.compile(r"(?<![a-z0-9])['’‘`](\d{2})(?!\d)")
+_FISCAL_SHORT_YEAR = re.compile(r"\bfy\s*(\d{2})(?!\d)")
+# "#" before a noun is "number of": "# of deals", "#deals".
+_NUMBER_SIGN = re.compile(r"#\s*(?:of\s+)?(?=[a-z\u3400-\u9fff])")
+# A currency sign with no amount after it names the money: "won $ by month", "ranked by won $".
+_BARE_CURRENCY = re.compile(r"[$¥￥](?!\s*\d)")
+# "non-US", "non US": "non" negates the word after it like "not".
+_NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
+
+# "not US", "excluding US": the bare "us" is a pronoun elsewhere, so a negation before it
+# gets the article that makes it the country.
+_BARE_COUNTRY = re.compile(r"\b(not|excluding|except|outside|outside of)\s+(us|usa|uk)\b")
+
+
+def expand_shorthand(text: str) -> str:
+    """Rewrite abbreviations, short years and bare currency signs in a normalized question."""
+    text = _SHORT_YEAR.sub(r" 20\1", text)
+    text = _FISCAL_SHORT_YEAR.sub(r"fy 20\1", text)
+    text = _NUMBER_SIGN.sub("number of ", text)
+    text = _BARE_CURRENCY.sub(" amount ", text)
+    text = _NON.sub("not ", text)
+    text = _BARE_COUNTRY.sub(r"\1 the \2", text)
+    text = _ABBREVIATION.sub(lambda match: ABBREVIATIONS[match.group(1)], text)
+    return " ".join(text.split())
+
+
+def split_hyphens(text: str, known: Container[str]) -> str:
+    """Split a hyphenated Latin word into its parts unless the whole word is a known phrase.
+
+    "medical-sector", "lowest-earning" and "US-based" carry a known word on each side of the
+    hyphen, while "closed-won" and "follow-up" are phrases of their own.
+    """
+
+    def split(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return word if word in known else word.replace("-", " ")
+
+    return re.sub(r"(?<![a-z0-9])[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)+(?![a-z0-9])", split, text)
