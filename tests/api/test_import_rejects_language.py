@@ -8,7 +8,9 @@ import uuid
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from testkit import TenantInfo
 
+from zhike.api.app import create_app
 from zhike.core.db import Database
 from zhike.ingestion.models import ImportRun
 
@@ -138,3 +140,25 @@ def test_run_stored_with_one_file_downloads_it(client: TestClient, database: Dat
 
     assert english[0] == ["步骤", "文件", "行号", "列", "值", "原因"]
     assert [line[0] for line in english[1:]] == ["商机", "商机"]
+
+
+def test_only_the_importer_and_administrators_read_a_run(
+    client: TestClient, tenant: TenantInfo
+) -> None:
+    # The rejects file repeats every rejected cell and lists colleagues' full e-mails.
+    _prepare(client)
+    run_id = _run_in_chinese(client)
+    with TestClient(create_app()) as rep:
+        login = rep.post(
+            "/api/v1/auth/login",
+            json={"tenant": tenant.slug, "email": "li.na.east@example.com", "password": PASSWORD},
+        )
+        assert login.status_code == 200, login.text
+        rep.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+
+        for path in ("", "/progress", "/rejects"):
+            response = rep.get(f"/api/v1/imports/{run_id}{path}")
+            assert response.status_code == 404, (path, response.text)
+            assert response.json()["code"] == "import_not_found"
+
+    assert client.get(f"/api/v1/imports/{run_id}/rejects").status_code == 200

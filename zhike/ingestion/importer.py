@@ -638,11 +638,15 @@ class _Import:
 
 
 def import_run_for(session: Session, actor: Actor, run_id: uuid.UUID) -> ImportRun:
-    """The actor's tenant's import run ``run_id``, or NotFound."""
+    """Import run ``run_id`` if the actor may read it, or NotFound.
+
+    As in the run list, administrators read every run of the tenant and anyone else only
+    their own: a run's rejects file repeats the original cells of every rejected row.
+    """
     run = session.scalar(
         select(ImportRun).where(ImportRun.id == run_id, ImportRun.tenant_id == actor.tenant_id)
     )
-    if run is None:
+    if run is None or (actor.role != "administrator" and run.user_id != actor.user_id):
         raise NotFound("import_not_found", id=str(run_id))
     return run
 

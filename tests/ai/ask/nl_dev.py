@@ -69,6 +69,7 @@ def build_dev_cases(folder: Path, as_of: date) -> list[Case]:
         *_general_targets(folder),
         *_word_class_targets(folder, as_of),
         *_shorthand_targets(folder),
+        *_colloquial_targets(folder),
     ]
     cases = []
     for target in targets:
@@ -1735,5 +1736,295 @@ def _shorthand_targets(folder: Path) -> list[Target]:
             [],
             ["wich region has the most open deals", "whcih region has the most deals still open"],
             ordered=True,
+        ),
+    ]
+
+
+def _colloquial_targets(folder: Path) -> list[Target]:
+    """Colloquial words, typos, exclusions and superlatives, two or three wordings per rule.
+
+    They cover 黄了 for lost and 开单 for won deals, 上礼拜, fillers that name no field
+    (截至目前, 有史以来, 下来, 那边) and Chinese month numerals after a year. Further
+    targets cover "去重" and "卖给过" for distinct customers, typos of average, revenue
+    and 赢单率, "what percent of deals do we win", "weren't from" and "anyone but",
+    weakest and tiniest, and a second group term after "then" or after a period. The
+    rest read "still working", headcount asked as "几个人", the oldest account and
+    "list at" for the list price.
+    """
+    frame = load_frame(folder)
+    accounts = load_accounts(folder)
+    accounts["founded"] = accounts["year_established"].astype(int)
+    countries = accounts.set_index("account")["office_location"]
+    frame["country"] = frame["account"].map(countries)
+    products = pd.read_csv(folder / "products.csv", dtype=str)
+    prices = products["sales_price"].map(Decimal)
+    won = frame[frame["stage"] == "won"]
+    lost = frame[frame["stage"] == "lost"]
+    open_deals = frame[~frame["stage"].isin(["won", "lost"])]
+    closed = frame[frame["closed"].map(lambda day: day is not None)]
+    amounts = won[won["amount"].map(lambda value: value is not None)]["amount"]
+    last_week = between(won, "closed", date(2017, 11, 6), date(2017, 11, 12))
+    june = between(won, "closed", date(2017, 6, 1), date(2017, 6, 30))
+    last_quarter = between(won, "closed", date(2017, 7, 1), date(2017, 9, 30))
+    quarters = won.assign(quarter=won["closed"].map(_quarter))
+    win_rate = {
+        "aggregate": "share",
+        "alias": "win_rate",
+        "where": [{"field": "stage.is_won", "op": "eq", "value": True}],
+    }
+    closed_filter = {"field": "closed_on", "op": "is_not_empty"}
+    distinct_accounts = [{"aggregate": "count_distinct", "field": "account_id"}]
+    gtx_pro = {"field": "product.name", "op": "eq", "value": "GTX Pro"}
+    not_software = {"field": "account.industry", "op": "ne", "value": "software"}
+    not_darcel = {"field": "owner.display_name", "op": "ne", "value": "Darcel Schlecht"}
+    outside_us = {"field": "account.country", "op": "ne", "value": "United States"}
+    by_region = [{"field": "owner.team.region"}]
+    return [
+        Target(
+            "lost_count_huangle",
+            {"object": "opportunities", "filters": [LOST]},
+            [[len(lost)]],
+            ["迄今为止一共黄掉了几单", "截止目前搞黄了多少单"],
+            [],
+        ),
+        Target(
+            "won_count_kaidan",
+            {"object": "opportunities", "filters": [WON]},
+            [[len(won)]],
+            ["到目前为止总共开单多少笔", "有史以来开过单的商机有多少"],
+            [],
+        ),
+        Target(
+            "won_count_last_week_libai",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "closed_on", "op": "relative", "value": "last_week"}, WON],
+            },
+            [[len(last_week)]],
+            ["上个礼拜赢了几单", "上礼拜成交了多少单"],
+            [],
+        ),
+        Target(
+            "won_average_fillers_and_typos",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "measures": [{"aggregate": "avg", "field": "amount"}],
+            },
+            [[average(won["amount"])]],
+            ["平均下来一张赢单能有多少钱"],
+            ["avarage won deal size", "averge amount of a won deal"],
+        ),
+        Target(
+            "largest_win_fillers",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "measures": [{"aggregate": "max", "field": "amount"}],
+            },
+            [[max(amounts)]],
+            ["有史以来最大的一笔赢单是多少钱", "截至目前最大的一单赢单多少钱来着"],
+            [],
+        ),
+        Target(
+            "won_amount_region_nabian",
+            {
+                "object": "opportunities",
+                "filters": [{"field": "owner.team.region", "op": "eq", "value": "West"}, WON],
+                "measures": SUM_AMOUNT,
+            },
+            [[total(won[won["regional_office"] == "West"]["amount"])]],
+            ["West那边一共赢了多少钱", "West这块的成交额"],
+            [],
+        ),
+        Target(
+            "won_count_month_numerals",
+            {
+                "object": "opportunities",
+                "filters": [
+                    {"field": "closed_on", "op": "between", "value": ["2017-06-01", "2017-06-30"]},
+                    WON,
+                ],
+            },
+            [[len(june)]],
+            ["2017年六月份签了多少单", "17年六月赢了几单"],
+            [],
+        ),
+        Target(
+            "distinct_won_accounts_dedup",
+            {"object": "opportunities", "filters": [WON], "measures": distinct_accounts},
+            [[int(won["account"].nunique())]],
+            ["成交过的客户数去重后是多少", "赢过单的客户（不重复）有几家"],
+            ["deduplicated count of customers we won"],
+        ),
+        Target(
+            "distinct_buyers_sold_to",
+            {"object": "opportunities", "filters": [gtx_pro, WON], "measures": distinct_accounts},
+            [[int(won[won["product"] == "GTX Pro"]["account"].nunique())]],
+            ["GTX Pro卖给过多少家客户", "GTX Pro一共卖给了几家客户"],
+            [],
+        ),
+        Target(
+            "distinct_reps_kaidan_last_quarter",
+            {
+                "object": "opportunities",
+                "filters": [LAST_QUARTER, WON],
+                "measures": [{"aggregate": "count_distinct", "field": "owner_id"}],
+            },
+            [[int(last_quarter["sales_agent"].nunique())]],
+            ["上季度开过单的销售有几个", "上季度有多少个销售开了单"],
+            [],
+        ),
+        Target(
+            "lost_count_outside_country",
+            {"object": "opportunities", "filters": [outside_us, LOST]},
+            [[int((lost["country"] != "United States").sum())]],
+            ["美国以外客户的丢单数", "除了美国客户以外的输单数"],
+            [],
+        ),
+        Target(
+            "won_revenue_typos_by_region",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": by_region,
+                "measures": SUM_AMOUNT,
+            },
+            grouped(won, "regional_office", _won_total),
+            [],
+            ["won revenew by region", "won reveune per region"],
+        ),
+        Target(
+            "win_rate_typos_and_percent",
+            {"object": "opportunities", "filters": [closed_filter], "measures": [win_rate]},
+            [[_win_share(closed)]],
+            ["咱们的赢单律是多少", "成单律多少"],
+            ["what percentage of our deals do we win", "what share of closed opps did we win"],
+        ),
+        Target(
+            "won_count_not_from_sector",
+            {"object": "opportunities", "filters": [not_software, WON]},
+            [[int((won["industry"] != "software").sum())]],
+            ["不属于软件行业的赢单数"],
+            ["how many won deals aren't from software", "count of wins that weren't from software"],
+        ),
+        Target(
+            "won_count_anyone_but_rep",
+            {"object": "opportunities", "filters": [not_darcel, WON]},
+            [[int((won["sales_agent"] != "Darcel Schlecht").sum())]],
+            [],
+            ["won deals for everyone but Darcel Schlecht", "wins by anybody but Darcel Schlecht"],
+        ),
+        Target(
+            "weakest_region_by_won_amount",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": by_region,
+                "measures": SUM_AMOUNT,
+                "sort": [{"column": "sum:amount"}],
+                "limit": 1,
+            },
+            _single_top(grouped(won, "regional_office", _won_total), ascending=True),
+            ["赢单金额倒数第一的区域"],
+            ["weakest region by won amount"],
+            ordered=True,
+        ),
+        Target(
+            "tiniest_win",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "measures": [{"aggregate": "min", "field": "amount"}],
+            },
+            [[min(amounts)]],
+            [],
+            ["tiniest won deal amount", "what was our tiniest win"],
+        ),
+        Target(
+            "won_count_quarter_and_region",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [{"field": "closed_on", "bucket": "quarter"}, *by_region],
+            },
+            _two_keys(quarters, "quarter", "regional_office", len),
+            ["按季度和区域统计赢了多少单"],
+            ["won deals by quarter and region"],
+        ),
+        Target(
+            "won_amount_region_then_series",
+            {
+                "object": "opportunities",
+                "filters": [WON],
+                "group_by": [*by_region, {"field": "product.series"}],
+                "measures": SUM_AMOUNT,
+            },
+            _two_keys(won, "regional_office", "series", _won_total),
+            [],
+            ["won amount by region, then product series", "bookings per region then by series"],
+        ),
+        Target(
+            "open_still_working",
+            {"object": "opportunities", "filters": OPEN},
+            [[len(open_deals)]],
+            [],
+            ["how many deals are we still working on", "number of opps still in the works"],
+        ),
+        Target(
+            "open_product_weijie",
+            {"object": "opportunities", "filters": [gtx_pro, *OPEN]},
+            [[int((open_deals["product"] == "GTX Pro").sum())]],
+            ["GTX Pro未结的商机有几个", "GTX Pro现在还未结的单子数"],
+            [],
+        ),
+        Target(
+            "most_open_deals_unknown_verb",
+            {
+                "object": "opportunities",
+                "filters": OPEN,
+                "group_by": BY_REP,
+                "sort": BY_COUNT,
+                "limit": 1,
+            },
+            _single_top(grouped(open_deals, "sales_agent", len)),
+            [],
+            ["who is juggling the most open deals", "which rep is sitting on the most open opps"],
+            ordered=True,
+        ),
+        Target(
+            "largest_headcount_jigeren",
+            {"object": "accounts", "measures": [{"aggregate": "max", "field": "employee_count"}]},
+            [[int(accounts["employees"].max())]],
+            ["员工最多的公司有多少人", "员工人数最多的客户有几个人"],
+            [],
+        ),
+        Target(
+            "oldest_account_founding_year",
+            {"object": "accounts", "measures": [{"aggregate": "min", "field": "founded_year"}]},
+            [[int(accounts["founded"].min())]],
+            ["最老的客户是哪年成立的"],
+            ["founding year of our oldest customer"],
+        ),
+        Target(
+            "cheapest_list_at",
+            {"object": "products", "measures": [{"aggregate": "min", "field": "list_price"}]},
+            [[min(prices)]],
+            [],
+            [
+                "what does the cheapest product list at",
+                "what does our least expensive product retail for",
+            ],
+        ),
+        Target(
+            "total_headcount_across_sector",
+            {
+                "object": "accounts",
+                "filters": [{"field": "industry", "op": "eq", "value": "retail"}],
+                "measures": [{"aggregate": "sum", "field": "employee_count"}],
+            },
+            [[int(accounts[accounts["industry"] == "retail"]["employees"].sum())]],
+            [],
+            ["total headcount across retail accounts", "sum of employees across retail customers"],
         ),
     ]

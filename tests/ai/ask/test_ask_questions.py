@@ -54,6 +54,21 @@ def test_region_question_answers_top_reps(database: Database, tenant: TenantInfo
     assert answer.chart.type == "bar"
 
 
+def test_plural_after_top_ranks_every_group(database: Database, tenant: TenantInfo) -> None:
+    # "top reps" without a number asks for the ranking, "top rep" for the leader only.
+    seed_small_tenant(database, tenant, ("华东", "华南"))
+
+    plural = ask_as(database, tenant, "top reps by won amount")
+    singular = ask_as(database, tenant, "top rep by won amount")
+
+    assert plural.query is not None
+    assert singular.query is not None
+    assert plural.query.sort == singular.query.sort
+    assert plural.query.limit > 1
+    assert singular.query.limit == 1
+    assert len(plural.rows) > 1
+
+
 def test_unknown_region_is_asked_back(database: Database, tenant: TenantInfo) -> None:
     seed_small_tenant(database, tenant, ("华北", "华南"))
 

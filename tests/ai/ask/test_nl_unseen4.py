@@ -1,5 +1,9 @@
 """Accuracy of offline question answering on the fourth unseen question set, ``nl_unseen4.py``.
 
+The set was written by someone who had not read the grammar and measured once as a set
+nobody tuned to. Its failures have since guided grammar work, so it is now a development
+set like ``nl_dev.py``: its figure no longer says how the grammar does on new wordings.
+
 The label tests check the set itself: its size and languages, and that no question
 repeats one of another set. They also run each expected query through the report
 service and compare its rows with the ones pandas computed, so a wrong label cannot
@@ -37,8 +41,9 @@ pytestmark = pytest.mark.slow
 
 TARGET = 0.90
 # The first run reached 0.857 (query) and 0.862 (rows) on both databases, short of TARGET
-# (docs/benchmarks.md). The floor keeps that from slipping.
-FLOOR = 0.85
+# (docs/benchmarks.md). Grammar work developed on the set then brought both to 1.000.
+# The floor leaves room for two misses.
+FLOOR = 0.99
 CENT = Decimal("0.01")
 
 

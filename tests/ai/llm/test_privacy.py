@@ -51,6 +51,16 @@ def test_checks_reject_look_alikes() -> None:
     assert Detector().detect(decoys) == []
 
 
+def test_record_ids_are_not_card_numbers() -> None:
+    # The last two groups are sixteen digits that pass the Luhn check, as a card would.
+    record_id = "01a2466d-646c-775c-9002-510168906011"
+    assert luhn_ok("9002510168906011")
+
+    assert Detector().detect(f"activity {record_id} created") == []
+    spans = Detector().detect("card 9002 5101 6890 6011")
+    assert [span.category for span in spans] == ["bank_card"]
+
+
 def test_redaction_round_trip_and_stable_numbering() -> None:
     redactor = Redactor(detector=Detector(NameMatcher({"李伟": "person"})))
     text = "李伟的手机13812345678，再说一次13812345678，邮箱li@163.com"

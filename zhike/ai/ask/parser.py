@@ -139,6 +139,22 @@ class ParseResult:
         return understood / (understood + missed)
 
 
+_CN_MONTH = re.compile(r"(?<=[年到至~-])\s*(十[一二]|[一二三四五六七八九十])(?=\s*月)")
+_CN_MONTH_NUMBERS = {
+    name: str(number)
+    for number, name in enumerate(
+        ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"), start=1
+    )
+}
+
+
+def _month_numerals(text: str) -> str:
+    """Write a month in Chinese numerals after a year in digits: "17年四月份" as "17年4月份"."""
+    if "年" not in text:
+        return text
+    return _CN_MONTH.sub(lambda match: _CN_MONTH_NUMBERS[match.group(1)], text)
+
+
 def _reachable(base: str, term: Term) -> bool:
     return path_for(base, term.target, term.field or "id") is not None
 
@@ -476,6 +492,17 @@ def parse_question(
         r"\1\2and by \3",
         text,
     )
+    # "split by region, then stage": a second group term after "then" is grouped too.
+    text = re.sub(r"\b(by|per)\b(.{1,40}?)\bthen\s+(?:by\s+)?", r"\1\2and by ", text)
+    # "按季度和产品系列", "by quarter and series": a dimension after a period keeps its group word.
+    text = re.sub(
+        r"\b(by|per)\s+(day|week|month|quarter|year)\s+(and|&)\s+(?!by\b)", r"\1 \2 \3 by ", text
+    )
+    text = re.sub(
+        r"(按|每个?)(季度|月份|年份|周|月(?!收入)|年(?!收入|营收))(和|与|及)(?!按)",
+        r"\1\2\3按",
+        text,
+    )
     # 年收入 and 月收入 are fields, not periods.
     text = re.sub(
         r"(按|每个?)([^按每]{1,12}?)(和|与|及)(季度|月份|年份|周|月(?!收入)|年(?!收入|营收))",
@@ -484,12 +511,38 @@ def parse_question(
     )
     # "reps who've won at least one deal" are reps with a won deal: no ranking, no threshold.
     text = re.sub(r"\bat least (?:one|1|once)\b", " ", text)
-    # "across all accounts" is the whole set, not a grouping by account.
-    text = re.sub(r"\bacross\s+(?=(?:all|every)\b)", " ", text)
+    # "across all accounts" and "across software accounts" are the whole set or a filtered
+    # one, not a grouping by account.
+    text = re.sub(
+        r"\bacross\s+(?=(?:all|every)\b|(?:[a-z0-9]+\s+){1,2}(?:accounts|customers|companies"
+        r"|deals|opps|opportunities|products|reps)\b)",
+        " ",
+        text,
+    )
+    # "what does it list at", "retails for": the verb asks for the list price. "retail for"
+    # counts only at the end, because "won revenue in retail for the West" names the sector.
+    text = re.sub(
+        r"\b(?:lists?|listed|retails|retailed)\s+(?:at|for)\b|\bretail\s+(?:at\b|for\s*$)",
+        " list price ",
+        text,
+    )
+    # "what percent of closed deals do we win": the share of won deals is the win rate.
+    text = re.sub(
+        r"\b(?:what|which)\s+(?:percent|percentage|share|fraction|proportion)\s+of\s+"
+        r"(?:(?:our|the|all|closed|decided|finished)\s+)*(?:deals|opps|opportunities)\s+"
+        r"(?:do|did|does|have|are|were|get|got)\s+(?:(?:we|you|they|i)\s+)?(?:actually\s+)?"
+        r"(win|won|lose|lost|closed won|closed lost)\b",
+        lambda match: " loss rate " if "los" in match.group(1) else " win rate ",
+        text,
+    )
+    # "员工最少的客户有几个人": the number of people is the headcount already named.
+    if re.search(r"员工|人数|headcount|employees", text):
+        text = re.sub(r"(?:有|是)?(?:几个|多少个?)人", " 多少 ", text)
     # "most recently founded account - what year was that?" asks for the founding year.
     if re.search(r"\b(?:founded|established)\b", text):
         text = re.sub(r"\b(?:what|which) year\b", " year founded ", text)
     text, founded = founded_years(text)
+    text = _month_numerals(text)
     time = find_time(text, today, lexicon.fiscal_start_month)
     # After the time parser, so that "March-May 2017" stays one range.
     scan = scan_patterns(split_hyphens(time.text, lexicon.terms), founded)
@@ -1130,6 +1183,11 @@ def _counts_base_records(reading: Reading, base: str) -> bool:
     only filter them.
     """
     for phrase, _ in reading.of("count"):
+        # "赢单数", "丢单数": the count word carries the stage it counts.
+        if base == "opportunities" and any(
+            term.kind == "value" and term.target == "pipeline_stages" for term in phrase.terms
+        ):
+            return True
         if phrase.position + 1 >= len(reading.phrases):
             continue
         following = reading.phrases[phrase.position + 1]
@@ -1175,6 +1233,15 @@ def _counted_related(reading: Reading, base: str) -> str | None:
         # "多少个不同的客户", "count of distinct reps": the distinct word may sit between.
         if position < len(reading.phrases) and reading.phrases[position].has("distinct"):
             position += 1
+        # "开过单的销售有几个": a plain Chinese count word that ends the question counts
+        # the object just before it. "各客户的丢单数" counts the deals its count word names.
+        if (
+            position >= len(reading.phrases)
+            and _CJK.search(phrase.text)
+            and phrase.position
+            and not phrase.has("value")
+        ):
+            position = phrase.position - 1
         if position >= len(reading.phrases):
             continue
         following = reading.phrases[position]
@@ -1239,9 +1306,26 @@ def _named_twice(measure_fields: list[tuple[Phrase, str]], path: str) -> bool:
 
 
 def _singular(reading: Reading) -> bool:
-    """True when the question requests one winner: "哪个", "which", "who", a bare superlative."""
+    """True when the question requests one winner: "哪个", "which", "who", a bare superlative.
+
+    "top reps" or "bottom products" asks for a ranked list: a plural English dimension right
+    after the rank word.
+    """
     plural = {"哪些", "哪几个", "哪几位"}
-    return not any(phrase.text in plural for phrase, _ in reading.of("which"))
+    if any(phrase.text in plural for phrase, _ in reading.of("which")):
+        return False
+    for phrase, _ in reading.of("top") + reading.of("bottom"):
+        after = phrase.position + 1
+        if after < len(reading.phrases):
+            following = reading.phrases[after]
+            text = following.text.lower()
+            if following.has("dimension") and text.isascii() and _is_plural(text):
+                return False
+    return True
+
+
+def _is_plural(word: str) -> bool:
+    return word.endswith("s") and not word.endswith(("ss", "us", "is"))
 
 
 def _clarify(

@@ -16,6 +16,27 @@ ABBREVIATIONS: dict[str, str] = {
     "rev": "revenue",
     "revs": "revenue",
     "revenu": "revenue",
+    "revnue": "revenue",
+    "revenew": "revenue",
+    "reveune": "revenue",
+    "revenues": "revenue",
+    "avrage": "average",
+    "avarage": "average",
+    "averge": "average",
+    "averag": "average",
+    "aveage": "average",
+    "opportunites": "opportunities",
+    "oppurtunities": "opportunities",
+    "oportunities": "opportunities",
+    "opportunties": "opportunities",
+    "custmers": "customers",
+    "cusotmers": "customers",
+    "acount": "account",
+    "acounts": "accounts",
+    "prodcut": "product",
+    "prodcuts": "products",
+    "mangers": "managers",
+    "manger": "manager",
     "mgr": "manager",
     "mgrs": "managers",
     "mngr": "manager",
@@ -68,6 +89,9 @@ _BARE_CURRENCY = re.compile(r"[$¥￥](?!\s*\d)")
 # "non-US", "non US": "non" negates the word after it like "not".
 _NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
 
+# A rate typed by pinyin with the homophone 律 for 率: "赢单律", "成交律", "转化律".
+_RATE_TYPO = re.compile(r"(?<=[单交化功失败胜])律")
+
 # "not US", "excluding US": the bare "us" is a pronoun elsewhere, so a negation before it
 # gets the article that makes it the country.
 _BARE_COUNTRY = re.compile(r"\b(not|excluding|except|outside|outside of)\s+(us|usa|uk)\b")
@@ -82,6 +106,7 @@ def expand_shorthand(text: str) -> str:
     text = _NON.sub("not ", text)
     text = _BARE_COUNTRY.sub(r"\1 the \2", text)
     text = _ABBREVIATION.sub(lambda match: ABBREVIATIONS[match.group(1)], text)
+    text = _RATE_TYPO.sub("率", text)
     return " ".join(text.split())
 
 

@@ -273,8 +273,14 @@ _RELATIVE: tuple[tuple[str, str], ...] = (
     (r"今天|今日|today", "today"),
     (r"明天|明日|tomorrow", "tomorrow"),
     (r"昨天|昨日|yesterday", "yesterday"),
-    (r"本周|这周|这一周|这个星期|本星期|this week|current week", "this_week"),
-    (r"上周|上一周|上个星期|上星期|last week|previous week|past week", "last_week"),
+    (
+        r"本周|这周|这一周|这个星期|本星期|这礼拜|这个礼拜|本礼拜|this week|current week",
+        "this_week",
+    ),
+    (
+        r"上周|上一周|上个星期|上星期|上礼拜|上个礼拜|last week|previous week|past week",
+        "last_week",
+    ),
     (
         r"下周|下一周|下个星期|下星期|下礼拜|下个礼拜"
         r"|next week|coming week|upcoming week|following week",
@@ -529,13 +535,19 @@ _LEFTOVER_TIME = re.compile(
 )
 
 
+# Phrases for the whole history so far, which need no date filter: "截至目前", "有史以来".
+_WHOLE_HISTORY = re.compile(
+    r"截[至止]目前|截[至止]现在|到目前为止|迄今为止|到现在为止|有史以来|至今"
+)
+
+
 def leftover_time(text: str, today: date, fiscal_start_month: int) -> list[str]:
     """Return the time phrases still in ``text`` after ``find_time`` has read its own.
 
     A second range or bucket ("上个月和本月") is found by reading the text again; the
     rest by ``_LEFTOVER_TIME``.
     """
-    again = find_time(text, today, fiscal_start_month)
+    again = find_time(_WHOLE_HISTORY.sub(" ", text), today, fiscal_start_month)
     found = list(again.phrases)
     found.extend(match.group(0).strip() for match in _LEFTOVER_TIME.finditer(again.text))
     return found

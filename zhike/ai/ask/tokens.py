@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import jieba
 
+from zhike.ai.ask import vocabulary as words
 from zhike.ai.ask.lexicon import Lexicon, Term
 
 logger = logging.getLogger(__name__)
@@ -162,6 +163,10 @@ def match_phrases(tokens: list[Token], lexicon: Lexicon) -> tuple[list[Phrase], 
             if token.text.startswith("__") and token.text.endswith("__"):
                 phrases.append(Phrase(token.text, [], first_token=index, last_token=index))
                 skipped = []
+            elif token.is_cjk and len(token.text) > 1 and token.text in words.FILLER_WORDS:
+                # A filler word jieba kept whole is not searched for shorter phrases:
+                # "目前" contains "前" and "下来" contains "下", which mean something else alone.
+                unknown.append(Unmatched(token.text, True, index))
             elif token.is_cjk:
                 found, missing = _characters(token.text, lexicon)
                 for phrase in found:

@@ -70,7 +70,9 @@ _TIME_WORDS = frozenset(
 _NUMBER = re.compile(r"^[$¥￥]?\d[\d.,]*(?:k|m|st|nd|rd|th|s)?$")
 # A Chinese count or ordinal with its measure word ("两个", "第三"), which the top-N and
 # time patterns read where it matters.
-_CJK_NUMBER = re.compile(r"^第?[零一二两三四五六七八九十百千万亿\d]+[个位家笔名条款项次种大强]?$")
+_CJK_NUMBER = re.compile(
+    r"^第?[零一二两三四五六七八九十百千万亿\d]+[个位家笔名条款项次种大强张单]?$"
+)
 
 
 # Words after which an unknown word names what to group or rank by: "by churn risk", "按满意度".
@@ -79,6 +81,8 @@ _SLOT_OPENERS = ("group", "rank")
 _MEASURE_OPENERS = ("top", "bottom", "aggregate")
 # Words after an unknown measure or dimension: "流失风险最高", "churn risk ranking", "满意度分布".
 _SLOT_CLOSERS = ("top", "bottom", "rank", "group_after")
+# Words that fill the measure slot after an English superlative: "the most open opps".
+_SLOT_FILLERS = ("object", "measure_field", "condition", "rate", "value")
 # Unmatched tokens allowed between a slot word and the unknown word ("by their churn risk").
 _MAX_GAP = 2
 
@@ -134,7 +138,18 @@ def _in_key_slot(run: list[Unmatched], phrases: list[Phrase]) -> bool:
         )
         if opens_measure and not is_marker:
             return True
-    return following is not None and any(following.has(kind) for kind in _SLOT_CLOSERS)
+    if following is None or not any(following.has(kind) for kind in _SLOT_CLOSERS):
+        return False
+    # In English the superlative comes before what it ranks: in "who's carrying the most open
+    # opps" the unknown verb is before "most", and "open opps" fills the measure slot.
+    if not run[0].is_cjk and (following.has("top") or following.has("bottom")):
+        filled = [
+            phrase
+            for phrase in after[1:3]
+            if phrase.first_token - following.last_token <= _MAX_GAP + 1
+        ]
+        return not any(phrase.has(kind) for phrase in filled for kind in _SLOT_FILLERS)
+    return True
 
 
 def _runs(
