@@ -360,7 +360,7 @@ def test_csv_export_has_a_column_per_currency(deals: Deals, client: TestClient) 
     assert response.status_code == 200, response.text
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert lines == [
-        ["owner", "deals", "won (CNY)", "won (USD)"],
+        ["负责人", "商机数", "赢单金额 (CNY)", "赢单金额 (USD)"],
         ["li", "4", "1000.00", "150.50"],
         ["wang", "3", "400.00", ""],
     ]
@@ -379,7 +379,7 @@ def test_xlsx_export_names_the_one_currency(deals: Deals, client: TestClient) ->
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert values[0] == ["won (USD)"]
+    assert values[0] == ["赢单金额 (USD)"]
     assert Decimal(str(values[1][0])) == Decimal("150.50")
 
 

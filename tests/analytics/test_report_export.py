@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +21,7 @@ from testkit import TenantInfo
 from zhike.analytics.anonymise import age_band, amount_range, years_band
 from zhike.audit.models import AuditEvent
 from zhike.core.db import Database
+from zhike.core.i18n import load_catalog
 from zhike.customers.models import Account, Contact
 
 
@@ -75,7 +78,7 @@ def test_csv_export_neutralises_formulas(
     )
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows == [
-        ["account", "amount (CNY)", "latest"],
+        ["客户 / 客户名称", "金额 (CNY)", "最大值 · 创建时间"],
         ['\'=HYPERLINK("http://127.0.0.1/x","点我")', "-12.50", "2026-04-01T00:30:00+08:00"],
         ["宁波港务", "99.99", "2026-04-01T00:30:00+08:00"],
     ]
@@ -105,12 +108,69 @@ def test_xlsx_export_of_saved_report(
     assert sheet is not None
     assert sheet.title == "客户 金额  报表"
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert values[0] == ["account", "amount (CNY)", "latest (Asia/Shanghai)"]
+    assert values[0] == ["客户 / 客户名称", "金额 (CNY)", "最大值 · 创建时间 (Asia/Shanghai)"]
     assert values[1][0] == "'+SUM(A1:A2)"
     assert Decimal(str(values[1][1])) == Decimal("1234.56")
     # Wall-clock time of Shanghai: the cell holds no zone, the header names it.
     assert values[1][2] == datetime(2026, 1, 2, 11, 4, tzinfo=UTC).replace(tzinfo=None)
     assert _export_events(database, tenant)[0]["report_id"] == saved["id"]
+
+
+def test_export_headers_follow_request_language(
+    client: TestClient, database: Database, tenant: TenantInfo
+) -> None:
+    won = stage_ids(database, tenant)["won"]
+    owner = add_user(database, tenant, "zhou")
+    add_opportunity(
+        database, tenant, owner, won, "10.00", account_id=_account(database, tenant, "甲")
+    )
+    query = {
+        "object": "opportunities",
+        "filters": [{"field": "created_at", "op": "relative", "value": "this_month"}],
+        "group_by": [
+            {"field": "owner.display_name", "alias": "owner"},
+            {"field": "created_at", "bucket": "month"},
+        ],
+        "measures": [
+            {"aggregate": "count", "alias": "deals"},
+            {"aggregate": "sum", "field": "amount"},
+        ],
+        "compare_previous": True,
+    }
+    headers_by_language = {}
+
+    for language in ("zh-CN", "en"):
+        response = client.post(
+            "/api/v1/reports/export",
+            json={"query": query, "format": "csv"},
+            headers={"Accept-Language": language},
+        )
+        assert response.status_code == 200, response.text
+        lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        headers_by_language[language] = lines[0]
+
+    assert headers_by_language["zh-CN"] == [
+        "负责人",
+        "创建时间 (月)",
+        "商机数",
+        "求和 · 金额 (CNY)",
+        "商机数（上期）",
+        "商机数（变化）",
+        "求和 · 金额（上期） (CNY)",
+        "求和 · 金额（变化） (CNY)",
+    ]
+    assert headers_by_language["en"] == [
+        "Owner",
+        "Created at (Month)",
+        "Deals",
+        "Sum · Amount (CNY)",
+        "Deals (previous period)",
+        "Deals (change)",
+        "Sum · Amount (previous period) (CNY)",
+        "Sum · Amount (change) (CNY)",
+    ]
+    # The audit record keeps the column names, whatever the language of the file.
+    assert _export_events(database, tenant)[-1]["columns"][:2] == ["owner", "created_at:month"]
 
 
 def test_export_needs_export_right(
@@ -184,7 +244,8 @@ def test_anonymised_export_generalises_and_suppresses(
     assert rows[0][2] == datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
     assert rows[0][3] == 2
     lines = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
-    assert lines[0] == ["province", "age", "day", "contacts"]
+    # The day bucket became months, and the header says so.
+    assert lines[0] == ["省份", "custom.age", "创建时间 (月)", "计数"]
     assert len(lines) == 2
     event = _export_events(database, tenant)[-1]
     assert event["anonymisation"]["k"] == 2
@@ -238,3 +299,22 @@ def test_generalisation_bands() -> None:
     assert years_band("34") == "30-39"
     assert years_band(70.5) == "70-79"
     assert years_band("unknown") is None
+
+
+def test_column_labels_match_web_catalogs() -> None:
+    # The server keeps a copy of the report screen's column labels for file headers.
+    web = Path(__file__).resolve().parents[2] / "web" / "src" / "locales"
+    for locale in ("zh-CN", "en"):
+        screen = json.loads((web / locale / "analytics.json").read_text("utf-8"))
+        server = load_catalog(locale)
+        for group, copy in (
+            (screen["report"]["aggregates"], "aggregate"),
+            (screen["report"]["buckets"], "bucket_name"),
+            (screen["columns"], "alias"),
+        ):
+            copied = {
+                key.removeprefix(f"report_column.{copy}."): text
+                for key, text in server.items()
+                if key.startswith(f"report_column.{copy}.")
+            }
+            assert copied == group, (locale, copy)

@@ -197,7 +197,7 @@ def test_weekly_email_with_xlsx_for_manager(
     assert sheet is not None
     # The manager's department tree holds the east rep only.
     assert [list(row) for row in sheet.iter_rows(values_only=True)] == [
-        ["owner", "won (CNY)"],
+        ["负责人", "赢单金额 (CNY)"],
         ["wei", 1200.5],
     ]
 

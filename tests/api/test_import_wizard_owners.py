@@ -125,7 +125,11 @@ def test_ambiguous_and_unknown_owners_are_row_errors(client: TestClient) -> None
 def test_ambiguous_owner_emails_masked_for_non_administrators(
     client: TestClient, tenant: Any
 ) -> None:
+    east = client.post("/api/v1/teams", json={"name": "华东区"}).json()
     _add_user(client, "li.na.west@example.com", "李娜")
+    east_li_na = _add_user(client, "li.na.east@example.com", "李娜")
+    moved = client.patch(f"/api/v1/users/{east_li_na}", json={"team_id": east["id"]})
+    assert moved.status_code == 200, moved.text
     _add_user(client, "director.li.na@example.com", "李娜", role="sales_director")
     _add_user(client, "nobody.else@example.com", "王芳")
     director = TestClient(create_app())
@@ -137,17 +141,26 @@ def test_ambiguous_owner_emails_masked_for_non_administrators(
     director.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
 
     with director:
-        report = _validate(director, _pipeline_csv([("twice", "李娜")]), locale="en")
+        english = _validate(director, _pipeline_csv([("twice", "李娜")]), locale="en")
+        chinese = _validate(director, _pipeline_csv([("twice", "李娜")]), locale="zh-CN")
 
-    (line,) = report["rejects"]
+    (english_line,) = english["rejects"]
+    (chinese_line,) = chinese["rejects"]
     # A sales director may import but not administer users: a colleague's e-mail is
-    # masked as in the user list, and the director's own is shown in full.
-    assert line[5] == (
-        "2 users have the name 李娜 (column sales_agent): "
-        "director.li.na@example.com, l***@example.com; "
+    # masked as in the user list, with the team telling equal masks apart, and the
+    # director's own e-mail is shown in full.
+    assert english_line[5] == (
+        "3 users have the name 李娜 (column sales_agent): "
+        "director.li.na@example.com, l***@example.com (no team), l***@example.com (华东区); "
         "enter the e-mail of the user you mean instead."
     )
-    assert "li.na.west" not in str(report)
+    assert chinese_line[5] == (
+        "有 3 位用户的姓名是 李娜（列 sales_agent）："
+        "director.li.na@example.com, l***@example.com（无团队）, l***@example.com（华东区）；"
+        "请改填其中那位用户的邮箱。"
+    )
+    assert "li.na.west" not in str(english)
+    assert "li.na.east" not in str(chinese)
 
 
 def test_ambiguous_name_resolved_by_email(client: TestClient) -> None:

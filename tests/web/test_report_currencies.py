@@ -66,6 +66,6 @@ def test_report_total_per_currency(page: Page, database: Database, tenant: Tenan
         page.get_by_test_id("report-csv").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert list(csv.reader(io.StringIO(text))) == [
-        ["count", "sum:amount (CNY)", "sum:amount (USD)"],
+        ["计数", "求和 · 金额 (CNY)", "求和 · 金额 (USD)"],
         ["3", "1400.00", "150.50"],
     ]

@@ -4,8 +4,9 @@ Text cells that a spreadsheet would run as a formula get a leading quote, as in
 the record export (``ingestion.export_cells``); numbers stay numbers. CSV times
 carry their UTC offset in the tenant's time zone. XLSX cells cannot hold a zone,
 so XLSX times are the tenant's wall-clock times and the column header names
-the zone. Money columns name their currency, one column per currency where the
-rows hold several (see ``_per_currency``).
+the zone. Headers are the column labels of the report screen, in the language of
+the request (see ``column_labels``). Money columns name their currency, one
+column per currency where the rows hold several (see ``_per_currency``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from zhike.analytics.column_labels import column_labels
 from zhike.analytics.query import ReportQuery, ReportResult
 from zhike.analytics.service import report_context
 from zhike.audit.service import AuditAction, record_event
@@ -57,11 +59,19 @@ def _cell(value: Any, zone: ZoneInfo) -> Any:
 
 
 def write_result(
-    result: ReportResult, file_format: str, timezone: str, title: str, out: IO[bytes]
+    result: ReportResult,
+    file_format: str,
+    timezone: str,
+    title: str,
+    out: IO[bytes],
+    labels: Mapping[str, str] | None = None,
 ) -> int:
-    """Write ``result`` to ``out``; return the number of data rows written."""
+    """Write ``result`` to ``out``; return the number of data rows written.
+
+    ``labels`` maps column names to header labels; a column without one keeps its name.
+    """
     zone = ZoneInfo(timezone)
-    header, table = _per_currency(result)
+    header, table = _per_currency(result, labels or {})
     rows = ([_cell(value, zone) for value in row] for row in table)
     if file_format == "csv":
         return _write_csv(header, rows, out)
@@ -77,10 +87,12 @@ def write_result(
     return _write_xlsx(title, header, rows, out)
 
 
-def _per_currency(result: ReportResult) -> tuple[list[str], list[list[Any]]]:
-    """Return the header and rows with the currency of every money column in its name.
+def _per_currency(
+    result: ReportResult, labels: Mapping[str, str]
+) -> tuple[list[str], list[list[Any]]]:
+    """Return the header and rows with the currency of every money column in its label.
 
-    A money column in one currency is named ``sum:amount (CNY)``. A column whose
+    A money column in one currency is labelled ``求和 · 金额 (CNY)``. A column whose
     values are lists per currency becomes one column per currency, so every cell
     stays a number that a spreadsheet can add up. A column grouped by its
     currency keeps its name, because the currency column of the row names it.
@@ -89,12 +101,13 @@ def _per_currency(result: ReportResult) -> tuple[list[str], list[list[Any]]]:
     # Per output column: the position in the result, and the currency to pick from a list.
     sources: list[tuple[int, str | None]] = []
     for position, column in enumerate(result.columns):
+        label = labels.get(column.name, column.name)
         if column.currencies:
             for code in column.currencies:
-                header.append(f"{column.name} ({code})")
+                header.append(f"{label} ({code})")
                 sources.append((position, code))
             continue
-        header.append(f"{column.name} ({column.currency})" if column.currency else column.name)
+        header.append(f"{label} ({column.currency})" if column.currency else label)
         sources.append((position, None))
     if all(code is None for _, code in sources):
         return header, result.rows
@@ -163,7 +176,9 @@ def export_result(
     """Write the file and put the export on the audit record; return the rows written."""
     check_export(actor, query, file_format)
     timezone = report_context(session, actor, query.as_of).timezone
-    count = write_result(result, file_format, timezone, title, out)
+    generalised = anonymisation.get("generalised") if anonymisation is not None else None
+    labels = column_labels(session, actor, query, generalised)
+    count = write_result(result, file_format, timezone, title, out, labels)
     details: dict[str, Any] = {
         "format": file_format,
         "rows": count,

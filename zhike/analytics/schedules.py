@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from zhike.analytics.column_labels import column_labels
 from zhike.analytics.export import MEDIA_TYPES, check_export, write_result
 from zhike.analytics.query import ReportQuery
 from zhike.analytics.saved import can_edit, can_read, get_report, run_saved_report
@@ -294,7 +295,10 @@ def _deliver(
         assert user is not None
         locale = user.locale or "zh-CN"
         buffer = io.BytesIO()
-        write_result(result, schedule.file_format, recipient.timezone, report.name, buffer)
+        labels = column_labels(
+            session, recipient.with_locale(locale), ReportQuery.model_validate(report.query)
+        )
+        write_result(result, schedule.file_format, recipient.timezone, report.name, buffer, labels)
         filename = f"{report.name}-{period.key}.{schedule.file_format}"
         send_report_mail(
             settings,

@@ -35,7 +35,7 @@ from zhike.core.i18n import Localized, load_catalog, messages_in_every_locale, t
 from zhike.core.timeutil import utc_now
 from zhike.ingestion.mapping import MappedRow, PendingLookup, RowMapper, row_error
 from zhike.ingestion.models import ImportRun
-from zhike.ingestion.owners import UserDirectory, is_user_lookup
+from zhike.ingestion.owners import UserDirectory, describe_candidates, is_user_lookup
 from zhike.ingestion.profile import Profile, Step, load_profile
 from zhike.ingestion.readers import FileError, open_table
 from zhike.ingestion.rejects import RejectsWriter
@@ -588,7 +588,7 @@ class _Import:
                 match.error_code or "owner_not_found",
                 object_name=step.target,
                 count=len(match.candidates),
-                candidates=", ".join(match.candidates),
+                candidates=describe_candidates(match.candidates),
             )
         )
 

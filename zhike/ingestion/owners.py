@@ -5,6 +5,8 @@ Spreadsheets from other systems name a record's owner the way people do ("Moses 
 with their display name, both folded by ``user_key``. A name may belong to several people:
 when more than one active user carries it, the cell is rejected rather than guessed, and
 the error lists the candidates' e-mails, masked as the user list masks them for the importer.
+Masked e-mails can look the same (``m***@example.com`` twice), so a masked candidate also
+names their team, or "no team".
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhike.core.i18n import Localized, translate
 from zhike.ingestion.profile import Lookup
 from zhike.security.admin import visible_email
 from zhike.security.context import Actor
-from zhike.security.models import User
+from zhike.security.models import Team, User
 
 # The ``by`` of a users lookup that matches the e-mail or the display name.
 EMAIL_OR_NAME = "email_or_name"
@@ -40,16 +43,39 @@ def user_key(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A user a name matched: the e-mail as the importer may see it, and the team when masked.
+
+    ``team`` is None for a full e-mail. For a masked one it is the team name, or "" for a
+    user in no team.
+    """
+
+    email: str
+    team: str | None = None
+
+    def render(self, locale: str) -> str:
+        if self.team is None:
+            return self.email
+        team = self.team or translate("import_owner.no_team", locale)
+        return translate("import_owner.candidate", locale, email=self.email, team=team)
+
+
+def describe_candidates(candidates: tuple[Candidate, ...]) -> Localized:
+    """List the candidates of an ambiguous name, comma-separated, in the message's language."""
+    return Localized(lambda locale: ", ".join(item.render(locale) for item in candidates))
+
+
+@dataclass(frozen=True)
 class UserMatch:
     """The outcome for one cell: a user id, or the error code and the users that matched.
 
-    ``candidates`` contains the e-mails of the users a name matched, sorted, as the importer
-    may see them in the user list.
+    ``candidates`` contains the users a name matched, sorted by e-mail as the importer may
+    see them in the user list.
     """
 
     user_id: uuid.UUID | None = None
     error_code: str | None = None
-    candidates: tuple[str, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
 
 
 _NOT_FOUND = UserMatch(error_code="owner_not_found")
@@ -65,15 +91,22 @@ class UserDirectory:
         self._by_email: dict[str, uuid.UUID] = {}
         self._active_by_name: dict[str, list[uuid.UUID]] = defaultdict(list)
         self._inactive_by_name: dict[str, list[uuid.UUID]] = defaultdict(list)
-        self._shown_emails: dict[uuid.UUID, str] = {}
+        self._shown: dict[uuid.UUID, Candidate] = {}
+        team_names: dict[uuid.UUID, str] = dict(
+            session.execute(
+                select(Team.id, Team.name).where(Team.tenant_id == actor.tenant_id)
+            ).all()
+        )
         rows = session.execute(
-            select(User.id, User.email, User.display_name, User.is_active).where(
+            select(User.id, User.email, User.display_name, User.is_active, User.team_id).where(
                 User.tenant_id == actor.tenant_id, User.deleted_at.is_(None)
             )
         )
-        for user_id, email, display_name, is_active in rows:
+        for user_id, email, display_name, is_active, team_id in rows:
             self._by_email[user_key(email)] = user_id
-            self._shown_emails[user_id] = visible_email(actor, user_id, email)
+            shown = visible_email(actor, user_id, email)
+            team = None if shown == email else team_names.get(team_id, "") if team_id else ""
+            self._shown[user_id] = Candidate(shown, team)
             names = self._active_by_name if is_active else self._inactive_by_name
             names[user_key(display_name)].append(user_id)
 
@@ -94,6 +127,9 @@ class UserDirectory:
             if len(candidates) == 1:
                 return UserMatch(user_id=candidates[0])
             if len(candidates) > 1:
-                emails = sorted(self._shown_emails[user_id] for user_id in candidates)
-                return UserMatch(error_code="owner_ambiguous", candidates=tuple(emails))
+                shown = sorted(
+                    (self._shown[user_id] for user_id in candidates),
+                    key=lambda item: (item.email, item.team or ""),
+                )
+                return UserMatch(error_code="owner_ambiguous", candidates=tuple(shown))
         return _NOT_FOUND

@@ -8,6 +8,7 @@ one very slow deal in the history does not hide the next one.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -42,6 +43,14 @@ class StalledDeal:
     typical_days: float
     limit_days: float
     reason: str
+
+
+def elapsed_days(days: float) -> float:
+    """Cut a stay down to tenths of a day, so its whole part is the number of whole days elapsed.
+
+    Rounding instead could turn 124.96 days into 125.0 while only 124 whole days have passed.
+    """
+    return math.floor(days * 10) / 10
 
 
 def robust_limit(durations: np.ndarray) -> tuple[float, float]:
@@ -161,20 +170,22 @@ def find_stalled(session: Session, actor: Actor, now: datetime | None = None) ->
         if row.days <= limit:
             continue
         name = stage.name_zh if actor.locale == "zh-CN" else stage.name_en
+        days_in_stage = elapsed_days(float(row.days))
         result.append(
             StalledDeal(
                 opportunity_id=row.opportunity_id,
                 stage_key=stage.key,
                 stage_name=name,
                 owner_id=row.owner_id,
-                days_in_stage=round(float(row.days), 1),
+                days_in_stage=days_in_stage,
                 typical_days=round(typical, 1),
                 limit_days=round(limit, 1),
                 reason=translate(
                     "model.stalled.reason",
                     actor.locale,
                     stage=name,
-                    days=int(row.days),
+                    # Whole days elapsed, the figure the home page shows for days_in_stage.
+                    days=math.floor(days_in_stage),
                     typical=round(typical),
                     limit=round(limit),
                 ),

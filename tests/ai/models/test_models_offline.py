@@ -192,7 +192,8 @@ def test_stalled_deal_is_found_with_its_reason(database: Database, tenant) -> No
                     ),
                 ]
             )
-        for name, days in (("卡住的商机", 60), ("正常的商机", 8)):
+        # 60.97 days would round to 61.0; the deal has spent 60 whole days in the stage.
+        for name, days in (("卡住的商机", 60.97), ("正常的商机", 8.0)):
             deal = Opportunity(
                 tenant_id=tenant.tenant.id, name=name, stage_id=stage.id, owner_id=tenant.admin.id
             )
@@ -211,6 +212,7 @@ def test_stalled_deal_is_found_with_its_reason(database: Database, tenant) -> No
         stalled = find_stalled(session, tenant.actor, now=now)
     assert [deal.opportunity_id for deal in stalled] == [deals[0].id]
     assert stalled[0].typical_days == pytest.approx(11.0)
+    assert stalled[0].days_in_stage == pytest.approx(60.9)
     assert stalled[0].reason.startswith("在阶段「报价谈判」已停留 60 天")
 
 

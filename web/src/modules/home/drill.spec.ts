@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { formatAmount, formatPercent, recordRoute, taskRoute } from './drill'
+import { formatAmount, formatPercent, recordRoute, taskRoute, wholeDays } from './drill'
 
 describe('home drill-downs', () => {
   it('opens a record when the drill names one', () => {
@@ -23,5 +23,13 @@ describe('task links', () => {
     expect(taskRoute({ opportunity_id: 'o1', account_id: 'a1' })).toBe('/opportunities/o1')
     expect(taskRoute({ contact_id: 'c1' })).toBe('/contacts/c1')
     expect(taskRoute({})).toBeNull()
+  })
+})
+
+describe('stalled deals', () => {
+  it('count whole days elapsed, as the server reason does', () => {
+    expect(wholeDays(124.5)).toBe(124)
+    expect(wholeDays(124.9)).toBe(124)
+    expect(wholeDays(7)).toBe(7)
   })
 })

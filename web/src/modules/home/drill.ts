@@ -45,3 +45,8 @@ export function formatPercent(value: number | null | undefined, locale: string):
   if (value === null || value === undefined) return '—'
   return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(value)
 }
+
+/** Whole days elapsed in a stay, the same figure as the server's stalled-deal reason. */
+export function wholeDays(days: number): number {
+  return Math.floor(days)
+}
