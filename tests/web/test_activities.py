@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from zhike.core.db import Database
@@ -37,8 +38,16 @@ def _pick_datetime(scope: Any, label: str, value: str) -> None:
 def _choose(page: Any, select: Any, option: str) -> None:
     """Pick ``option`` in an Element Plus select; its options open in a popper outside the form."""
     # The placeholder layer covers the input and takes the click, which opens the list too.
-    select.click(force=True)
-    page.get_by_role("option", name=option, exact=True).locator("visible=true").click()
+    # A click that lands while the previous list is still closing is swallowed, so try again.
+    target = page.get_by_role("option", name=option, exact=True).locator("visible=true")
+    for _ in range(3):
+        select.click(force=True)
+        try:
+            target.wait_for(state="visible", timeout=3_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    target.click()
 
 
 def test_recurring_visit_check_in_and_outcome(
