@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from zhike.core.db import Database
 
 from .conftest import save_screenshot
-from .web_support import create_record, log_in
+from .web_support import choose_option, create_record, log_in
 
 if TYPE_CHECKING:
     from testkit import TenantInfo
@@ -35,21 +34,6 @@ def _pick_datetime(scope: Any, label: str, value: str) -> None:
     field.press("Enter")
 
 
-def _choose(page: Any, select: Any, option: str) -> None:
-    """Pick ``option`` in an Element Plus select; its options open in a popper outside the form."""
-    # The placeholder layer covers the input and takes the click, which opens the list too.
-    # A click that lands while the previous list is still closing is swallowed, so try again.
-    target = page.get_by_role("option", name=option, exact=True).locator("visible=true")
-    for _ in range(3):
-        select.click(force=True)
-        try:
-            target.wait_for(state="visible", timeout=3_000)
-            break
-        except PlaywrightTimeoutError:
-            continue
-    target.click()
-
-
 def test_recurring_visit_check_in_and_outcome(
     page: Any, database: Database, tenant: TenantInfo
 ) -> None:
@@ -65,9 +49,9 @@ def test_recurring_visit_check_in_and_outcome(
     dialog.get_by_test_id("activity-kind").get_by_text("拜访", exact=True).click()
     dialog.get_by_label("主题").fill("季度拜访")
     _pick_datetime(dialog, "开始时间", _tomorrow_at_ten())
-    _choose(page, dialog.get_by_role("combobox", name="提醒"), "提前 15 分钟")
+    choose_option(page, dialog.get_by_role("combobox", name="提醒"), "提前 15 分钟")
     dialog.get_by_test_id("activity-reminder-email").click()
-    _choose(page, dialog.get_by_role("combobox", name="频率"), "每周")
+    choose_option(page, dialog.get_by_role("combobox", name="频率"), "每周")
     weekdays = dialog.get_by_test_id("recurrence-weekdays")
     weekdays.get_by_text("一", exact=True).click()
     weekdays.get_by_text("三", exact=True).click()
@@ -102,7 +86,7 @@ def test_recurring_visit_check_in_and_outcome(
 
     first_row.get_by_test_id("activity-complete").click()
     outcome = page.get_by_test_id("outcome-dialog")
-    _choose(page, outcome.get_by_role("combobox", name="结果"), "有意向")
+    choose_option(page, outcome.get_by_role("combobox", name="结果"), "有意向")
     outcome.get_by_label("说明").fill("客户要正式报价")
     outcome.get_by_test_id("outcome-next").click()
     outcome.get_by_label("下一步主题").fill("发送报价单")
@@ -152,5 +136,5 @@ def test_agenda_shows_overdue_and_quick_add(
     expect(page.get_by_test_id("bucket-overdue")).to_contain_text("已逾期（1）")
     expect(page.get_by_test_id("activities-overdue")).to_contain_text("回电确认需求")
     expect(page.get_by_test_id("activities-overdue")).to_contain_text("王经理")
-    _choose(page, page.get_by_role("combobox", name="类型"), "拜访")
+    choose_option(page, page.get_by_role("combobox", name="类型"), "拜访")
     expect(page.get_by_test_id("bucket-overdue")).to_contain_text("已逾期（0）")

@@ -19,7 +19,7 @@ from zhike.security.models import ApiClient, RecordShare, SharingRule, Team, Ten
 from zhike.security.policy import SecurityPolicy, policy_for
 
 from .conftest import LiveServer, save_screenshot
-from .web_support import USER_PASSWORD, add_user, create_record, log_in
+from .web_support import USER_PASSWORD, add_user, choose_option, create_record, log_in
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -179,10 +179,8 @@ def _log_in_admin(page: Any, tenant: TenantInfo, path: str) -> None:
 
 
 def _choose(page: Any, select: Any, option: str) -> None:
-    """Pick ``option`` in an Element Plus select; its options open in a popper outside the form."""
-    # The placeholder layer covers the input and takes the click, which opens the list too.
-    select.click(force=True)
-    page.get_by_role("option", name=option, exact=True).locator("visible=true").click()
+    """Pick ``option`` and close the list, which stays open in a multiple select."""
+    choose_option(page, select, option)
     page.keyboard.press("Escape")
 
 
@@ -488,6 +486,8 @@ def test_sales_rep_shares_record_with_colleague(
     # The check box keeps its state after a share, so this turns editing off again.
     dialog.get_by_text("允许编辑").click()
     dialog.get_by_test_id("share-add").click()
+    # The form is busy until the share is stored; a click before that is lost.
+    expect(rows).to_have_count(2)
     dialog.get_by_role("radio", name="角色").check(force=True)
     _choose(page, dialog.get_by_role("combobox", name="角色", exact=True), "销售经理")
     dialog.get_by_test_id("share-add").click()

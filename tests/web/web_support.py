@@ -80,3 +80,20 @@ def update_record(
         spec = get_object(object_name)
         service = RecordService(session, tenant.actor, spec)
         service.update(uuid.UUID(record_id), spec.update_schema.model_validate(values), None)
+
+
+def choose_option(page: Any, select: Any, option: str) -> None:
+    """Pick ``option`` in an Element Plus select; its options open in a popper outside the form."""
+    # The placeholder layer covers the input and takes the click, which opens the list too.
+    # A click that lands while the previous list is still closing is swallowed, so try again.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    target = page.get_by_role("option", name=option, exact=True).locator("visible=true")
+    for _ in range(3):
+        select.click(force=True)
+        try:
+            target.wait_for(state="visible", timeout=3_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    target.click()
