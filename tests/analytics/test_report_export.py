@@ -318,3 +318,6 @@ def test_column_labels_match_web_catalogs() -> None:
                 if key.startswith(f"report_column.{copy}.")
             }
             assert copied == group, (locale, copy)
+        for suffix in ("previous", "change"):
+            comparison = screen["report"]["comparison"][suffix]
+            assert server[f"report_column.{suffix}"] == comparison, (locale, suffix)

@@ -35,6 +35,18 @@ ADMIN_PATHS = (
     "/admin/security-policy",
     "/admin/sharing-rules",
 )
+# Screens outside the administration section whose requests a sales rep's role does not
+# allow: configuration the rep cannot read, marketing objects, and imports.
+REP_HIDDEN_PATHS = (
+    "/sales/assignment-rules",
+    "/sales/lead-forms",
+    "/marketing/segments",
+    "/marketing/journeys",
+    "/marketing/measurement",
+    "/marketing/settings",
+    "/service/settings",
+    "/imports",
+)
 
 
 def _menu_paths(page: Any) -> list[str]:
@@ -52,6 +64,11 @@ def test_rep_sees_no_admin_entries(page: Any, database: Database, tenant: Tenant
     expect(page.get_by_test_id("nav-/accounts")).to_be_visible()
     shown = _menu_paths(page)
     assert [path for path in ADMIN_PATHS if path in shown] == []
+    assert [path for path in REP_HIDDEN_PATHS if path in shown] == []
+    # Screens that the rep's role does allow stay in the menu.
+    assert "/sales/pools" in shown
+    assert "/marketing/consents" in shown
+    assert "/service/workspace" in shown
     expect(page.get_by_text("管理", exact=True)).to_have_count(0)
 
     page.goto("/admin/users")
@@ -64,6 +81,12 @@ def test_rep_sees_no_admin_entries(page: Any, database: Database, tenant: Tenant
     page.goto("/admin")
     expect(page.get_by_test_id("forbidden")).to_be_visible()
     expect(page.get_by_test_id("admin-home")).to_have_count(0)
+
+    for path in REP_HIDDEN_PATHS:
+        page.goto(path)
+        expect(page.get_by_test_id("forbidden")).to_be_visible()
+        expect(page.get_by_test_id("forbidden-path")).to_have_text(path)
+    expect(page.get_by_test_id("import-wizard")).to_have_count(0)
 
     # The rep's own account page stays open to them.
     page.goto("/account")
@@ -94,7 +117,15 @@ def test_admin_sees_every_admin_entry(page: Any, tenant: TenantInfo) -> None:
     expect(page.get_by_test_id("admin-home")).to_be_visible()
     shown = _menu_paths(page)
     assert [path for path in ADMIN_PATHS if path in shown] == list(ADMIN_PATHS)
+    assert [path for path in REP_HIDDEN_PATHS if path in shown] == list(REP_HIDDEN_PATHS)
     expect(page.locator(".zk-admin-card")).to_have_count(9)
+
+    page.goto("/sales/assignment-rules")
+    expect(page.get_by_role("heading", name="线索分配规则", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("forbidden")).to_have_count(0)
+    page.goto("/imports")
+    expect(page.get_by_test_id("import-wizard")).to_be_visible()
+    expect(page.get_by_test_id("import-no-objects")).to_have_count(0)
 
     page.goto("/admin/security-policy")
     expect(page.get_by_test_id("forbidden")).to_have_count(0)

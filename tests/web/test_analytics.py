@@ -341,3 +341,62 @@ def test_rates_get_their_own_percent_axis(
     expect(chart).to_contain_text("销售周期（天）")
     # The win rate sits on a percent axis next to the axis of cycle days.
     expect(chart.locator("text").filter(has_text="%").first).to_be_visible()
+
+
+def test_comparison_columns_named_in_both_languages(
+    page: Page, database: Database, tenant: TenantInfo
+) -> None:
+    today = local_today("Asia/Shanghai")
+    last_month = today.replace(day=1) - timedelta(days=1)
+    for name, amount, closed in (
+        ("本月赢单", "300.00", today),
+        ("上月赢单", "100.00", last_month),
+    ):
+        create_record(
+            database,
+            tenant,
+            "opportunities",
+            name=name,
+            stage="won",
+            amount=amount,
+            closed_on=closed.isoformat(),
+        )
+    body = SavedReportWrite.model_validate(
+        {
+            "name": "本月赢单对比",
+            "query": {
+                "object": "opportunities",
+                "filters": [
+                    {"field": "closed_on", "op": "relative", "value": "this_month"},
+                    {"field": "stage.key", "op": "in", "value": ["won"]},
+                ],
+                "group_by": [{"field": "stage.key", "alias": "stage"}],
+                "measures": [{"aggregate": "sum", "field": "amount", "alias": "won"}],
+                "compare_previous": True,
+            },
+        }
+    )
+    with database.session() as session:
+        report_id = create_report(session, tenant.actor, body).id
+
+    page.goto(f"/analytics/reports/{report_id}")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+
+    table = page.get_by_test_id("report-table")
+    headers = table.get_by_role("columnheader")
+    expect(headers).to_have_text(["阶段", "赢单金额", "赢单金额（上期）", "赢单金额（变化）"])
+    expect(table.get_by_role("cell")).to_have_text(["赢单", "300.00", "100.00", "200.00"])
+
+    page.get_by_test_id("language-en").click()
+    expect(headers).to_have_text(
+        ["Stage", "Won amount", "Won amount (previous period)", "Won amount (change)"]
+    )
+
+    # The chart legend uses the same labels as the table headers.
+    _pick(page, "Display", "Chart")
+    legend = page.get_by_label("Report result").locator("svg")
+    expect(legend).to_contain_text("Won amount (previous period)")
+    expect(legend).to_contain_text("Won amount (change)")
+    expect(legend).not_to_contain_text("won:")
+    legend.scroll_into_view_if_needed()
+    save_screenshot(page, "analytics-report-comparison")

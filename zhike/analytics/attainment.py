@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhike.analytics.periods import local_today
+from zhike.analytics.periods import check_supported_day, local_today
 from zhike.core.errors import Forbidden, InvalidInput
 from zhike.sales.models import Opportunity, PipelineStage
 from zhike.sales.quotas import add_months, fiscal_start_month, list_targets, quarter_start
@@ -142,7 +142,9 @@ def _quarter(session: Session, actor: Actor, day: date, *, exact: bool) -> date:
     """Return the first day of the fiscal quarter of ``day``.
 
     With ``exact``, ``day`` itself must be that first day, or 400 names the right one.
+    A day outside the supported dates is a 400 too, since the quarter's end could not be counted.
     """
+    check_supported_day(day, "period_start")
     start = quarter_start(day, fiscal_start_month(session, actor.tenant_id))
     if exact and start != day:
         raise InvalidInput(

@@ -32,7 +32,7 @@ from zhike.analytics.currencies import (
     unsplit_checks,
 )
 from zhike.analytics.currencies import sort_key as money_sort_key
-from zhike.analytics.periods import local_today
+from zhike.analytics.periods import reference_day
 from zhike.analytics.query import ReportColumn, ReportExplanation, ReportQuery, ReportResult
 from zhike.analytics.rollup_models import OpportunityRollup
 from zhike.core.errors import InvalidInput
@@ -54,7 +54,7 @@ def report_context(session: Session, actor: Actor, as_of: date | None) -> Report
     return ReportContext(
         timezone=timezone,
         fiscal_start_month=start_month,
-        today=as_of or local_today(timezone),
+        today=reference_day(as_of, timezone),
         dialect=session.get_bind().dialect.name,
     )
 

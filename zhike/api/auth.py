@@ -33,6 +33,7 @@ from zhike.security.policy import (
     update_policy,
 )
 from zhike.security.ratelimit import RateLimited
+from zhike.security.roles import ACTIONS, ALL_OBJECTS
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -102,6 +103,15 @@ class PasswordChange(BaseModel):
 Permission = Literal["administer_tenant", "read_audit"]
 
 
+class ObjectActions(BaseModel):
+    """Actions the caller's role grants on one object; ``security.access.require`` checks these."""
+
+    object: str = Field(json_schema_extra={"enum": list(ALL_OBJECTS)})
+    actions: list[str] = Field(
+        json_schema_extra={"items": {"type": "string", "enum": list(ACTIONS)}}
+    )
+
+
 class Me(BaseModel):
     user_id: uuid.UUID | None
     tenant_id: uuid.UUID
@@ -112,6 +122,13 @@ class Me(BaseModel):
         description=(
             "tenant-wide rights that decide which administration screens the client shows;"
             " the server checks them again on every request"
+        )
+    )
+    object_actions: list[ObjectActions] = Field(
+        description=(
+            "objects the role grants at least one action on, in a fixed order; the client"
+            " shows a screen only when these allow the requests it makes, and the server"
+            " checks every request again. Data scopes and field rules are not included."
         )
     )
 
@@ -227,6 +244,17 @@ def _permissions(actor: Actor) -> list[Permission]:
     return permissions
 
 
+def _object_actions(actor: Actor) -> list[ObjectActions]:
+    # Read from the same resolved role that security.access.require checks.
+    listed = []
+    for object_name in ALL_OBJECTS:
+        grant = actor.grants.grant(object_name)
+        actions = [action for action in ACTIONS if grant is not None and action in grant.actions]
+        if actions:
+            listed.append(ObjectActions(object=object_name, actions=actions))
+    return listed
+
+
 @router.get("/me", response_model=Me)
 def me(actor: ActorDep) -> Me:
     return Me(
@@ -236,6 +264,7 @@ def me(actor: ActorDep) -> Me:
         locale=actor.locale,
         timezone=actor.timezone,
         permissions=_permissions(actor),
+        object_actions=_object_actions(actor),
     )
 
 

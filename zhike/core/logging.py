@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+import sys
+from typing import Any, TextIO
 
 _STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
@@ -36,12 +37,37 @@ class FieldsFormatter(logging.Formatter):
         return text
 
 
+class StderrHandler(logging.StreamHandler[TextIO]):
+    """A stream handler that writes to ``sys.stderr`` as it is when each record is emitted.
+
+    ``logging.StreamHandler()`` keeps the object that was ``sys.stderr`` when it was made.
+    Test runners and ``typer.testing.CliRunner`` swap ``sys.stderr`` for a buffer and close
+    it afterwards, so such a handler would then fail on every record with "I/O operation on
+    closed file".
+    """
+
+    def __init__(self) -> None:
+        # StreamHandler.__init__ would assign ``stream``, which is a read-only property here.
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self) -> TextIO:  # type: ignore[override]  # a property in place of the attribute
+        return sys.stderr
+
+
 def configure_logging(level: str = "INFO", as_json: bool = False) -> None:
-    handler = logging.StreamHandler()
+    """Send log records to standard error as text or JSON lines, at ``level`` and above.
+
+    Calling it again reconfigures the one handler it installed. Handlers that others put on
+    the root logger, such as pytest's log capture, stay in place.
+    """
+    root = logging.getLogger()
+    handler = next((item for item in root.handlers if isinstance(item, StderrHandler)), None)
+    if handler is None:
+        handler = StderrHandler()
+        root.addHandler(handler)
     if as_json:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(FieldsFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
     root.setLevel(level.upper())

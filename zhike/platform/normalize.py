@@ -21,6 +21,7 @@ from zhike.core.money import AMOUNT_SCALE, CURRENCY_EXPONENTS
 from zhike.core.timeutil import ensure_utc
 from zhike.ingestion import standardize
 from zhike.platform.objects import Normalizer
+from zhike.security.access import scope_select
 from zhike.security.context import Actor
 
 
@@ -176,32 +177,66 @@ class _References(BatchNormalizer):
     def normalize_batch(
         self, session: Session, actor: Actor, rows: list[dict[str, Any]], records: list[Any]
     ) -> list[dict[str, Any] | ValidationFailed]:
-        found: dict[str, set[Any]] = {}
+        readable: dict[str, set[Any]] = {}
+        kept_links: dict[str, set[Any]] = {}
         for name, model in self.targets.items():
             wanted = {row[name] for row in rows if row.get(name) is not None}
             if not wanted:
-                found[name] = set()
+                readable[name] = kept_links[name] = set()
                 continue
             table: Any = model.__table__
-            statement = select(table.c.id).where(
-                table.c.id.in_(wanted), table.c.tenant_id == actor.tenant_id
-            )
-            if "deleted_at" in table.c:
-                statement = statement.where(table.c.deleted_at.is_(None))
-            found[name] = set(session.scalars(statement))
+            # Only records in the actor's read scope count, shares and sharing rules included.
+            # So an unreadable record fails exactly as a missing one, and ids cannot be probed.
+            statement = scope_select(actor, model, select(table.c.id))
+            readable[name] = set(session.scalars(statement.where(table.c.id.in_(wanted))))
+            unchanged = _unchanged_ids(name, rows, records) - readable[name]
+            kept_links[name] = _live_ids(session, actor, table, unchanged) if unchanged else set()
         results: list[dict[str, Any] | ValidationFailed] = []
-        for row in rows:
+        for row, record in zip(rows, records, strict=True):
             errors = [
                 field_error(actor, name, row[name], "reference_not_found")
                 for name in self.targets
-                if row.get(name) is not None and row[name] not in found[name]
+                if row.get(name) is not None
+                and row[name] not in readable[name]
+                and not (_is_unchanged(name, row, record) and row[name] in kept_links[name])
             ]
             results.append(ValidationFailed(errors) if errors else row)
         return results
 
 
+def _is_unchanged(name: str, row: dict[str, Any], record: Any) -> bool:
+    return record is not None and row.get(name) == getattr(record, name, None)
+
+
+def _unchanged_ids(name: str, rows: list[dict[str, Any]], records: list[Any]) -> set[Any]:
+    """Ids in ``name`` that updates send back unchanged (a full-body PATCH, a re-import)."""
+    return {
+        row[name]
+        for row, record in zip(rows, records, strict=True)
+        if row.get(name) is not None and _is_unchanged(name, row, record)
+    }
+
+
+def _live_ids(session: Session, actor: Actor, table: Any, ids: set[Any]) -> set[Any]:
+    """Return the live ids of the tenant among ``ids``, ignoring the actor's read scope.
+
+    Only for links that the updated record already stores. The actor can read that id on
+    the record, so keeping it reveals nothing, and a deal reassigned to a rep stays
+    editable when its account belongs to someone else.
+    """
+    statement = select(table.c.id).where(table.c.id.in_(ids), table.c.tenant_id == actor.tenant_id)
+    if "deleted_at" in table.c:
+        statement = statement.where(table.c.deleted_at.is_(None))
+    return set(session.scalars(statement))
+
+
 def references(**targets: type[Base]) -> Normalizer:
-    """Check that each referenced id names a live record of the same tenant."""
+    """Check that each referenced id names a live record that the actor may read.
+
+    An id the actor may not read fails as ``reference_not_found``, the same error as an
+    unknown id. An update that sends back the id its record already stores only needs
+    that record to be live.
+    """
     return _References(targets)
 
 

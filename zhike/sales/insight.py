@@ -23,13 +23,12 @@ from sqlalchemy import func, or_, select, type_coerce, union
 from sqlalchemy.orm import Session
 
 from zhike.analytics.compile import RepeatedUuid
-from zhike.core.errors import Forbidden
 from zhike.core.i18n import translate
 from zhike.core.timeutil import ensure_utc, utc_now
 from zhike.customers.models import Account
 from zhike.sales.models import Activity, Lead, Opportunity, OpportunityStageChange, PipelineStage
 from zhike.sales.quote_models import Quote
-from zhike.security.access import require
+from zhike.security.access import action_forbidden, require
 from zhike.security.context import Actor
 from zhike.security.models import User
 
@@ -566,7 +565,7 @@ def rep_profile(session: Session, actor: Actor, user_id: uuid.UUID, days: int = 
     for profile in insight.reps:
         if profile.user_id == user_id:
             return profile
-    raise Forbidden("action_forbidden", action="read", object="rep_insight")
+    raise action_forbidden("read", "rep_insight")
 
 
 def create_nudges(session: Session, tenant_id: uuid.UUID, now: datetime) -> int:

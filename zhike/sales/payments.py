@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from zhike.analytics.periods import check_supported_day
 from zhike.core.errors import ValidationFailed
 from zhike.core.timeutil import load_zone
 from zhike.platform.normalize import field_error
@@ -177,12 +178,17 @@ def _bucket(due_on: date, as_of: date) -> str:
     return "days_over_90"
 
 
+def _reference_day(actor: Actor, as_of: date | None) -> date:
+    # The forecast counts months past ``as_of``, which must stay inside the supported dates.
+    return local_today(actor) if as_of is None else check_supported_day(as_of, "as_of")
+
+
 def receivables_ageing(session: Session, actor: Actor, as_of: date | None = None) -> AgeingReport:
     """Outstanding amounts by days past due, per owner and per account, never mixing currencies."""
     from zhike.customers.models import Account
     from zhike.security.models import User
 
-    day = as_of or local_today(actor)
+    day = _reference_day(actor, as_of)
     by_owner: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     by_account: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(
         lambda: defaultdict(Decimal)
@@ -276,7 +282,7 @@ def collection_forecast(
     amounts already due that was paid), rounded to the cent; overdue amounts are
     listed apart, since their timing is no longer known.
     """
-    day = as_of or local_today(actor)
+    day = _reference_day(actor, as_of)
     rate = collection_rate(session, actor, day)
     factor = rate if rate is not None else Decimal(1)
     last_month = _add_months(day.replace(day=1), months)

@@ -2,8 +2,13 @@
 
 A target belongs to one quarter of the tenant's fiscal calendar, named by the
 quarter's first day. It is set for a user, for a team, or for the whole company
-(neither user nor team). Administrators write targets; everyone in the tenant
-may read them, since the home page compares each person's results with theirs.
+(neither user nor team). Administrators write targets. Reading follows the
+reader's data scope on opportunities, because a target is measured against those
+deals: with the company scope every target, otherwise the company's target, the
+targets of the reader's team and the teams above it, and the personal targets of
+the users whose deals the scope opens (the reader alone with the own scope, the
+team's members with department, and with department_tree also the teams below,
+whose team targets are readable too). A role without read on opportunities reads none.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import ForeignKey, Index, String, select
+from sqlalchemy import ColumnElement, ForeignKey, Index, Select, String, and_, false, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from zhike.analytics.periods import EARLIEST_DAY, LATEST_DAY
 from zhike.audit.service import record_event
 from zhike.core.db import Base
 from zhike.core.errors import NotFound, ValidationFailed
@@ -24,7 +30,7 @@ from zhike.core.models import RecordMixin
 from zhike.core.money import normalize_currency
 from zhike.core.timeutil import utc_now
 from zhike.platform.normalize import field_error
-from zhike.security.access import scope_select
+from zhike.security.access import grant_for, owner_condition, scope_select
 from zhike.security.admin import require_administrator
 from zhike.security.context import Actor
 from zhike.security.models import Team, Tenant, User
@@ -100,16 +106,47 @@ def add_months(day: date, months: int) -> date:
 def list_targets(
     session: Session, actor: Actor, period_start: date | None = None
 ) -> list[SalesTarget]:
-    statement = scope_select(actor, SalesTarget, select(SalesTarget))
+    """Return the targets the actor may read, oldest quarter first (see the module docstring)."""
+    statement = _readable(actor, scope_select(actor, SalesTarget, select(SalesTarget)))
     if period_start is not None:
         statement = statement.where(SalesTarget.period_start == period_start)
     return list(session.scalars(statement.order_by(SalesTarget.period_start, SalesTarget.id)))
 
 
+def _readable(actor: Actor, statement: Select[tuple[SalesTarget]]) -> Select[tuple[SalesTarget]]:
+    grant = grant_for(actor, "opportunities")
+    if grant is None or "read" not in grant.actions:
+        return statement.where(false())
+    if grant.scope == "company":
+        return statement
+    teams = set(actor.team_path)
+    if grant.scope == "department_tree":
+        teams.update(actor.team_subtree)
+    personal: ColumnElement[bool] = and_(
+        SalesTarget.user_id.is_not(None), owner_condition(actor, grant, SalesTarget.user_id)
+    )
+    company = and_(SalesTarget.user_id.is_(None), SalesTarget.team_id.is_(None))
+    conditions = [company, personal]
+    if teams:
+        conditions.append(SalesTarget.team_id.in_(teams))
+    return statement.where(or_(*conditions))
+
+
 def _check(session: Session, actor: Actor, data: TargetWrite) -> dict[str, Any]:
     errors = []
     start_month = fiscal_start_month(session, actor.tenant_id)
-    if quarter_start(data.period_start, start_month) != data.period_start:
+    if not EARLIEST_DAY <= data.period_start <= LATEST_DAY:
+        errors.append(
+            field_error(
+                actor,
+                "period_start",
+                data.period_start.isoformat(),
+                "date_out_of_range",
+                minimum=EARLIEST_DAY.isoformat(),
+                maximum=LATEST_DAY.isoformat(),
+            )
+        )
+    elif quarter_start(data.period_start, start_month) != data.period_start:
         errors.append(
             field_error(
                 actor,

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from zhike.core.db import Base
 from zhike.core.errors import Forbidden, ZhikeError
+from zhike.core.i18n import Localized, load_catalog, translate
 from zhike.security.context import Actor
 from zhike.security.roles import OWNED_OBJECTS, ObjectGrant
 
@@ -40,8 +41,27 @@ def require(actor: Actor, object_name: str, action: str) -> ObjectGrant:
     """Return the actor's grant on an object, or raise 403 when it lacks ``action``."""
     grant = grant_for(actor, object_name)
     if grant is None or action not in grant.actions:
-        raise Forbidden("action_forbidden", action=action, object=object_name)
+        raise action_forbidden(action, object_name)
     return grant
+
+
+def action_forbidden(action: str, object_name: str) -> Forbidden:
+    """Build the 403 for a missing grant, naming the action and object in the reader's language."""
+    return Forbidden(
+        "action_forbidden",
+        action=_label("access.action", action),
+        object=_label("access.object", object_name),
+    )
+
+
+def _label(prefix: str, name: str) -> Localized:
+    # A name without a catalog entry is shown as is rather than as the missing key.
+    key = f"{prefix}.{name}"
+
+    def render(locale: str) -> str:
+        return translate(key, locale) if key in load_catalog(locale) else name
+
+    return Localized(render)
 
 
 def scope_select(
@@ -104,7 +124,7 @@ def record_condition(
     if grant.scope == "company" or object_name not in OWNED_OBJECTS or "owner_id" not in columns:
         return true()
     editing = action != "read" and action != "export"
-    conditions = [_owner_condition(actor, grant, columns.owner_id)]
+    conditions = [owner_condition(actor, grant, columns.owner_id)]
     shared = _manual_share_condition(actor, object_name, columns.id, editing)
     if shared is not None:
         conditions.append(shared)
@@ -114,7 +134,12 @@ def record_condition(
     return or_(*conditions)
 
 
-def _owner_condition(actor: Actor, grant: ObjectGrant, owner: Any) -> ColumnElement[bool]:
+def owner_condition(actor: Actor, grant: ObjectGrant, owner: Any) -> ColumnElement[bool]:
+    """Build the condition for the users whose records ``grant``'s data scope opens to the actor.
+
+    ``owner`` is a column of user ids. The condition covers the own, department and
+    department_tree scopes only: callers handle the company scope and shares themselves.
+    """
     if actor.user_id is None:
         return false()
     owners: tuple[uuid.UUID, ...] = ()

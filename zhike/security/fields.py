@@ -17,7 +17,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhike.core.errors import Forbidden, NotFound, ValidationFailed
+from zhike.core.errors import NotFound, ValidationFailed
 from zhike.core.i18n import translate
 from zhike.platform.classification import (
     HIGHLY_SENSITIVE,
@@ -25,6 +25,7 @@ from zhike.platform.classification import (
     classify_field,
     load_classifications,
 )
+from zhike.security.access import action_forbidden
 from zhike.security.context import Actor
 from zhike.security.masking import MaskKind, mask_value
 
@@ -203,7 +204,7 @@ def check_writable(actor: Actor, object_name: str, values: dict[str, Any]) -> No
     """Reject writes to fields that the role hides or makes read-only."""
     grant = actor.grants.grant(object_name)
     if grant is None:
-        raise Forbidden("action_forbidden", action="update", object=object_name)
+        raise action_forbidden("update", object_name)
     names = set(values) | {f"{key}" for key in (values.get("custom") or {})}
     blocked = sorted(name for name in names if grant.fields.get(name) in ("hidden", "read_only"))
     if blocked:

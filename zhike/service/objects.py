@@ -150,11 +150,12 @@ TICKETS = register_object(
             choices(status=TICKET_STATUSES, priority=TICKET_PRIORITIES),
             ticket_workflow,
             ticket_times,
-            assignee_is_owner,
             owner_reference(),
             references(
                 account_id=Account, contact_id=Contact, product_id=Product, assignee_id=User
             ),
+            # After the reference checks, so an unknown assignee is reported as assignee_id.
+            assignee_is_owner,
             custom_fields("tickets"),
             desk_values,
         ),

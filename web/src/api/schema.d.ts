@@ -4571,9 +4571,9 @@ export interface paths {
          *     Events: ``intent``, then ``query``, then ``clarification`` or ``result``, then,
          *     when a language model is configured for summaries, ``token`` events carrying a
          *     short written answer as the model writes it, and ``done`` last (with the
-         *     summary's full text in ``summary``). An empty question is rejected with 400
-         *     before the stream starts. A failure after that arrives as a last ``error``
-         *     event with the problem's ``code`` and ``detail``.
+         *     summary's full text in ``summary``). An empty question or an ``as_of`` outside the
+         *     supported dates is rejected with 400 before the stream starts. A failure after
+         *     that arrives as a last ``error`` event with the problem's ``code`` and ``detail``.
          */
         post: operations["ask_question_stream_api_v1_assistant_ask_stream_post"];
         delete?: never;
@@ -6337,7 +6337,8 @@ export interface components {
          *     for recognised words, ``assistant_unknown_words`` for words not recognised at all, and
          *     ``assistant_future_outcome`` for won or lost deals in a period that has not begun, which
          *     the answer replaces with the open deals expected to close in it (a win or loss rate
-         *     there stays empty, since none of its deals has closed).
+         *     there stays empty, since none of its deals has closed). ``assistant_name_shared`` names
+         *     people whose name more than one user has, so the answer holds the records of all of them.
          */
         AnswerWarning: {
             /** Code */
@@ -9952,6 +9953,11 @@ export interface components {
              * @description tenant-wide rights that decide which administration screens the client shows; the server checks them again on every request
              */
             permissions: ("administer_tenant" | "read_audit")[];
+            /**
+             * Object Actions
+             * @description objects the role grants at least one action on, in a fixed order; the client shows a screen only when these allow the requests it makes, and the server checks every request again. Data scopes and field rules are not included.
+             */
+            object_actions: components["schemas"]["ObjectActions"][];
         };
         /** MergePreview */
         MergePreview: {
@@ -10261,6 +10267,19 @@ export interface components {
             message: string;
             /** Record Id */
             record_id?: string | null;
+        };
+        /**
+         * ObjectActions
+         * @description Actions the caller's role grants on one object; ``security.access.require`` checks these.
+         */
+        ObjectActions: {
+            /**
+             * Object
+             * @enum {string}
+             */
+            object: "accounts" | "contacts" | "leads" | "opportunities" | "activities" | "tickets" | "campaigns" | "quotes" | "contracts" | "approval_requests" | "agent_runs" | "products" | "campaign_members" | "kb_articles" | "segments" | "journeys" | "consents" | "marketing_messages" | "marketing_metrics" | "sales_pools" | "assignment_rules" | "lead_forms" | "sales_processes" | "price_books" | "payments" | "rep_insight" | "duplicate_candidates";
+            /** Actions */
+            actions: ("create" | "read" | "update" | "delete" | "export" | "import")[];
         };
         /**
          * ObjectGrant

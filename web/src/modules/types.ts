@@ -1,7 +1,7 @@
 import type { Component } from 'vue'
 import type { RouteRecordRaw } from 'vue-router'
 
-import type { Permission } from '@/stores/session'
+import type { Requirement } from '@/stores/access'
 
 /** Menu sections, in the order the navigation shows them. */
 export const MENU_SECTIONS = ['home', 'sales', 'marketing', 'service', 'analytics', 'admin'] as const
@@ -16,8 +16,8 @@ export interface MenuEntry {
   icon?: Component
   /** Position inside its section; lower comes first. */
   order?: number
-  /** Shown only to users holding any of these permissions; the route's guard checks the same. */
-  permission?: Permission | readonly Permission[]
+  /** Shown only to users who meet it; the same as the `permission` of the route it opens. */
+  permission: Requirement
 }
 
 /** What a module contributes: its routes (children of the signed-in shell) and menu entries. */

@@ -3,7 +3,8 @@ import { createRouter, createWebHistory, type RouteLocationRaw, type Router } fr
 import { setSessionExpiredHandler } from '@/api/client'
 import AppShell from '@/components/AppShell.vue'
 import { modules } from '@/modules'
-import { type Permission, useSessionStore } from '@/stores/session'
+import type { Requirement } from '@/stores/access'
+import { useSessionStore } from '@/stores/session'
 import ForbiddenView from '@/views/ForbiddenView.vue'
 import LoginView from '@/views/LoginView.vue'
 import NotFoundView from '@/views/NotFoundView.vue'
@@ -14,8 +15,11 @@ declare module 'vue-router' {
     public?: boolean
     /** i18n key of the page title shown in the browser tab. */
     titleKey?: string
-    /** Opened only by users holding any of these permissions; others see the no-access page. */
-    permission?: Permission | readonly Permission[]
+    /**
+     * Opened only by users who meet it; others see the no-access page. Every route of a module
+     * declares one, SIGNED_IN when a session is enough.
+     */
+    permission?: Requirement
   }
 }
 

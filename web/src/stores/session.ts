@@ -5,12 +5,12 @@ import { api, type Schemas } from '@/api/client'
 import { ProblemError } from '@/api/problem'
 import { clearNames } from '@/components/records/names'
 
+import { heldRights, meets, type Permission, type Requirement, type Right } from './access'
 import { usePreferencesStore } from './preferences'
 
-type LoginResponse = Schemas['LoginResponse']
+export type { Permission, Requirement, Right } from './access'
 
-/** A tenant-wide right from /api/v1/auth/me, e.g. 'administer_tenant'. */
-export type Permission = Schemas['Me']['permissions'][number]
+type LoginResponse = Schemas['LoginResponse']
 
 export interface SignedInUser {
   userId: string
@@ -20,6 +20,8 @@ export interface SignedInUser {
   locale: string
   timezone: string
   permissions: Permission[]
+  /** The permissions and every 'object:action' the role grants, as /api/v1/auth/me lists them. */
+  rights: Right[]
 }
 
 export interface Challenge {
@@ -60,6 +62,7 @@ export const useSessionStore = defineStore('session', () => {
       locale: data.locale,
       timezone: data.timezone,
       permissions: data.permissions,
+      rights: heldRights(data.permissions, data.object_actions),
     }
     expired.value = false
     usePreferencesStore().adoptUser(data.user_id, data.locale)
@@ -127,13 +130,9 @@ export const useSessionStore = defineStore('session', () => {
     return { secret: data.secret, otpauthUri: data.otpauth_uri }
   }
 
-  /** True when the user holds any of the given permissions; an empty list needs none. */
-  function can(required: Permission | readonly Permission[] | undefined): boolean {
-    if (required === undefined) return true
-    const anyOf: readonly Permission[] = typeof required === 'string' ? [required] : required
-    if (anyOf.length === 0) return true
-    const held = user.value?.permissions ?? []
-    return anyOf.some((permission) => held.includes(permission))
+  /** True when the signed-in user meets the requirement; see `Requirement` for its forms. */
+  function can(required: Requirement | undefined): boolean {
+    return meets(user.value?.rights ?? [], required)
   }
 
   function cancelChallenge(): void {

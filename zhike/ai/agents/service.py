@@ -42,7 +42,7 @@ from zhike.platform.objects import get_object
 from zhike.platform.query import apply_sort_and_cursor, parse_sort
 from zhike.platform.records import RecordService
 from zhike.sales.objects import ACTIVITIES
-from zhike.security.access import record_condition, require
+from zhike.security.access import action_forbidden, record_condition, require
 from zhike.security.context import Actor
 
 logger = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ class AgentService:
     ) -> AgentInfo:
         """Change an agent's tenant configuration; administrators only."""
         if not self.actor.grants.is_administrator:
-            raise Forbidden("action_forbidden", action="configure", object="agents")
+            raise action_forbidden("configure", "agents")
         definition = get_agent(agent)
         row = load_setting(self.session, self.actor, agent)
         before = None if row is None else {"is_enabled": row.is_enabled, "config": row.config}

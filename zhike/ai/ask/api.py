@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from zhike.ai.ask.schemas import AskAnswer, AskRequest
 from zhike.ai.ask.service import ask, ask_events, default_gateway
+from zhike.analytics.periods import check_supported_day
 from zhike.api.deps import ActorDep, SessionDep
 from zhike.core.db import get_database
 from zhike.core.errors import InvalidInput, ZhikeError
@@ -36,12 +37,14 @@ def ask_question_stream(body: AskRequest, actor: ActorDep) -> StreamingResponse:
     Events: ``intent``, then ``query``, then ``clarification`` or ``result``, then,
     when a language model is configured for summaries, ``token`` events carrying a
     short written answer as the model writes it, and ``done`` last (with the
-    summary's full text in ``summary``). An empty question is rejected with 400
-    before the stream starts. A failure after that arrives as a last ``error``
-    event with the problem's ``code`` and ``detail``.
+    summary's full text in ``summary``). An empty question or an ``as_of`` outside the
+    supported dates is rejected with 400 before the stream starts. A failure after
+    that arrives as a last ``error`` event with the problem's ``code`` and ``detail``.
     """
     if not body.question.strip():
         raise InvalidInput("assistant_empty_question")
+    if body.as_of is not None:
+        check_supported_day(body.as_of, "as_of")
     gateway = default_gateway()
 
     def stream() -> Iterator[str]:

@@ -81,9 +81,23 @@ STRONG_COUNT_WORDS = frozenset(
 MONEY_SUM_WORDS = frozenset({"sum", "sums", "总和"})
 # Parts of a measure word that request its total themselves: "成单总额", "总业绩".
 TOTAL_INSIDE_WORDS = ("总额", "总业绩", "total")
+# Words between a counted object and a final count word: "销售各有几人".
+_COUNT_LEAD_IN = frozenset(
+    {"各", "各有", "有", "共有", "一共有", "分别有", "各自有", "一共", "总共", "共"}
+)
+# Adjectives that name a dimension and ask for its groups in one word.
+SELF_GROUPING_WORDS = frozenset({"regional", "region-wise", "每个 sales", "各 sales", "每位 sales"})
 # English "who" words that start a relative clause after a noun ("reps who closed …").
 _RELATIVE_WHO = frozenset({"who", "whom", "whose"})
-MINE_WORDS = ("我的", "我负责的", "我自己的", "my", "mine", "my own")
+# The asker's own records. The time parser has already cut "本季度" out of "我本季度的", so
+# spaces may stand between the parts; "我们" (we) is not "我".
+MINE = re.compile(
+    r"我\s*(?:自己\s*)?(?:负责\s*)?的"
+    r"|(?<![诉给帮让问叫])我(?=\s*(?:自己|赢|成交|签|拿下|丢|输|跟进|负责|手上|手里|名下))"
+    r"|(?<![a-z])(?:my own|my|mine)(?![a-z])"
+    r"|(?<![a-z])(?:do|did|have|had|can)\s+i(?![a-z])"
+    r"|(?<![a-z])i\s+(?:have|had|won|lost|closed|own|ve|am|m)(?![a-z])"
+)
 DEFAULT_LIMIT = 1000
 
 _PUNCTUATION = re.compile(r"[?？!！。，,、；;：:“”\"'‘’（）()\[\]【】<>《》]")
@@ -186,7 +200,9 @@ def _choose_base(reading: Reading, lexicon: Lexicon) -> str | None:
                 votes[term.target] += 4
         # Closing verbs speak of deals ("how much has X closed"), whatever else they mean.
         if phrase.has("won_verb") and "opportunities" in votes:
-            votes["opportunities"] += 2
+            # "how many distinct customers signed with us": the customers are counted
+            # through their deals.
+            votes["opportunities"] += 4 if reading.of("distinct") else 2
         values = [term for term in phrase.terms if term.kind == "value"]
         if values:
             required.append(values)
@@ -223,6 +239,13 @@ def _counted_object(reading: Reading, phrase: Phrase) -> bool:
 def _is_group_dimension(reading: Reading, phrase: Phrase, top: bool) -> bool:
     if reading.owns_next(phrase) or _counted_object(reading, phrase):
         return False
+    # "三个大区各自成单多少个": "各自" right after a dimension asks for each of its values,
+    # unless a group word already chose the groups ("不同国家的客户分别…").
+    if not reading.of("group") and reading.followed(phrase, ("respectively",), after=1):
+        return True
+    # An adjective of a dimension groups by it: "regional median of won deals".
+    if phrase.text in SELF_GROUPING_WORDS:
+        return True
     if reading.governed(phrase, ("group", "which"), before=2):
         return True
     # "按区域和产品", "by stage and region": a second dimension of the same group word.
@@ -237,6 +260,45 @@ def _is_group_dimension(reading: Reading, phrase: Phrase, top: bool) -> bool:
         return True
     # A rank word on either side: "rank all reps by …", "销售的赢单金额排名".
     return reading.near(phrase, ("rank",), before=3, after=3)
+
+
+def _all_of_base(reading: Reading, phrase: Phrase, base: str) -> bool:
+    """True when an object's word names the records counted or totalled, not a group of them.
+
+    "每个系列各有几款产品" counts the products in each series, and "add up the list prices
+    of every product" totals the prices of all products.
+    """
+    if phrase.position == 0:
+        return False
+    before = reading.phrases[phrase.position - 1]
+    # "每个行业各有多少个客户", "各有几人": what follows a count word is what is counted.
+    if before.has("count") and _CJK.search(before.text):
+        return True
+    term = phrase.first("object")
+    # "average headcount per account", "平均每家客户有几个员工": one figure over all of the
+    # base's records.
+    if term is None or term.target != base:
+        return False
+    if before.text in ("every", "all", "per", "across"):
+        return bool(reading.of("aggregate"))
+    averaged = any(item.value in ("avg", "median") for _, item in reading.of("aggregate"))
+    return averaged and before.text in ("每", "每个", "每家", "每位")
+
+
+def _owned_by_dimension(reading: Reading, phrase: Phrase) -> bool:
+    """True for an object word after a field of that object: the 客户 of "哪个国家的客户".
+
+    The object only says whose field the dimension is; a group word right before it
+    ("每个国家每个客户") still groups by it.
+    """
+    term = phrase.first("object")
+    if term is None or phrase.position == 0:
+        return False
+    before = reading.phrases[phrase.position - 1]
+    return before.has("group") is False and any(
+        item.kind == "dimension" and item.target == term.target and item.field != "name"
+        for item in before.terms
+    )
 
 
 def _dimension(base: str, phrase: Phrase) -> str | None:
@@ -377,6 +439,11 @@ def _aggregate_for(reading: Reading, phrase: Phrase, ranked: bool) -> str | None
             if ranked and (other.has("top") or other.has("bottom")):
                 continue
             return term.value
+    # "平均每家客户有几个员工": an average word may open the question, further away.
+    for other in reading.phrases[max(0, phrase.position - 6) : phrase.position]:
+        term = other.first("aggregate")
+        if term is not None and term.value in ("avg", "median"):
+            return str(term.value)
     return None
 
 
@@ -548,16 +615,9 @@ def parse_question(
     scan = scan_patterns(split_hyphens(time.text, lexicon.terms), founded)
     text = scan.text
     unread_time = leftover_time(text, today, lexicon.fiscal_start_month)
-    mine_word = next(
-        (
-            word
-            for word in MINE_WORDS
-            if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text) is not None
-        ),
-        None,
-    )
-    for word in MINE_WORDS:
-        text = re.sub(rf"(?<![a-z]){re.escape(word)}(?![a-z])", " ", text)
+    mine = MINE.search(text)
+    mine_word = mine.group(0).strip() if mine is not None else None
+    text = MINE.sub(" ", text)
     phrases, unknown = match_phrases(tokenize(text, lexicon), lexicon)
     phrases, unknown = _drop_out_of_context(phrases, unknown, lexicon)
     result = ParseResult(unknown=unknown)
@@ -655,6 +715,8 @@ def parse_question(
         path = _dimension(base, phrase)
         if path is None or not _is_group_dimension(reading, phrase, top):
             continue
+        if _all_of_base(reading, phrase, base) or _owned_by_dimension(reading, phrase):
+            continue
         # "East区…最高的销售": a value that is already a filter is no group, unless a
         # group word governs it ("各大区").
         if path in filtered_paths and not reading.governed(phrase, ("group",), before=2):
@@ -729,7 +791,11 @@ def parse_question(
         if _aggregate_for(reading, phrase, ranked=False) is not None
     }
     requested |= _totals_named(reading, base)
-    wants_money = (bool(reading.of("money")) or _won_total(reading, lexicon)) and not measures
+    # "累计成交了多少": with a sum word, "多少" after a won word is an amount of money.
+    sums_won = _has_sum_word(reading) and (_asks_how_much_won(reading) or _total_won(reading))
+    wants_money = (
+        bool(reading.of("money")) or _won_total(reading, lexicon) or sums_won
+    ) and not measures
     if wants_money and not plain_aggregates:
         plain_aggregates = ["sum"]
     # "largest win this year", "每个销售最小的一笔赢单": a superlative over single records
@@ -759,6 +825,10 @@ def parse_question(
     distinct = _distinct_measure(reading, base, groups)
     if distinct is not None and not measures:
         measures.append(distinct)
+        # Each group of a record's own name holds one record: "不同客户数" counts, not groups.
+        if distinct.field and distinct.field.endswith("_id"):
+            own_name = distinct.field[: -len("_id")] + ".name"
+            groups = [group for group in groups if group.field != own_name]
     elif not measures or strong_count:
         measures.insert(0, ReportMeasure(aggregate="count"))
         if strong_count and len(measures) > 1:
@@ -769,7 +839,15 @@ def parse_question(
         if not isinstance(term.value, tuple):
             continue
         op, number = scan.thresholds[term.value[1]]
+        # "accounts with more than 2,000 employees": an English field right after the number.
         target = next(
+            (
+                path
+                for other, path in measure_fields
+                if other.position == phrase.position + 1 and other.text.isascii()
+            ),
+            None,
+        ) or next(
             (path for other, path in reversed(measure_fields) if other.position < phrase.position),
             None,
         )
@@ -1077,6 +1155,9 @@ def _asks_field_extreme(
         return True
     if not _next_to_superlative(reading, field_phrase):
         return False
+    # "GTX products: what's the cheapest list price?": "what" asks for the value itself.
+    if reading.of("what") and field_phrase.position > records.position:
+        return True
     if not is_chinese:
         return field_phrase.position < records.position
     if field_phrase.position > records.position:
@@ -1183,6 +1264,8 @@ def _counts_base_records(reading: Reading, base: str) -> bool:
     only filter them.
     """
     for phrase, _ in reading.of("count"):
+        if _after_stage_word(reading, phrase):
+            return True
         # "赢单数", "丢单数": the count word carries the stage it counts.
         if base == "opportunities" and any(
             term.kind == "value" and term.target == "pipeline_stages" for term in phrase.terms
@@ -1201,6 +1284,30 @@ def _counts_base_records(reading: Reading, base: str) -> bool:
             ):
                 return True
     return False
+
+
+def _after_stage_word(reading: Reading, phrase: Phrase) -> bool:
+    """True for "win count", "loss count": an English count word after a stage counts deals."""
+    if not phrase.text.isascii() or phrase.position == 0:
+        return False
+    before = reading.phrases[phrase.position - 1]
+    return any(term.kind == "value" and term.target == "pipeline_stages" for term in before.terms)
+
+
+def _filters_counted(reading: Reading, position: int) -> bool:
+    """True for a value right before the dimension a count word counts: "how many East reps".
+
+    A stage is what is counted itself ("how many wins came from customers …").
+    """
+    value = reading.phrases[position]
+    if position + 1 >= len(reading.phrases) or value.has("object"):
+        return False
+    following = reading.phrases[position + 1]
+    return (
+        any(term.kind == "value" and term.target != "pipeline_stages" for term in value.terms)
+        and following.has("dimension")
+        and following.first_token == value.last_token + 1
+    )
 
 
 def _counted_dimension(reading: Reading) -> Term | None:
@@ -1228,10 +1335,17 @@ def _counted_related(reading: Reading, base: str) -> str | None:
     "how many accounts have we won deals with" and "有几个销售赢过单" count accounts and
     reps through the deals, as ``account_id`` and ``owner_id``.
     """
-    for phrase, _ in reading.of("count"):
+    # "unique reps with a win" counts the reps without a count word.
+    for phrase, _ in [*reading.of("count"), *reading.of("distinct")]:
+        if _after_stage_word(reading, phrase):
+            continue
         position = phrase.position + 1
-        # "多少个不同的客户", "count of distinct reps": the distinct word may sit between.
-        if position < len(reading.phrases) and reading.phrases[position].has("distinct"):
+        # "多少个不同的客户", "count of distinct reps": the distinct word may sit between, and so
+        # may a value that filters them ("how many East reps").
+        while position < len(reading.phrases) and (
+            reading.phrases[position].has("distinct")
+            or _filters_counted(reading, position)
+        ):
             position += 1
         # "开过单的销售有几个": a plain Chinese count word that ends the question counts
         # the object just before it. "各客户的丢单数" counts the deals its count word names.
@@ -1242,6 +1356,9 @@ def _counted_related(reading: Reading, base: str) -> str | None:
             and not phrase.has("value")
         ):
             position = phrase.position - 1
+            # "赢过单的销售各有几人": "各有" between the object and the count says nothing.
+            while position > 0 and reading.phrases[position].text in _COUNT_LEAD_IN:
+                position -= 1
         if position >= len(reading.phrases):
             continue
         following = reading.phrases[position]
@@ -1265,6 +1382,20 @@ def _asks_how_much_won(reading: Reading) -> bool:
         term.kind == "value" and term.target == "pipeline_stages" for term in before.terms
     )
     return won and last.text == "多少"
+
+
+def _total_won(reading: Reading) -> bool:
+    """True for "total won" with no deals counted after it: "total won from finance accounts"."""
+    for first, second in itertools.pairwise(reading.phrases):
+        if first.text != "total" or second.text != "won":
+            continue
+        after = second.position + 1
+        following = reading.phrases[after] if after < len(reading.phrases) else None
+        # "total won deals" counts them; "total won from deals of 8k" has a word between.
+        if following is None or following.first_token != second.last_token + 1:
+            return True
+        return not (following.has("object") or following.has("count"))
+    return False
 
 
 def _won_total(reading: Reading, lexicon: Lexicon) -> bool:
@@ -1314,6 +1445,14 @@ def _singular(reading: Reading) -> bool:
     plural = {"哪些", "哪几个", "哪几位"}
     if any(phrase.text in plural for phrase, _ in reading.of("which")):
         return False
+    # "which industry has the most customers": the plural after "most" is what is counted.
+    for phrase, _ in reading.of("which"):
+        after = phrase.position + 1
+        following = reading.phrases[after] if after < len(reading.phrases) else None
+        if following is None or not following.has("dimension"):
+            continue
+        text = following.text.lower()
+        return not (text.isascii() and _is_plural(text))
     for phrase, _ in reading.of("top") + reading.of("bottom"):
         after = phrase.position + 1
         if after < len(reading.phrases):
@@ -1325,7 +1464,8 @@ def _singular(reading: Reading) -> bool:
 
 
 def _is_plural(word: str) -> bool:
-    return word.endswith("s") and not word.endswith(("ss", "us", "is"))
+    # "series" is the same word in the singular.
+    return word.endswith("s") and not word.endswith(("ss", "us", "is", "series"))
 
 
 def _clarify(

@@ -34,8 +34,8 @@ _BARE_RANGE = (
     r"(?:\s*之间)?(?![a-z0-9.])"
 )
 _COMPARATORS: tuple[tuple[str, str], ...] = (
-    (r"不少于|不低于|至少|大于等于|>=|at least|no less than", "gte"),
-    (r"不超过|不高于|至多|小于等于|<=|at most|no more than", "lte"),
+    (r"不少于|不低于|至少|大于等于|>=|at least|no less than|at or above|at or over", "gte"),
+    (r"不超过|不高于|至多|小于等于|<=|at most|no more than|at or below|at or under", "lte"),
     (
         r"大于|超过|高于|多于|>|over|above|more than|greater than|exceeding|exceeds"
         r"|bigger than|larger than",
@@ -132,9 +132,16 @@ _FOUNDED_ZH = re.compile(
 )
 # The year first: "2000年以后成立的客户".
 _FOUNDED_ZH_YEAR_FIRST = re.compile(
-    r"(?P<before>在)?(?P<year>\d{4})\s*年?\s*"
+    r"(?P<before>在|早于|晚于)?(?P<year>\d{4})\s*年?\s*"
     r"(?P<after>(?:或|及|或者)(?:更晚|更早|以后|之后|以前|之前)|以前|之前|以后|之后|以来|前|后)?"
     r"\s*成立(?:的)?"
+)
+# A range of founding years: "1980到1989年间成立的", "founded between 1980 and 1989".
+_FOUNDED_RANGE = re.compile(
+    r"(?:成立(?:时间|年份)?(?:在|于)?\s*)?(?P<low>\d{4})\s*年?\s*(?:到|至|-|~)\s*(?P<high>\d{4})\s*年?"
+    r"\s*(?:间|之间|期间)?\s*成立(?:的)?"
+    r"|\b(?:founded|established|incorporated)\s+(?:between\s+)?(?P<low2>\d{4})\s*(?:and|to|-)\s*"
+    r"(?P<high2>\d{4})\b"
 )
 # A decade of founding in digits: "founded in the 90s", "1990s", "成立于90年代", "80年代成立的".
 _FOUNDED_DECADE_EN = re.compile(
@@ -222,6 +229,13 @@ def founded_years(text: str) -> tuple[str, list[tuple[str, float | int | list[fl
         thresholds.append(("between", [start, start + 9]))
         return f" {FOUNDED_YEAR_WORD} __threshold{len(thresholds) - 1}__ "
 
+    def year_range(match: re.Match[str]) -> str:
+        low = int(match.group("low") or match.group("low2"))
+        high = int(match.group("high") or match.group("high2"))
+        thresholds.append(("between", [min(low, high), max(low, high)]))
+        return f" {FOUNDED_YEAR_WORD} __threshold{len(thresholds) - 1}__ "
+
+    text = _FOUNDED_RANGE.sub(year_range, text)
     text = _FOUNDED_DECADE_EN.sub(decade, text)
     text = _FOUNDED_DECADE_ZH.sub(decade, text)
     text = _FOUNDED_EN.sub(english, text)

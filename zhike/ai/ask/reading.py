@@ -70,6 +70,11 @@ class Reading:
         before it through a conjunction.
         """
         current = phrase
+        # "by series and customer country": the object before the field only says whose it is.
+        if not current.conjoined and current.position > 0:
+            owner = self.phrases[current.position - 1]
+            if owner.conjoined and self.owns_next(owner):
+                current = owner
         while current.conjoined and current.position > 0:
             other = self.phrases[current.position - 1]
             if not other.has("dimension") or other.has("value"):

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhike.ai.ask.charts import suggest_chart
@@ -26,17 +27,20 @@ from zhike.ai.ask.schemas import AnswerWarning, AskAnswer, ClarificationOut
 from zhike.ai.ask.summary import stream_summary
 from zhike.ai.context.intent import IntentResult, network_provider_configured, recognise_intent
 from zhike.ai.llm.gateway import LLMGateway
-from zhike.analytics.periods import local_today
+from zhike.analytics.periods import reference_day
+from zhike.analytics.query import ReportQuery
 from zhike.analytics.service import run_report
 from zhike.core.errors import InvalidInput
 from zhike.core.i18n import translate
 from zhike.security.context import Actor
+from zhike.security.models import User
 
 logger = logging.getLogger(__name__)
 
 # Warning codes in the order the answer lists them.
 WARNING_CODES = (
     "assistant_future_outcome",
+    "assistant_name_shared",
     "assistant_ignored_time",
     "assistant_ignored_filter",
     "assistant_ignored_group",
@@ -125,8 +129,8 @@ def _steps(
     text = question.strip()
     if not text:
         raise InvalidInput("assistant_empty_question")
+    today = reference_day(as_of, actor.timezone)
     intent = recognise_intent(session, actor, text, gateway)
-    today = as_of or local_today(actor.timezone)
     parsed, source = _parse(session, actor, text, today, gateway)
     return session, actor, text, intent, parsed, source, as_of
 
@@ -178,6 +182,7 @@ def _finish(
         parsed.unread,
         parsed.future_outcome,
         future_rate=parsed.future_rate,
+        shared_names=_shared_names(session, actor, parsed.query),
     )
     answer.confidence = _answer_confidence(intent, answer.intent, parsed)
     answer.message = translate("assistant.answer_rows", actor.locale, count=len(result.rows))
@@ -207,6 +212,29 @@ def _answer_confidence(intent: IntentResult, answered: str, parsed: ParseResult)
     return round(parsed.coverage * probability, 3)
 
 
+def _shared_names(session: Session, actor: Actor, query: ReportQuery) -> list[str]:
+    """Return the people's names the query filters on that more than one user of the tenant has.
+
+    The parser filters on the display name, which is all the question gives, so two
+    colleagues called 王伟 are answered together; the warning says so.
+    """
+    names: list[str] = []
+    for item in query.filters:
+        if not item.field.endswith("display_name"):
+            continue
+        values = item.value if isinstance(item.value, list) else [item.value]
+        names.extend(value for value in values if isinstance(value, str) and value not in names)
+    if not names:
+        return []
+    counts = session.execute(
+        select(User.display_name, func.count())
+        .where(User.tenant_id == actor.tenant_id, User.display_name.in_(names))
+        .group_by(User.display_name)
+    ).all()
+    shared = {name for name, count in counts if count > 1}
+    return [name for name in names if name in shared]
+
+
 def answer_warnings(
     ignored: list[Ignored],
     locale: str,
@@ -214,6 +242,7 @@ def answer_warnings(
     future_outcome: str | None = None,
     *,
     future_rate: bool = False,
+    shared_names: list[str] | None = None,
 ) -> list[AnswerWarning]:
     """Return one warning per kind of phrase left out, naming the phrases in question order.
 
@@ -222,11 +251,14 @@ def answer_warnings(
     ``future_outcome`` is the future period of a question about won or lost deals, which
     the query answers with the open deals expected to close in it. With ``future_rate`` the
     question asks for a win or loss rate there, which stays empty until deals close, and
-    the warning says so instead.
+    the warning says so instead. ``shared_names`` are people's names in the query that more
+    than one user has, so the answer holds the records of all of them.
     """
     by_code: dict[str, list[str]] = {}
     if future_outcome is not None:
         by_code["assistant_future_outcome"] = [future_outcome]
+    if shared_names:
+        by_code["assistant_name_shared"] = shared_names
     for found in ignored:
         texts = by_code.setdefault(f"assistant_ignored_{found.kind}", [])
         if found.text not in texts:
@@ -266,12 +298,12 @@ def ask_events(
     text = question.strip()
     if not text:
         raise InvalidInput("assistant_empty_question")
+    today = reference_day(as_of, actor.timezone)
     intent = recognise_intent(session, actor, text, gateway)
     yield (
         "intent",
         {"intent": intent.intent, "confidence": intent.confidence, "source": intent.source},
     )
-    today = as_of or local_today(actor.timezone)
     parsed, source = _parse(session, actor, text, today, gateway)
     if parsed.query is not None:
         yield (

@@ -293,16 +293,17 @@ _RELATIVE: tuple[tuple[str, str], ...] = (
         "next_month",
     ),
     (
-        r"本季度|本季|这个季度|这季度|当季|this quarter|current quarter|quarter to date",
+        r"本季度|本季|这个季度|这季度|当季|这个q(?![a-z0-9])|本q(?![a-z0-9])"
+        r"|this quarter|current quarter|quarter to date",
         "this_quarter",
     ),
     (
-        r"上个季度|上季度|上一季度|上一个季度|上季"
+        r"上个季度|上季度|上一季度|上一个季度|上季|上个q(?![a-z0-9])"
         r"|last quarter|previous quarter|past quarter|prior quarter",
         "last_quarter",
     ),
     (
-        r"下个季度|下季度|下一季度|下一个季度|下季"
+        r"下个季度|下季度|下一季度|下一个季度|下季|下个q(?![a-z0-9])"
         r"|next quarter|coming quarter|upcoming quarter|following quarter",
         "next_quarter",
     ),
@@ -324,13 +325,15 @@ _BUCKETS: tuple[tuple[str, str], ...] = (
         "month",
     ),
     (
-        r"每个?季度|按季度?|逐季|季度(?:分布|趋势)|各季度|分季度"
+        r"每个?季度|按季度?|逐季|季度(?:分布|趋势)|各季度|分季度|每个?q(?![a-z0-9])|各q(?![a-z0-9])"
         r"|quarterly|per quarter|by quarter|each quarter|quarter[\s-]by[\s-]quarter",
         "quarter",
     ),
     (
         r"每年|按年份?|逐年|各年|分年"
-        r"|yearly|per year|by year|each year|year[\s-]by[\s-]year|year over year|annually",
+        # "yearly revenue" is a field of accounts, not a bucket.
+        r"|yearly(?!\s+(?:revenue|income|sales|turnover))|per year|by year|each year"
+        r"|year[\s-]by[\s-]year|year over year|annually",
         "year",
     ),
 )
@@ -498,8 +501,18 @@ def find_time(text: str, today: date, fiscal_start_month: int) -> TimeFindings:
         lambda m: _quarter(today.year, number_value(m.group(1) or m.group(2)) or 1),
     )
     take(
-        rf"(?:in|during|for|of|throughout|within)\s+{_YEAR}(?!\d)|{_YEAR}\s*年(?:度|全年)?|^{_YEAR}(?!\d)|\s{_YEAR}$",
+        rf"(?:in|during|for|of|throughout|within)\s+{_YEAR}(?!\d)|{_YEAR}\s*年(?:度|全年)?|^{_YEAR}(?!\d)"
+        r"|(?<!over)(?<!above)(?<!under)(?<!below)(?<!than)(?<!least)(?<!most)"
+        rf"\s{_YEAR}$",
         lambda m: _year(int(next(g for g in m.groups() if g))),
+    )
+    # A year right before what it dates: "Corliss's 2017 won revenue", "2016 bookings". A
+    # comparison word before the number makes it an amount or a count ("over 2000 deals").
+    take(
+        r"(?<!over )(?<!above )(?<!under )(?<!below )(?<!than )(?<!least )(?<!most )(?<!top )"
+        rf"(?<![\d.$])\b{_YEAR}\s+(?=(?:won|lost|closed|bookings|revenue|sales|pipeline"
+        r"|win rate|results)\b)",
+        lambda m: _year(int(m.group(1))),
     )
     for pattern, name in _BUCKETS:
         match = re.search(pattern, text)

@@ -22,11 +22,14 @@ from zhike.ai.ask.lexicon import Lexicon, Term
 
 logger = logging.getLogger(__name__)
 
-_TOKEN = re.compile(r"__\w+?__|[a-z0-9][a-z0-9.&'+_-]*|[\u3400-\u9fff]+", re.UNICODE)
+_TOKEN = re.compile(r"__\w+?__|[a-z0-9][a-z0-9.&'+_-]*|[\u3400-\u9fff]+|&", re.UNICODE)
 _CJK = re.compile(r"^[\u3400-\u9fff]+$")
 MAX_PHRASE_TOKENS = 6
 # Words that join two phrases of a list: "by region and product", "按区域和产品".
-CONJUNCTIONS = frozenset({"and", "or", "&", "plus", "和", "与", "及", "以及", "跟", "或", "或者"})
+# "series x region" crosses two dimensions the way "and" lists them.
+CONJUNCTIONS = frozenset(
+    {"and", "or", "&", "plus", "和", "与", "及", "以及", "跟", "或", "或者", "x", "×"}
+)
 
 _tokenizer: jieba.Tokenizer | None = None
 _known_words: set[str] = set()

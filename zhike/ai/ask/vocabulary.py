@@ -89,6 +89,8 @@ OBJECT_WORDS: dict[str, tuple[str, ...]] = {
         "catalogue",
         "product catalog",
         "product catalogue",
+        "多少款",
+        "几款",
     ),
 }
 
@@ -184,6 +186,13 @@ DIMENSION_WORDS: dict[tuple[str, str], tuple[str, ...]] = {
         "regional",
         "regional office",
         "regional offices",
+        # "sales" alone is the amount; with a region word it names the region.
+        "sales region",
+        "sales regions",
+        "sales territory",
+        "sales territories",
+        "销售区域",
+        "销售大区",
         "territory",
         "territories",
     ),
@@ -356,6 +365,8 @@ AGGREGATE_WORDS: dict[str, tuple[str, ...]] = {
         "总计",
         "合计",
         "累计",
+        # 累积 is the input method's neighbour of 累计 and means the same here.
+        "累积",
         "总和",
         "总额",
         "一共",
@@ -386,6 +397,8 @@ AGGREGATE_WORDS: dict[str, tuple[str, ...]] = {
         "最高值",
         "最大值",
         "最多的一笔",
+        "最高纪录",
+        "最高记录",
         "最大的一笔",
         "最大一笔",
         "最高的一笔",
@@ -399,6 +412,8 @@ AGGREGATE_WORDS: dict[str, tuple[str, ...]] = {
         "最低值",
         "最小值",
         "最小的一笔",
+        "最低纪录",
+        "最低记录",
         "最小一笔",
         "min",
         "minimum",
@@ -409,6 +424,12 @@ AGGREGATE_WORDS: dict[str, tuple[str, ...]] = {
 # Closing verbs that speak of money ("earned the least", "赚得最多"): they rank or total the
 # money field, where other closing verbs ("closed the most") count deals.
 EARNING_WORDS = (
+    "highest-grossing",
+    "top-grossing",
+    "lowest-grossing",
+    "gross",
+    "grossed",
+    "grossing",
     "earn",
     "earned",
     "earns",
@@ -430,6 +451,14 @@ MONEY_WORDS = (
     "money",
     "how big",
     "how large",
+    "dollars",
+    "dollar",
+    "did we book",
+    "have we booked",
+    "in dollars",
+    "bucks",
+    "美元",
+    "美金",
 )
 
 COUNT_WORDS = (
@@ -444,6 +473,11 @@ COUNT_WORDS = (
     "多少条",
     "多少位",
     "数目",
+    # "款" counts products: "GTX系列有多少款".
+    "多少款",
+    "几款",
+    "条数",
+    "总条数",
     "笔数",
     "单数",
     "单量",
@@ -541,6 +575,12 @@ TOP_WORDS = (
     "top-selling",
     "top selling",
     "highest-selling",
+    "best-converting",
+    "best converting",
+    "highest-converting",
+    "top-converting",
+    "top-grossing",
+    "highest-grossing",
     "畅销",
     "最畅销",
 )
@@ -560,6 +600,10 @@ BOTTOM_WORDS = (
     "worst-selling",
     "worst selling",
     "lowest-selling",
+    "worst-converting",
+    "worst converting",
+    "lowest-converting",
+    "lowest-grossing",
     "weakest",
     "tiniest",
     "slowest-selling",
@@ -615,11 +659,20 @@ NEGATION_WORDS = (
     "除开",
     "刨除",
     "刨去",
+    "刨掉",
     "去掉",
     "扣除",
     # "everybody but X", "wins that weren't from retail": the apostrophe is read as a space.
     "everybody but",
     "everyone but",
+    "everybody except",
+    # "every team but Summer's": the name after stands for the manager's team.
+    "every team but",
+    "every team except",
+    "all teams but",
+    "all teams except",
+    "everyone except",
+    "anyone except",
     "anybody but",
     "anyone but",
     "all but",
@@ -635,6 +688,7 @@ NEGATION_WORDS = (
 # Words after a value that exclude it: "美国以外的客户". After "除了" they only close it.
 # English past participles after a value exclude it as well: "GTK 500 excluded".
 NEGATION_AFTER_WORDS = (
+    "不算的话",
     "以外",
     "之外",
     "除外",
@@ -661,6 +715,10 @@ MANAGER_AFTER_WORDS = (
     "s team",
     "teams",
     "s teams",
+    "s group",
+    "s groups",
+    "s squad",
+    "s org",
 )
 # "Rocco's reps": a person's staff, which are their reps as well as their team.
 MANAGER_STAFF_WORDS = (
@@ -673,7 +731,16 @@ MANAGER_STAFF_WORDS = (
     "的组员",
     "组员",
 )
-MANAGER_BEFORE_WORDS = ("under", "reporting to", "who report to", "report to")
+MANAGER_BEFORE_WORDS = (
+    "under",
+    "reporting to",
+    "who report to",
+    "report to",
+    "every team but",
+    "every team except",
+    "all teams but",
+    "all teams except",
+)
 
 # Words for the conversion rate between two pipeline stages.
 CONVERSION_WORDS = ("转化率", "转化", "转换率", "conversion rate", "conversion", "conversions")
@@ -722,6 +789,11 @@ CREATED_WORDS = (
     "engage",
     "began",
     "added",
+    # "how many opps did we start engaging": the engage date, not the stage of that name.
+    "start engaging",
+    "started engaging",
+    "began engaging",
+    "begin engaging",
 )
 CLOSED_WORDS = ("关闭", "结束", "签约", "关单", "closed", "close", "closing", "signed")
 # Words for the date a deal is expected to close, which a future period applies to
@@ -795,6 +867,17 @@ CONDITION_WORDS: dict[str, dict[tuple[str, ...], tuple[tuple[str, str, object], 
             "也没丢",
             "没输",
             "也没输",
+            "没赢",
+            "也没赢",
+            "悬着",
+            "还悬着",
+            "没定下来",
+            "还没定下来",
+            "开着",
+            "还开着",
+            "没定",
+            "还没定",
+            "悬而未决",
             "not won or lost",
             "not yet won or lost",
             "neither won nor lost",
@@ -885,6 +968,14 @@ CONDITION_WORDS: dict[str, dict[tuple[str, ...], tuple[tuple[str, str, object], 
 WON_WORDS = (
     "成交",
     "赢",
+    # "做成的生意", "卖出去过": business that was done, products that were sold.
+    "做成",
+    "做成了",
+    "做成的",
+    "卖出去",
+    "卖出去了",
+    "卖出去过",
+    "卖出",
     "赢了",
     "赢得",
     "签下",
@@ -940,6 +1031,10 @@ WON_WORDS = (
 LOST_WORDS = (
     "输",
     "丢",
+    # "谈崩了": the talks broke down, so the deal is lost. "战败" is the CRM word for it.
+    "谈崩",
+    "战败",
+    "谈崩了",
     "lose",
     "loses",
     "输了",
@@ -1032,6 +1127,10 @@ CLOSE_WON_WORDS = (
     "we made",
     "did we make",
     "have we made",
+    "did we book",
+    "have we booked",
+    "signed with us",
+    "signed on with us",
 )
 # Superlatives of selling ("best-selling", "最畅销"): they rank by won deals, so they are
 # closing verbs as well as superlatives (both lists above contain them).
@@ -1041,11 +1140,14 @@ SELLING_SUPERLATIVES = (
     "top-selling",
     "top selling",
     "highest-selling",
+    "top-grossing",
+    "highest-grossing",
     "畅销",
     "最畅销",
     "worst-selling",
     "worst selling",
     "lowest-selling",
+    "lowest-grossing",
     "滞销",
     "最滞销",
 )

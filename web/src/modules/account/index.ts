@@ -1,3 +1,5 @@
+import { SIGNED_IN } from '@/stores/access'
+
 import { defineModule } from '../types'
 
 // Reached from the user menu in the header, so it adds no navigation entry.
@@ -8,7 +10,7 @@ export default defineModule({
       path: 'account',
       name: 'account',
       component: () => import('./AccountView.vue'),
-      meta: { titleKey: 'account.title' },
+      meta: { titleKey: 'account.title', permission: SIGNED_IN },
     },
   ],
 })

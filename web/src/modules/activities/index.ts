@@ -9,8 +9,8 @@ export default defineModule({
       path: 'sales/activities',
       name: 'activities-mine',
       component: () => import('./MyActivitiesView.vue'),
-      meta: { titleKey: 'activities.title' },
+      meta: { titleKey: 'activities.title', permission: 'activities:read' },
     },
   ],
-  menu: [{ path: '/sales/activities', labelKey: 'activities.title', section: 'sales', icon: Calendar, order: 3 }],
+  menu: [{ path: '/sales/activities', labelKey: 'activities.title', section: 'sales', icon: Calendar, order: 3, permission: 'activities:read' }],
 })

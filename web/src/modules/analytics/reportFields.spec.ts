@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 
+import { i18n } from '@/i18n'
+
 import {
+  comparisonLabels,
   describeColumns,
   formatFilterValue,
   formatPercent,
@@ -167,6 +170,61 @@ describe('describeColumns', () => {
     const info = describeColumns({ object: 'leads', group_by: [{ field: 'lead_source' }] }, null, t, te, 'zh-CN')
     expect(info.labels.lead_source).toBe('lead_source')
     expect(info.labels.count).toBe('Count')
+  })
+})
+
+describe('comparisonLabels', () => {
+  function labelsIn(locale: 'zh-CN' | 'en', measureLabel: string): Record<string, string> {
+    const { t } = i18n.global
+    return comparisonLabels('won', measureLabel, (key, values) => t(key, values ?? {}, { locale }))
+  }
+
+  it('suffixes the measure label in Chinese', () => {
+    expect(labelsIn('zh-CN', '赢单金额')).toEqual({ 'won:previous': '赢单金额（上期）', 'won:change': '赢单金额（变化）' })
+  })
+
+  it('suffixes the measure label in English', () => {
+    expect(labelsIn('en', 'Won amount')).toEqual({
+      'won:previous': 'Won amount (previous period)',
+      'won:change': 'Won amount (change)',
+    })
+  })
+})
+
+describe('describeColumns comparing periods', () => {
+  const comparing = {
+    object: 'opportunities',
+    filters: [{ field: 'closed_on', op: 'relative' as const, value: 'this_month' }],
+    group_by: [{ field: 'stage.key' }],
+    measures: [
+      { aggregate: 'sum' as const, field: 'amount' },
+      { aggregate: 'share' as const, where: [{ field: 'stage.is_won', op: 'eq' as const, value: true }], alias: 'win_rate' },
+    ],
+    compare_previous: true,
+  }
+  const translateMarkingSuffix = (key: string, values?: Record<string, unknown>): string =>
+    key.startsWith('analytics.report.comparison.') ? `${String(values?.label)} [${key.split('.').pop()}]` : t(key)
+
+  it('labels previous and change columns by their measure', () => {
+    const info = describeColumns(comparing, catalog, translateMarkingSuffix, te, 'en')
+
+    expect(info.labels['sum:amount:previous']).toBe('Sum · Amount [previous]')
+    expect(info.labels['sum:amount:change']).toBe('Sum · Amount [change]')
+    expect(info.labels['win_rate:previous']).toBe('Win rate [previous]')
+    expect(info.labels['win_rate:change']).toBe('Win rate [change]')
+  })
+
+  it('keeps rates and amounts in the added columns', () => {
+    const info = describeColumns(comparing, catalog, translateMarkingSuffix, te, 'en')
+
+    expect(info.rates).toEqual(['win_rate', 'win_rate:previous', 'win_rate:change'])
+    expect(info.amounts).toEqual(['sum:amount', 'sum:amount:previous', 'sum:amount:change'])
+  })
+
+  it('labels no added columns without comparison', () => {
+    const info = describeColumns({ ...comparing, compare_previous: false }, catalog, translateMarkingSuffix, te, 'en')
+
+    expect(Object.keys(info.labels)).toEqual(['stage.key', 'sum:amount', 'win_rate'])
   })
 })
 

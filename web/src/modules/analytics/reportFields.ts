@@ -165,9 +165,27 @@ export function fieldPathLabel(path: string, catalog: FieldCatalog | null, local
   return through === own ? own : `${through} / ${own}`
 }
 
+// The columns that `compare_previous` adds after each measure, as `<measure>:<suffix>`.
+export const COMPARISON_SUFFIXES = ['previous', 'change'] as const
+
+/**
+ * Label the previous-period and change columns of a measure with the measure's own
+ * label, as the exported files do: "Won amount (previous period)", "赢单金额（上期）".
+ */
+export function comparisonLabels(measureColumn: string, measureLabel: string, t: Translate): Record<string, string> {
+  return Object.fromEntries(
+    COMPARISON_SUFFIXES.map((suffix) => [
+      `${measureColumn}:${suffix}`,
+      t(`analytics.report.comparison.${suffix}`, { label: measureLabel }),
+    ]),
+  )
+}
+
 /**
  * Label the columns of a query's result: an alias found in the catalog
- * (`analytics.columns.<alias>`), else the aggregate and field labels.
+ * (`analytics.columns.<alias>`), else the aggregate and field labels. With
+ * `compare_previous`, each measure's previous-period and change columns get its
+ * label with a suffix, and stay rates or amounts when the measure is one.
  */
 export function describeColumns(
   query: ReportQuery,
@@ -190,23 +208,34 @@ export function describeColumns(
   for (const measure of query.measures ?? [{ aggregate: 'count' }]) {
     const name = measureName(measure)
     const aggregate = measure.aggregate ?? 'count'
-    if (RATE_AGGREGATES.includes(aggregate)) info.rates.push(name)
+    const comparisons = COMPARISON_SUFFIXES.map((suffix) => `${name}:${suffix}`)
+    if (RATE_AGGREGATES.includes(aggregate)) info.rates.push(name, ...(query.compare_previous ? comparisons : []))
     const kind = catalog?.fields.find((item) => item.path === measure.field)?.kind
-    if (kind === 'amount' && AMOUNT_AGGREGATES.includes(aggregate)) {
-      info.amounts?.push(name, `${name}:previous`, `${name}:change`)
-    }
-    const aliasKey = `analytics.columns.${measure.alias ?? ''}`
-    if (measure.alias && te(aliasKey)) {
-      info.labels[name] = t(aliasKey)
-    } else if (measure.field && aggregate !== 'avg_days') {
-      info.labels[name] = `${t(`analytics.report.aggregates.${aggregate}`)} · ${fieldPathLabel(measure.field, catalog, locale)}`
-    } else if (te(`analytics.report.aggregates.${aggregate}`)) {
-      info.labels[name] = t(`analytics.report.aggregates.${aggregate}`)
-    } else {
-      info.labels[name] = measure.alias ?? name
-    }
+    if (kind === 'amount' && AMOUNT_AGGREGATES.includes(aggregate)) info.amounts?.push(name, ...comparisons)
+    const label = measureLabel(measure, name, catalog, t, te, locale)
+    info.labels[name] = label
+    // Only a comparing query has these columns, and the builder offers every labelled column for sorting.
+    if (query.compare_previous) Object.assign(info.labels, comparisonLabels(name, label, t))
   }
   return info
+}
+
+function measureLabel(
+  measure: NonNullable<ReportQuery['measures']>[number],
+  name: string,
+  catalog: FieldCatalog | null,
+  t: Translate,
+  te: HasKey,
+  locale: string,
+): string {
+  const aggregate = measure.aggregate ?? 'count'
+  const aliasKey = `analytics.columns.${measure.alias ?? ''}`
+  if (measure.alias && te(aliasKey)) return t(aliasKey)
+  if (measure.field && aggregate !== 'avg_days') {
+    return `${t(`analytics.report.aggregates.${aggregate}`)} · ${fieldPathLabel(measure.field, catalog, locale)}`
+  }
+  if (te(`analytics.report.aggregates.${aggregate}`)) return t(`analytics.report.aggregates.${aggregate}`)
+  return measure.alias ?? name
 }
 
 /** Format a fraction as a percentage in the user's language, e.g. 0.125 as "12.5%". */

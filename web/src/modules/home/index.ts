@@ -1,5 +1,7 @@
 import { HomeFilled } from '@element-plus/icons-vue'
 
+import { SIGNED_IN } from '@/stores/access'
+
 import { defineModule } from '../types'
 
 export default defineModule({
@@ -9,8 +11,8 @@ export default defineModule({
       path: '',
       name: 'home',
       component: () => import('./HomeView.vue'),
-      meta: { titleKey: 'home.title' },
+      meta: { titleKey: 'home.title', permission: SIGNED_IN },
     },
   ],
-  menu: [{ path: '/', labelKey: 'home.title', section: 'home', icon: HomeFilled, order: 0 }],
+  menu: [{ path: '/', labelKey: 'home.title', section: 'home', icon: HomeFilled, order: 0, permission: SIGNED_IN }],
 })

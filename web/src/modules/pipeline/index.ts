@@ -9,8 +9,8 @@ export default defineModule({
       path: 'pipeline',
       name: 'pipeline',
       component: () => import('./PipelineBoard.vue'),
-      meta: { titleKey: 'pipeline.title' },
+      meta: { titleKey: 'pipeline.title', permission: 'opportunities:read' },
     },
   ],
-  menu: [{ path: '/pipeline', labelKey: 'pipeline.title', section: 'sales', icon: Histogram, order: 35 }],
+  menu: [{ path: '/pipeline', labelKey: 'pipeline.title', section: 'sales', icon: Histogram, order: 35, permission: 'opportunities:read' }],
 })

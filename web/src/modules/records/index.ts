@@ -1,6 +1,12 @@
+import type { Requirement } from '@/stores/access'
+
 import { defineModule } from '../types'
 
-import { OBJECT_SCREENS } from './objects'
+import { OBJECT_SCREENS, type ObjectScreen } from './objects'
+
+function readRight(screen: ObjectScreen): Requirement {
+  return `${screen.name}:read`
+}
 
 export default defineModule({
   name: 'records',
@@ -10,14 +16,14 @@ export default defineModule({
       name: `${screen.name}-list`,
       component: () => import('./RecordListView.vue'),
       props: { objectName: screen.name },
-      meta: { titleKey: `records.objects.${screen.name}` },
+      meta: { titleKey: `records.objects.${screen.name}`, permission: readRight(screen) },
     },
     {
       path: `${screen.name}/:id`,
       name: `${screen.name}-record`,
       component: () => import('./RecordView.vue'),
       props: (route) => ({ objectName: screen.name, id: String(route.params.id) }),
-      meta: { titleKey: `records.objects.${screen.name}` },
+      meta: { titleKey: `records.objects.${screen.name}`, permission: readRight(screen) },
     },
   ]),
   menu: OBJECT_SCREENS.map((screen) => ({
@@ -26,5 +32,6 @@ export default defineModule({
     section: screen.section,
     icon: screen.icon,
     order: screen.order,
+    permission: readRight(screen),
   })),
 })

@@ -9,6 +9,8 @@ import {
 } from '@element-plus/icons-vue'
 import type { Component } from 'vue'
 
+import type { ObjectName } from '@/stores/access'
+
 import type { MenuSection } from '../types'
 
 export interface RelatedList {
@@ -20,7 +22,7 @@ export interface RelatedList {
 
 /** How the generic list and record screens show one CRM object. */
 export interface ObjectScreen {
-  name: string
+  name: ObjectName
   icon: Component
   section: MenuSection
   order: number
