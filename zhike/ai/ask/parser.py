@@ -1343,8 +1343,7 @@ def _counted_related(reading: Reading, base: str) -> str | None:
         # "多少个不同的客户", "count of distinct reps": the distinct word may sit between, and so
         # may a value that filters them ("how many East reps").
         while position < len(reading.phrases) and (
-            reading.phrases[position].has("distinct")
-            or _filters_counted(reading, position)
+            reading.phrases[position].has("distinct") or _filters_counted(reading, position)
         ):
             position += 1
         # "开过单的销售有几个": a plain Chinese count word that ends the question counts
