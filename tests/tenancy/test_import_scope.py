@@ -63,7 +63,7 @@ def _import(
 
 
 def _seed_deals(database: Database, tenant: Any, folder: Path, rows: str) -> None:
-    """Import deals as the system, with their owners, in the file ``rows``."""
+    """Import the deals of the CSV lines ``rows`` as the system actor, owners named by e-mail."""
     header = "external_id,name,owner\n"
     result = _import(
         database,

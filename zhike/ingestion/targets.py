@@ -47,6 +47,7 @@ from zhike.sales.models import (
     PipelineStage,
     Product,
 )
+from zhike.security.access import scope_select
 from zhike.security.context import Actor
 from zhike.security.models import Team, User
 
@@ -274,13 +275,34 @@ def check_profile_targets(profile: Profile, label: str) -> None:
 def lookup_ids(
     session: Session, actor: Actor, table: Any, column: str, keys: set[str], source: str | None
 ) -> dict[str, uuid.UUID]:
-    """Ids of live records of ``table`` whose ``column`` is one of ``keys``."""
+    """Return the ids of live records of ``table`` whose ``column`` is one of ``keys``.
+
+    Only records the actor may read count. The key of any other record then fails as an
+    unknown key does, and the import's rejects never show that record's id.
+    """
     if not keys:
         return {}
-    conditions: list[ColumnElement[bool]] = [table.c.tenant_id == actor.tenant_id]
-    if "deleted_at" in table.c:
-        conditions.append(table.c.deleted_at.is_(None))
+    model = _mapped_model(table)
+    conditions: list[ColumnElement[bool]]
+    if model is None:
+        conditions = [table.c.tenant_id == actor.tenant_id]
+        if "deleted_at" in table.c:
+            conditions.append(table.c.deleted_at.is_(None))
+    else:
+        # The scope joins the lookup's own query, so a lookup costs no extra query.
+        scoped = scope_select(actor, model, select(table.c.id)).whereclause
+        assert scoped is not None
+        conditions = [scoped]
     if column == "external_id" and "source" in table.c:
         conditions.append(table.c.source.is_(None) if source is None else table.c.source == source)
     found = existing_rows(session.connection(), table, column, keys, conditions, [column, "id"])
     return {str(key): record_id for key, record_id in found}
+
+
+def _mapped_model(table: Any) -> type[Base] | None:
+    """Return the model class mapped to ``table``, or None for a table without one."""
+    for mapper in Base.registry.mappers:
+        if mapper.local_table is table:
+            model: type[Base] = mapper.class_
+            return model
+    return None

@@ -24,8 +24,9 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from sqlalchemy import Column, ColumnElement, Integer, Numeric, String, bindparam, update
+from sqlalchemy import Column, ColumnElement, Integer, Numeric, String, bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import True_
 
 from zhike.core.db import Base
 from zhike.core.errors import ValidationFailed
@@ -37,6 +38,7 @@ from zhike.platform.field_catalog import field_label
 from zhike.platform.normalize import field_error, normalize_batch
 from zhike.platform.objects import Normalizer, ObjectSpec
 from zhike.platform.query import standardized_value
+from zhike.security.access import grant_for, object_name_for, record_condition
 from zhike.security.context import Actor
 
 logger = logging.getLogger(__name__)
@@ -203,6 +205,7 @@ class BulkWriter:
         pending = self._drop_duplicates_in_batch(pending, report)
         existing = self._load_existing(pending)
         pending = self._drop_written_earlier(pending, existing, report)
+        pending = self._drop_not_updatable(pending, existing, report)
         records = [existing.get(row.key) for row in pending] if existing else [None] * len(pending)
         pending, records = self._validate_schema(pending, records, report)
         outcomes = normalize_batch(
@@ -307,6 +310,56 @@ class BulkWriter:
                 continue
             kept.append(row)
         return kept
+
+    def _drop_not_updatable(
+        self, rows: list[BulkRow], existing: dict[Any, Any], report: BatchReport
+    ) -> list[BulkRow]:
+        """Reject the rows whose key matches a stored record that the actor may not update.
+
+        Such a row is not inserted either, because its key would then name two records.
+        The error names only the row's own key, whether or not the actor may read the record.
+        """
+        matched = {existing[row.key].id for row in rows if row.key in existing}
+        if not matched:
+            return rows
+        updatable = self._updatable_ids(matched)
+        if updatable is None:
+            return rows
+        kept = []
+        for row in rows:
+            record = existing.get(row.key)
+            if record is not None and record.id not in updatable:
+                row.errors.append(
+                    field_error(self.actor, self.key or "", row.key, "record_not_updatable")
+                )
+                report.rejected.append(row)
+                continue
+            kept.append(row)
+        return kept
+
+    def _updatable_ids(self, ids: set[Any]) -> set[Any] | None:
+        """Return the ids among ``ids`` that the actor may update, or None when it may update all.
+
+        The condition is the one ``scope_select`` applies to a single update, without its
+        ``deleted_at`` filter, because an import restores a soft-deleted record. Only an
+        actor narrowed by a data scope pays for the query, and company scope adds none.
+        """
+        model = self.target.model
+        object_name = object_name_for(model)
+        if object_name is None:
+            # Teams and users have no record scope, and only administrators import them.
+            return None
+        grant = grant_for(self.actor, object_name)
+        if grant is None or "update" not in grant.actions:
+            return set()
+        condition = record_condition(self.actor, object_name, model, grant, "update")
+        if isinstance(condition, True_):
+            return None
+        columns = self.table.c
+        statement = select(columns.id).where(
+            columns.tenant_id == self.actor.tenant_id, columns.id.in_(ids), condition
+        )
+        return set(self.session.scalars(statement))
 
     def _validate_schema(
         self, rows: list[BulkRow], records: list[Any], report: BatchReport
