@@ -9,19 +9,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.pipeline import Pipeline
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from zhike.ai.models.artifacts import dump_artifact, load_artifact
 from zhike.ai.models.cli import models_app
 from zhike.ai.models.coldstart import lexicon_sentiment
 from zhike.ai.models.evaluation import evaluate_text, read_table
+from zhike.ai.models.explain import (
+    _input_groups,
+    describe_factor,
+    tabular_contributions,
+    top_tabular_factors,
+)
 from zhike.ai.models.learners import (
     choose_calibration,
     fit_tabular,
     infer_columns,
     predict_positive,
+    prepare_frame,
 )
 from zhike.ai.models.profiles import numeric_profile, numeric_shares, psi
+from zhike.ai.models.realtime import explain_values
+from zhike.ai.models.row_encoder import RowEncoder
 from zhike.core.db import Database
 from zhike.core.timeutil import utc_now
 from zhike.sales.forecast import backtest
@@ -258,3 +269,71 @@ def test_shallow_boosting_is_a_candidate_with_depth_two() -> None:
     boosted = model.pipeline.named_steps["model"].estimator
     assert boosted.max_depth == 2
     assert predict_positive(model, frame).shape == (400,)
+
+
+def _churn_by_activities(activities: np.ndarray) -> np.ndarray:
+    """Return the chance of churn: steep fall over the first few activities, slow after."""
+    return np.asarray(1 / (1 + np.exp(-(1.0 - 1.2 * np.log1p(activities)))), dtype=float)
+
+
+def test_linear_learner_fits_levelling_effect() -> None:
+    rng = np.random.default_rng(1)
+    activities = rng.integers(0, 73, 3000).astype(float)
+    frame = pd.DataFrame({"activities_90d": activities})
+    labels = (rng.random(3000) < _churn_by_activities(activities)).astype(int)
+    model = fit_tabular(frame, labels, candidates=["logistic_regression"])
+    grid = np.asarray([0.0, 1.0, 3.0, 6.0, 12.0, 24.0, 48.0, 72.0])
+    predicted = predict_positive(model, pd.DataFrame({"activities_90d": grid}))
+    # A straight line in the raw count misses this curve by up to 0.39 (at 0 activities).
+    assert np.abs(predicted - _churn_by_activities(grid)).max() < 0.05
+
+
+@pytest.mark.parametrize("learner", ["logistic_regression", "blend_shallow"])
+def test_asinh_term_explained_as_input(learner: str) -> None:
+    rng = np.random.default_rng(3)
+    activities = rng.integers(0, 73, 1000).astype(float)
+    activities[:50] = np.nan
+    frame = pd.DataFrame({"activities_90d": activities, "tier": rng.choice(["A", "B"], 1000)})
+    chance = _churn_by_activities(np.nan_to_num(activities, nan=10.0))
+    labels = (rng.random(1000) < chance).astype(int)
+    model = fit_tabular(frame, labels, candidates=[learner])
+    assert model.columns is not None
+
+    encoder = model.pipeline.named_steps["features"]
+    names = [str(name) for name in encoder.get_feature_names_out()]
+    groups = _input_groups(model.pipeline, model.columns)
+    linear_prefix = "" if learner == "logistic_regression" else "linear_"
+    grouped = [names[index] for index in groups["activities_90d"]]
+    expected = [
+        f"{linear_prefix}number__activities_90d",
+        f"{linear_prefix}number__missingindicator_activities_90d",
+        f"{linear_prefix}number_asinh__activities_90d",
+    ]
+    if learner == "blend_shallow":
+        expected.insert(0, "boost_number__activities_90d")
+    assert grouped == expected
+    assert sorted(groups) == ["activities_90d", "tier"]
+
+    probe = pd.DataFrame({"activities_90d": [0.0], "tier": ["A"]})
+    _, factor_names, contributions = tabular_contributions(
+        model.pipeline, model.columns, model.background, probe
+    )
+    factors = top_tabular_factors(factor_names, contributions, probe)[0]
+    assert factors[0]["feature"] == "activities_90d"
+    assert factors[0]["value"] == 0.0
+    assert factors[0]["contribution"] > 0.2
+    row_encoder = RowEncoder(model.pipeline, model.columns)
+    _, single = explain_values(model, row_encoder, {"activities_90d": 0.0, "tier": "A"})
+    assert single[0]["feature"] == "activities_90d"
+    assert single[0]["contribution"] == factors[0]["contribution"]
+    contribution = f"{factors[0]['contribution']:+.2f}"
+    assert describe_factor(factors[0], "zh-CN") == f"近90天跟进次数 = 0.0 {contribution}"
+    assert describe_factor(factors[0], "en") == (
+        f"Activities in the last 90 days = 0.0 {contribution}"
+    )
+
+    artifact, digest = dump_artifact(model.pipeline)
+    loaded = load_artifact(artifact, digest)
+    assert isinstance(loaded, Pipeline)
+    prepared = prepare_frame(frame, model.columns)
+    assert np.array_equal(loaded.predict_proba(prepared), model.pipeline.predict_proba(prepared))

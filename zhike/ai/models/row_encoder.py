@@ -2,7 +2,8 @@
 
 The fitted ``ColumnTransformer`` of a tabular pipeline is compiled once, when
 a model is loaded: every category in each encoder's vocabulary is run through it once
-and remembered, and the imputer and scaler statistics are read out. Encoding
+and remembered, and the imputer and scaler statistics are read out, with the numpy
+function between them where there is one (the linear model's asinh). Encoding
 a record is then dictionary look-ups and a little arithmetic. Encoding a whole
 frame factorizes each category column once and looks up only its distinct
 values, so no Python code runs per row. Both give the same numbers as the
@@ -48,6 +49,7 @@ class _NumberBlock:
     columns: list[str]
     statistics: np.ndarray | None  # imputation values; None for passthrough
     indicator_features: np.ndarray | None
+    function: np.ufunc | None  # applied to the imputed values (and flags) before scaling
     mean: np.ndarray | None
     scale: np.ndarray | None
 
@@ -90,7 +92,7 @@ class RowEncoder:
             if step == "passthrough" or (
                 isinstance(step, FunctionTransformer) and step.func is None
             ):
-                self.blocks.append(_NumberBlock(names, None, None, None, None))
+                self.blocks.append(_NumberBlock(names, None, None, None, None, None))
             elif isinstance(step, OrdinalEncoder | OneHotEncoder):
                 self.blocks.append(_compile_categories(step, names))
             elif isinstance(step, Pipeline):
@@ -114,6 +116,8 @@ class RowEncoder:
             filled = np.where(missing, block.statistics, raw)
             if block.indicator_features is not None:
                 filled = np.concatenate([filled, missing[block.indicator_features].astype(float)])
+            if block.function is not None:
+                filled = block.function(filled)
             if block.mean is not None:
                 filled = filled - block.mean
             if block.scale is not None:
@@ -144,6 +148,8 @@ class RowEncoder:
             if block.indicator_features is not None:
                 indicators = missing[:, block.indicator_features].astype(float)
                 filled = np.concatenate([filled, indicators], axis=1)
+            if block.function is not None:
+                filled = block.function(filled)
             if block.mean is not None:
                 filled = filled - block.mean
             if block.scale is not None:
@@ -216,7 +222,11 @@ def _compile_categories(
 
 
 def _compile_numbers(pipeline: Pipeline, names: list[str]) -> _NumberBlock:
+    """Read out an imputer, an optional numpy function such as ``np.arcsinh``, and a scaler."""
     steps = [step for _, step in pipeline.steps]
+    function = None
+    if len(steps) == 3:
+        function = _numpy_function(steps.pop(1))
     if (
         len(steps) != 2
         or not isinstance(steps[0], SimpleImputer)
@@ -231,4 +241,15 @@ def _compile_numbers(pipeline: Pipeline, names: list[str]) -> _NumberBlock:
     features = None if indicator is None else np.asarray(indicator.features_, dtype=int)
     mean = None if scaler.mean_ is None or not scaler.with_mean else np.asarray(scaler.mean_)
     scale = None if scaler.scale_ is None or not scaler.with_std else np.asarray(scaler.scale_)
-    return _NumberBlock(names, statistics, features, mean, scale)
+    return _NumberBlock(names, statistics, features, function, mean, scale)
+
+
+def _numpy_function(step: Any) -> np.ufunc:
+    """Return the numpy function a ``FunctionTransformer`` applies element by element."""
+    if (
+        not isinstance(step, FunctionTransformer)
+        or not isinstance(step.func, np.ufunc)
+        or step.kw_args
+    ):
+        raise UnsupportedPipeline("numeric pipeline step")
+    return step.func

@@ -8,12 +8,15 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from zhike.ai.agents.outbound import send_gated_email
 from zhike.ai.agents.tools.registry import Tool, ToolContext, ToolFailed, register_tool
 from zhike.core.i18n import translate
+from zhike.customers.models import Contact
 from zhike.platform.records import RecordService
 from zhike.sales.objects import ACTIVITIES
+from zhike.security.access import scope_select
 
 
 class RelatedRecords(BaseModel):
@@ -195,6 +198,13 @@ class SendEmailOutput(BaseModel):
     send_id: uuid.UUID | None = None
 
 
+def _readable_contact(context: ToolContext, contact_id: uuid.UUID) -> bool:
+    statement = scope_select(
+        context.actor, Contact, select(Contact.id).where(Contact.id == contact_id)
+    )
+    return context.session.scalar(statement) is not None
+
+
 def send_email(context: ToolContext, arguments: SendEmailInput) -> SendEmailOutput:
     """Send an email to a customer through the send gate and log it as an activity.
 
@@ -226,7 +236,9 @@ def send_email(context: ToolContext, arguments: SendEmailInput) -> SendEmailOutp
             send_id=outcome.send_id,
         )
     related = _related(arguments)
-    if outcome.contact_id is not None:
+    # The gate finds the contact by address in the whole tenant; the activity links it only
+    # when the person the agent acts for may read it, as any link a user makes.
+    if outcome.contact_id is not None and _readable_contact(context, outcome.contact_id):
         related.setdefault("contact_id", outcome.contact_id)
     activity = RecordService(context.session, context.actor, ACTIVITIES).create(
         {
