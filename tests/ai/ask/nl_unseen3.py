@@ -27,14 +27,14 @@ correct, a comment says which one the set expects.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from nl_questions import LOST, WON, Case, average, between, load_accounts, load_frame, median
+from nl_frames import CaseList, pipeline_frames
+from nl_questions import LOST, WON, Case, average, between, median
 from nl_unseen2 import (
     AVG,
     CLOSED,
@@ -70,12 +70,9 @@ from nl_unseen2 import (
     excluding,
     group,
     largest,
-    month_label,
     nonempty_total,
     number_average,
     one_of,
-    periods,
-    quarter_label,
     ranked,
     smallest,
     two_keys,
@@ -93,70 +90,28 @@ OWNERS_COUNTED = {"aggregate": "count_distinct", "field": "owner_id"}
 PRODUCTS_COUNTED = {"aggregate": "count_distinct", "field": "product_id"}
 
 
-def last_days(as_of: date, days: int) -> tuple[date, date]:
-    """Return the inclusive range of ``last_N_days``: the N days ending on ``as_of``."""
-    return as_of - timedelta(days=days - 1), as_of
-
-
 def cents(value: Any) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"))
 
 
 def build_unseen3_cases(folder: Path, as_of: date) -> list[Case]:
-    accounts = load_accounts(folder)
-    # The importer stores revenue, given in millions, as a plain amount.
-    accounts["annual_revenue"] = accounts["revenue"].map(lambda v: Decimal(v) * 1_000_000)
-    accounts["founded"] = accounts["year_established"].astype(int)
-    # Deals without an account get NaN in the account columns.
-    frame = load_frame(folder).merge(
-        accounts[["account", "office_location", "employees", "founded"]], on="account", how="left"
-    )
-    frame = frame.rename(columns={"office_location": "country"})
-    frame["closed_month"] = frame["closed"].map(month_label)
-    frame["closed_quarter"] = frame["closed"].map(quarter_label)
-    frame["engaged_month"] = frame["engaged"].map(month_label)
-    frame["engaged_quarter"] = frame["engaged"].map(quarter_label)
-    products = pd.read_csv(folder / "products.csv", dtype=str)
-    products["list_price"] = products["sales_price"].map(Decimal)
+    data = pipeline_frames(folder, as_of)
+    accounts = data.accounts
+    frame = data.frame
+    products = data.products
+    won = data.won
+    lost = data.lost
+    open_deals = data.open_deals
+    closed = data.closed
+    ranges = data.ranges
+    closed_during = data.closed_during
+    closed_from = data.closed_from
+    where = data.where
+    within = data.within
 
-    won = frame[frame["stage"] == "won"]
-    lost = frame[frame["stage"] == "lost"]
-    open_deals = frame[~frame["stage"].isin(["won", "lost"])]
-    closed = frame[frame["closed"].notna()]
-    ranges = periods(as_of)
-    ranges["last_30_days"] = last_days(as_of, 30)
-
-    def closed_during(part: pd.DataFrame, period: str) -> pd.DataFrame:
-        return between(part, "closed", *ranges[period])
-
-    def closed_from(part: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
-        return between(part, "closed", start, end)
-
-    def where(part: pd.DataFrame, column: str, value: Any) -> pd.DataFrame:
-        return part[part[column] == value]
-
-    def within(part: pd.DataFrame, column: str, values: list[str]) -> pd.DataFrame:
-        return part[part[column].isin(values)]
-
-    cases: list[Case] = []
-
-    def add(
-        family: str,
-        question: str,
-        query: dict[str, Any],
-        rows: list[list[Any]],
-        ordered: bool = False,
-    ) -> None:
-        cases.append(Case(question, {"object": "opportunities", **query}, rows, ordered, family))
-
-    def add_object(
-        family: str,
-        question: str,
-        query: dict[str, Any],
-        rows: list[list[Any]],
-        ordered: bool = False,
-    ) -> None:
-        cases.append(Case(question, query, rows, ordered, family))
+    questions = CaseList()
+    cases = questions.cases
+    add, add_object, top = questions.add, questions.add_object, questions.top
 
     # Counts of deals, plain or by stage.
     add("stage_count", "麻烦看下系统里总共录了几条商几", {}, [[len(frame)]])
@@ -614,30 +569,6 @@ def build_unseen3_cases(folder: Path, as_of: date) -> list[Case]:
     )
 
     # Top N.
-    def top(
-        family: str,
-        question: str,
-        filters: list[dict[str, Any]],
-        dimension: tuple[str, str],
-        limit: int,
-        measure: tuple[dict[str, Any], Callable[[pd.DataFrame], Any]] | None,
-        part: pd.DataFrame,
-        lowest_first: bool = False,
-    ) -> None:
-        """Add a ranking question: ``measure`` is None for a count of deals."""
-        field, column = dimension
-        query: dict[str, Any] = {"filters": filters, "group_by": [group(field)], "limit": limit}
-        compute: Callable[[pd.DataFrame], Any]
-        if measure is None:
-            name, compute = "count", count
-        else:
-            name = f"{measure[0]['aggregate']}:{measure[0]['field']}"
-            query["measures"] = [measure[0]]
-            compute = measure[1]
-        query["sort"] = ascending(name) if lowest_first else descending(name)
-        rows = ranked(by(part, column, compute), limit, lowest_first=lowest_first)
-        add(family, question, query, rows, ordered=True)
-
     by_rep = (REP, "sales_agent")
     by_account = (ACCOUNT, "account")
     by_manager = (MANAGER, "manager")

@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from nl_questions import LOST, WON, Case, average, between, load_accounts, load_frame, median
+from nl_frames import CaseList, last_days, pipeline_frames
+from nl_questions import LOST, WON, Case, average, between, median
 from nl_unseen2 import (
     AVG,
     CLOSED,
@@ -72,11 +73,8 @@ from nl_unseen2 import (
     excluding,
     group,
     largest,
-    month_label,
     nonempty_total,
     one_of,
-    periods,
-    quarter_label,
     ranked,
     smallest,
     two_keys,
@@ -93,34 +91,23 @@ from nl_unseen3 import (
     OWNERS_COUNTED,
     PRODUCTS_COUNTED,
     cents,
-    last_days,
 )
 
 YEAR_2017 = ("2017-01-01", "2017-12-31")
 
 
 def build_unseen9_cases(folder: Path, as_of: date) -> list[Case]:
-    accounts = load_accounts(folder)
-    # The importer stores revenue, given in millions, as a plain amount.
-    accounts["annual_revenue"] = accounts["revenue"].map(lambda v: Decimal(v) * 1_000_000)
-    accounts["founded"] = accounts["year_established"].astype(int)
-    # Deals without an account get NaN in the account columns.
-    frame = load_frame(folder).merge(
-        accounts[["account", "office_location", "employees", "founded"]], on="account", how="left"
-    )
-    frame = frame.rename(columns={"office_location": "country"})
-    frame["closed_month"] = frame["closed"].map(month_label)
-    frame["closed_quarter"] = frame["closed"].map(quarter_label)
-    frame["engaged_month"] = frame["engaged"].map(month_label)
-    frame["engaged_quarter"] = frame["engaged"].map(quarter_label)
-    products = pd.read_csv(folder / "products.csv", dtype=str)
-    products["list_price"] = products["sales_price"].map(Decimal)
-
-    won = frame[frame["stage"] == "won"]
-    lost = frame[frame["stage"] == "lost"]
-    open_deals = frame[~frame["stage"].isin(["won", "lost"])]
-    closed = frame[frame["closed"].notna()]
-    ranges = periods(as_of)
+    data = pipeline_frames(folder, as_of)
+    accounts = data.accounts
+    frame = data.frame
+    products = data.products
+    won = data.won
+    lost = data.lost
+    open_deals = data.open_deals
+    closed = data.closed
+    ranges = data.ranges
+    where = data.where
+    within = data.within
 
     def during(part: pd.DataFrame, period: str, column: str = "closed") -> pd.DataFrame:
         return between(part, column, *ranges[period])
@@ -128,29 +115,12 @@ def build_unseen9_cases(folder: Path, as_of: date) -> list[Case]:
     def dated(part: pd.DataFrame, start: str, end: str, column: str = "closed") -> pd.DataFrame:
         return between(part, column, date.fromisoformat(start), date.fromisoformat(end))
 
-    def where(part: pd.DataFrame, column: str, value: Any) -> pd.DataFrame:
-        return part[part[column] == value]
-
-    def within(part: pd.DataFrame, column: str, values: list[str]) -> pd.DataFrame:
-        return part[part[column].isin(values)]
-
     retail_accounts = accounts[accounts["industry"] == "retail"]
     marketing_accounts = accounts[accounts["industry"] == "marketing"]
-    cases: list[Case] = []
 
-    def add(
-        family: str,
-        question: str,
-        query: dict[str, Any],
-        rows: list[list[Any]],
-        ordered: bool = False,
-    ) -> None:
-        cases.append(Case(question, {"object": "opportunities", **query}, rows, ordered, family))
-
-    def add_object(
-        family: str, question: str, query: dict[str, Any], rows: list[list[Any]]
-    ) -> None:
-        cases.append(Case(question, query, rows, False, family))
+    questions = CaseList()
+    cases = questions.cases
+    add, add_object = questions.add, questions.add_object
 
     def ranking(
         family: str,
