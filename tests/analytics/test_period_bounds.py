@@ -86,6 +86,30 @@ def test_report_inside_calendar_edges(client: TestClient) -> None:
         assert response.json()["rows"] == [[0]]
 
 
+@pytest.mark.parametrize("compare", [False, True])
+def test_report_between_past_calendar_edge(client: TestClient, compare: bool) -> None:
+    body = {
+        "object": "opportunities",
+        "filters": [{"field": "closed_on", "op": "between", "value": ["9999-01-01", "9999-12-31"]}],
+        "compare_previous": compare,
+    }
+
+    response = client.post("/api/v1/reports/run", json=body, headers={"Accept-Language": "en"})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "date_out_of_range"
+    assert "9999-01-01" in response.json()["detail"]
+
+
+def test_ask_between_past_calendar_edge(client: TestClient) -> None:
+    body = {"question": "2026-01-01到9999-12-31的赢单金额"}
+
+    response = client.post("/api/v1/assistant/ask", json=body)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "date_out_of_range"
+
+
 def test_ask_as_of_outside_calendar(client: TestClient) -> None:
     body = {"question": "本季度赢单金额", "as_of": "9999-12-31"}
 

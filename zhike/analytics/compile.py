@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from zhike.analytics.currencies import CurrencyCheck, check_columns, currency_path
 from zhike.analytics.fields import FieldRef, FieldResolver, coerce, parse_date
 from zhike.analytics.periods import (
+    check_supported_day,
     local_midnight_utc,
     previous_range,
     resolve_period,
@@ -254,6 +255,9 @@ class ReportCompiler:
                 )
             low_day, high_day = parse_date(value[0]), parse_date(value[1])
             if ref.kind in DATE_KINDS and low_day is not None and high_day is not None:
+                # The range ends at the next midnight, which 9999-12-31 does not have.
+                check_supported_day(low_day, item.field)
+                check_supported_day(high_day, item.field)
                 return self._date_range(ref, low_day, high_day + timedelta(days=1))
             expression = self._comparable(ref, value[0])
             low, high = (self._value(ref, part) for part in value)
@@ -322,6 +326,8 @@ class ReportCompiler:
             if isinstance(item.value, list) and len(item.value) == 2:
                 low, high = parse_date(item.value[0]), parse_date(item.value[1])
                 if low is not None and high is not None:
+                    check_supported_day(low, item.field)
+                    check_supported_day(high, item.field)
                     return Period(index, low, high + timedelta(days=1), None)
         raise InvalidInput("report_compare_needs_period")
 

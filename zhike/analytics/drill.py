@@ -71,7 +71,7 @@ class _Translator:
         self.session = session
         self.actor = actor
         self.query = query
-        self.context = report_context(session, actor, query.as_of)
+        self.context = report_context(session, actor, query.as_of, query.filters)
         self.base = sources()[query.object]
         self.allowed = set(get_object(query.object).filter_fields) | {"id"}
         self.columns = self.base.model.__table__.c

@@ -12,7 +12,7 @@ import statistics
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -32,8 +32,15 @@ from zhike.analytics.currencies import (
     unsplit_checks,
 )
 from zhike.analytics.currencies import sort_key as money_sort_key
-from zhike.analytics.periods import reference_day
-from zhike.analytics.query import ReportColumn, ReportExplanation, ReportQuery, ReportResult
+from zhike.analytics.fields import parse_date
+from zhike.analytics.periods import check_supported_day, reference_day
+from zhike.analytics.query import (
+    ReportColumn,
+    ReportExplanation,
+    ReportFilter,
+    ReportQuery,
+    ReportResult,
+)
 from zhike.analytics.rollup_models import OpportunityRollup
 from zhike.core.errors import InvalidInput
 from zhike.security.context import Actor
@@ -49,7 +56,20 @@ CALENDAR_CACHE_KEY = "report_tenant_calendar"
 SPLIT_CURRENCY = "split_currency"
 
 
-def report_context(session: Session, actor: Actor, as_of: date | None) -> ReportContext:
+def report_context(
+    session: Session, actor: Actor, as_of: date | None, filters: Sequence[ReportFilter] = ()
+) -> ReportContext:
+    """Return the calendar a report runs in, once ``as_of`` and the filters' dates are checked.
+
+    A date range ends at the midnight after its last day, which 9999-12-31 does not have,
+    so every ``between`` of dates must lie within the supported calendar.
+    """
+    for item in filters:
+        if item.op == "between" and isinstance(item.value, list):
+            for part in item.value:
+                day = parse_date(part)
+                if day is not None:
+                    check_supported_day(day, item.field)
     timezone, start_month = _tenant_calendar(session, actor)
     return ReportContext(
         timezone=timezone,
@@ -94,7 +114,7 @@ def run_report(
     started = time.perf_counter()
     if query.privacy is not None:
         privacy.check_private_query(query)
-    context = report_context(session, actor, query.as_of)
+    context = report_context(session, actor, query.as_of, query.filters)
     compiler = compile_report(session, actor, query, context, use_rollups)
     current = _grouped_rows(session, compiler, None)
     previous = (
@@ -139,7 +159,7 @@ def explain_report(
     session: Session, actor: Actor, query: ReportQuery, use_rollups: bool = True
 ) -> ReportExplanation:
     """Describe how ``query`` would run for the actor, without running it."""
-    context = report_context(session, actor, query.as_of)
+    context = report_context(session, actor, query.as_of, query.filters)
     compiler = compile_report(session, actor, query, context, use_rollups)
     statement = compiler.statement(None, MAX_GROUPS + 1)
     dialect = session.get_bind().dialect
