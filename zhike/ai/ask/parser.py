@@ -239,7 +239,7 @@ def _counted_object(reading: Reading, phrase: Phrase) -> bool:
 def _is_group_dimension(reading: Reading, phrase: Phrase, top: bool) -> bool:
     if reading.owns_next(phrase) or _counted_object(reading, phrase):
         return False
-    # "三个大区各自成单多少个": "各自" right after a dimension asks for each of its values,
+    # "三个大区各自成单多少个": "各自" right after a dimension requests each of its values,
     # unless a group word already chose the groups ("不同国家的客户分别…").
     if not reading.of("group") and reading.followed(phrase, ("respectively",), after=1):
         return True
@@ -288,7 +288,7 @@ def _all_of_base(reading: Reading, phrase: Phrase, base: str) -> bool:
 def _owned_by_dimension(reading: Reading, phrase: Phrase) -> bool:
     """True for an object word after a field of that object: the 客户 of "哪个国家的客户".
 
-    The object only says whose field the dimension is; a group word right before it
+    The object only names the owner of the dimension. A group word right before it
     ("每个国家每个客户") still groups by it.
     """
     term = phrase.first("object")
@@ -825,7 +825,7 @@ def parse_question(
     distinct = _distinct_measure(reading, base, groups)
     if distinct is not None and not measures:
         measures.append(distinct)
-        # Each group of a record's own name holds one record: "不同客户数" counts, not groups.
+        # Each group of a record's own name contains one record: "不同客户数" counts, not groups.
         if distinct.field and distinct.field.endswith("_id"):
             own_name = distinct.field[: -len("_id")] + ".name"
             groups = [group for group in groups if group.field != own_name]
@@ -1155,7 +1155,7 @@ def _asks_field_extreme(
         return True
     if not _next_to_superlative(reading, field_phrase):
         return False
-    # "GTX products: what's the cheapest list price?": "what" asks for the value itself.
+    # "GTX products: what's the cheapest list price?": "what" requests the value itself.
     if reading.of("what") and field_phrase.position > records.position:
         return True
     if not is_chinese:
@@ -1355,7 +1355,7 @@ def _counted_related(reading: Reading, base: str) -> str | None:
             and not phrase.has("value")
         ):
             position = phrase.position - 1
-            # "赢过单的销售各有几人": "各有" between the object and the count says nothing.
+            # "赢过单的销售各有几人": "各有" between the object and the count adds no meaning.
             while position > 0 and reading.phrases[position].text in _COUNT_LEAD_IN:
                 position -= 1
         if position >= len(reading.phrases):

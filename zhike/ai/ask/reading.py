@@ -70,7 +70,7 @@ class Reading:
         before it through a conjunction.
         """
         current = phrase
-        # "by series and customer country": the object before the field only says whose it is.
+        # "by series and customer country": the object before the field only names its owner.
         if not current.conjoined and current.position > 0:
             owner = self.phrases[current.position - 1]
             if owner.conjoined and self.owns_next(owner):

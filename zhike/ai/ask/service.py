@@ -216,7 +216,7 @@ def _shared_names(session: Session, actor: Actor, query: ReportQuery) -> list[st
     """Return the people's names the query filters on that more than one user of the tenant has.
 
     The parser filters on the display name, which is all the question gives, so two
-    colleagues called 王伟 are answered together; the warning says so.
+    colleagues called 王伟 are counted together, and the warning reports it.
     """
     names: list[str] = []
     for item in query.filters:
@@ -251,8 +251,8 @@ def answer_warnings(
     ``future_outcome`` is the future period of a question about won or lost deals, which
     the query answers with the open deals expected to close in it. With ``future_rate`` the
     question asks for a win or loss rate there, which stays empty until deals close, and
-    the warning says so instead. ``shared_names`` are people's names in the query that more
-    than one user has, so the answer holds the records of all of them.
+    the warning reports that instead. ``shared_names`` are people's names in the query that
+    more than one user has, so the result contains the records of all of them.
     """
     by_code: dict[str, list[str]] = {}
     if future_outcome is not None:

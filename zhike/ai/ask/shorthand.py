@@ -109,7 +109,7 @@ _BARE_CURRENCY = re.compile(r"[$¥￥](?!\s*\d)")
 # Homophones that pinyin input puts in place of a sales word: 消售 for 销售, 城交 for 成交.
 CHINESE_TYPOS: dict[str, str] = {"消售": "销售", "城交": "成交", "中为数": "中位数"}
 _CHINESE_TYPO = re.compile("|".join(CHINESE_TYPOS))
-# A round number said the spoken way: "一万五" is 15,000 and "三千五" 3,500.
+# A round number in its spoken form: "一万五" is 15,000 and "三千五" 3,500.
 _SPOKEN_NUMBER = re.compile(
     r"([一二两三四五六七八九]|\d)(万|千)([一二两三四五六七八九])(?![十百千万\d])"
 )

@@ -236,8 +236,8 @@ def send_email(context: ToolContext, arguments: SendEmailInput) -> SendEmailOutp
             send_id=outcome.send_id,
         )
     related = _related(arguments)
-    # The gate finds the contact by address in the whole tenant; the activity links it only
-    # when the person the agent acts for may read it, as any link a user makes.
+    # The gate finds the contact by address in the whole tenant. The activity links it only
+    # when the person the agent acts for may read it, the same rule as for any user link.
     if outcome.contact_id is not None and _readable_contact(context, outcome.contact_id):
         related.setdefault("contact_id", outcome.contact_id)
     activity = RecordService(context.session, context.actor, ACTIVITIES).create(
