@@ -6338,7 +6338,7 @@ export interface components {
          *     ``assistant_future_outcome`` for won or lost deals in a period that has not begun, which
          *     the answer replaces with the open deals expected to close in it (a win or loss rate
          *     there stays empty, since none of its deals has closed). ``assistant_name_shared`` names
-         *     people whose name more than one user has, so the answer holds the records of all of them.
+         *     people whose name more than one user has, so the result contains the records of all of them.
          */
         AnswerWarning: {
             /** Code */
