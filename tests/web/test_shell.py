@@ -161,6 +161,9 @@ def test_session_ending_mid_work_keeps_the_route(
     page.goto("/accounts")
     log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
     expect(page.get_by_test_id("list-total")).to_have_text("共 0 条")
+    # A request still in flight when the clock moves gets a 401 and sends the page to
+    # login from /accounts, before the click under test.
+    page.wait_for_load_state("networkidle")
 
     live_server.clock.offset_seconds = 13 * 3600
     try:
