@@ -48,6 +48,49 @@ def test_stale_if_match_returns_412_and_keeps_record(client: TestClient) -> None
     assert client.get(f"/api/v1/accounts/{record_id}").json()["city"] == "深圳"
 
 
+def test_weak_if_match_returns_412_and_keeps_record(client: TestClient) -> None:
+    created = client.post("/api/v1/accounts", json={"name": "中兴通讯股份有限公司"})
+    record_id = created.json()["id"]
+    weak = f"W/{created.headers['ETag']}"
+
+    response = client.patch(
+        f"/api/v1/accounts/{record_id}", json={"city": "深圳"}, headers={"If-Match": weak}
+    )
+
+    assert response.status_code == 412
+    assert response.json()["code"] == "weak_if_match"
+    assert weak in response.json()["detail"]
+    assert client.get(f"/api/v1/accounts/{record_id}").json()["city"] is None
+
+
+def test_malformed_json_returns_400_with_position(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/accounts",
+        content=b'{"name": "\xe4\xb8\xad\xe5\x85\xb4", "city": }',
+        headers={"Content-Type": "application/json", "Accept-Language": "en"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_json"
+    assert "at character 24" in response.json()["detail"]
+    assert client.get("/api/v1/accounts").json()["items"] == []
+
+
+def test_long_value_is_shortened_in_error(client: TestClient) -> None:
+    created = client.post("/api/v1/accounts", json={"name": "华为技术有限公司"})
+    record_id = created.json()["id"]
+    tag = '"' + "9" * 5000 + '"'
+
+    response = client.patch(
+        f"/api/v1/accounts/{record_id}", json={"city": "深圳"}, headers={"If-Match": tag}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_if_match"
+    assert len(response.json()["detail"]) < 400
+    assert '"' + "9" * 199 + "…" in response.json()["detail"]
+
+
 def test_invalid_phone_is_rejected_with_field_error(client: TestClient) -> None:
     response = client.post("/api/v1/contacts", json={"name": "李娜", "mobile": "12345"})
 

@@ -36,9 +36,16 @@ from zhike.api.docs import install_docs
 from zhike.api.ratelimit_headers import RateLimitHeadersMiddleware
 from zhike.api.records import build_record_router
 from zhike.api.spa import STATIC_DIR, install_web, spa_fallback
+from zhike.api.unexpected import UnexpectedErrorMiddleware
 from zhike.audit import api as audit_api
 from zhike.core.db import is_lock_timeout
-from zhike.core.errors import DatabaseBusy, ValidationFailed, ZhikeError, problem_body
+from zhike.core.errors import (
+    DatabaseBusy,
+    InvalidInput,
+    ValidationFailed,
+    ZhikeError,
+    problem_body,
+)
 from zhike.core.i18n import load_catalog, negotiate_locale, translate, validation_reason
 from zhike.core.settings import get_settings
 from zhike.customers import identity_api as customers_identity_api
@@ -87,6 +94,14 @@ def _request_validation(request: Request, exc: Exception) -> JSONResponse:
     locale = _locale(request)
     errors: list[dict[str, Any]] = []
     for item in exc.errors():
+        if item.get("type") == "json_invalid":
+            # The body never parsed, so no field is wrong. Name the place the parser stopped,
+            # counted from 1 as editors count columns.
+            location = item.get("loc", ())
+            offset = location[-1] if len(location) > 1 else 0
+            position = offset + 1 if isinstance(offset, int) else offset
+            reason = str(item.get("ctx", {}).get("error", "JSON decode error"))
+            return _problem(request, InvalidInput("invalid_json", position=position, reason=reason))
         location = [
             str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")
         ]
@@ -159,10 +174,10 @@ def create_app(web_dir: Path | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
-    app.add_exception_handler(Exception, _unexpected)
 
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(UnexpectedErrorMiddleware, handler=_unexpected)
     app.include_router(sessions_api.router, prefix=API_PREFIX)
     app.include_router(auth_api.router, prefix=API_PREFIX)
     app.include_router(api_keys_api.router, prefix=API_PREFIX)

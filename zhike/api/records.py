@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from zhike.api.deps import ActorDep, SessionDep
-from zhike.core.errors import InvalidInput
+from zhike.core.errors import InvalidInput, PreconditionFailed
 from zhike.platform.objects import ObjectSpec
 from zhike.platform.query import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListParams
 from zhike.platform.records import RecordService
@@ -30,7 +30,10 @@ def parse_if_match(value: str | None, record_id: uuid.UUID) -> int | None:
     """Return the version an If-Match header expects, or None when it is absent or ``*``."""
     if value is None or value.strip() == "*":
         return None
-    tag = value.strip().removeprefix("W/").strip('"')
+    if value.strip().startswith("W/"):
+        # If-Match compares strongly (RFC 9110, section 13.1.1), so a weak tag never matches.
+        raise PreconditionFailed("weak_if_match", value=value)
+    tag = value.strip().strip('"')
     identifier, _, version = tag.rpartition(".")
     if identifier != str(record_id) or not version.isdigit():
         raise InvalidInput("invalid_if_match", value=value)

@@ -10,6 +10,15 @@ from typing import Any
 
 from zhike.core.i18n import translate
 
+MAX_SHOWN_CHARACTERS = 200
+
+
+def _shortened(value: Any) -> Any:
+    """Return a long text cut to its start, so an error never repeats a whole oversized input."""
+    if isinstance(value, str) and len(value) > MAX_SHOWN_CHARACTERS:
+        return f"{value[:MAX_SHOWN_CHARACTERS]}…"
+    return value
+
 
 class ZhikeError(Exception):
     """Base of every expected error; ``code`` is stable across releases."""
@@ -24,7 +33,8 @@ class ZhikeError(Exception):
         super().__init__(self.message("en"))
 
     def message(self, locale: str) -> str:
-        return translate(f"error.{self.code}", locale, **self.params)
+        shown = {name: _shortened(value) for name, value in self.params.items()}
+        return translate(f"error.{self.code}", locale, **shown)
 
     def extra_members(self) -> dict[str, Any]:
         return {}
