@@ -228,6 +228,29 @@ def test_campaign_metrics_and_attribution_api(client: TestClient) -> None:
     assert webinar_metrics.json()["roi_unavailable_reason"] == "no_cost"
 
 
+def test_planned_campaign_has_no_roi_yet(client: TestClient) -> None:
+    created = client.post(
+        "/api/v1/campaigns", json={"name": "双十一预热", "channel": "email", "budget": "3000.00"}
+    )
+    assert created.status_code == 201, created.text
+    metrics_url = f"/api/v1/marketing/campaigns/{created.json()['id']}/metrics"
+
+    planned = client.get(metrics_url).json()
+    started = client.patch(
+        f"/api/v1/campaigns/{created.json()['id']}",
+        json={"status": "active"},
+        headers={"If-Match": created.headers["ETag"]},
+    )
+    active = client.get(metrics_url).json()
+
+    assert planned["roi"] is None
+    assert planned["roi_unavailable_reason"] == "not_started"
+    assert planned["cost"] == [{"currency": "CNY", "amount": "3000.00"}]
+    assert started.status_code == 200, started.text
+    assert active["roi"] == "-1.0000"
+    assert active["roi_unavailable_reason"] is None
+
+
 def _won(client: TestClient, name: str, amount: str, currency: str, **buyer: str) -> str:
     response = client.post(
         "/api/v1/opportunities",

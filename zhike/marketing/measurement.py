@@ -16,7 +16,7 @@ import uuid
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from scipy import stats
@@ -46,6 +46,9 @@ from zhike.sales.models import Opportunity
 from zhike.security.access import require, scope_select
 from zhike.security.context import Actor
 from zhike.security.models import Tenant
+
+# ``not_started``: a planned campaign that has sent nothing and converted no one.
+CampaignRoiUnavailableReason = RoiUnavailableReason | Literal["not_started"]
 
 ALPHA = 0.05
 POWER = 0.8
@@ -83,7 +86,7 @@ class CampaignMetrics(DeliveryMetrics):
     cost: list[MoneyAmount]
     roi: Decimal | None
     roi_currency: str | None
-    roi_unavailable_reason: RoiUnavailableReason | None
+    roi_unavailable_reason: CampaignRoiUnavailableReason | None
     steps: list[CampaignStepMetrics]
 
 
@@ -212,6 +215,10 @@ def campaign_metrics(session: Session, actor: Actor, campaign_id: uuid.UUID) -> 
     if campaign.budget:
         cost[campaign.currency] = campaign.budget
     roi, roi_currency, reason = return_on_investment(revenue, cost)
+    reason_shown: CampaignRoiUnavailableReason | None = reason
+    if campaign.status == "planned" and not totals["requested"] and not converted:
+        # A budget that nothing has spent yet would show as a loss of 100 %.
+        roi, roi_currency, reason_shown = None, None, "not_started"
     return CampaignMetrics(
         campaign_id=campaign.id,
         name=campaign.name,
@@ -221,7 +228,7 @@ def campaign_metrics(session: Session, actor: Actor, campaign_id: uuid.UUID) -> 
         cost=money_list(cost),
         roi=roi,
         roi_currency=roi_currency,
-        roi_unavailable_reason=reason,
+        roi_unavailable_reason=reason_shown,
         steps=[
             CampaignStepMetrics(**row)
             for row in _step_rows(session, send_condition, event_condition)

@@ -7307,7 +7307,7 @@ export interface components {
             /** Roi Currency */
             roi_currency: string | null;
             /** Roi Unavailable Reason */
-            roi_unavailable_reason: ("no_cost" | "mixed_currencies" | "currency_mismatch") | null;
+            roi_unavailable_reason: ("no_cost" | "mixed_currencies" | "currency_mismatch") | "not_started" | null;
             /** Steps */
             steps: components["schemas"]["CampaignStepMetrics"][];
         };
