@@ -542,6 +542,14 @@ def _future_date_field(lexicon: Lexicon, base: str, filters: list[ReportFilter])
     return words.EXPECTED_CLOSE_DATE_FIELD[base]
 
 
+def _overdue_filters(filters: list[ReportFilter], today: date) -> list[ReportFilter]:
+    """Return the filters of overdue activities: still open and due before today."""
+    overdue = [ReportFilter(field="due_at", op="lt", value=today.isoformat())]
+    if not any(item.field == "status" for item in filters):
+        overdue.append(ReportFilter(field="status", op="eq", value="open"))
+    return overdue
+
+
 def parse_question(
     question: str, lexicon: Lexicon, today: date, user_id: uuid.UUID | None = None
 ) -> ParseResult:
@@ -667,7 +675,9 @@ def parse_question(
         return _clarify(result, "assistant_object_unclear")
     reading.base = base
 
-    if reading.of("sla"):
+    # An activity has no service level, so "逾期"/"overdue" there reads its due date.
+    overdue_activities = base == "activities" and bool(reading.of("sla"))
+    if reading.of("sla") and not overdue_activities:
         sla_path = lexicon.sla_fields.get(base) if base == "tickets" else None
         if base != "tickets" or sla_path is None:
             return _clarify(result, "assistant_sla_field_missing", object=base)
@@ -868,7 +878,9 @@ def parse_question(
             if item.field != target or _named_twice(measure_fields, target) or target in requested
         ] or [_compared_measure(reading, plain_aggregates, target)]
 
-    if reading.of("sla"):
+    if overdue_activities:
+        filters.extend(_overdue_filters(filters, today))
+    elif reading.of("sla"):
         filters.append(ReportFilter(field=lexicon.sla_fields[base], op="eq", value=True))
     if mine_word is not None:
         if user_id is not None and path_for(base, "users", "id") is not None:

@@ -961,6 +961,7 @@ CONDITION_WORDS: dict[str, dict[tuple[str, ...], tuple[tuple[str, str, object], 
         ("会议", "meeting", "meetings"): (("kind", "eq", "meeting"),),
         ("邮件", "email", "emails"): (("kind", "eq", "email"),),
         ("拜访", "visit", "visits"): (("kind", "eq", "visit"),),
+        ("任务", "待办", "待办事项", "task", "tasks", "to-do", "to-dos"): (("kind", "eq", "task"),),
     },
 }
 

@@ -1,0 +1,57 @@
+"""Overdue activities: open ones whose due date has passed, read from the due date and status."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from ask_support import ask_as
+from testkit import TenantInfo
+
+from zhike.core.db import Database
+from zhike.sales.models import Activity
+
+AS_OF = date(2026, 6, 15)
+
+
+def _seed_tasks(database: Database, tenant: TenantInfo) -> None:
+    """Store two overdue tasks, one done, one due later and one without a due date."""
+    noon = datetime(2026, 6, 15, 4, tzinfo=UTC)
+    tasks = [
+        ("催回款", "open", noon - timedelta(days=3)),
+        ("寄样品", "open", noon - timedelta(days=20)),
+        ("发报价", "done", noon - timedelta(days=5)),
+        ("回访", "open", noon + timedelta(days=2)),
+        ("整理名片", "open", None),
+    ]
+    with database.session() as session:
+        for subject, status, due_at in tasks:
+            session.add(
+                Activity(
+                    tenant_id=tenant.tenant.id,
+                    kind="task",
+                    subject=subject,
+                    status=status,
+                    due_at=due_at,
+                    owner_id=tenant.admin.id,
+                )
+            )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "逾期未完成的活动有多少",
+        "有几个逾期的任务",
+        "How many overdue activities are there?",
+        "how many tasks are overdue",
+    ],
+)
+def test_overdue_activities_counted(database: Database, tenant: TenantInfo, question: str) -> None:
+    _seed_tasks(database, tenant)
+
+    answer = ask_as(database, tenant, question, as_of=AS_OF)
+
+    assert answer.query is not None, answer.clarification
+    assert answer.query.object == "activities"
+    assert answer.rows == [[2]]
