@@ -1,4 +1,4 @@
-"""Questions about people: the asker's own records, and a name that two colleagues share."""
+"""Questions about people: the asker's own records, shared names and the asker's data scope."""
 
 from __future__ import annotations
 
@@ -106,3 +106,16 @@ def test_unique_name_has_no_warning(database: Database, tenant: TenantInfo) -> N
 
     assert answer.query is not None
     assert all(item.code != "assistant_name_shared" for item in answer.warnings)
+
+
+def test_rep_answer_notes_data_scope(database: Database, tenant: TenantInfo) -> None:
+    small = seed_small_tenant(database, tenant, ("华北", "华南"))
+
+    rep = ask_as(database, tenant, "我们今年的赢单金额", user_id=small.north_rep)
+    admin = ask_as(database, tenant, "我们今年的赢单金额")
+
+    scoped = [item for item in rep.warnings if item.code == "assistant_scope_limited"]
+    assert len(scoped) == 1
+    assert scoped[0].words == ["商机"]
+    assert "数据范围" in scoped[0].message
+    assert all(item.code != "assistant_scope_limited" for item in admin.warnings)

@@ -31,9 +31,11 @@ from zhike.analytics.periods import reference_day
 from zhike.analytics.query import ReportQuery
 from zhike.analytics.service import run_report
 from zhike.core.errors import InvalidInput
-from zhike.core.i18n import translate
+from zhike.core.i18n import load_catalog, translate
+from zhike.security.access import grant_for
 from zhike.security.context import Actor
 from zhike.security.models import User
+from zhike.security.roles import OWNED_OBJECTS
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ logger = logging.getLogger(__name__)
 WARNING_CODES = (
     "assistant_future_outcome",
     "assistant_name_shared",
+    "assistant_scope_limited",
     "assistant_ignored_time",
     "assistant_ignored_filter",
     "assistant_ignored_group",
@@ -183,6 +186,7 @@ def _finish(
         parsed.future_outcome,
         future_rate=parsed.future_rate,
         shared_names=_shared_names(session, actor, parsed.query),
+        scoped_object=_scoped_object(actor, query.object),
     )
     answer.confidence = _answer_confidence(intent, answer.intent, parsed)
     answer.message = translate("assistant.answer_rows", actor.locale, count=len(result.rows))
@@ -210,6 +214,18 @@ def _answer_confidence(intent: IntentResult, answered: str, parsed: ParseResult)
     """
     probability = intent.confidence if intent.intent == answered else 1 - intent.confidence
     return round(parsed.coverage * probability, 3)
+
+
+def _scoped_object(actor: Actor, object_name: str) -> str | None:
+    """Return the object's label when the asker's data scope leaves out other people's records.
+
+    Two reps asking the same question get different figures, so the warning states that
+    the result counts only the records the asker may read.
+    """
+    grant = grant_for(actor, object_name)
+    if object_name not in OWNED_OBJECTS or grant is None or grant.scope == "company":
+        return None
+    return load_catalog(actor.locale).get(f"access.object.{object_name}") or object_name
 
 
 def _shared_names(session: Session, actor: Actor, query: ReportQuery) -> list[str]:
@@ -243,6 +259,7 @@ def answer_warnings(
     *,
     future_rate: bool = False,
     shared_names: list[str] | None = None,
+    scoped_object: str | None = None,
 ) -> list[AnswerWarning]:
     """Return one warning per kind of phrase left out, naming the phrases in question order.
 
@@ -253,12 +270,16 @@ def answer_warnings(
     question asks for a win or loss rate there, which stays empty until deals close, and
     the warning reports that instead. ``shared_names`` are people's names in the query that
     more than one user has, so the result contains the records of all of them.
+    ``scoped_object`` is the label of the queried object when the asker sees only part
+    of its records.
     """
     by_code: dict[str, list[str]] = {}
     if future_outcome is not None:
         by_code["assistant_future_outcome"] = [future_outcome]
     if shared_names:
         by_code["assistant_name_shared"] = shared_names
+    if scoped_object is not None:
+        by_code["assistant_scope_limited"] = [scoped_object]
     for found in ignored:
         texts = by_code.setdefault(f"assistant_ignored_{found.kind}", [])
         if found.text not in texts:
