@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
@@ -61,16 +62,30 @@ def normalize_currency(value: str) -> str:
     return code
 
 
+# Thousands separators only between groups of three digits: "1,234.50" but not "12,5",
+# which in much of Europe is twelve and a half.
+_GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d*)?")
+
+
+def ungroup_digits(text: str) -> str | None:
+    """Return ``text`` without thousands separators, or None when its commas group no thousands."""
+    if "," not in text and "，" not in text:
+        return text
+    if _GROUPED_NUMBER.fullmatch(text.strip()) is None:
+        return None
+    return text.replace(",", "").replace("，", "")
+
+
 def parse_amount(value: str | int | Decimal, currency: str = "CNY") -> Decimal:
     """Parse an amount such as ``"1,234.50"`` or ``"¥1234.5"`` and round it to the currency."""
     if isinstance(value, Decimal | int):
         number = Decimal(value)
     else:
-        text = value.strip().replace(",", "").replace("，", "")
+        text = value.strip()
         for symbol in ("¥", "￥", "$", "€", "£", "CNY", "RMB", "元"):
             text = text.replace(symbol, "")
         try:
-            number = Decimal(text.strip())
+            number = Decimal(ungroup_digits(text.strip()) or "invalid")
         except InvalidOperation as error:
             raise ValueError(f"invalid amount {value!r}; write a number such as 1234.50") from error
     if not number.is_finite():

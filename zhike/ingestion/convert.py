@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from zhike.core.money import ungroup_digits
 from zhike.core.timeutil import ensure_utc, load_zone
 
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "是", "对", "有", "真"})
@@ -41,7 +42,7 @@ def to_int(value: Any) -> int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    text = str(value).strip().replace(",", "")
+    text = ungroup_digits(str(value).strip()) or "invalid"
     if text.endswith(".0"):
         text = text[:-2]
     try:
@@ -55,11 +56,11 @@ def to_decimal(value: Any, multiply: Decimal | None = None) -> Decimal:
         raise ConversionError("invalid_decimal")
     if isinstance(value, float):
         value = repr(value)
-    text = str(value).strip().replace(",", "").replace("，", "")
+    text = str(value).strip()
     for symbol in ("¥", "￥", "$", "€", "£", "元"):
         text = text.replace(symbol, "")
     try:
-        number = Decimal(text)
+        number = Decimal(ungroup_digits(text.strip()) or "invalid")
     except InvalidOperation:
         raise ConversionError("invalid_decimal") from None
     if not number.is_finite():
