@@ -1,4 +1,4 @@
-"""Overdue activities: open ones whose due date has passed, read from the due date and status."""
+"""Questions about activities: overdue tasks, the asker's own ones, and lists of activities."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from testkit import TenantInfo
 
 from zhike.core.db import Database
 from zhike.sales.models import Activity
+from zhike.security.models import User
 
 AS_OF = date(2026, 6, 15)
 
@@ -55,3 +56,53 @@ def test_overdue_activities_counted(database: Database, tenant: TenantInfo, ques
     assert answer.query is not None, answer.clarification
     assert answer.query.object == "activities"
     assert answer.rows == [[2]]
+
+
+@pytest.mark.parametrize(
+    "question", ["我逾期的待办", "我有几个逾期的任务", "how many overdue tasks do I have"]
+)
+def test_own_overdue_tasks(database: Database, tenant: TenantInfo, question: str) -> None:
+    _seed_tasks(database, tenant)
+    with database.session() as session:
+        colleague = User(
+            tenant_id=tenant.tenant.id,
+            email=f"colleague@{tenant.slug}.example.com",
+            display_name="同事",
+            password_hash="-",
+        )
+        session.add(colleague)
+        session.flush()
+        session.add(
+            Activity(
+                tenant_id=tenant.tenant.id,
+                kind="task",
+                subject="同事的逾期任务",
+                status="open",
+                due_at=datetime(2026, 6, 1, tzinfo=UTC),
+                owner_id=colleague.id,
+            )
+        )
+
+    answer = ask_as(database, tenant, question, as_of=AS_OF)
+
+    assert answer.query is not None, answer.clarification
+    assert answer.rows == [[2]]
+
+
+def test_activities_listed_by_subject(database: Database, tenant: TenantInfo) -> None:
+    with database.session() as session:
+        session.add(
+            Activity(
+                tenant_id=tenant.tenant.id,
+                kind="visit",
+                subject="拜访华为",
+                occurred_at=datetime(2026, 6, 15, 2, tzinfo=UTC),
+                owner_id=tenant.admin.id,
+            )
+        )
+
+    answer = ask_as(database, tenant, "本周有哪些拜访", as_of=AS_OF)
+
+    assert answer.query is not None, answer.clarification
+    assert [group.field for group in answer.query.group_by] == ["subject"]
+    assert [row[0] for row in answer.rows] == ["拜访华为"]

@@ -93,7 +93,7 @@ _RELATIVE_WHO = frozenset({"who", "whom", "whose"})
 # spaces may stand between the parts; "我们" (we) is not "我".
 MINE = re.compile(
     r"我\s*(?:自己\s*)?(?:负责\s*)?的"
-    r"|(?<![诉给帮让问叫])我(?=\s*(?:自己|赢|成交|签|拿下|丢|输|跟进|负责|手上|手里|名下))"
+    r"|(?<![诉给帮让问叫])我(?=\s*(?:自己|赢|成交|签|拿下|丢|输|跟进|负责|手上|手里|名下|有|逾期|超期|未完成))"
     r"|(?<![a-z])(?:my own|my|mine)(?![a-z])"
     r"|(?<![a-z])(?:do|did|have|had|can)\s+i(?![a-z])"
     r"|(?<![a-z])i\s+(?:have|had|won|lost|closed|own|ve|am|m)(?![a-z])"
@@ -754,7 +754,7 @@ def parse_question(
     if not groups and reading.of("which"):
         for phrase in reading.phrases:
             if phrase.has("object") and phrase.first("object").target == base:  # type: ignore[union-attr]
-                groups.append(ReportGroup(field="name"))
+                groups.append(ReportGroup(field=words.TITLE_FIELD.get(base, "name")))
                 break
 
     # Measures.

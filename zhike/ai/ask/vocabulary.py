@@ -965,6 +965,9 @@ CONDITION_WORDS: dict[str, dict[tuple[str, ...], tuple[tuple[str, str, object], 
     },
 }
 
+# The field that names one record where it is not ``name``: "本周有哪些拜访" lists subjects.
+TITLE_FIELD = {"activities": "subject", "tickets": "subject"}
+
 # Words for the won and the lost stages, whatever the tenant calls them.
 WON_WORDS = (
     "成交",
