@@ -242,6 +242,18 @@ def test_planned_campaign_has_no_roi_yet(client: TestClient) -> None:
         headers={"If-Match": created.headers["ETag"]},
     )
     active = client.get(metrics_url).json()
+    scheduled = client.post(
+        "/api/v1/campaigns",
+        json={
+            "name": "年货节",
+            "channel": "email",
+            "budget": "500.00",
+            "status": "active",
+            "starts_on": str(datetime.now(UTC).date() + timedelta(days=5)),
+        },
+    )
+    assert scheduled.status_code == 201, scheduled.text
+    later = client.get(f"/api/v1/marketing/campaigns/{scheduled.json()['id']}/metrics").json()
 
     assert planned["roi"] is None
     assert planned["roi_unavailable_reason"] == "not_started"
@@ -249,6 +261,8 @@ def test_planned_campaign_has_no_roi_yet(client: TestClient) -> None:
     assert started.status_code == 200, started.text
     assert active["roi"] == "-1.0000"
     assert active["roi_unavailable_reason"] is None
+    assert later["roi"] is None
+    assert later["roi_unavailable_reason"] == "not_started"
 
 
 def _won(client: TestClient, name: str, amount: str, currency: str, **buyer: str) -> str:

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhike.core.errors import NotFound
-from zhike.core.timeutil import local_midnight_utc
+from zhike.core.timeutil import load_zone, local_midnight_utc, utc_now
 from zhike.customers.models import Contact
 from zhike.marketing.automation_models import (
     EngagementEvent,
@@ -47,7 +47,8 @@ from zhike.security.access import require, scope_select
 from zhike.security.context import Actor
 from zhike.security.models import Tenant
 
-# ``not_started``: a planned campaign that has sent nothing and converted no one.
+# ``not_started``: a campaign that is planned or starts later, has sent nothing and
+# converted no one.
 CampaignRoiUnavailableReason = RoiUnavailableReason | Literal["not_started"]
 
 ALPHA = 0.05
@@ -216,7 +217,12 @@ def campaign_metrics(session: Session, actor: Actor, campaign_id: uuid.UUID) -> 
         cost[campaign.currency] = campaign.budget
     roi, roi_currency, reason = return_on_investment(revenue, cost)
     reason_shown: CampaignRoiUnavailableReason | None = reason
-    if campaign.status == "planned" and not totals["requested"] and not converted:
+    tenant = session.get(Tenant, actor.tenant_id)
+    today = utc_now().astimezone(load_zone(tenant.timezone if tenant else "Asia/Shanghai")).date()
+    not_begun = campaign.status == "planned" or (
+        campaign.starts_on is not None and campaign.starts_on > today
+    )
+    if not_begun and not totals["requested"] and not converted:
         # A budget that nothing has spent yet would show as a loss of 100 %.
         roi, roi_currency, reason_shown = None, None, "not_started"
     return CampaignMetrics(
