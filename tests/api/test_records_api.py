@@ -72,7 +72,7 @@ def test_malformed_json_returns_400_with_position(client: TestClient) -> None:
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_json"
-    assert "at character 24" in response.json()["detail"]
+    assert "character 24" in response.json()["detail"]
     assert client.get("/api/v1/accounts").json()["items"] == []
 
 
