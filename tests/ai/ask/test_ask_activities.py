@@ -106,3 +106,25 @@ def test_activities_listed_by_subject(database: Database, tenant: TenantInfo) ->
     assert answer.query is not None, answer.clarification
     assert [group.field for group in answer.query.group_by] == ["subject"]
     assert [row[0] for row in answer.rows] == ["拜访华为"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("明天到期的任务有几个", 0),
+        ("这周到期的任务", 1),
+        ("本周的任务有几个", 1),
+        ("how many tasks are due this week", 1),
+        ("有多少个未完成的任务", 4),
+        ("已完成的任务有几个", 1),
+    ],
+)
+def test_tasks_read_by_due_date_and_status(
+    database: Database, tenant: TenantInfo, question: str, expected: int
+) -> None:
+    _seed_tasks(database, tenant)
+
+    answer = ask_as(database, tenant, question, as_of=AS_OF)
+
+    assert answer.query is not None, answer.clarification
+    assert answer.rows == [[expected]], answer.query

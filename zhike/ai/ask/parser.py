@@ -465,6 +465,11 @@ def _date_field(reading: Reading, base: str, filters: list[ReportFilter], measur
         if open_only or not (closing or measured):
             return "engaged_on"
         return "closed_on"
+    if base == "activities" and any(
+        item.field == "kind" and item.value == "task" for item in filters
+    ):
+        # Only tasks have a due date, and "今天的任务" are the ones due today.
+        return "due_at"
     return words.DEFAULT_DATE_FIELD.get(base, "created_at")
 
 

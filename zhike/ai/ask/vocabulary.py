@@ -812,13 +812,18 @@ EXPECTED_CLOSE_WORDS = (
     "forecast to close",
     "due to close",
     "set to close",
+    # A task's due date is the date it is expected to be done by.
+    "到期",
+    "截止",
+    "due",
 )
-EXPECTED_CLOSE_DATE_FIELD = {"opportunities": "expected_close_date"}
+EXPECTED_CLOSE_DATE_FIELD = {"opportunities": "expected_close_date", "activities": "due_at"}
 CREATED_DATE_FIELD = {"opportunities": "engaged_on", "tickets": "opened_at", "leads": "created_at"}
 CLOSED_DATE_FIELD = {
     "opportunities": "closed_on",
     "tickets": "resolved_at",
     "leads": "converted_at",
+    "activities": "completed_at",
 }
 
 
@@ -962,6 +967,10 @@ CONDITION_WORDS: dict[str, dict[tuple[str, ...], tuple[tuple[str, str, object], 
         ("邮件", "email", "emails"): (("kind", "eq", "email"),),
         ("拜访", "visit", "visits"): (("kind", "eq", "visit"),),
         ("任务", "待办", "待办事项", "task", "tasks", "to-do", "to-dos"): (("kind", "eq", "task"),),
+        ("未完成", "没完成", "还没完成", "待处理", "unfinished", "incomplete", "outstanding"): (
+            ("status", "eq", "open"),
+        ),
+        ("已完成", "做完", "finished", "completed"): (("status", "eq", "done"),),
     },
 }
 
