@@ -756,6 +756,9 @@ def parse_question(
     asks_each = group_words or reading.of("respectively") or reading.of("versus")
     if not groups and asks_each and respectively:
         groups.extend(ReportGroup(field=path) for path in respectively)
+    if not groups and scan.top_n is not None and scan.top_n > 1 and top and measure_fields:
+        # "金额最大的5个商机", "top 5 open deals by amount": the records themselves are ranked.
+        groups.append(ReportGroup(field=words.TITLE_FIELD.get(base, "name")))
     if not groups and reading.of("which"):
         for phrase in reading.phrases:
             if phrase.has("object") and phrase.first("object").target == base:  # type: ignore[union-attr]
