@@ -76,6 +76,22 @@ def test_malformed_json_returns_400_with_position(client: TestClient) -> None:
     assert client.get("/api/v1/accounts").json()["items"] == []
 
 
+def test_text_plain_body_names_json_object(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/accounts",
+        content='{"name": "中兴"}'.encode(),
+        headers={"Content-Type": "text/plain"},
+    )
+
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["code"] == "model_attributes_type"
+    assert error["value"] == '{"name": "中兴"}'
+    assert "application/json" in error["message"]
+    assert "Input should" not in error["message"]
+    assert client.get("/api/v1/accounts").json()["items"] == []
+
+
 def test_long_value_is_shortened_in_error(client: TestClient) -> None:
     created = client.post("/api/v1/accounts", json={"name": "华为技术有限公司"})
     record_id = created.json()["id"]

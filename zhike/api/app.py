@@ -107,6 +107,9 @@ def _request_validation(request: Request, exc: Exception) -> JSONResponse:
         ]
         field = ".".join(location) or "body"
         value = item.get("input")
+        if isinstance(value, bytes):
+            # A body sent as text/plain arrives as bytes: show its text, not Python's repr.
+            value = value.decode("utf-8", "replace")
         shown = (
             value if isinstance(value, int | float | bool) or value is None else str(value)[:200]
         )
