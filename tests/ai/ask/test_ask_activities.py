@@ -117,6 +117,8 @@ def test_activities_listed_by_subject(database: Database, tenant: TenantInfo) ->
         ("how many tasks are due this week", 1),
         ("有多少个未完成的任务", 4),
         ("已完成的任务有几个", 1),
+        ("how many open tasks", 4),
+        ("list my open tasks", 4),
     ],
 )
 def test_tasks_read_by_due_date_and_status(
