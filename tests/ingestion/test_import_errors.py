@@ -232,6 +232,27 @@ def test_truncated_xlsx(database: Database, tenant: TenantInfo, tmp_path: Path) 
     assert (complete.status, complete.rows_created) == ("succeeded", 200)
 
 
+def test_xlsx_formulas_without_values(
+    database: Database, tenant: TenantInfo, tmp_path: Path
+) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(CONTACT_HEADER.strip().split(","))
+    sheet.append(["c1", "客户1", "13812345678", None, None, None])
+    # openpyxl stores a formula without a computed value, as files written by scripts often are.
+    sheet.append(["c2", '=A3&"号客户"', "13812345679", None, None, None])
+    sheet.append(["c3", "客户3", "=C2", None, None, None])
+    path = tmp_path / "contacts.xlsx"
+    workbook.save(path)
+
+    result = _run(database, tenant, tmp_path, path)
+
+    assert (result.status, result.error_code) == ("failed", "import_xlsx_formulas_not_computed")
+    assert result.error is not None
+    assert "B3, C4" in result.error
+    assert count(database, Contact, tenant.tenant.id) == 0
+
+
 def test_ten_megabyte_cell(database: Database, tenant: TenantInfo, tmp_path: Path) -> None:
     huge = "长" * (10 * 1024 * 1024 // 3 + 1)
     result = _run(database, tenant, tmp_path, _contacts(tmp_path, VALID_ROWS + f"c9,{huge},,,,\n"))

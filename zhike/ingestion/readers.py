@@ -29,6 +29,15 @@ from typing import Any
 from zhike.core.errors import InvalidInput
 
 SNIFF_BYTES = 64 * 1024
+XLSX_SCAN_BYTES = 1024 * 1024
+# How many cells an error names before it gives only their count.
+MAX_CELLS_NAMED = 5
+# A formula cell whose <f> is followed by the cell's end, with no <v> value or an empty one.
+_UNCOMPUTED_FORMULA = re.compile(
+    r"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]+[0-9]+)\"[^>]*>\s*"
+    r"<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>[^<]*</(?:\w+:)?f>)\s*"
+    r"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
 DELIMITERS = (",", ";", "\t")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 # Cells above max_cell_bytes are rejected by the importer with their column; the csv
@@ -274,6 +283,19 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
             sheet=sheet,
             known=", ".join(workbook.sheetnames),
         ) from None
+    try:
+        uncomputed = _formulas_without_values(workbook, worksheet)
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as error:
+        workbook.close()
+        raise FileError("import_truncated_xlsx", file=path.name) from error
+    if uncomputed:
+        workbook.close()
+        raise FileError(
+            "import_xlsx_formulas_not_computed",
+            file=path.name,
+            count=len(uncomputed),
+            cells=", ".join(uncomputed[:MAX_CELLS_NAMED]),
+        )
     rows = worksheet.iter_rows(values_only=True)
     state = {"row": 0}
     try:
@@ -296,6 +318,33 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
         _position=lambda: 0,
         _closers=[workbook.close],
     )
+
+
+def _formulas_without_values(workbook: Any, worksheet: Any) -> list[str]:
+    """Return the references of formula cells that carry no computed value, in sheet order.
+
+    The workbook is read for stored values, and a formula that no spreadsheet program has
+    computed (often a file written by a script) has none, so its cell would read as empty.
+    """
+    member = getattr(worksheet, "_worksheet_path", None)
+    archive = getattr(workbook, "_archive", None)
+    # NOTE: these are openpyxl internals of read-only mode; without them the check is skipped.
+    if not isinstance(member, str) or not isinstance(archive, zipfile.ZipFile):
+        return []
+    found: list[str] = []
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    pending = ""
+    with archive.open(member) as source:
+        while True:
+            chunk = source.read(XLSX_SCAN_BYTES)
+            pending += decoder.decode(chunk, final=not chunk)
+            # Keep the last cell, which may continue in the next chunk.
+            cut = len(pending) if not chunk else max(pending.rfind("<c "), pending.rfind(":c "))
+            cut = max(cut, 0)
+            found.extend(match.group(1) for match in _UNCOMPUTED_FORMULA.finditer(pending, 0, cut))
+            pending = pending[cut:]
+            if not chunk:
+                return found
 
 
 def _next_xlsx_row(rows: Iterator[tuple[Any, ...]], path: Path) -> tuple[Any, ...] | None:
