@@ -309,3 +309,39 @@ def test_demo_keeps_a_served_database(cli_folder: Path) -> None:
         server.kill()
         server.wait()
     assert not in_use_elsewhere(path)
+
+
+def test_import_summary_in_importer_language(
+    cli_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = cli_folder / "import.db"
+    use_database(monkeypatch, path)
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    options = {
+        "--name": "测试公司",
+        "--admin-email": "admin@example.com",
+        "--admin-password": "Blue-river-2026",
+    }
+    assert runner.invoke(app, ["tenants", "create", "acme", *flatten(options)]).exit_code == 0
+    source = cli_folder / "contacts.csv"
+    source.write_text(
+        "external_id,name,mobile,email,city,company\n"
+        "c1,张三,13812345678,,杭州,\n"
+        "c2,李四,13812345679,,上海,\n"
+        "c3,王五,12345,,北京,\n",
+        encoding="utf-8",
+    )
+    arguments = ["import", "--tenant", "acme", "--profile", "contacts-csv"]
+    arguments += ["--source", str(source), "--mode", "skip-invalid"]
+
+    chinese = runner.invoke(app, arguments)
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("UPDATE tenants SET locale = 'en'")
+    english = runner.invoke(app, arguments)
+
+    assert chinese.exit_code == 0, chinese.output
+    assert "导入成功：读取 3 行，新建 2 条" in chinese.output.replace("\n", "")
+    assert "被拒绝的行：" in chinese.output
+    assert english.exit_code == 0, english.output
+    assert "Import succeeded: 3 rows read, 0 created" in " ".join(english.output.split())
+    assert table_rows(path, "contacts") == 2

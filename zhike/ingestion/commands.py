@@ -87,8 +87,8 @@ def import_command(
     console.print(
         translate(
             "import.cli.summary",
-            CLI_LOCALE,
-            status=result.status,
+            result.locale,
+            status=translate(f"import.cli.status.{result.status}", result.locale),
             read=result.rows_read,
             created=result.rows_created,
             updated=result.rows_updated,
@@ -100,7 +100,7 @@ def import_command(
         highlight=False,
     )
     if result.rejects_file:
-        console.print(translate("import.cli.rejects", CLI_LOCALE, path=result.rejects_file))
+        console.print(translate("import.cli.rejects", result.locale, path=result.rejects_file))
     if result.status != "succeeded":
         raise _fail(result.error or result.status)
 

@@ -31,7 +31,13 @@ from sqlalchemy.orm import Session
 from zhike.audit.service import record_event
 from zhike.core.db import Database, is_lock_timeout
 from zhike.core.errors import DatabaseBusy, Forbidden, InvalidInput, NotFound, ZhikeError
-from zhike.core.i18n import Localized, load_catalog, messages_in_every_locale, translate
+from zhike.core.i18n import (
+    DEFAULT_LOCALE,
+    Localized,
+    load_catalog,
+    messages_in_every_locale,
+    translate,
+)
 from zhike.core.timeutil import utc_now
 from zhike.ingestion.mapping import MappedRow, PendingLookup, RowMapper, row_error
 from zhike.ingestion.models import ImportRun
@@ -102,6 +108,8 @@ class ImportResult:
     error_code: str | None = None
     seconds: float = 0.0
     steps: list[StepResult] = field(default_factory=list)
+    # The language of ``error``, so a caller can word its own lines to match.
+    locale: str = DEFAULT_LOCALE
 
     @property
     def rows_per_second(self) -> float:
@@ -290,7 +298,7 @@ class _Import:
         self.files = files
         self.progress = progress
         self.settings = database.settings
-        self.result = ImportResult(run_id, "running", mode, profile.name)
+        self.result = ImportResult(run_id, "running", mode, profile.name, locale=self.actor.locale)
         folder = Path(self.settings.data_dir) / "imports"
         self.rejects = RejectsWriter(folder / f"{run_id}-rejects.csv", actor.locale)
         self.live_progress = database.engine.dialect.name != "sqlite"
