@@ -100,12 +100,21 @@ def test_activities_listed_by_subject(database: Database, tenant: TenantInfo) ->
                 owner_id=tenant.admin.id,
             )
         )
+        session.add(
+            Activity(
+                tenant_id=tenant.tenant.id,
+                kind="visit",
+                subject="拜访华为",
+                occurred_at=datetime(2026, 6, 16, 2, tzinfo=UTC),
+                owner_id=tenant.admin.id,
+            )
+        )
 
     answer = ask_as(database, tenant, "本周有哪些拜访", as_of=AS_OF)
 
     assert answer.query is not None, answer.clarification
-    assert [group.field for group in answer.query.group_by] == ["subject"]
-    assert [row[0] for row in answer.rows] == ["拜访华为"]
+    assert [group.field for group in answer.query.group_by] == ["subject", "id"]
+    assert [row[0] for row in answer.rows] == ["拜访华为", "拜访华为"]
 
 
 @pytest.mark.parametrize(

@@ -119,3 +119,12 @@ def test_rep_answer_notes_data_scope(database: Database, tenant: TenantInfo) -> 
     assert scoped[0].words == ["商机"]
     assert "数据范围" in scoped[0].message
     assert all(item.code != "assistant_scope_limited" for item in admin.warnings)
+
+
+def test_own_records_need_no_scope_note(database: Database, tenant: TenantInfo) -> None:
+    small = seed_small_tenant(database, tenant, ("华北", "华南"))
+
+    answer = ask_as(database, tenant, "我今年的赢单金额", user_id=small.north_rep)
+
+    assert _owner_filter(answer) == str(small.north_rep)
+    assert all(item.code != "assistant_scope_limited" for item in answer.warnings)

@@ -26,7 +26,9 @@ def test_top_deals_ranked_by_amount(database: Database, data_dir: Path, question
     answer = ask_as(database, tenant, question)
 
     assert answer.query is not None, answer.clarification
-    assert [group.field for group in answer.query.group_by] == ["name"]
+    assert [group.field for group in answer.query.group_by] == ["name", "id"]
     assert answer.query.limit == 5
-    assert [row[1] for row in answer.rows] == list(largest)
+    assert [row[2] for row in answer.rows] == list(largest)
+    assert answer.chart is not None
+    assert (answer.chart.x, answer.chart.series) == ("name", None)
     assert answer.warnings == []

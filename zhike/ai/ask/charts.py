@@ -24,6 +24,8 @@ def suggest_chart(query: ReportQuery, result: ReportResult) -> ChartSuggestion:
             y=measures[:1] if others else measures,
             series=others[0] if others else None,
         )
+    # A record's id only keeps two records of the same name apart, so it is not a series.
+    dimensions = [name for name in dimensions if name != "id"] or dimensions
     if len(dimensions) > 1:
         return ChartSuggestion(type="bar", x=dimensions[0], y=measures[:1], series=dimensions[1])
     only_count = measures == ["count"]

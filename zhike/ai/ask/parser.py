@@ -547,6 +547,11 @@ def _future_date_field(lexicon: Lexicon, base: str, filters: list[ReportFilter])
     return words.EXPECTED_CLOSE_DATE_FIELD[base]
 
 
+def _record_groups(base: str) -> list[ReportGroup]:
+    """Return the groups that make one row per record: its title, then its id."""
+    return [ReportGroup(field=words.TITLE_FIELD.get(base, "name")), ReportGroup(field="id")]
+
+
 def _overdue_filters(filters: list[ReportFilter], today: date) -> list[ReportFilter]:
     """Return the filters of overdue activities: still open and due before today."""
     overdue = [ReportFilter(field="due_at", op="lt", value=today.isoformat())]
@@ -757,12 +762,17 @@ def parse_question(
     if not groups and asks_each and respectively:
         groups.extend(ReportGroup(field=path) for path in respectively)
     if not groups and scan.top_n is not None and scan.top_n > 1 and top and measure_fields:
-        # "金额最大的5个商机", "top 5 open deals by amount": the records themselves are ranked.
-        groups.append(ReportGroup(field=words.TITLE_FIELD.get(base, "name")))
+        # "金额最大的5个商机", "top 5 open deals by amount": the records themselves are ranked,
+        # and two deals may share a name, so each is kept apart by its id.
+        groups.extend(_record_groups(base))
     if not groups and reading.of("which"):
         for phrase in reading.phrases:
             if phrase.has("object") and phrase.first("object").target == base:  # type: ignore[union-attr]
-                groups.append(ReportGroup(field=words.TITLE_FIELD.get(base, "name")))
+                if base in words.TITLE_FIELD:
+                    # Subjects repeat ("上门拜访"), so each activity or ticket is its own row.
+                    groups.extend(_record_groups(base))
+                else:
+                    groups.append(ReportGroup(field="name"))
                 break
 
     # Measures.

@@ -186,7 +186,7 @@ def _finish(
         parsed.future_outcome,
         future_rate=parsed.future_rate,
         shared_names=_shared_names(session, actor, parsed.query),
-        scoped_object=_scoped_object(actor, query.object),
+        scoped_object=_scoped_object(actor, query),
     )
     answer.confidence = _answer_confidence(intent, answer.intent, parsed)
     answer.message = translate("assistant.answer_rows", actor.locale, count=len(result.rows))
@@ -216,14 +216,19 @@ def _answer_confidence(intent: IntentResult, answered: str, parsed: ParseResult)
     return round(parsed.coverage * probability, 3)
 
 
-def _scoped_object(actor: Actor, object_name: str) -> str | None:
+def _scoped_object(actor: Actor, query: ReportQuery) -> str | None:
     """Return the object's label when the asker's data scope leaves out other people's records.
 
     Two reps asking the same question get different figures, so the warning states that
-    the result counts only the records the asker may read.
+    the result counts only the records the asker may read. A question about the asker's
+    own records ("我的商机") loses nothing to the scope and gets no warning.
     """
+    object_name = query.object
     grant = grant_for(actor, object_name)
     if object_name not in OWNED_OBJECTS or grant is None or grant.scope == "company":
+        return None
+    own = str(actor.user_id)
+    if any(item.field == "owner_id" and item.value == own for item in query.filters):
         return None
     return load_catalog(actor.locale).get(f"access.object.{object_name}") or object_name
 
