@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhike.core.errors import NotFound
-from zhike.core.timeutil import load_zone, local_midnight_utc, utc_now
+from zhike.core.timeutil import local_midnight_utc
 from zhike.customers.models import Contact
 from zhike.marketing.automation_models import (
     EngagementEvent,
@@ -42,6 +42,7 @@ from zhike.marketing.money_totals import (
     return_on_investment,
 )
 from zhike.marketing.won_deals import won_opportunities
+from zhike.sales.contracts import local_today
 from zhike.sales.models import Opportunity
 from zhike.security.access import require, scope_select
 from zhike.security.context import Actor
@@ -217,10 +218,8 @@ def campaign_metrics(session: Session, actor: Actor, campaign_id: uuid.UUID) -> 
         cost[campaign.currency] = campaign.budget
     roi, roi_currency, reason = return_on_investment(revenue, cost)
     reason_shown: CampaignRoiUnavailableReason | None = reason
-    tenant = session.get(Tenant, actor.tenant_id)
-    today = utc_now().astimezone(load_zone(tenant.timezone if tenant else "Asia/Shanghai")).date()
     not_begun = campaign.status == "planned" or (
-        campaign.starts_on is not None and campaign.starts_on > today
+        campaign.starts_on is not None and campaign.starts_on > local_today(actor)
     )
     if not_begun and not totals["requested"] and not converted:
         # A budget that nothing has spent yet would show as a loss of 100 %.
