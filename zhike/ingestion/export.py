@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from zhike.audit.service import record_event
 from zhike.core.errors import InvalidInput
+from zhike.core.timeutil import load_zone
 from zhike.ingestion.export_cells import neutralize_text
 from zhike.platform.models import FieldDefinition
 from zhike.platform.objects import ObjectSpec
@@ -81,7 +82,9 @@ def export_rows(
     model: Any = spec.model
     statement = scope_select(actor, model, select(model), "export")
     for parameter, raw in params.filters.items():
-        statement = statement.where(build_condition(model, parameter, raw, spec.filter_fields))
+        statement = statement.where(
+            build_condition(model, parameter, raw, spec.filter_fields, load_zone(actor.timezone))
+        )
     if params.search and params.search.strip():
         statement = statement.where(search_condition(model, spec.search_fields, params.search))
     field, descending = parse_sort(params.sort, spec.sort_fields, spec.default_sort)

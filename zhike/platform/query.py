@@ -10,9 +10,10 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, ColumnElement, Select, String, and_, cast, false, literal, or_
 
@@ -27,6 +28,7 @@ MAX_PAGE_SIZE = 1000
 # request (`id__in=…`), e.g. the names behind the references on a page.
 ALWAYS_FILTERABLE = frozenset({"id"})
 DEFAULT_PAGE_SIZE = 50
+_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -38,15 +40,23 @@ class ListParams:
     cursor: str | None = None
 
 
-def coerce_value(column: Column[Any], raw: str, parameter: str) -> Any:
-    """Convert the text of a query parameter to the column's Python type."""
-    kind = column.type
+def _python_type(column: Column[Any]) -> type:
     # A TypeDecorator such as UTCDateTime reports ``object``; its underlying type knows better.
-    kind = getattr(kind, "impl_instance", kind)
+    kind = getattr(column.type, "impl_instance", column.type)
     try:
-        python_type = kind.python_type
+        return kind.python_type
     except NotImplementedError:
-        python_type = str
+        return str
+
+
+def coerce_value(
+    column: Column[Any], raw: str, parameter: str, zone: ZoneInfo | None = None
+) -> Any:
+    """Convert the text of a query parameter to the column's Python type.
+
+    A time without an offset is read in ``zone`` (the tenant's zone) when one is given.
+    """
+    python_type = _python_type(column)
     if python_type is bool:
         return _parse_flag(raw, parameter)
     try:
@@ -57,7 +67,10 @@ def coerce_value(column: Column[Any], raw: str, parameter: str) -> Any:
         if python_type is uuid.UUID:
             return uuid.UUID(raw)
         if python_type is datetime:
-            return ensure_utc(datetime.fromisoformat(raw))
+            moment = datetime.fromisoformat(raw)
+            if moment.tzinfo is None and zone is not None:
+                moment = moment.replace(tzinfo=zone)
+            return ensure_utc(moment)
         if python_type is date:
             return date.fromisoformat(raw)
     except (ValueError, InvalidOperation) as error:
@@ -65,6 +78,38 @@ def coerce_value(column: Column[Any], raw: str, parameter: str) -> Any:
             "invalid_filter_value", parameter=parameter, value=raw, type=python_type.__name__
         ) from error
     return raw
+
+
+def _day(raw: str, zone: ZoneInfo | None) -> tuple[datetime, datetime] | None:
+    """Return the UTC bounds of the day ``raw`` names in ``zone``, or None for no bare date."""
+    if not _BARE_DATE.fullmatch(raw.strip()):
+        return None
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    where = zone or ZoneInfo("UTC")
+    start = datetime.combine(day, time(), where)
+    # Adding a day to the date, not 24 hours to the time, keeps a day of a clock change whole.
+    end = datetime.combine(day + timedelta(days=1), time(), where)
+    return ensure_utc(start), ensure_utc(end)
+
+
+def _day_condition(
+    column: Column[Any], operator: str, days: list[tuple[datetime, datetime]]
+) -> ColumnElement[bool]:
+    start, end = days[0]
+    within = [and_(column >= first, column < last) for first, last in days]
+    conditions: dict[str, Callable[[], ColumnElement[bool]]] = {
+        "eq": lambda: within[0],
+        "in": lambda: or_(*within) if within else false(),
+        "ne": lambda: or_(~within[0], column.is_(None)),
+        "gt": lambda: column >= end,
+        "gte": lambda: column >= start,
+        "lt": lambda: column < start,
+        "lte": lambda: column < end,
+    }
+    return conditions[operator]()
 
 
 def _parse_flag(raw: str, parameter: str) -> bool:
@@ -101,9 +146,17 @@ def standardized_value(field: str, raw: str) -> str:
 
 
 def build_condition(
-    model: Any, parameter: str, raw: str, allowed: tuple[str, ...]
+    model: Any,
+    parameter: str,
+    raw: str,
+    allowed: tuple[str, ...],
+    zone: ZoneInfo | None = None,
 ) -> ColumnElement[bool]:
-    """Turn ``field__op=value`` into a SQL condition on an allowed field."""
+    """Turn ``field__op=value`` into a SQL condition on an allowed field.
+
+    On a time field a bare date means that whole day in ``zone`` (UTC without one), so
+    ``created_at__lte=2026-12-05`` keeps what was created on the 5th in Shanghai.
+    """
     field, _, operator = parameter.partition("__")
     operator = operator or "eq"
     if operator in ("eq", "ne"):
@@ -121,12 +174,18 @@ def build_condition(
     column: Column[Any] = model.__table__.c[field]
     if operator == "isnull":
         return column.is_(None) if _parse_flag(raw, parameter) else column.is_not(None)
-    if operator == "in":
-        values = [coerce_value(column, part, parameter) for part in raw.split(",") if part]
-        return column.in_(values) if values else false()
     if operator == "contains":
         return cast(column, String).ilike(f"%{_escape_like(raw)}%", escape="\\")
-    value = coerce_value(column, raw, parameter)
+    if _python_type(column) is datetime:
+        days = (
+            [_day(part, zone) for part in raw.split(",")] if operator == "in" else [_day(raw, zone)]
+        )
+        if all(day is not None for day in days):
+            return _day_condition(column, operator, days)  # type: ignore[arg-type]
+    if operator == "in":
+        values = [coerce_value(column, part, parameter, zone) for part in raw.split(",") if part]
+        return column.in_(values) if values else false()
+    value = coerce_value(column, raw, parameter, zone)
     # Built lazily: SQLAlchemy refuses ordering operators against True/False, so a
     # boolean column may only build the comparison that was asked for.
     comparisons: dict[str, Callable[[], ColumnElement[bool]]] = {

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from zhike.core.errors import Conflict, NotFound, PreconditionFailed, RecordMerged
-from zhike.core.timeutil import utc_now
+from zhike.core.timeutil import load_zone, utc_now
 from zhike.platform.objects import ObjectSpec
 from zhike.platform.query import (
     MAX_PAGE_SIZE,
@@ -246,7 +246,13 @@ class RecordService:
     def _filtered(self, params: ListParams, statement: Select[Any]) -> Select[Any]:
         for parameter, raw in params.filters.items():
             statement = statement.where(
-                build_condition(self.model, parameter, raw, self.spec.filter_fields)
+                build_condition(
+                    self.model,
+                    parameter,
+                    raw,
+                    self.spec.filter_fields,
+                    load_zone(self.actor.timezone),
+                )
             )
         if params.search and params.search.strip():
             statement = statement.where(
@@ -355,7 +361,13 @@ class RecordService:
         )
         for parameter, raw in params.filters.items():
             statement = statement.where(
-                build_condition(self.model, parameter, raw, self.spec.filter_fields)
+                build_condition(
+                    self.model,
+                    parameter,
+                    raw,
+                    self.spec.filter_fields,
+                    load_zone(self.actor.timezone),
+                )
             )
         if params.search and params.search.strip():
             statement = statement.where(

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from zhike.core.db import Base
 from zhike.core.errors import Forbidden, ZhikeError
 from zhike.core.i18n import Localized, load_catalog, translate
+from zhike.core.timeutil import load_zone
 from zhike.security.context import Actor
 from zhike.security.roles import OWNED_OBJECTS, ObjectGrant
 
@@ -130,7 +131,7 @@ def record_condition(
         conditions.append(shared)
     for rule in actor.sharing:
         if rule.object_name == object_name and (rule.can_edit or not editing):
-            conditions.append(_rule_condition(model, rule.filters))
+            conditions.append(_rule_condition(model, rule.filters, actor.timezone))
     return or_(*conditions)
 
 
@@ -180,13 +181,16 @@ def _manual_share_condition(
     return record_id.in_(shared)  # type: ignore[no-any-return]
 
 
-def _rule_condition(model: type[Base], filters: tuple[tuple[str, str], ...]) -> ColumnElement[bool]:
+def _rule_condition(
+    model: type[Base], filters: tuple[tuple[str, str], ...], timezone: str
+) -> ColumnElement[bool]:
     from zhike.platform.query import build_condition
 
     columns: Any = model.__table__.c
     allowed = tuple(column.key for column in columns if column.key != "custom")
+    zone = load_zone(timezone)
     try:
-        parts = [build_condition(model, key, value, allowed) for key, value in filters]
+        parts = [build_condition(model, key, value, allowed, zone) for key, value in filters]
     except ZhikeError:
         # A rule that no longer compiles (a renamed field) shares nothing.
         return false()
