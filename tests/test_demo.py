@@ -10,17 +10,20 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from testkit import ADMIN_PASSWORD
 
 from zhike.api.app import create_app
 from zhike.core.db import Database
 from zhike.core.timeutil import utc_now
+from zhike.demo.command import sample_logins
 from zhike.demo.generator import DEMO_PASSWORD, generate_demo
 from zhike.demo.pipeline import STALLED_DEAL_COUNT
 from zhike.sales.models import Opportunity
-from zhike.security.models import User
+from zhike.security.models import Tenant, User
+from zhike.security.roles import BUILTIN_ROLES
 from zhike.security.tenants import create_tenant
+from zhike.service.models import Ticket
 
 OPEN_STAGES = ["commit", "engaging", "proposal", "prospecting", "qualification"]
 
@@ -123,3 +126,59 @@ def test_demo_rep_sees_only_own_stalled_deal(
     assert [deal["opportunity_id"] for deal in response.json()] == [first["opportunity_id"]]
     panel = app_client.get("/api/v1/home", headers=rep).json()["stalled"]
     assert [item["opportunity_id"] for item in panel] == [first["opportunity_id"]]
+
+
+def _tenant_id(database: Database, slug: str) -> uuid.UUID:
+    with database.session() as session:
+        tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+    assert tenant_id is not None
+    return tenant_id
+
+
+def test_demo_users_have_builtin_roles(demo: DemoTenant, database: Database) -> None:
+    tenant_id = _tenant_id(database, demo.slug)
+    with database.session() as session:
+        roles = set(session.scalars(select(User.role).where(User.tenant_id == tenant_id)))
+
+    assert roles <= set(BUILTIN_ROLES)
+    assert {"service_agent", "marketer"} <= roles
+
+
+def test_demo_sample_rep_reports_to_manager(demo: DemoTenant, database: Database) -> None:
+    tenant_id = _tenant_id(database, demo.slug)
+
+    logins = dict(sample_logins(database, tenant_id))
+
+    assert set(logins) == {"sales_manager", "sales_rep"}
+    with database.session() as session:
+        manager = session.scalar(select(User).where(User.email == logins["sales_manager"]))
+        rep = session.scalar(select(User).where(User.email == logins["sales_rep"]))
+    assert manager is not None
+    assert rep is not None
+    assert rep.manager_id == manager.id
+
+
+def test_demo_service_desk_is_staffed(
+    app_client: TestClient, demo: DemoTenant, database: Database
+) -> None:
+    admin = login(app_client, demo.slug, demo.admin_email, ADMIN_PASSWORD)
+    tenant_id = _tenant_id(database, demo.slug)
+
+    agents = app_client.get("/api/v1/service/agents", headers=admin).json()
+    with database.session() as session:
+        pending = session.scalars(
+            select(Ticket).where(Ticket.tenant_id == tenant_id, Ticket.status == "pending")
+        ).all()
+        taken = session.scalar(
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.tenant_id == tenant_id, Ticket.status == "open")
+            .where(Ticket.assignee_id.is_not(None))
+        )
+
+    assert len(agents) > 1
+    assert pending
+    # Waiting on the customer stops the SLA clock, so none of them may be escalated.
+    assert [ticket.number for ticket in pending if ticket.sla_paused_at is None] == []
+    assert [ticket.number for ticket in pending if ticket.sla_state == "breached"] == []
+    assert taken

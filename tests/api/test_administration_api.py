@@ -135,6 +135,62 @@ def test_object_fields_have_labels_and_classes(client: TestClient) -> None:
     assert {item["name"]: item["label"] for item in en}["mobile"] == "Mobile"
 
 
+def test_ticket_fields_have_choices_and_units(client: TestClient) -> None:
+    zh = client.get("/api/v1/objects/tickets/fields").json()["items"]
+    en = client.get("/api/v1/objects/tickets/fields", headers={"Accept-Language": "en"}).json()[
+        "items"
+    ]
+
+    by_name = {item["name"]: item for item in zh}
+    en_by_name = {item["name"]: item for item in en}
+    assert by_name["first_response_due_at"]["label"] == "首次响应截止时间"
+    assert en_by_name["first_response_due_at"]["label"] == "First response due"
+    assert by_name["first_response_due_at"]["field_type"] == "datetime"
+    assert by_name["status"]["field_type"] == "choice"
+    assert by_name["status"]["choices"] == [
+        "new",
+        "open",
+        "pending",
+        "on_hold",
+        "resolved",
+        "closed",
+    ]
+    assert by_name["status"]["choice_labels"]["resolved"] == "已解决"
+    assert en_by_name["status"]["choice_labels"]["resolved"] == "Resolved"
+    assert by_name["priority"]["choice_labels"]["urgent"] == "紧急"
+    assert by_name["channel"]["choice_labels"]["phone"] == "电话"
+    assert by_name["sla_paused_seconds"]["unit"] == "seconds"
+    assert by_name["predicted_resolution_hours"]["unit"] == "hours"
+    assert by_name["subject"]["choice_labels"] is None
+    assert all(item["label"] != item["name"] for item in zh), [
+        item["name"] for item in zh if item["label"] == item["name"]
+    ]
+
+
+def test_fields_not_in_update_are_read_only(client: TestClient) -> None:
+    fields = client.get("/api/v1/objects/tickets/fields").json()["items"]
+    read_only = {item["name"] for item in fields if item["read_only"]}
+    ticket = client.post("/api/v1/tickets", json={"subject": "打印机卡纸"}).json()
+
+    rejected = client.patch(
+        f"/api/v1/tickets/{ticket['id']}",
+        json={"number": "T999999"},
+        headers={"If-Match": f'"{ticket["id"]}.{ticket["version"]}"'},
+    )
+
+    assert {"number", "sla_paused_seconds", "first_response_due_at", "routing"} <= read_only
+    assert {"subject", "status", "priority", "assignee_id"}.isdisjoint(read_only)
+    assert rejected.status_code == 422
+
+
+def test_role_read_only_fields_are_read_only(rep: TestClient) -> None:
+    fields = rep.get("/api/v1/objects/accounts/fields").json()["items"]
+    by_name = {item["name"]: item for item in fields}
+
+    assert by_name["unified_social_credit_code"]["read_only"] is True
+    assert by_name["industry"]["read_only"] is False
+
+
 def test_classification_change_takes_effect(client: TestClient, rep: TestClient) -> None:
     contact = rep.post("/api/v1/contacts", json={"name": "张伟", "title": "采购经理"}).json()
     assert rep.get(f"/api/v1/contacts/{contact['id']}").json()["title"] == "采购经理"

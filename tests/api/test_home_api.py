@@ -383,8 +383,73 @@ def test_sales_forecast_reads_only_visible_deals(client: TestClient, team: Team)
 
     assert rep.status_code == 200, rep.text
     assert admin.status_code == 200, admin.text
-    assert set(admin.json()["forecast"]) >= {team.rep_id, team.other_id}
-    assert team.other_id not in rep.json()["forecast"]
+    admin_keys = {row["key"] for row in admin.json()["forecast"]}
+    assert admin_keys >= {team.rep_id, team.other_id}
+    assert team.other_id not in {row["key"] for row in rep.json()["forecast"]}
+
+
+def _month_start(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _closed_deal(client: TestClient, owner: str, amount: str, closed: date, **extra: str) -> None:
+    # Every won deal takes 40 days from engagement to close, so close probabilities are 0 or 1.
+    engaged = (closed - timedelta(days=40)).isoformat()
+    _opportunity(
+        client, owner, "won", amount, engaged_on=engaged, closed_on=closed.isoformat(), **extra
+    )
+
+
+def test_sales_forecast_keeps_currencies_apart(client: TestClient, team: Team) -> None:
+    month = _month_start(_today().replace(day=1), 1)
+    params = {"month": month.isoformat(), "group": "owner"}
+    # The seasonal part is the mean of the same position one and two quarters earlier.
+    _closed_deal(client, team.rep_id, "700.10", _month_start(month, -3).replace(day=15))
+    _closed_deal(client, team.rep_id, "300.00", _month_start(month, -6).replace(day=15))
+    before = team.manager.get("/api/v1/sales/forecast", params=params)
+
+    # A yen deal won one quarter earlier and one open yen deal must change no yuan figure.
+    yen = {"currency": "JPY"}
+    _closed_deal(client, team.rep_id, "90000000", _month_start(month, -3).replace(day=20), **yen)
+    engaged = (month - timedelta(days=30)).isoformat()
+    _opportunity(client, team.rep_id, "proposal", "500000000", engaged_on=engaged, **yen)
+    after = team.manager.get("/api/v1/sales/forecast", params=params)
+
+    assert before.status_code == 200, before.text
+    assert after.status_code == 200, after.text
+    body = after.json()
+    assert body["currency"] == "CNY"
+    assert body["month"] == month.isoformat()
+    assert body["forecast"] == before.json()["forecast"]
+    assert body["forecast"] == [{"key": team.rep_id, "name": "sales_rep", "amount": "500.05"}]
+    assert before.json()["other_currencies"] == []
+    # No deal was lost and every won deal took 40 days. The open one is 30 days old at the
+    # start of the month, so it closes inside the month with probability 1.
+    assert body["other_currencies"] == [
+        {
+            "key": team.rep_id,
+            "name": "sales_rep",
+            "currency": "JPY",
+            "open_deals": 1,
+            "weighted_amount": "500000000",
+        }
+    ]
+
+
+def test_sales_forecast_names_teams(client: TestClient, team: Team) -> None:
+    month = _month_start(_today().replace(day=1), 1)
+    _closed_deal(client, team.rep_id, "800.00", _month_start(month, -3).replace(day=15))
+    _closed_deal(client, team.other_id, "100.00", _month_start(month, -3).replace(day=15))
+
+    response = client.get(
+        "/api/v1/sales/forecast", params={"month": month.isoformat(), "group": "team"}
+    )
+
+    assert response.status_code == 200, response.text
+    rows = {row["key"]: row for row in response.json()["forecast"]}
+    assert rows[team.team_id] == {"key": team.team_id, "name": "华东销售部", "amount": "800.00"}
+    assert rows["-"] == {"key": "-", "name": None, "amount": "100.00"}
 
 
 def test_home_needs_login(client: TestClient) -> None:

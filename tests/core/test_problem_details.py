@@ -31,7 +31,8 @@ def test_unknown_record_is_404(client: TestClient) -> None:
 
     body = assert_problem(response, 404, "record_not_found")
     assert body["detail"] == (
-        f"No accounts record {missing}; it may have been deleted or belong to another tenant."
+        f"Record {missing} (accounts) was not found; it may have been deleted or belong to "
+        "another tenant."
     )
 
 
@@ -101,3 +102,24 @@ def test_request_validation_reasons_speak_the_requests_language(client: TestClie
     assert "true 或 false" in by_field["do_not_contact"]
     english_by_field = {error["field"]: error["message"] for error in english.json()["errors"]}
     assert "is not an accepted field" in english_by_field["bogus"]
+
+
+def test_validation_reasons_for_choices_and_numbers(client: TestClient) -> None:
+    policy = {
+        "name": "标准",
+        "priority": "critical",
+        "first_response_minutes": 60,
+        "resolution_minutes": 240,
+    }
+    quote = {"title": "报价", "lines": [], "tax_percent": "NaN"}
+
+    choice = client.post("/api/v1/service/sla/policies", json=policy)
+    number = client.post("/api/v1/quotes", json=quote)
+
+    assert choice.status_code == 422, choice.text
+    (priority,) = [error for error in choice.json()["errors"] if error["field"] == "priority"]
+    assert "'low'、'normal'、'high'、'urgent'" in priority["message"]
+    assert " or " not in priority["message"]
+    assert number.status_code == 422, number.text
+    (tax,) = [error for error in number.json()["errors"] if error["field"] == "tax_percent"]
+    assert "有限的数字" in tax["message"]

@@ -89,6 +89,38 @@ def test_tier_policy_wins(client: TestClient) -> None:
     assert iso(vip["first_response_due_at"]) == local(2026, 3, 9, 9, 30)
 
 
+def test_policy_rejects_resolution_before_response(client: TestClient) -> None:
+    body = {"name": "快速", "priority": "high", "first_response_minutes": 15}
+
+    response = client.post("/api/v1/service/sla/policies", json={**body, "resolution_minutes": 10})
+
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["field"] == "resolution_minutes"
+    assert error["code"] == "sla_resolution_before_response"
+    assert "15" in error["message"]
+    assert client.get("/api/v1/service/sla/policies").json() == []
+
+
+def test_policy_rejects_unknown_escalation_step(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/service/sla/policies",
+        json={
+            "name": "标准",
+            "priority": "normal",
+            "first_response_minutes": 60,
+            "resolution_minutes": 240,
+            "escalation": {"notify": True, "page_ceo": True},
+        },
+    )
+
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["field"] == "escalation.page_ceo"
+    assert error["code"] == "sla_unknown_escalation_step"
+    assert "raise_priority" in error["message"]
+
+
 def test_no_policy_means_no_sla(client: TestClient) -> None:
     ticket = intake(client)
     assert ticket["sla_state"] == "none"
@@ -191,6 +223,37 @@ def test_paused_ticket_is_not_escalated(
     later = run_sla_checks(database, now=opened + timedelta(days=3))
     assert tenant.slug not in later
     current = client.get(f"/api/v1/tickets/{ticket['id']}").json()
+    assert current["escalation_level"] == 0
+    assert current["sla_state"] == "paused"
+
+
+def test_ticket_pending_before_policy_is_paused(
+    client: TestClient, database: Database, tenant: TenantInfo
+) -> None:
+    """A ticket stored as pending before any policy existed, as in an import, stays paused."""
+    opened = local(2026, 3, 9, 9, 0)
+    with database.session() as session:
+        ticket = Ticket(
+            tenant_id=tenant.tenant.id,
+            subject="等待客户提供日志",
+            status="pending",
+            opened_at=opened,
+            updated_at=opened + timedelta(hours=1),
+        )
+        session.add(ticket)
+        session.flush()
+        ticket_id = ticket.id
+    add_policy(client, "normal", 60, 4 * 60)
+    with database.session() as session:
+        stored = session.get_one(Ticket, ticket_id)
+        sla.apply_targets(session, stored, tenant_calendar(session, tenant.tenant.id))
+        assert stored.sla_paused_at is not None
+        assert ensure_utc(stored.sla_paused_at) == opened + timedelta(hours=1)
+
+    later = run_sla_checks(database, now=opened + timedelta(days=3))
+
+    assert tenant.slug not in later
+    current = client.get(f"/api/v1/tickets/{ticket_id}").json()
     assert current["escalation_level"] == 0
     assert current["sla_state"] == "paused"
 

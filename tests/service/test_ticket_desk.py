@@ -54,7 +54,8 @@ def test_workflow_rejects_invalid_transition(client: TestClient) -> None:
         f"/api/v1/service/tickets/{ticket['id']}/status", json={"status": "open"}
     )
     assert reopened.status_code == 409
-    assert reopened.json()["code"] == "ticket_invalid_transition"
+    assert reopened.json()["code"] == "ticket_closed_status"
+    assert "新建工单" in reopened.json()["detail"]
     # The generic record API follows the same workflow.
     patched = client.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "pending"})
     assert patched.status_code == 409
@@ -151,6 +152,36 @@ def test_assign_to_unknown_user_is_rejected(client: TestClient) -> None:
     )
     assert response.status_code == 400
     assert response.json()["code"] == "ticket_unknown_agent"
+    assert client.get(f"/api/v1/tickets/{ticket['id']}").json()["assignee_id"] is None
+
+
+def test_invalid_transition_names_statuses(client: TestClient) -> None:
+    ticket = intake(client)
+    client.post(f"/api/v1/service/tickets/{ticket['id']}/status", json={"status": "resolved"})
+
+    response = client.post(
+        f"/api/v1/service/tickets/{ticket['id']}/status", json={"status": "pending"}
+    )
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "ticket_invalid_transition"
+    detail = response.json()["detail"]
+    assert "“已解决”" in detail
+    assert "“等待客户”" in detail
+    assert "处理中、已关闭" in detail
+
+
+def test_assign_to_sales_rep_is_rejected(client: TestClient) -> None:
+    ticket = intake(client)
+    rep_id, _ = add_user(client, "sales_rep")
+
+    response = client.post(
+        f"/api/v1/service/tickets/{ticket['id']}/assign", json={"assignee_id": rep_id}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "ticket_agent_not_allowed"
+    assert "sales_rep 用户" in response.json()["detail"]
     assert client.get(f"/api/v1/tickets/{ticket['id']}").json()["assignee_id"] is None
 
 

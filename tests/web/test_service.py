@@ -13,12 +13,14 @@ from zhike.core.db import Database
 from zhike.core.timeutil import utc_now
 from zhike.knowledge.schemas import ArticleCreate
 from zhike.knowledge.service import KnowledgeService
+from zhike.security.admin import create_user
+from zhike.security.schemas import UserCreate
 from zhike.service.admin import create_policy
 from zhike.service.desk import TicketDesk
 from zhike.service.schemas import SlaPolicyBody, TicketIntake
 
 from .conftest import save_screenshot
-from .web_support import log_in
+from .web_support import USER_PASSWORD, log_in
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -112,3 +114,84 @@ def test_bot_chat_answers_and_hands_off(page: Any, database: Database, tenant: T
     page.get_by_role("button", name="转人工").click()
     expect(chat).to_contain_text("已为您转接人工客服，工单号 T000001")
     save_screenshot(page, "service-bot")
+
+
+def _resolved_ticket(database: Database, tenant: TenantInfo) -> str:
+    with database.session() as session:
+        agent = create_user(
+            session,
+            tenant.actor,
+            UserCreate(
+                email=f"li@{tenant.slug}.example.com",
+                display_name="李客服",
+                password=USER_PASSWORD,
+                role="service_agent",
+            ),
+        )
+        create_policy(
+            session,
+            tenant.actor,
+            SlaPolicyBody(
+                name="紧急工单",
+                priority="urgent",
+                first_response_minutes=30,
+                resolution_minutes=240,
+                uses_business_hours=False,
+            ),
+        )
+        desk = TicketDesk(session, tenant.actor)
+        ticket = desk.intake("phone", TicketIntake(subject="打印机无法连接", priority="urgent"))
+        desk.assign(ticket.id, agent.id, None)
+        desk.change_status(ticket.id, "resolved", None, None)
+        return str(ticket.id)
+
+
+def test_ticket_record_page_shows_labels_and_names(
+    page: Any, database: Database, tenant: TenantInfo
+) -> None:
+    ticket_id = _resolved_ticket(database, tenant)
+
+    page.goto(f"/tickets/{ticket_id}")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+
+    fields = page.get_by_test_id("record-fields")
+    expect(fields).to_contain_text("首次响应截止时间")
+    expect(fields).not_to_contain_text("first_response_due_at")
+    expect(fields).not_to_contain_text("sla_paused_seconds")
+    expect(page.get_by_test_id("field-status")).to_have_text("已解决")
+    expect(page.get_by_test_id("field-priority")).to_have_text("紧急")
+    expect(page.get_by_test_id("field-channel")).to_have_text("电话")
+    expect(page.get_by_test_id("field-assignee_id")).to_have_text("李客服")
+    expect(page.get_by_test_id("field-sla_policy_id")).to_have_text("紧急工单")
+    expect(page.get_by_test_id("field-sla_paused_seconds")).to_have_text("0秒钟")
+    due = page.get_by_test_id("field-first_response_due_at")
+    expect(due).to_contain_text(f"{utc_now().year}年")
+    routing = page.get_by_test_id("routing-assignment")
+    expect(routing).to_contain_text("李客服")
+    expect(routing).to_contain_text("手工指派")
+    # The number and the SLA fields are maintained by the desk, so they have no edit button.
+    expect(page.get_by_test_id("edit-subject")).to_be_visible()
+    expect(page.get_by_test_id("edit-number")).to_have_count(0)
+    expect(page.get_by_test_id("edit-sla_paused_seconds")).to_have_count(0)
+    expect(page.get_by_test_id("edit-first_response_due_at")).to_have_count(0)
+    save_screenshot(page, "ticket-record")
+
+    page.get_by_test_id("language-en").click()
+    expect(fields).to_contain_text("First response due")
+    expect(page.get_by_test_id("field-status")).to_have_text("Resolved")
+    expect(page.get_by_test_id("field-priority")).to_have_text("Urgent")
+
+
+def test_ticket_list_shows_choice_labels(page: Any, database: Database, tenant: TenantInfo) -> None:
+    _resolved_ticket(database, tenant)
+
+    page.goto("/tickets")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+
+    row = page.get_by_role("link", name="打印机无法连接")
+    expect(row).to_be_visible()
+    table = page.locator(".el-table-v2")
+    expect(table).to_contain_text("已解决")
+    expect(table).to_contain_text("紧急")
+    expect(table).to_contain_text("李客服")
+    expect(table).not_to_contain_text("resolved")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zhike.core.i18n import translate
+from zhike.core.i18n import catalog_label, translate
 
 MAX_SHOWN_CHARACTERS = 200
 
@@ -61,6 +61,12 @@ class ValidationFailed(ZhikeError):
 class NotFound(ZhikeError):
     status = 404
     code = "not_found"
+
+    def __init__(self, code: str | None = None, /, **params: Any) -> None:
+        # Raisers name the object by its table; readers see its label in their language.
+        if isinstance(params.get("object"), str):
+            params["object"] = catalog_label("access.object", params["object"])
+        super().__init__(code, **params)
 
 
 class Conflict(ZhikeError):

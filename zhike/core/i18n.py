@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -107,6 +108,16 @@ class Localized:
     render: Callable[[str], str]
 
 
+def catalog_label(prefix: str, name: str) -> Localized:
+    """Return ``name``'s label under ``prefix`` in each locale, or the name itself without one."""
+    key = f"{prefix}.{name}"
+
+    def render(locale: str) -> str:
+        return translate(key, locale) if key in load_catalog(locale) else name
+
+    return Localized(render)
+
+
 def translate(key: str, locale: str = DEFAULT_LOCALE, /, **params: Any) -> str:
     """Return the message for ``key`` in ``locale`` with ``params`` filled in.
 
@@ -145,6 +156,9 @@ def _plural_form(template: str, count: Any) -> str:
     return forms[-1]
 
 
+_ENGLISH_LIST = re.compile(r"(?<=')(?:, | or )(?=')")
+
+
 def validation_reason(item: Any, locale: str) -> str:
     """Return pydantic's reason for one error of ``errors()`` in ``locale``.
 
@@ -154,6 +168,9 @@ def validation_reason(item: Any, locale: str) -> str:
     key = f"validation.{item.get('type')}"
     if key in load_catalog(locale):
         context = {name: str(value) for name, value in (item.get("ctx") or {}).items()}
+        if locale.startswith("zh"):
+            # pydantic joins the choices in English ("'a', 'b' or 'c'").
+            context = {name: _ENGLISH_LIST.sub("、", value) for name, value in context.items()}
         try:
             return translate(key, locale, **context)
         except (KeyError, IndexError):

@@ -129,7 +129,7 @@ def demo_command(
     say("cli.demo.tenant", slug=DEMO_TENANT_SLUG)
     say("cli.demo.email", email=DEMO_ADMIN_EMAIL)
     say("cli.demo.password", password=DEMO_PASSWORD)
-    for role, email in _sample_logins(database, tenant_id):
+    for role, email in sample_logins(database, tenant_id):
         say(f"cli.demo.other_login.{role}", email=email)
     if no_serve:
         return
@@ -221,17 +221,37 @@ def _import_datasets(database: Database, folder: Path, say: _Printer) -> None:
         )
 
 
-def _sample_logins(database: Database, tenant_id: uuid.UUID) -> list[tuple[str, str]]:
-    """Return one sales manager's and one sales rep's e-mail, to try the demo in other roles."""
-    logins = []
+def sample_logins(database: Database, tenant_id: uuid.UUID) -> list[tuple[str, str]]:
+    """Return a sales manager's e-mail and that of a rep who reports to them.
+
+    The two are a pair so that the rep's discount or stage approvals reach this manager.
+    """
+    logins: list[tuple[str, str]] = []
     with database.session() as session:
-        for role in ("sales_manager", "sales_rep"):
-            email = session.scalar(
-                select(User.email)
-                .where(User.tenant_id == tenant_id, User.role == role, User.is_active.is_(True))
-                .order_by(User.email)
-                .limit(1)
+        manager = session.execute(
+            select(User.id, User.email)
+            .where(
+                User.tenant_id == tenant_id,
+                User.role == "sales_manager",
+                User.is_active.is_(True),
             )
-            if email is not None:
-                logins.append((role, email))
+            .order_by(User.email)
+            .limit(1)
+        ).first()
+        if manager is None:
+            return logins
+        logins.append(("sales_manager", manager.email))
+        rep = session.scalar(
+            select(User.email)
+            .where(
+                User.tenant_id == tenant_id,
+                User.role == "sales_rep",
+                User.manager_id == manager.id,
+                User.is_active.is_(True),
+            )
+            .order_by(User.email)
+            .limit(1)
+        )
+        if rep is not None:
+            logins.append(("sales_rep", rep))
     return logins

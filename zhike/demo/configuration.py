@@ -23,9 +23,9 @@ from zhike.sales.models import Lead
 from zhike.sales.pool_schemas import PoolWrite
 from zhike.sales.quote_schemas import PriceBookEntryWrite, PriceBookWrite
 from zhike.sales.quotes import create_price_book, set_price_book_entries
-from zhike.service.admin import create_policy
+from zhike.service.admin import create_policy, put_agent
 from zhike.service.models import Ticket
-from zhike.service.schemas import SlaPolicyBody
+from zhike.service.schemas import AgentProfileBody, SlaPolicyBody
 from zhike.service.settings import tenant_calendar
 from zhike.service.sla import apply_targets
 
@@ -88,6 +88,10 @@ def build_configuration(context: DemoContext) -> None:
                 resolution_minutes=resolution,
             ),
         )
+
+    # The service team takes tickets, so routing and each agent's own queue work.
+    for agent_id in context.service_agents:
+        put_agent(session, actor, agent_id, AgentProfileBody(max_open_tickets=40))
 
     # Tickets written before the policies existed get their due times now, as
     # they would have on arrival.

@@ -157,28 +157,27 @@ def build_tickets(context: DemoContext) -> None:
             resolved = min(
                 opened + timedelta(hours=rng.randint(1, 240)), context.end - timedelta(minutes=1)
             )
-        context.add(
-            Ticket,
-            {
-                "id": context.new_id(rng, opened),
-                "subject": subject,
-                "description": f"客户反馈：{subject}。请尽快处理并回复客户。",
-                "status": status,
-                "priority": rng.choices(
-                    ("low", "normal", "high", "urgent"), weights=(20, 55, 20, 5)
-                )[0],
-                "category": category,
-                "channel": rng.choice(TICKET_CHANNELS),
-                "account_id": account.id,
-                "contact_id": rng.choice(contacts).id if contacts else None,
-                "product_id": rng.choice(context.products)[0],
-                "opened_at": opened,
-                "resolved_at": resolved,
-                "owner_id": rng.choice(context.service_agents),
-                "updated_at": resolved or opened,
-            },
-            opened,
-        )
+        values = {
+            "id": context.new_id(rng, opened),
+            "subject": subject,
+            "description": f"客户反馈：{subject}。请尽快处理并回复客户。",
+            "status": status,
+            "priority": rng.choices(("low", "normal", "high", "urgent"), weights=(20, 55, 20, 5))[
+                0
+            ],
+            "category": category,
+            "channel": rng.choice(TICKET_CHANNELS),
+            "account_id": account.id,
+            "contact_id": rng.choice(contacts).id if contacts else None,
+            "product_id": rng.choice(context.products)[0],
+            "opened_at": opened,
+            "resolved_at": resolved,
+            "owner_id": rng.choice(context.service_agents),
+            "updated_at": resolved or opened,
+        }
+        # A new ticket still waits in the queue, and every other one has been taken.
+        values["assignee_id"] = None if status == "new" else values["owner_id"]
+        context.add(Ticket, values, opened)
     context.writer.flush()
 
 

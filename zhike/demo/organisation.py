@@ -98,12 +98,12 @@ def build_organisation(context: DemoContext, password_hash: str) -> None:
         context.reps_by_region[region] = [
             add_user("sales_rep", f"{region}大区", manager) for _ in range(REPS_PER_REGION)
         ]
-    service_lead = add_user("service_manager", "客户服务部", None)
+    service_lead = add_user("service_agent", "客户服务部", None)
     managers[teams["客户服务部"]] = service_lead
     context.service_agents = [service_lead] + [
         add_user("service_agent", "客户服务部", service_lead) for _ in range(SERVICE_AGENTS)
     ]
-    marketer = add_user("marketing_manager", "市场部", None)
+    marketer = add_user("marketer", "市场部", None)
     managers[teams["市场部"]] = marketer
     context.marketers = [marketer]
     context.writer.link(Team, "manager_id", managers)

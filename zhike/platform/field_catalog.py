@@ -6,6 +6,10 @@ classification everywhere. Built-in field labels live in the catalogs under
 ``field_label.<object>.<field>`` or, when the word is the same for every
 object, ``field_label.<field>``.
 
+Built-in choice fields come from the object's ``choice_fields``, with value
+labels under ``field_choice.<object>.<field>.<value>``. A field is read-only
+when the update body has no such field or the caller's role makes it read-only.
+
 Classifications of built-in fields are overridden per tenant in
 ``Tenant.settings["field_classifications"]`` (``"contacts.mobile"`` to a
 classification); custom fields carry theirs on their FieldDefinition row.
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,6 +49,9 @@ FieldKind = Literal[
 ]
 
 
+FieldUnit = Literal["seconds", "hours"]
+
+
 class FieldInfo(BaseModel):
     name: str
     label: str
@@ -53,9 +60,20 @@ class FieldInfo(BaseModel):
     field_type: str
     is_custom: bool
     is_required: bool
+    read_only: bool = Field(
+        default=False,
+        description="an update may not set this field, because the platform maintains it "
+        "or the caller's role makes it read-only",
+    )
     classification: str
     default_classification: str
     choices: list[str] | None = None
+    choice_labels: dict[str, str] | None = Field(
+        default=None, description="label of each choice value in the caller's language"
+    )
+    unit: FieldUnit | None = Field(
+        default=None, description="unit of a number field that contains a duration"
+    )
 
 
 def field_label(object_name: str, field_name: str, locale: str) -> str:
@@ -66,6 +84,20 @@ def field_label(object_name: str, field_name: str, locale: str) -> str:
         or catalog.get(f"field_label.{field_name}")
         or field_name
     )
+
+
+def choice_label(object_name: str, field_name: str, value: str, locale: str) -> str:
+    """Return the label of a built-in choice value in ``locale``, or the value without one."""
+    return load_catalog(locale).get(f"field_choice.{object_name}.{field_name}.{value}") or value
+
+
+def _unit(name: str) -> FieldUnit | None:
+    # Number columns that contain a duration are named after its unit, e.g. sla_paused_seconds.
+    if name.endswith("_seconds"):
+        return "seconds"
+    if name.endswith("_hours"):
+        return "hours"
+    return None
 
 
 def _column_type(column: Any) -> str:
@@ -80,7 +112,7 @@ def _column_type(column: Any) -> str:
         python_type = kind.python_type
     except NotImplementedError:
         return "text"
-    names = {bool: "boolean", int: "integer", str: "text"}
+    names = {bool: "boolean", int: "integer", float: "decimal", str: "text"}
     if python_type in names:
         return names[python_type]
     return {"Decimal": "decimal", "date": "date", "datetime": "datetime"}.get(
@@ -95,22 +127,42 @@ def object_fields(session: Session, actor: Actor, object_name: str) -> list[Fiel
     required = {
         name for name, info in spec.create_schema.model_fields.items() if info.is_required()
     }
+    updatable = set(spec.update_schema.model_fields)
+    grant = actor.grants.grant(object_name)
+    role_blocked = (
+        {name for name, access in grant.fields.items() if access in ("hidden", "read_only")}
+        if grant is not None
+        else set()
+    )
     fields = []
     for column in spec.model.__table__.columns:
         if column.key in MANAGED_COLUMNS:
             continue
         default = default_classification(object_name, column.key)
+        values = spec.choice_fields.get(column.key)
+        field_type = "choice" if values is not None else _column_type(column)
         fields.append(
             FieldInfo(
                 name=column.key,
                 label=field_label(object_name, column.key, actor.locale),
                 label_zh=field_label(object_name, column.key, "zh-CN"),
                 label_en=field_label(object_name, column.key, "en"),
-                field_type=_column_type(column),
+                field_type=field_type,
                 is_custom=False,
                 is_required=column.key in required,
+                read_only=column.key not in updatable or column.key in role_blocked,
                 classification=overrides.get((object_name, column.key), default),
                 default_classification=default,
+                choices=list(values) if values is not None else None,
+                choice_labels=(
+                    {
+                        value: choice_label(object_name, column.key, value, actor.locale)
+                        for value in values
+                    }
+                    if values is not None
+                    else None
+                ),
+                unit=_unit(column.key) if field_type in ("integer", "decimal") else None,
             )
         )
     definitions = session.scalars(
@@ -128,6 +180,7 @@ def object_fields(session: Session, actor: Actor, object_name: str) -> list[Fiel
                 field_type=definition.field_type,
                 is_custom=True,
                 is_required=False,
+                read_only=definition.name in role_blocked,
                 classification=definition.classification,
                 default_classification="internal",
                 choices=definition.choices,

@@ -35,6 +35,9 @@ class ObjectSpec:
     normalizers: tuple[Normalizer, ...] = ()
     after_write: tuple[AfterWrite, ...] = ()
     export_fields: tuple[str, ...] = field(default=())
+    # Built-in text fields that contain a coded value from a fixed list. The field catalog
+    # offers these values with their labels (``field_choice.<object>.<field>.<value>``).
+    choice_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 _OBJECTS: dict[str, ObjectSpec] = {}

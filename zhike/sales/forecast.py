@@ -10,6 +10,11 @@ seasonal time-series model of that "in-period" part of won amounts adds them.
 
 The back-test compares the result with a seasonal-naive forecast of total won
 amounts (same month one season earlier) and reports the WAPE of both.
+
+A deals frame may carry a ``currency`` column. Win rates and cycle lengths do
+not depend on the currency, so they come from every deal, but amounts are only
+added within one currency: the functions that take ``currency`` count the
+amounts of that currency alone. A frame without the column is one currency.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -46,19 +50,44 @@ class ForecastLine:
         return self.pipeline + self.new_business
 
 
+DEAL_COLUMNS = [
+    "owner",
+    "owner_name",
+    "team",
+    "team_name",
+    "engaged",
+    "closed",
+    "outcome",
+    "amount",
+    "currency",
+]
+
+
+def _id_text(value: object) -> str:
+    return str(value) if isinstance(value, uuid.UUID) else "-"
+
+
 def deals_from_crm(session: Session, actor: Actor) -> pd.DataFrame:
-    """One row per opportunity: owner, team, engaged/closed dates, outcome and amount."""
+    """Read one row per opportunity the actor may read, in the columns of ``DEAL_COLUMNS``.
+
+    Owner and team are ids as text ("-" when missing), with their display names
+    beside them. Amounts become floats for the statistics, so callers quantize
+    what they return to the currency's minor unit.
+    """
     statement = (
         select(
             Opportunity.id,
             Opportunity.owner_id,
             Opportunity.amount,
+            Opportunity.currency,
             Opportunity.engaged_on,
             Opportunity.closed_on,
             Opportunity.created_at,
             PipelineStage.is_won,
             PipelineStage.is_lost,
-            Team.name.label("team"),
+            User.display_name.label("owner_name"),
+            Team.id.label("team_id"),
+            Team.name.label("team_name"),
         )
         .join(PipelineStage, PipelineStage.id == Opportunity.stage_id)
         .outerjoin(User, User.id == Opportunity.owner_id)
@@ -68,24 +97,32 @@ def deals_from_crm(session: Session, actor: Actor) -> pd.DataFrame:
     # otherwise show colleagues' pipelines to a sales rep.
     rows = pd.DataFrame(session.execute(scope_select(actor, Opportunity, statement)).fetchall())
     if rows.empty:
-        return pd.DataFrame(columns=["owner", "team", "engaged", "closed", "outcome", "amount"])
+        return pd.DataFrame(columns=DEAL_COLUMNS)
     created = pd.to_datetime(rows["created_at"], utc=True).dt.tz_localize(None).dt.normalize()
     engaged = pd.to_datetime(rows["engaged_on"], errors="coerce").fillna(created)
     outcome = np.where(rows["is_won"], "won", np.where(rows["is_lost"], "lost", "open"))
     return pd.DataFrame(
         {
-            "owner": rows["owner_id"].map(
-                lambda value: str(value) if isinstance(value, uuid.UUID) else "-"
-            ),
-            "team": rows["team"].fillna("-"),
+            "owner": rows["owner_id"].map(_id_text),
+            "owner_name": rows["owner_name"],
+            "team": rows["team_id"].map(_id_text),
+            "team_name": rows["team_name"],
             "engaged": engaged,
             "closed": pd.to_datetime(rows["closed_on"], errors="coerce"),
             "outcome": outcome,
             "amount": pd.to_numeric(
                 rows["amount"].map(lambda v: float(v) if v is not None else None)
             ),
+            "currency": rows["currency"],
         }
     )
+
+
+def in_currency(deals: pd.DataFrame, currency: str | None) -> pd.DataFrame:
+    """Keep the deals whose amounts count in ``currency``, or all without a filter or column."""
+    if currency is None or "currency" not in deals.columns:
+        return deals
+    return deals[deals["currency"] == currency]
 
 
 def _survival(durations: np.ndarray, ages: np.ndarray) -> np.ndarray:
@@ -99,7 +136,11 @@ def _survival(durations: np.ndarray, ages: np.ndarray) -> np.ndarray:
 def pipeline_expectation(
     deals: pd.DataFrame, cutoff: pd.Timestamp, start: pd.Timestamp, end: pd.Timestamp
 ) -> pd.Series:
-    """Expected won amount inside [start, end) of each deal open at ``cutoff``."""
+    """Compute the expected won amount inside [start, end) of each deal open at ``cutoff``.
+
+    Each value is in the deal's own currency. A deal without an amount counts as
+    the median won amount of its currency, or as zero when that currency has no won deal.
+    """
     history = deals[deals["closed"].notna() & (deals["closed"] < cutoff)]
     won = history[history["outcome"] == "won"]
     lost = history[history["outcome"] == "lost"]
@@ -124,7 +165,12 @@ def pipeline_expectation(
     probability = np.divide(
         closes_inside, still_open, out=np.zeros_like(age), where=still_open > 1e-9
     )
-    typical = won["amount"].median() if not won.empty else 0.0
+    typical: pd.Series | float
+    if "currency" in deals.columns:
+        medians = won.groupby("currency")["amount"].median()
+        typical = open_deals["currency"].map(medians).fillna(0.0)
+    else:
+        typical = won["amount"].median() if not won.empty else 0.0
     amount = (
         open_deals["amount"].where(open_deals["amount"] > 0).fillna(typical).to_numpy(dtype=float)
     )
@@ -159,14 +205,21 @@ def new_business_expectation(
 
 
 def forecast(
-    deals: pd.DataFrame, start: date, *, cutoff: date | None = None, group: str | None = None
+    deals: pd.DataFrame,
+    start: date,
+    *,
+    cutoff: date | None = None,
+    group: str | None = None,
+    currency: str | None = None,
 ) -> list[ForecastLine]:
-    """Expected won amount in the month that begins at ``start``, overall or per owner or team."""
+    """Expected won amount in ``currency`` in the month that begins at ``start``, per group."""
     month_start = pd.Timestamp(start)
     month_end = month_start + pd.DateOffset(months=1)
     cut = pd.Timestamp(cutoff) if cutoff else month_start
+    counted = in_currency(deals, currency)
     expected = pipeline_expectation(deals, cut, month_start, month_end)
-    new = new_business_expectation(deals, month_start, group)
+    expected = expected[expected.index.isin(counted.index)]
+    new = new_business_expectation(counted, month_start, group)
     if group is None:
         return [ForecastLine("all", float(expected.sum()), float(new.sum()))]
     pipeline = (
@@ -200,17 +253,22 @@ def seasonal_forecast(history: pd.DataFrame, period: pd.Period) -> pd.Series:
     return pd.concat(rows, axis=1).mean(axis=1)
 
 
-def _pipeline_total(deals: pd.DataFrame, month: pd.Period, group: str | None) -> pd.Series:
-    lines = forecast(deals, month.to_timestamp().date(), group=group)
+def _pipeline_total(
+    deals: pd.DataFrame, month: pd.Period, group: str | None, currency: str | None
+) -> pd.Series:
+    lines = forecast(deals, month.to_timestamp().date(), group=group, currency=currency)
     return pd.Series({line.group: line.total for line in lines}, dtype=float)
 
 
-def combination_weight(deals: pd.DataFrame, history: pd.DataFrame, period: pd.Period) -> float:
+def combination_weight(
+    deals: pd.DataFrame, history: pd.DataFrame, period: pd.Period, currency: str | None = None
+) -> float:
     """Weight of the pipeline forecast against the seasonal one, from their past errors only.
 
     Each component's WAPE over up to six earlier months (never the month being
     forecast) gives an inverse-squared-error weight; the pipeline gets none until it has a
-    track record of ``MIN_TRACK_RECORD`` months.
+    track record of ``MIN_TRACK_RECORD`` months. ``history`` contains the won amounts of
+    ``currency`` only, and the pipeline is scored on the same currency.
     """
     actual: list[float] = []
     pipeline: list[float] = []
@@ -220,7 +278,7 @@ def combination_weight(deals: pd.DataFrame, history: pd.DataFrame, period: pd.Pe
         if past not in history.index or past - SEASON_MONTHS not in history.index:
             continue
         actual.append(float(history.loc[past].sum()))
-        pipeline.append(float(_pipeline_total(deals, past, None).sum()))
+        pipeline.append(float(_pipeline_total(deals, past, None, currency).sum()))
         seasonal.append(float(seasonal_forecast(history, past).sum()))
     if len(actual) < MIN_TRACK_RECORD:
         return 0.0
@@ -231,14 +289,20 @@ def combination_weight(deals: pd.DataFrame, history: pd.DataFrame, period: pd.Pe
 
 
 def combined_forecast(
-    deals: pd.DataFrame, start: date, group: str | None = None
+    deals: pd.DataFrame, start: date, group: str | None = None, currency: str | None = None
 ) -> dict[str, float]:
-    """Pipeline and seasonal forecasts of one month, weighted by how each did before."""
+    """Combine the pipeline and seasonal forecasts of one month, weighted by how each did before.
+
+    Only amounts in ``currency`` are added. Deals in other currencies still count in the
+    win rates and cycle lengths.
+    """
     period = pd.Period(start, freq="M")
     cutoff = pd.Timestamp(start)
-    history = won_by_month(deals[deals["closed"] < cutoff], group)
-    weight = combination_weight(deals, won_by_month(deals[deals["closed"] < cutoff]), period)
-    pipeline = _pipeline_total(deals, period, group)
+    counted = in_currency(deals, currency)
+    closed_before = counted[counted["closed"] < cutoff]
+    history = won_by_month(closed_before, group)
+    weight = combination_weight(deals, won_by_month(closed_before), period, currency)
+    pipeline = _pipeline_total(deals, period, group, currency)
     seasonal = seasonal_forecast(history, period)
     names = sorted(set(pipeline.index) | set(seasonal.index), key=str)
     return {
@@ -278,7 +342,3 @@ def backtest(deals: pd.DataFrame, months: list[date]) -> dict[str, object]:
             wape(truth, np.asarray([row["seasonal_naive"] for row in rows])), 4
         ),
     }
-
-
-def to_amount(value: float) -> Decimal:
-    return Decimal(str(round(value, 2)))

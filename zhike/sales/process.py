@@ -905,7 +905,11 @@ def decide_approval(
         session, actor, "approval_requests", ApprovalRequest, request_id, "update"
     )
     if request.status != "pending":
-        raise Conflict("approval_not_pending", status=request.status)
+        # The key is built now: the message renders after the session, and the request, are gone.
+        key = f"sales_process.approval_status.{request.status}"
+        raise Conflict(
+            "approval_not_pending", status=Localized(lambda locale: translate(key, locale))
+        )
     if request.requested_by_id is not None and request.requested_by_id == actor.user_id:
         raise Forbidden("approval_own_request")
     before = _approval_data(request)

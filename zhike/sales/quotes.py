@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhike.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ValidationFailed
+from zhike.core.i18n import Localized, translate
 from zhike.core.ids import new_id
 from zhike.core.money import CURRENCY_EXPONENTS
 from zhike.core.timeutil import load_zone, utc_now
@@ -45,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 HUNDRED = Decimal(100)
 EDITABLE_STATUSES = ("draft",)
+FINAL_STATUSES = ("accepted", "rejected", "superseded")
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
@@ -311,7 +313,7 @@ def _fill(
                 )
             )
         }
-    resolved: list[tuple[Any, str, Decimal]] = []
+    resolved: list[tuple[Any, str, Decimal, Decimal]] = []
     for index, line in enumerate(body.lines):
         product = products.get(line.product_id) if line.product_id else None
         if line.product_id is not None and product is None:
@@ -333,7 +335,10 @@ def _fill(
                 field_error(actor, f"lines.{index}.unit_price", None, "quote_line_price_missing")
             )
             continue
-        resolved.append((line, name, price))
+        # The list total is at book prices, so a lower unit price typed on a line counts as
+        # discount: otherwise it would slip past the approval threshold.
+        book_price = prices.get(line.product_id) if line.product_id is not None else None
+        resolved.append((line, name, price, price if book_price is None else book_price))
     if errors:
         raise ValidationFailed(errors)
 
@@ -341,10 +346,10 @@ def _fill(
         session.delete(old)
     session.flush()
     list_total = subtotal = Decimal(0)
-    for position, (line, name, price) in enumerate(resolved):
+    for position, (line, name, price, book_price) in enumerate(resolved):
         gross = quantize(line.quantity * price, currency)
         amount = quantize(gross * (HUNDRED - line.discount_percent) / HUNDRED, currency)
-        list_total += gross
+        list_total += quantize(line.quantity * book_price, currency)
         subtotal += amount
         session.add(
             QuoteLine(
@@ -448,7 +453,7 @@ def update_quote(
     quote = get_quote(session, actor, quote_id, "update")
     _check_version(quote, expected_version)
     if quote.status not in EDITABLE_STATUSES:
-        raise Conflict("quote_not_editable", status=quote.status)
+        raise Conflict("quote_not_editable", status=quote_status_label(quote.status))
     _check_references(session, actor, body)
     before = _snapshot(session, quote)
     _fill(session, actor, quote, body, _price_book(session, actor, body))
@@ -570,7 +575,7 @@ def submit_quote(session: Session, actor: Actor, quote_id: uuid.UUID) -> QuoteRe
 
     quote = get_quote(session, actor, quote_id, "update")
     if quote.status != "draft":
-        raise Conflict("quote_not_editable", status=quote.status)
+        raise Conflict("quote_not_editable", status=quote_status_label(quote.status))
     _require_latest(session, actor, quote)
     if not quote.requires_approval:
         return _transition(session, actor, quote, "approved")
@@ -599,10 +604,22 @@ def apply_discount_decision(session: Session, actor: Actor, request: ApprovalReq
     audit(session, actor, "quotes", quote.id, "record.update", before, _snapshot(session, quote))
 
 
+def quote_status_label(status: str) -> Localized:
+    """Return the quote status as a message parameter in each reader's language."""
+    return Localized(lambda locale: translate(f"sales_process.quote_status.{status}", locale))
+
+
+def _not_sendable(quote: Quote) -> Conflict:
+    # A quote that the customer accepted or declined, or that a newer version replaced,
+    # can only change through a new version. A draft or pending quote needs approval first.
+    code = "quote_final" if quote.status in FINAL_STATUSES else "quote_not_approved"
+    return Conflict(code, status=quote_status_label(quote.status))
+
+
 def send_quote(session: Session, actor: Actor, quote_id: uuid.UUID) -> QuoteRead:
     quote = get_quote(session, actor, quote_id, "update")
     if quote.status not in ("approved", "sent"):
-        raise Conflict("quote_not_approved", status=quote.status)
+        raise _not_sendable(quote)
     _require_latest(session, actor, quote)
     return _transition(session, actor, quote, "sent", sent_at=quote.sent_at or utc_now())
 
@@ -611,7 +628,7 @@ def reject_quote(session: Session, actor: Actor, quote_id: uuid.UUID) -> QuoteRe
     """Record that the customer turned the quote down."""
     quote = get_quote(session, actor, quote_id, "update")
     if quote.status not in ("approved", "sent"):
-        raise Conflict("quote_not_approved", status=quote.status)
+        raise _not_sendable(quote)
     return _transition(session, actor, quote, "rejected")
 
 
@@ -623,7 +640,7 @@ def accept_quote(
 
     quote = get_quote(session, actor, quote_id, "update")
     if quote.status not in ("approved", "sent"):
-        raise Conflict("quote_not_approved", status=quote.status)
+        raise _not_sendable(quote)
     _require_latest(session, actor, quote)
     if body.ends_on is not None and body.starts_on is not None and body.ends_on < body.starts_on:
         raise ValidationFailed(

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from zhike.core.db import Base
 from zhike.core.errors import Forbidden, ZhikeError
-from zhike.core.i18n import Localized, load_catalog, translate
+from zhike.core.i18n import catalog_label
 from zhike.core.timeutil import load_zone
 from zhike.security.context import Actor
 from zhike.security.roles import OWNED_OBJECTS, ObjectGrant
@@ -50,19 +50,9 @@ def action_forbidden(action: str, object_name: str) -> Forbidden:
     """Build the 403 for a missing grant, naming the action and object in the reader's language."""
     return Forbidden(
         "action_forbidden",
-        action=_label("access.action", action),
-        object=_label("access.object", object_name),
+        action=catalog_label("access.action", action),
+        object=catalog_label("access.object", object_name),
     )
-
-
-def _label(prefix: str, name: str) -> Localized:
-    # A name without a catalog entry is shown as is rather than as the missing key.
-    key = f"{prefix}.{name}"
-
-    def render(locale: str) -> str:
-        return translate(key, locale) if key in load_catalog(locale) else name
-
-    return Localized(render)
 
 
 def scope_select(

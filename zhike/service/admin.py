@@ -12,13 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhike.audit.service import record_event
-from zhike.core.errors import NotFound, PreconditionFailed
+from zhike.core.errors import NotFound, PreconditionFailed, ValidationFailed
+from zhike.platform.normalize import field_error
 from zhike.security.access import require
 from zhike.security.admin import require_administrator
 from zhike.security.context import Actor
 from zhike.security.models import User
 from zhike.service.models import AgentProfile, SlaPolicy
-from zhike.service.routing import agent_loads
+from zhike.service.routing import agent_loads, require_ticket_worker
 from zhike.service.schemas import AgentProfileBody, AgentProfileRead, SlaPolicyBody
 from zhike.service.settings import ServiceSettings, load_settings, save_settings
 
@@ -34,8 +35,39 @@ def list_policies(session: Session, actor: Actor) -> list[SlaPolicy]:
     )
 
 
+ESCALATION_STEPS = ("notify", "reassign", "raise_priority")
+
+
+def _check_policy(actor: Actor, body: SlaPolicyBody) -> None:
+    """Reject unknown escalation steps and a resolution target before the first response."""
+    errors = [
+        field_error(
+            actor,
+            f"escalation.{step}",
+            step,
+            "sla_unknown_escalation_step",
+            allowed=", ".join(ESCALATION_STEPS),
+        )
+        for step in body.escalation
+        if step not in ESCALATION_STEPS
+    ]
+    if body.resolution_minutes < body.first_response_minutes:
+        errors.append(
+            field_error(
+                actor,
+                "resolution_minutes",
+                body.resolution_minutes,
+                "sla_resolution_before_response",
+                first_response=body.first_response_minutes,
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def create_policy(session: Session, actor: Actor, body: SlaPolicyBody) -> SlaPolicy:
     require_administrator(actor)
+    _check_policy(actor, body)
     policy = SlaPolicy(tenant_id=actor.tenant_id, **body.model_dump())
     session.add(policy)
     session.flush()
@@ -68,6 +100,7 @@ def update_policy(
 ) -> SlaPolicy:
     """Replace a policy; open tickets keep their due times until their priority or tier changes."""
     require_administrator(actor)
+    _check_policy(actor, body)
     policy = _policy(session, actor, policy_id)
     if expected_version is not None and policy.version != expected_version:
         raise PreconditionFailed(
@@ -141,6 +174,7 @@ def put_agent(
     )
     if user is None:
         raise NotFound("user_not_found", id=str(user_id))
+    require_ticket_worker(session, user)
     profile = session.scalar(
         select(AgentProfile).where(
             AgentProfile.tenant_id == actor.tenant_id, AgentProfile.user_id == user_id

@@ -308,6 +308,7 @@ class TicketDesk:
         )
         if user is None:
             raise InvalidInput("ticket_unknown_agent", id=str(user_id))
+        routing.require_ticket_worker(self.session, user)
 
     def reply(self, ticket_id: uuid.UUID, body: str, is_internal: bool) -> TicketMessage:
         """Add a reply or internal note; a first public reply stops the response clock."""

@@ -12,8 +12,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from zhike.core.errors import Conflict
+from zhike.core.i18n import Localized
 from zhike.core.timeutil import utc_now
 from zhike.customers.models import Account, Contact
+from zhike.platform.field_catalog import choice_label
 from zhike.platform.normalize import (
     choices,
     custom_fields,
@@ -26,10 +28,18 @@ from zhike.platform.objects import ObjectSpec, register_object
 from zhike.sales.models import Product
 from zhike.security.context import Actor
 from zhike.security.models import User
-from zhike.service.models import TICKET_PRIORITIES, TICKET_STATUSES, Ticket
+from zhike.service.models import (
+    SLA_STATES,
+    TICKET_CHANNELS,
+    TICKET_PRIORITIES,
+    TICKET_STATUSES,
+    Ticket,
+)
 from zhike.service.schemas import TicketCreate, TicketRead, TicketUpdate
 
 SOLVED_STATUSES = ("resolved", "closed")
+# Values of category_source: set by the classification model, by keyword rules, or on create.
+CATEGORY_SOURCES = ("model", "keywords", "given")
 
 # Which status each status may move to; closed is final, a follow-up is a new ticket.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -61,6 +71,18 @@ def ticket_times(
     return values
 
 
+def _status_label(status: str) -> Localized:
+    return Localized(lambda locale: choice_label("tickets", "status", status, locale))
+
+
+def _status_list(statuses: tuple[str, ...]) -> Localized:
+    def render(locale: str) -> str:
+        separator = "、" if locale.startswith("zh") else ", "
+        return separator.join(choice_label("tickets", "status", item, locale) for item in statuses)
+
+    return Localized(render)
+
+
 def ticket_workflow(
     session: Session, actor: Actor, values: dict[str, Any], record: Any
 ) -> dict[str, Any]:
@@ -68,10 +90,16 @@ def ticket_workflow(
     status = values.get("status")
     if record is None or status is None or status == record.status:
         return values
-    if status not in TRANSITIONS.get(record.status, ()):
-        allowed = ", ".join(TRANSITIONS.get(record.status, ())) or "-"
+    allowed = TRANSITIONS.get(record.status, ())
+    if status not in allowed:
+        number = record.number or "-"
+        if not allowed:
+            raise Conflict("ticket_closed_status", number=number)
         raise Conflict(
-            "ticket_invalid_transition", current=record.status, target=status, allowed=allowed
+            "ticket_invalid_transition",
+            current=_status_label(record.status),
+            target=_status_label(status),
+            allowed=_status_list(allowed),
         )
     return values
 
@@ -160,5 +188,13 @@ TICKETS = register_object(
             desk_values,
         ),
         after_write=(desk_effects,),
+        # NOTE: generic writes accept any channel text, so a channel outside this list has no label.
+        choice_fields={
+            "status": TICKET_STATUSES,
+            "priority": TICKET_PRIORITIES,
+            "channel": TICKET_CHANNELS,
+            "sla_state": SLA_STATES,
+            "category_source": CATEGORY_SOURCES,
+        },
     )
 )

@@ -20,7 +20,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from zhike.core.errors import InvalidInput
 from zhike.core.timeutil import ensure_utc
+from zhike.security.actors import resolve_role
 from zhike.security.models import User
 from zhike.service.models import AgentProfile, Ticket
 from zhike.service.settings import ServiceSettings
@@ -203,3 +205,10 @@ def predict_resolution_hours(
             return median, {"basis": basis, "tickets": len(hours), "median_hours": median}
     default = DEFAULT_RESOLUTION_HOURS.get(priority, 24.0)
     return default, {"basis": "default", "tickets": len(durations), "median_hours": default}
+
+
+def require_ticket_worker(session: Session, user: User) -> None:
+    """Raise unless ``user``'s role may edit tickets, as taking one means working on it."""
+    grant = resolve_role(session, user.tenant_id, user.role).grant("tickets")
+    if grant is None or "update" not in grant.actions:
+        raise InvalidInput("ticket_agent_not_allowed", name=user.display_name)

@@ -76,6 +76,7 @@ class TicketRead(OwnedRead):
     first_response_due_at: datetime | None
     resolution_due_at: datetime | None
     sla_paused_at: datetime | None
+    sla_paused_seconds: int = Field(description="business time the SLA clock has been paused")
     sla_state: str
     escalation_level: int
     category_source: str | None

@@ -75,6 +75,10 @@ def apply_targets(session: Session, ticket: Ticket, calendar: BusinessCalendar) 
     ticket.sla_policy_id = policy.id
     ticket.first_response_due_at = clock.add(opened, policy.first_response_minutes * 60 + paused)
     ticket.resolution_due_at = clock.add(opened, policy.resolution_minutes * 60 + paused)
+    if ticket.status in PAUSED_STATUSES and ticket.sla_paused_at is None:
+        # A ticket that already waits on the customer when it gets a policy (one created
+        # later, or an imported ticket) has waited since its last change.
+        ticket.sla_paused_at = ensure_utc(ticket.updated_at or opened)
     if ticket.sla_state in ("none", "met"):
         ticket.sla_state = "paused" if ticket.status in PAUSED_STATUSES else "ok"
 
@@ -135,7 +139,7 @@ def evaluate(
     reasons: list[dict[str, Any]] = [
         {"code": "time_used", "target": target, "used_ratio": round(used, 3)}
     ]
-    if ticket.sla_paused_at is not None:
+    if ticket.sla_paused_at is not None or ticket.status in PAUSED_STATUSES:
         state = "paused"
     elif remaining <= 0:
         state = "breached"

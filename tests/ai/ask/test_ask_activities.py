@@ -127,7 +127,6 @@ def test_activities_listed_by_subject(database: Database, tenant: TenantInfo) ->
         ("有多少个未完成的任务", 4),
         ("已完成的任务有几个", 1),
         ("how many open tasks", 4),
-        ("list my open tasks", 4),
     ],
 )
 def test_tasks_read_by_due_date_and_status(
@@ -139,3 +138,24 @@ def test_tasks_read_by_due_date_and_status(
 
     assert answer.query is not None, answer.clarification
     assert answer.rows == [[expected]], answer.query
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("list my open tasks", ["催回款", "回访", "寄样品", "整理名片"]),
+        ("which tasks are due this week", ["回访"]),
+        ("本周到期的任务有哪些", ["回访"]),
+        ("列出逾期的任务", ["催回款", "寄样品"]),
+    ],
+)
+def test_task_list_names_each_task(
+    database: Database, tenant: TenantInfo, question: str, expected: list[str]
+) -> None:
+    _seed_tasks(database, tenant)
+
+    answer = ask_as(database, tenant, question, as_of=AS_OF)
+
+    assert answer.query is not None, answer.clarification
+    assert [group.field for group in answer.query.group_by] == ["subject", "id"]
+    assert sorted(row[0] for row in answer.rows) == sorted(expected)

@@ -129,6 +129,30 @@ def test_discount_over_threshold_needs_approval(
     assert sent.json()["status"] == "sent"
 
 
+def test_lower_typed_price_counts_as_discount(client: TestClient) -> None:
+    licence = _product(client, "ERP 许可")
+    service = _product(client, "实施服务")
+    _book(client, "标准价", "CNY", {licence: "380000.00", service: "20000.00"})
+
+    quote = _quote(
+        client,
+        [
+            {"product_id": licence, "quantity": "1", "unit_price": "350000.00"},
+            {"product_id": service, "quantity": "1"},
+            {"name": "定制开发", "quantity": "1", "unit_price": "5000.00"},
+        ],
+    )
+
+    # 380,000 + 20,000 at book prices and the custom line at its own price.
+    assert quote["list_total"] == "405000.00"
+    assert quote["subtotal"] == "375000.00"
+    assert quote["effective_discount_percent"] == "7.41"
+    assert quote["requires_approval"] is False
+    repriced = _quote(client, [{"product_id": licence, "quantity": "1", "unit_price": "330000.00"}])
+    assert repriced["effective_discount_percent"] == "13.16"
+    assert repriced["requires_approval"] is True
+
+
 def test_rejected_discount_returns_to_draft(
     client: TestClient, make_user: Callable[..., tuple[TestClient, str]]
 ) -> None:
@@ -146,6 +170,7 @@ def test_rejected_discount_returns_to_draft(
     assert after["status"] == "draft"
     assert redecided.status_code == 409
     assert redecided.json()["code"] == "approval_not_pending"
+    assert "“已驳回”" in redecided.json()["detail"]
 
 
 def test_versions_supersede_and_accept_creates_contract(client: TestClient) -> None:
@@ -190,8 +215,15 @@ def test_versions_supersede_and_accept_creates_contract(client: TestClient) -> N
     assert stale.status_code == 412
     assert edited.json()["total"] == "15000.00"
     assert old_accept.status_code == 409
+    assert old_accept.json()["code"] == "quote_final"
+    assert "已被新版本取代" in old_accept.json()["detail"]
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "accepted"
+    again = client.post(f"/api/v1/quotes/{second['id']}/accept", json={"signed_on": "2026-12-01"})
+    assert again.status_code == 409
+    assert again.json()["code"] == "quote_final"
+    assert "“已接受”" in again.json()["detail"]
+    assert "accepted" not in again.json()["detail"]
     contract = client.get(f"/api/v1/contracts/{accepted.json()['contract_id']}").json()
     assert (contract["amount"], contract["currency"]) == ("15000.00", "CNY")
     assert (contract["signed_on"], contract["starts_on"], contract["ends_on"]) == (

@@ -775,6 +775,9 @@ export interface paths {
         /**
          * Sales Forecast
          * @description Expected won amount of a month: weighted pipeline combined with a seasonal model.
+         *
+         *     Amounts are in the tenant's currency. Open deals in other currencies are listed
+         *     apart per currency, because they cannot be added to it.
          */
         get: operations["sales_forecast_api_v1_sales_forecast_get"];
         put?: never;
@@ -9025,12 +9028,30 @@ export interface components {
             is_custom: boolean;
             /** Is Required */
             is_required: boolean;
+            /**
+             * Read Only
+             * @description an update may not set this field, because the platform maintains it or the caller's role makes it read-only
+             * @default false
+             */
+            read_only?: boolean;
             /** Classification */
             classification: string;
             /** Default Classification */
             default_classification: string;
             /** Choices */
             choices?: string[] | null;
+            /**
+             * Choice Labels
+             * @description label of each choice value in the caller's language
+             */
+            choice_labels?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Unit
+             * @description unit of a number field that contains a duration
+             */
+            unit?: ("seconds" | "hours") | null;
         };
         /** FieldList */
         FieldList: {
@@ -9096,6 +9117,24 @@ export interface components {
             /** Rows */
             rows: components["schemas"]["AttainmentRow"][];
             total: components["schemas"]["AttainmentRow"];
+        };
+        /** ForecastGroup */
+        ForecastGroup: {
+            /**
+             * Key
+             * @description user or team id, "all" without a group, or "-" for deals without owner or team
+             */
+            key: string;
+            /**
+             * Name
+             * @description user display name or team name, or null when unknown
+             */
+            name: string | null;
+            /**
+             * Amount
+             * @description expected won amount in the forecast's currency
+             */
+            amount: string;
         };
         /** ForecastMonth */
         ForecastMonth: {
@@ -10492,6 +10531,28 @@ export interface components {
             closed_on?: string | null;
             /** Description */
             description?: string | null;
+        };
+        /** OtherCurrencyPipeline */
+        OtherCurrencyPipeline: {
+            /**
+             * Key
+             * @description group key, as in the forecast rows
+             */
+            key: string;
+            /** Name */
+            name: string | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Open Deals
+             * @description deals in this currency open at the start of the month
+             */
+            open_deals: number;
+            /**
+             * Weighted Amount
+             * @description expected won amount of those deals inside the month, in this currency
+             */
+            weighted_amount: string;
         };
         /**
          * OutcomeMetrics
@@ -12700,6 +12761,28 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** SalesForecast */
+        SalesForecast: {
+            /**
+             * Month
+             * Format: date
+             */
+            month: string;
+            /** Group */
+            group: ("owner" | "team") | null;
+            /**
+             * Currency
+             * @description the tenant's currency: every forecast amount is in it
+             */
+            currency: string;
+            /** Forecast */
+            forecast: components["schemas"]["ForecastGroup"][];
+            /**
+             * Other Currencies
+             * @description open deals in other currencies, left out of the forecast and not converted
+             */
+            other_currencies: components["schemas"]["OtherCurrencyPipeline"][];
+        };
         /** SalesProcessList */
         SalesProcessList: {
             /** Items */
@@ -14542,6 +14625,11 @@ export interface components {
             resolution_due_at: string | null;
             /** Sla Paused At */
             sla_paused_at: string | null;
+            /**
+             * Sla Paused Seconds
+             * @description business time the SLA clock has been paused
+             */
+            sla_paused_seconds: number;
             /** Sla State */
             sla_state: string;
             /** Escalation Level */
@@ -16924,7 +17012,7 @@ export interface operations {
             query: {
                 /** @description first day of the month to forecast, e.g. 2026-07-01 */
                 month: string;
-                group?: string | null;
+                group?: ("owner" | "team") | null;
             };
             header?: {
                 authorization?: string | null;
@@ -16940,9 +17028,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SalesForecast"];
                 };
             };
             /** @description Validation Error */

@@ -565,6 +565,11 @@ def parse_question(
 ) -> ParseResult:
     """Parse ``question`` into a report query, or into a clarification when it is ambiguous."""
     text = _PUNCTUATION.sub(" ", _THOUSANDS.sub("", expand_shorthand(normalize(question))))
+    # "列出本周的任务", "list my open tickets": a question that starts with the verb requests
+    # the records themselves, as "which" does. "list price" is a field, not the verb.
+    text = re.sub(
+        r"^\s*(?:please\s+)?(?:list(?!\s+(?:price|at|for)\b)|列出来?|列一下)", " which ", text
+    )
     # "win %" is the win percentage; a percent sign after a number stays as it is.
     text = re.sub(r"(?<=[a-z])\s*%", " percent", text)
     # "engaging-to-won" names two stages: split it so each stage is matched.
@@ -767,7 +772,12 @@ def parse_question(
         groups.extend(_record_groups(base))
     if not groups and reading.of("which"):
         for phrase in reading.phrases:
-            if phrase.has("object") and phrase.first("object").target == base:  # type: ignore[union-attr]
+            names_base = phrase.has("object") and phrase.first("object").target == base  # type: ignore[union-attr]
+            # "明天到期的任务有哪些": a kind of activity or ticket names the records as well.
+            names_kind = base in words.TITLE_FIELD and any(
+                term.kind == "condition" and term.target == base for term in phrase.terms
+            )
+            if names_base or names_kind:
                 if base in words.TITLE_FIELD:
                     # Subjects repeat ("上门拜访"), so each activity or ticket is its own row.
                     groups.extend(_record_groups(base))

@@ -30,7 +30,8 @@ from zhike.api.deps import ActorDep, SessionDep
 from zhike.core.errors import Forbidden, NotFound
 from zhike.platform.objects import all_objects, get_object
 from zhike.platform.records import RecordService
-from zhike.sales.forecast import combined_forecast, deals_from_crm
+from zhike.sales.forecast_report import ForecastGroupBy, SalesForecast
+from zhike.sales.forecast_report import sales_forecast as forecast_month
 from zhike.sales.stalled import find_readable_stalled
 from zhike.security.admin import require_administrator
 from zhike.security.context import Actor
@@ -201,19 +202,21 @@ def rescore(
     return scores
 
 
-@sales_router.get("/forecast")
+@sales_router.get("/forecast", response_model=SalesForecast)
 def sales_forecast(
     session: SessionDep,
     actor: ActorDep,
     month: date = Query(description="first day of the month to forecast, e.g. 2026-07-01"),
-    group: str | None = Query(default=None, pattern="^(owner|team)$"),
-) -> dict[str, Any]:
-    """Expected won amount of a month: weighted pipeline combined with a seasonal model."""
+    group: ForecastGroupBy | None = None,
+) -> SalesForecast:
+    """Expected won amount of a month: weighted pipeline combined with a seasonal model.
+
+    Amounts are in the tenant's currency. Open deals in other currencies are listed
+    apart per currency, because they cannot be added to it.
+    """
     if "amount" in hidden_fields(actor, "opportunities"):
         raise Forbidden("report_field_hidden", field="amount")
-    deals = deals_from_crm(session, actor)
-    values = combined_forecast(deals, month.replace(day=1), group) if not deals.empty else {}
-    return {"month": month.replace(day=1).isoformat(), "group": group, "forecast": values}
+    return forecast_month(session, actor, month, group)
 
 
 @sales_router.get("/stalled")

@@ -5,7 +5,8 @@ import { currentLocale, i18n } from '@/i18n'
 
 const cache = new Map<string, Promise<FieldInfo[]>>()
 
-function load(objectName: string): Promise<FieldInfo[]> {
+/** The fields of an object in the current language, fetched once per object and language. */
+export function loadFieldCatalog(objectName: string): Promise<FieldInfo[]> {
   const key = `${objectName}:${currentLocale()}`
   let pending = cache.get(key)
   if (pending === undefined) {
@@ -47,7 +48,7 @@ export function useFieldCatalog(objectName: Ref<string> | string): {
     [name, i18n.global.locale],
     async () => {
       try {
-        const items = await load(name.value)
+        const items = await loadFieldCatalog(name.value)
         fields.value = items
         byName.value = new Map(items.map((item) => [item.name, item]))
         failure.value = null

@@ -24,6 +24,28 @@ describe('formatValue', () => {
   it('shows booleans in words', () => {
     expect(formatValue({ field_type: 'boolean' }, false, chinese)).toBe('否')
   })
+
+  it('shows a choice by its label', () => {
+    const status = { field_type: 'choice', choice_labels: { resolved: '已解决' } }
+    expect(formatValue(status, 'resolved', chinese)).toBe('已解决')
+  })
+
+  it('shows a choice without a label as its value', () => {
+    const status = { field_type: 'choice', choice_labels: { resolved: '已解决' } }
+    expect(formatValue(status, 'escalated', chinese)).toBe('escalated')
+  })
+
+  it('shows seconds as a duration', () => {
+    const paused = { field_type: 'integer', unit: 'seconds' as const }
+    expect(formatValue(paused, 3900, chinese)).toBe('1小时5分钟')
+    expect(formatValue(paused, 3900, { ...chinese, locale: 'en' })).toBe('1 hour, 5 minutes')
+    expect(formatValue(paused, 0, { ...chinese, locale: 'en' })).toBe('0 seconds')
+  })
+
+  it('shows hours with their unit', () => {
+    const predicted = { field_type: 'decimal', unit: 'hours' as const }
+    expect(formatValue(predicted, 5.5, { ...chinese, locale: 'en' })).toBe('5.5 hours')
+  })
 })
 
 describe('formatAmount', () => {

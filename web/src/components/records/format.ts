@@ -9,9 +9,14 @@ export interface FormatContext {
 
 const EMPTY = '—'
 
-/** Text for a field value: amounts with their currency, dates in the user's time zone. */
+type FormattedField = Pick<FieldInfo, 'field_type'> & Partial<Pick<FieldInfo, 'choice_labels' | 'unit'>>
+
+/**
+ * Text for a field value: choices by their label, amounts with their currency, durations with
+ * their unit and dates in the user's time zone.
+ */
 export function formatValue(
-  field: Pick<FieldInfo, 'field_type'> | undefined,
+  field: FormattedField | undefined,
   value: unknown,
   context: FormatContext,
   currency?: unknown,
@@ -19,6 +24,9 @@ export function formatValue(
   if (value === null || value === undefined || value === '') return EMPTY
   const type = field?.field_type ?? 'text'
   if (type === 'boolean') return value === true ? context.yes : context.no
+  if (typeof value === 'string' && field?.choice_labels?.[value] !== undefined) return field.choice_labels[value]
+  if (typeof value === 'number' && field?.unit === 'seconds') return formatDuration(value, context.locale)
+  if (typeof value === 'number' && field?.unit === 'hours') return formatUnit(value, 'hour', context.locale)
   if ((type === 'money' || type === 'decimal') && typeof value === 'string' && isNumeric(value)) {
     return formatAmount(value, context.locale, typeof currency === 'string' ? currency : undefined)
   }
@@ -38,6 +46,24 @@ export function formatValue(
   }
   if (typeof value === 'object') return JSON.stringify(value)
   return String(value)
+}
+
+function formatUnit(value: number, unit: 'hour' | 'minute' | 'second', locale: string): string {
+  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long', maximumFractionDigits: 1 }).format(
+    value,
+  )
+}
+
+/** Format a number of seconds as hours and minutes ("1 hour, 5 minutes"), or as seconds under a minute. */
+export function formatDuration(seconds: number, locale: string): string {
+  const whole = Math.max(0, Math.round(seconds))
+  if (whole < 60) return formatUnit(whole, 'second', locale)
+  const hours = Math.floor(whole / 3600)
+  const minutes = Math.floor((whole % 3600) / 60)
+  const parts: string[] = []
+  if (hours > 0) parts.push(formatUnit(hours, 'hour', locale))
+  if (minutes > 0 || hours === 0) parts.push(formatUnit(minutes, 'minute', locale))
+  return new Intl.ListFormat(locale, { type: 'unit', style: 'long' }).format(parts)
 }
 
 function isNumeric(value: string): boolean {

@@ -7,7 +7,7 @@ import { currentLocale } from '@/i18n'
 import { screenOf } from '@/modules/records/objects'
 
 /**
- * Display names of referenced records (accounts, contacts...), users and pipeline stages,
+ * Display names of referenced records (accounts, contacts...), users, pipeline stages and SLA policies,
  * fetched in batches and kept for the page's lifetime. A reference the user cannot read
  * stays unresolved and is shown as a short id.
  */
@@ -17,6 +17,7 @@ export const revealedValues = reactive(new Map<string, string>())
 const requested = new Set<string>()
 let usersLoaded: Promise<void> | null = null
 let stagesLoaded: Promise<void> | null = null
+let slaPoliciesLoaded: Promise<void> | null = null
 
 export interface Stage {
   id: string
@@ -46,6 +47,7 @@ export function shortId(id: string): string {
 export async function resolveNames(objectName: string, ids: Iterable<string>): Promise<void> {
   if (objectName === 'users') return loadUsers()
   if (objectName === 'stages') return loadStages()
+  if (objectName === 'sla_policies') return loadSlaPolicies()
   const screen = screenOf(objectName)
   const wanted = [...new Set(ids)].filter((id) => id !== '' && !requested.has(`${objectName}:${id}`))
   if (screen === undefined || wanted.length === 0) return
@@ -72,6 +74,15 @@ function loadUsers(): Promise<void> {
   return usersLoaded
 }
 
+function loadSlaPolicies(): Promise<void> {
+  slaPoliciesLoaded ??= (async () => {
+    // Anyone who reads tickets may list the policies. On an error the ids stay short ids.
+    const { data } = await api.GET('/api/v1/service/sla/policies')
+    for (const policy of data ?? []) names.set(`sla_policies:${policy.id}`, policy.name)
+  })()
+  return slaPoliciesLoaded
+}
+
 export function loadStages(): Promise<void> {
   stagesLoaded ??= (async () => {
     const { data } = await api.GET('/api/v1/pipeline/stages')
@@ -94,5 +105,6 @@ export function clearNames(): void {
   requested.clear()
   usersLoaded = null
   stagesLoaded = null
+  slaPoliciesLoaded = null
   stages.splice(0, stages.length)
 }

@@ -147,3 +147,14 @@ export const REFERENCES: Record<string, string> = {
   converted_contact_id: 'contacts',
   converted_opportunity_id: 'opportunities',
 }
+
+/** Fields that contain a user id, shown as the user's display name. */
+const USER_FIELDS = new Set(['owner_id', 'assignee_id'])
+
+/** Return the object whose names replace a field's id values, or undefined when the field has no ids. */
+export function nameSourceOf(field: string): string | undefined {
+  if (USER_FIELDS.has(field)) return 'users'
+  if (field === 'stage_id') return 'stages'
+  if (field === 'sla_policy_id') return 'sla_policies'
+  return REFERENCES[field]
+}
