@@ -135,6 +135,28 @@ def test_object_fields_have_labels_and_classes(client: TestClient) -> None:
     assert {item["name"]: item["label"] for item in en}["mobile"] == "Mobile"
 
 
+@pytest.mark.parametrize(
+    ("object_name", "field", "value", "label"),
+    [
+        ("leads", "status", "disqualified", "已排除"),
+        ("activities", "kind", "visit", "拜访"),
+        ("activities", "status", "done", "已完成"),
+        ("campaigns", "status", "planned", "计划中"),
+        ("campaign_members", "status", "unsubscribed", "已退订"),
+    ],
+)
+def test_choice_fields_have_chinese_labels(
+    client: TestClient, object_name: str, field: str, value: str, label: str
+) -> None:
+    items = client.get(f"/api/v1/objects/{object_name}/fields").json()["items"]
+
+    (info,) = [item for item in items if item["name"] == field]
+    assert info["field_type"] == "choice"
+    assert value in info["choices"]
+    assert info["choice_labels"][value] == label
+    assert set(info["choice_labels"]) == set(info["choices"])
+
+
 def test_ticket_fields_have_choices_and_units(client: TestClient) -> None:
     zh = client.get("/api/v1/objects/tickets/fields").json()["items"]
     en = client.get("/api/v1/objects/tickets/fields", headers={"Accept-Language": "en"}).json()[

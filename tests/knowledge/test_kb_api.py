@@ -80,6 +80,7 @@ def test_invalid_transition_is_refused(client: TestClient) -> None:
     response = client.post(f"/api/v1/kb/articles/{article_id}/submit")
     assert response.status_code == 409
     assert response.json()["code"] == "kb_invalid_transition"
+    assert "状态为“已发布”的知识文章不能提交审核" in response.json()["detail"]
     assert client.get(f"/api/v1/kb/articles/{article_id}").json()["status"] == "published"
 
 

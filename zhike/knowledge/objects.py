@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from zhike.knowledge.models import KnowledgeArticle, KnowledgeArticleRevision
+from zhike.knowledge.models import ARTICLE_STATUSES, KnowledgeArticle, KnowledgeArticleRevision
 from zhike.knowledge.schemas import ArticleCreate, ArticleRead, ArticleUpdate
 from zhike.platform.normalize import custom_fields, owner_reference, required_fields
 from zhike.platform.objects import ObjectSpec
@@ -88,6 +88,7 @@ KB_ARTICLES = ObjectSpec(
     read_schema=ArticleRead,
     search_fields=("title",),
     filter_fields=("kind", "status", "category", "owner_id", "created_at", "updated_at"),
+    choice_fields={"status": ARTICLE_STATUSES},
     sort_fields=("created_at", "updated_at", "title", "published_at"),
     default_sort="-updated_at",
     normalizers=(

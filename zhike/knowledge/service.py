@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from zhike.audit.service import record_change
 from zhike.core.errors import Conflict, PreconditionFailed
+from zhike.core.i18n import Localized, catalog_label
 from zhike.core.timeutil import utc_now
 from zhike.knowledge import index as knowledge_index
 from zhike.knowledge.models import KnowledgeArticle, KnowledgeArticleRevision
 from zhike.knowledge.objects import KB_ARTICLES
 from zhike.knowledge.schemas import RevisionRead, SearchHit, SearchResult
+from zhike.platform.field_catalog import choice_label
 from zhike.platform.records import RecordService
 from zhike.security.access import require
 from zhike.security.context import Actor
@@ -45,7 +47,14 @@ class KnowledgeService:
         """Move an article along draft → in_review → published, or archive it."""
         article = self.records.get(article_id, "update")
         if article.status not in TRANSITIONS[step]:
-            raise Conflict("kb_invalid_transition", status=article.status, step=step)
+            status = article.status
+            raise Conflict(
+                "kb_invalid_transition",
+                status=Localized(
+                    lambda locale: choice_label("kb_articles", "status", status, locale)
+                ),
+                step=catalog_label("kb.step", step),
+            )
         before = self.records.present(article)
         values: dict[str, Any] = {"status": TARGET_STATUS[step]}
         if step == "publish":

@@ -86,6 +86,7 @@ CAMPAIGNS = register_object(
         update_schema=CampaignUpdate,
         read_schema=CampaignRead,
         search_fields=("name", "channel"),
+        choice_fields={"status": CAMPAIGN_STATUSES},
         filter_fields=(
             "owner_id",
             "status",
@@ -121,6 +122,7 @@ CAMPAIGN_MEMBERS = register_object(
         read_schema=CampaignMemberRead,
         # Members have no text of their own, so search matches their status and external id.
         search_fields=("status", "external_id"),
+        choice_fields={"status": MEMBER_STATUSES},
         filter_fields=(
             "campaign_id",
             "contact_id",

@@ -82,6 +82,7 @@ LEADS = register_object(
         update_schema=LeadUpdate,
         read_schema=LeadRead,
         search_fields=("name", "company", "mobile", "email"),
+        choice_fields={"status": LEAD_STATUSES},
         filter_fields=(
             "owner_id",
             "status",
@@ -200,6 +201,7 @@ ACTIVITIES = register_object(
         update_schema=ActivityUpdate,
         read_schema=ActivityRead,
         search_fields=("subject",),
+        choice_fields={"kind": ACTIVITY_KINDS, "status": ACTIVITY_STATUSES},
         filter_fields=(
             "kind",
             "status",

@@ -14,6 +14,11 @@ describe('English plural forms', () => {
     expect(t('activities.form.reminderDays', 1)).toBe('1 day before')
     expect(t('activities.form.reminderMinutes', 1)).toBe('1 minute before')
     expect(t('assistant.rows', { count: 1 }, 1)).toBe('1 row')
+    expect(t('pipeline.count', 1)).toBe('1 deal')
+    expect(t('home.drill.count', 1)).toBe('1 record')
+    expect(t('home.funnel.otherCurrency', { count: 1, currency: 'CNY' }, 1)).toBe(
+      '1 deal in another currency is counted but not included in the CNY amounts.',
+    )
     expect(t('imports.validation.summary', { read: 1, created: 1, updated: 0, unchanged: 0, rejected: 0 }, 1)).toBe(
       '1 row: 1 new, 0 updated, 0 unchanged, 0 with problems',
     )
@@ -23,6 +28,7 @@ describe('English plural forms', () => {
     const t = english()
     expect(t('activities.form.reminderHours', 2)).toBe('2 hours before')
     expect(t('assistant.rows', { count: 0 }, 0)).toBe('0 rows')
+    expect(t('pipeline.count', 3)).toBe('3 deals')
     expect(t('imports.result.running', { read: 5, total: 40 }, 40)).toBe('Importing: 5 of about 40 rows read')
   })
 
