@@ -94,8 +94,15 @@ def test_quote_editor_saves_and_offers_pdf(
     assert pdf.status == 200
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
+    expect(page.get_by_role("button", name="删除第 1 行")).to_be_visible()
     page.get_by_role("button", name="提交").click()
     expect(page.get_by_test_id("quote-status")).to_contain_text("已批准")
+    # An approved quote is read-only: no line can be added or removed, and the totals show every step.
+    expect(page.get_by_role("button", name="删除第 1 行")).to_have_count(0)
+    expect(page.get_by_test_id("add-line")).to_have_count(0)
+    totals = page.get_by_test_id("quote-totals")
+    expect(totals).to_contain_text("整单折扣金额")
+    expect(totals).to_contain_text("税额")
     save_screenshot(page, "sales-quote-editor")
 
 
