@@ -23,7 +23,7 @@ from zhike.sales.models import Opportunity
 from zhike.security.models import Tenant, User
 from zhike.security.roles import BUILTIN_ROLES
 from zhike.security.tenants import create_tenant
-from zhike.service.models import Ticket
+from zhike.service.models import TICKET_CHANNELS, Ticket
 
 OPEN_STAGES = ["commit", "engaging", "proposal", "prospecting", "qualification"]
 
@@ -182,3 +182,12 @@ def test_demo_service_desk_is_staffed(
     assert [ticket.number for ticket in pending if ticket.sla_paused_at is None] == []
     assert [ticket.number for ticket in pending if ticket.sla_state == "breached"] == []
     assert taken
+
+
+def test_demo_ticket_channels_are_known(demo: DemoTenant, database: Database) -> None:
+    tenant_id = _tenant_id(database, demo.slug)
+    with database.session() as session:
+        channels = set(session.scalars(select(Ticket.channel).where(Ticket.tenant_id == tenant_id)))
+
+    assert channels
+    assert channels <= set(TICKET_CHANNELS)

@@ -435,6 +435,12 @@ def test_sales_forecast_keeps_currencies_apart(client: TestClient, team: Team) -
             "weighted_amount": "500000000",
         }
     ]
+    # A month written as YYYY-MM gives the same forecast.
+    short = team.manager.get(
+        "/api/v1/sales/forecast", params={"month": month.strftime("%Y-%m"), "group": "owner"}
+    )
+    assert short.status_code == 200, short.text
+    assert short.json() == body
 
 
 def test_sales_forecast_names_teams(client: TestClient, team: Team) -> None:

@@ -47,3 +47,29 @@ def test_id_filter_rejects_a_malformed_id(client: TestClient) -> None:
 
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_choice_filter_rejects_unknown_value(client: TestClient) -> None:
+    response = client.get("/api/v1/tickets", params={"status": "等待客户"})
+
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["code"] == "invalid_filter_choice"
+    assert "等待客户" in body["detail"]
+    assert "pending" in body["detail"]
+    assert client.get("/api/v1/tickets", params={"status__in": "new,pending"}).status_code == 200
+
+
+def test_open_choice_filter_accepts_other_value(client: TestClient) -> None:
+    # Tickets written through the generic API may carry a channel outside the list.
+    response = client.get("/api/v1/tickets", params={"channel": "wechat"})
+
+    assert response.status_code == 200, response.text
+
+
+def test_filter_value_error_gives_format(client: TestClient) -> None:
+    response = client.get("/api/v1/activities", params={"due_at": "2026-12-5"})
+
+    assert response.status_code == 400, response.text
+    assert "2026-12-05T09:00" in response.json()["detail"]
+    assert "datetime" not in response.json()["detail"]

@@ -123,3 +123,18 @@ def test_validation_reasons_for_choices_and_numbers(client: TestClient) -> None:
     assert number.status_code == 422, number.text
     (tax,) = [error for error in number.json()["errors"] if error["field"] == "tax_percent"]
     assert "有限的数字" in tax["message"]
+
+
+def test_bare_nan_number_is_422_not_500(client: TestClient) -> None:
+    raw = '{"title": "报价", "tax_percent": NaN, "lines": [{"name": "服务", "quantity": Infinity}]}'
+
+    response = client.post(
+        "/api/v1/quotes", content=raw, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 422, response.text
+    by_field = {error["field"]: error for error in response.json()["errors"]}
+    assert by_field["tax_percent"]["value"] == "nan"
+    assert by_field["tax_percent"]["message"].startswith("字段“税率（%）”无效")
+    assert by_field["lines.0.quantity"]["value"] == "inf"
+    assert by_field["lines.0.quantity"]["message"].startswith("字段“第 1 行的数量”无效")

@@ -185,6 +185,24 @@ def test_assign_to_sales_rep_is_rejected(client: TestClient) -> None:
     assert client.get(f"/api/v1/tickets/{ticket['id']}").json()["assignee_id"] is None
 
 
+def test_patch_assignee_to_sales_rep_is_rejected(client: TestClient) -> None:
+    ticket = intake(client)
+    rep_id, _ = add_user(client, "sales_rep")
+    etag = client.get(f"/api/v1/tickets/{ticket['id']}").headers["ETag"]
+
+    response = client.patch(
+        f"/api/v1/tickets/{ticket['id']}",
+        json={"assignee_id": rep_id},
+        headers={"If-Match": etag},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "ticket_agent_not_allowed"
+    stored = client.get(f"/api/v1/tickets/{ticket['id']}").json()
+    assert stored["assignee_id"] is None
+    assert stored["owner_id"] != rep_id
+
+
 def test_reply_to_closed_ticket_is_rejected(client: TestClient) -> None:
     ticket = intake(client)
     client.post(f"/api/v1/service/tickets/{ticket['id']}/status", json={"status": "closed"})

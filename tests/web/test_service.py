@@ -195,3 +195,27 @@ def test_ticket_list_shows_choice_labels(page: Any, database: Database, tenant: 
     expect(table).to_contain_text("紧急")
     expect(table).to_contain_text("李客服")
     expect(table).not_to_contain_text("resolved")
+
+
+def test_ticket_list_filters_by_picked_status(
+    page: Any, database: Database, tenant: TenantInfo
+) -> None:
+    _resolved_ticket(database, tenant)
+    with database.session() as session:
+        TicketDesk(session, tenant.actor).intake("phone", TicketIntake(subject="发票抬头错误"))
+
+    page.goto("/tickets")
+    log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
+    expect(page.get_by_role("link", name="发票抬头错误")).to_be_visible()
+
+    # Mouse clicks only: picking from a menu must not close the filter pop-up.
+    page.get_by_test_id("add-filter").click()
+    page.get_by_role("combobox", name="字段").click()
+    page.get_by_role("option", name="状态", exact=True).click()
+    page.locator(".el-select:has(#zk-filter-value)").click()
+    page.get_by_role("option", name="已解决", exact=True).click()
+    page.get_by_role("button", name="应用").click()
+
+    expect(page.get_by_test_id("active-filters")).to_contain_text("已解决")
+    expect(page.get_by_role("link", name="打印机无法连接")).to_be_visible()
+    expect(page.get_by_role("link", name="发票抬头错误")).to_have_count(0)

@@ -89,10 +89,11 @@ def choose_option(page: Any, select: Any, option: str) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
     target = page.get_by_role("option", name=option, exact=True).locator("visible=true")
-    for _ in range(3):
+    # On a loaded machine the list can take seconds to open, so each try waits longer.
+    for wait in (3_000, 5_000, 8_000, 12_000):
         select.click(force=True)
         try:
-            target.wait_for(state="visible", timeout=3_000)
+            target.wait_for(state="visible", timeout=wait)
             break
         except PlaywrightTimeoutError:
             continue

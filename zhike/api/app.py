@@ -45,8 +45,14 @@ from zhike.core.errors import (
     ValidationFailed,
     ZhikeError,
     problem_body,
+    shown_value,
 )
-from zhike.core.i18n import load_catalog, negotiate_locale, translate, validation_reason
+from zhike.core.i18n import (
+    negotiate_locale,
+    shown_field,
+    translate,
+    validation_reason,
+)
 from zhike.core.settings import get_settings
 from zhike.customers import identity_api as customers_identity_api
 from zhike.customers import merge_api as customers_merge_api
@@ -110,9 +116,7 @@ def _request_validation(request: Request, exc: Exception) -> JSONResponse:
         if isinstance(value, bytes):
             # A body sent as text/plain arrives as bytes: show its text, not Python's repr.
             value = value.decode("utf-8", "replace")
-        shown = (
-            value if isinstance(value, int | float | bool) or value is None else str(value)[:200]
-        )
+        shown = shown_value(value)
         errors.append(
             {
                 "field": field,
@@ -122,7 +126,7 @@ def _request_validation(request: Request, exc: Exception) -> JSONResponse:
                     "error.invalid_field",
                     locale,
                     # People read the message: name the field as the forms label it.
-                    field=load_catalog(locale).get(f"field_label.{field}") or field,
+                    field=shown_field(field, locale),
                     reason=validation_reason(item, locale),
                 ),
             }

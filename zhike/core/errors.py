@@ -6,6 +6,7 @@ message key whose zh-CN and en texts live in the i18n catalogs.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from zhike.core.i18n import catalog_label, translate
@@ -18,6 +19,18 @@ def _shortened(value: Any) -> Any:
     if isinstance(value, str) and len(value) > MAX_SHOWN_CHARACTERS:
         return f"{value[:MAX_SHOWN_CHARACTERS]}…"
     return value
+
+
+def shown_value(value: Any) -> Any:
+    """Return ``value`` as an error body shows it: numbers as numbers, anything else as short text.
+
+    NaN and infinity are text, because JSON has no such numbers.
+    """
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    return str(value)[:MAX_SHOWN_CHARACTERS]
 
 
 class ZhikeError(Exception):

@@ -108,6 +108,23 @@ class Localized:
     render: Callable[[str], str]
 
 
+def shown_field(field: str, locale: str) -> str:
+    """Return the label people see for ``field``, e.g. "第 1 行的数量" for ``lines.0.quantity``.
+
+    A field without a label keeps its key, so the message still names it.
+    """
+    catalog = load_catalog(locale)
+    label = catalog.get(f"field_label.{field}")
+    if label is not None:
+        return label
+    parts = field.split(".")
+    positions = [part for part in parts if part.isdigit()]
+    if not positions or not parts[-1] or parts[-1].isdigit():
+        return field
+    last = catalog.get(f"field_label.{parts[-1]}") or parts[-1]
+    return translate("field_label_in_line", locale, field=last, line=int(positions[0]) + 1)
+
+
 def catalog_label(prefix: str, name: str) -> Localized:
     """Return ``name``'s label under ``prefix`` in each locale, or the name itself without one."""
     key = f"{prefix}.{name}"

@@ -341,7 +341,7 @@ TICKET_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("数据导入", ("历史设备数据导入", "批量导入设备清单")),
 )
 
-TICKET_CHANNELS = ("phone", "email", "web", "wechat")
+TICKET_CHANNELS = ("phone", "email", "web_form", "web_chat")
 
 # (name, channel, offset of the start in days before today, length in days, budget)
 CAMPAIGNS: tuple[tuple[str, str, int, int, Decimal], ...] = (

@@ -83,7 +83,14 @@ def export_rows(
     statement = scope_select(actor, model, select(model), "export")
     for parameter, raw in params.filters.items():
         statement = statement.where(
-            build_condition(model, parameter, raw, spec.filter_fields, load_zone(actor.timezone))
+            build_condition(
+                model,
+                parameter,
+                raw,
+                spec.filter_fields,
+                load_zone(actor.timezone),
+                spec.closed_choices,
+            )
         )
     if params.search and params.search.strip():
         statement = statement.where(search_condition(model, spec.search_fields, params.search))

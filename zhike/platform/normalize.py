@@ -15,19 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhike.core.db import Base
-from zhike.core.errors import ValidationFailed
-from zhike.core.i18n import add_messages, load_catalog, translate
+from zhike.core.errors import ValidationFailed, shown_value
+from zhike.core.i18n import add_messages, shown_field, translate
 from zhike.core.money import AMOUNT_SCALE, CURRENCY_EXPONENTS
 from zhike.core.timeutil import ensure_utc
 from zhike.ingestion import standardize
 from zhike.platform.objects import Normalizer
 from zhike.security.access import scope_select
 from zhike.security.context import Actor
-
-
-def _shown_field(field: str, locale: str) -> str:
-    # People read the message, so it names the field as the screens do; "field" keeps the key.
-    return load_catalog(locale).get(f"field_label.{field}") or field
 
 
 def field_error(
@@ -40,10 +35,10 @@ def field_error(
     **params: Any,
 ) -> dict[str, Any]:
     """Build one entry of a 422's ``errors``; ``field_shown`` replaces the field label in it."""
-    shown = value if value is None or isinstance(value, int | float | bool) else str(value)[:200]
+    shown = shown_value(value)
 
     def render(locale: str) -> str:
-        label = field_shown or _shown_field(field, locale)
+        label = field_shown or shown_field(field, locale)
         return translate(f"error.{code}", locale, field=label, value=shown, **params)
 
     error = {"field": field, "value": shown, "code": code, "message": render(actor.locale)}

@@ -38,6 +38,17 @@ class ObjectSpec:
     # Built-in text fields that contain a coded value from a fixed list. The field catalog
     # offers these values with their labels (``field_choice.<object>.<field>.<value>``).
     choice_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Choice fields whose writes also accept other values, so a filter cannot reject one.
+    open_choice_fields: tuple[str, ...] = ()
+
+    @property
+    def closed_choices(self) -> dict[str, tuple[str, ...]]:
+        """Return the choice fields whose stored values always come from their list."""
+        return {
+            name: values
+            for name, values in self.choice_fields.items()
+            if name not in self.open_choice_fields
+        }
 
 
 _OBJECTS: dict[str, ObjectSpec] = {}

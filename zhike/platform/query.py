@@ -8,7 +8,7 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Column, ColumnElement, Select, String, and_, cast, false, literal, or_
 
 from zhike.core.errors import InvalidInput
-from zhike.core.i18n import Localized, translate
+from zhike.core.i18n import Localized, catalog_label, translate
 from zhike.core.timeutil import ensure_utc
 from zhike.ingestion import standardize
 
@@ -75,7 +75,10 @@ def coerce_value(
             return date.fromisoformat(raw)
     except (ValueError, InvalidOperation) as error:
         raise InvalidInput(
-            "invalid_filter_value", parameter=parameter, value=raw, type=python_type.__name__
+            "invalid_filter_value",
+            parameter=parameter,
+            value=raw,
+            type=catalog_label("filter_type", python_type.__name__),
         ) from error
     return raw
 
@@ -115,7 +118,12 @@ def _day_condition(
 def _parse_flag(raw: str, parameter: str) -> bool:
     lowered = raw.strip().lower()
     if lowered not in ("true", "false", "1", "0"):
-        raise InvalidInput("invalid_filter_value", parameter=parameter, value=raw, type="bool")
+        raise InvalidInput(
+            "invalid_filter_value",
+            parameter=parameter,
+            value=raw,
+            type=catalog_label("filter_type", "bool"),
+        )
     return lowered in ("true", "1")
 
 
@@ -151,6 +159,7 @@ def build_condition(
     raw: str,
     allowed: tuple[str, ...],
     zone: ZoneInfo | None = None,
+    choices: Mapping[str, tuple[str, ...]] | None = None,
 ) -> ColumnElement[bool]:
     """Turn ``field__op=value`` into a SQL condition on an allowed field.
 
@@ -172,6 +181,17 @@ def build_condition(
     if operator not in OPERATORS:
         raise InvalidInput("unknown_operator", parameter=parameter, allowed=", ".join(OPERATORS))
     column: Column[Any] = model.__table__.c[field]
+    known = (choices or {}).get(field)
+    if known is not None and operator in ("eq", "ne", "in"):
+        # A value outside a fixed list matches nothing, so a typo would look like an empty list.
+        for value in raw.split(",") if operator == "in" else [raw]:
+            if value and value not in known:
+                raise InvalidInput(
+                    "invalid_filter_choice",
+                    parameter=parameter,
+                    value=value,
+                    allowed=", ".join(known),
+                )
     if operator == "isnull":
         return column.is_(None) if _parse_flag(raw, parameter) else column.is_not(None)
     if operator == "contains":

@@ -252,6 +252,7 @@ class RecordService:
                     raw,
                     self.spec.filter_fields,
                     load_zone(self.actor.timezone),
+                    self.spec.closed_choices,
                 )
             )
         if params.search and params.search.strip():
@@ -367,6 +368,7 @@ class RecordService:
                     raw,
                     self.spec.filter_fields,
                     load_zone(self.actor.timezone),
+                    self.spec.closed_choices,
                 )
             )
         if params.search and params.search.strip():

@@ -35,6 +35,7 @@ from zhike.service.models import (
     TICKET_STATUSES,
     Ticket,
 )
+from zhike.service.routing import require_ticket_worker
 from zhike.service.schemas import TicketCreate, TicketRead, TicketUpdate
 
 SOLVED_STATUSES = ("resolved", "closed")
@@ -108,8 +109,15 @@ def assignee_is_owner(
     session: Session, actor: Actor, values: dict[str, Any], record: Any
 ) -> dict[str, Any]:
     """The assignee owns the ticket, so the record scopes of agents follow the assignment."""
-    if values.get("assignee_id") is not None:
-        values["owner_id"] = values["assignee_id"]
+    assignee_id = values.get("assignee_id")
+    if assignee_id is None:
+        return values
+    if record is None or record.assignee_id != assignee_id:
+        # Every way of assigning (the desk, PATCH, import) takes only people who work tickets.
+        assignee = session.get(User, assignee_id)
+        if assignee is not None:
+            require_ticket_worker(session, assignee)
+    values["owner_id"] = assignee_id
     return values
 
 
@@ -189,6 +197,7 @@ TICKETS = register_object(
         ),
         after_write=(desk_effects,),
         # NOTE: generic writes accept any channel text, so a channel outside this list has no label.
+        open_choice_fields=("channel",),
         choice_fields={
             "status": TICKET_STATUSES,
             "priority": TICKET_PRIORITIES,

@@ -17010,7 +17010,7 @@ export interface operations {
     sales_forecast_api_v1_sales_forecast_get: {
         parameters: {
             query: {
-                /** @description first day of the month to forecast, e.g. 2026-07-01 */
+                /** @description the month to forecast, as 2026-07 or any day of it such as 2026-07-01 */
                 month: string;
                 group?: ("owner" | "team") | null;
             };

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
 from sqlalchemy import select
 
 from zhike.ai.models import registry
@@ -202,11 +204,22 @@ def rescore(
     return scores
 
 
+def _month_start(value: object) -> object:
+    # "2026-07" names a month as people write it; pydantic then checks the date.
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value.strip()):
+        return f"{value.strip()}-01"
+    return value
+
+
 @sales_router.get("/forecast", response_model=SalesForecast)
 def sales_forecast(
     session: SessionDep,
     actor: ActorDep,
-    month: date = Query(description="first day of the month to forecast, e.g. 2026-07-01"),
+    month: Annotated[
+        date,
+        Query(description="the month to forecast, as 2026-07 or any day of it such as 2026-07-01"),
+        BeforeValidator(_month_start),
+    ],
     group: ForecastGroupBy | None = None,
 ) -> SalesForecast:
     """Expected won amount of a month: weighted pipeline combined with a seasonal model.

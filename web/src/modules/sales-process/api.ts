@@ -120,6 +120,16 @@ export async function getInsight(days: number): Promise<TeamInsight> {
   return data
 }
 
+export type SalesForecast = Schemas['SalesForecast']
+
+/** Fetch the won-amount forecast of `month` ('YYYY-MM-01'), per owner or team, or for the whole company. */
+export async function getSalesForecast(month: string, group: 'owner' | 'team' | null): Promise<SalesForecast> {
+  const query = group === null ? { month } : { month, group }
+  const { data, error, response } = await api.GET('/api/v1/sales/forecast', { params: { query } })
+  if (data === undefined) fail(error, response.status, 'sales forecast failed')
+  return data
+}
+
 export type Approval = Schemas['ApprovalRequestRead']
 
 export async function listApprovals(status: string): Promise<Approval[]> {

@@ -1,4 +1,4 @@
-import { Checked, Coin, DataAnalysis, Document, Guide, Money, PriceTag } from '@element-plus/icons-vue'
+import { Checked, Coin, DataAnalysis, Document, Guide, Money, PriceTag, TrendCharts } from '@element-plus/icons-vue'
 
 import type { Requirement } from '@/stores/access'
 
@@ -9,6 +9,7 @@ const CONTRACTS: Requirement = 'contracts:read'
 const RECEIVABLES: Requirement = 'payments:read'
 const APPROVALS: Requirement = 'approval_requests:read'
 const INSIGHT: Requirement = 'rep_insight:read'
+const FORECAST: Requirement = 'opportunities:read'
 const PROCESSES: Requirement = 'administer_tenant'
 const PRICE_BOOKS: Requirement = 'price_books:read'
 
@@ -60,6 +61,12 @@ export default defineModule({
       meta: { titleKey: 'salesProcess.insight.title', permission: INSIGHT },
     },
     {
+      path: 'sales/forecast',
+      name: 'sales-process-forecast',
+      component: () => import('./SalesForecastView.vue'),
+      meta: { titleKey: 'salesProcess.salesForecast.title', permission: FORECAST },
+    },
+    {
       path: 'sales/processes',
       name: 'sales-process-processes',
       component: () => import('./ProcessesView.vue'),
@@ -105,6 +112,14 @@ export default defineModule({
       icon: DataAnalysis,
       order: 43,
       permission: INSIGHT,
+    },
+    {
+      path: '/sales/forecast',
+      labelKey: 'salesProcess.salesForecast.title',
+      section: 'sales',
+      icon: TrendCharts,
+      order: 45,
+      permission: FORECAST,
     },
     {
       path: '/sales/processes',
