@@ -22,17 +22,15 @@ from sqlalchemy.orm import Session
 
 from zhike.audit.service import record_event
 from zhike.core.errors import InvalidInput
-from zhike.core.timeutil import load_zone
 from zhike.ingestion.export_cells import neutralize_text
 from zhike.platform.models import FieldDefinition
 from zhike.platform.objects import ObjectSpec
 from zhike.platform.query import (
     ListParams,
     apply_sort_and_cursor,
-    build_condition,
     parse_sort,
-    search_condition,
 )
+from zhike.platform.records import apply_list_filters
 from zhike.security.access import require, scope_select
 from zhike.security.context import Actor
 from zhike.security.fields import hidden_fields, present
@@ -81,19 +79,7 @@ def export_rows(
     require(actor, spec.name, "export")
     model: Any = spec.model
     statement = scope_select(actor, model, select(model), "export")
-    for parameter, raw in params.filters.items():
-        statement = statement.where(
-            build_condition(
-                model,
-                parameter,
-                raw,
-                spec.filter_fields,
-                load_zone(actor.timezone),
-                spec.closed_choices,
-            )
-        )
-    if params.search and params.search.strip():
-        statement = statement.where(search_condition(model, spec.search_fields, params.search))
+    statement = apply_list_filters(statement, actor, spec, params)
     field, descending = parse_sort(params.sort, spec.sort_fields, spec.default_sort)
     statement = apply_sort_and_cursor(statement, model, field, descending, None)
     result = session.scalars(statement.execution_options(yield_per=_FETCH_ROWS))

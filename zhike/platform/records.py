@@ -29,7 +29,13 @@ from zhike.platform.query import (
     parse_sort,
     search_condition,
 )
-from zhike.security.access import owner_set_scope, record_condition, require, scope_select
+from zhike.security.access import (
+    SelectT,
+    owner_set_scope,
+    record_condition,
+    require,
+    scope_select,
+)
 from zhike.security.context import Actor
 from zhike.security.fields import check_writable, present, present_many, sensitive_field_kinds
 
@@ -80,6 +86,21 @@ def _page(records: list[Any], requested: int, field: str) -> Page:
 class Page:
     items: list[Any]
     next_cursor: str | None
+
+
+def apply_list_filters(
+    statement: SelectT, actor: Actor, spec: ObjectSpec, params: ListParams
+) -> SelectT:
+    """Add a list request's filters and search to ``statement``, read in the actor's time zone."""
+    zone = load_zone(actor.timezone)
+    model: Any = spec.model
+    for parameter, raw in params.filters.items():
+        statement = statement.where(
+            build_condition(model, parameter, raw, spec.filter_fields, zone, spec.closed_choices)
+        )
+    if params.search and params.search.strip():
+        statement = statement.where(search_condition(model, spec.search_fields, params.search))
+    return statement
 
 
 class RecordService:
@@ -244,22 +265,7 @@ class RecordService:
         return record
 
     def _filtered(self, params: ListParams, statement: Select[Any]) -> Select[Any]:
-        for parameter, raw in params.filters.items():
-            statement = statement.where(
-                build_condition(
-                    self.model,
-                    parameter,
-                    raw,
-                    self.spec.filter_fields,
-                    load_zone(self.actor.timezone),
-                    self.spec.closed_choices,
-                )
-            )
-        if params.search and params.search.strip():
-            statement = statement.where(
-                search_condition(self.model, self.spec.search_fields, params.search)
-            )
-        return statement
+        return apply_list_filters(statement, self.actor, self.spec, params)
 
     def _list_statement(
         self, params: ListParams, columns: tuple[Column[Any], ...] | None = None
@@ -360,19 +366,5 @@ class RecordService:
         statement = scope_select(
             self.actor, self.model, select(func.count()).select_from(self.model)
         )
-        for parameter, raw in params.filters.items():
-            statement = statement.where(
-                build_condition(
-                    self.model,
-                    parameter,
-                    raw,
-                    self.spec.filter_fields,
-                    load_zone(self.actor.timezone),
-                    self.spec.closed_choices,
-                )
-            )
-        if params.search and params.search.strip():
-            statement = statement.where(
-                search_condition(self.model, self.spec.search_fields, params.search)
-            )
+        statement = self._filtered(params, statement)
         return int(self.session.scalar(statement) or 0)
