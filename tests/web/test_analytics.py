@@ -21,7 +21,7 @@ from zhike.sales.quotas import TargetWrite, quarter_start, save_target
 from zhike.security.models import Team
 
 from .conftest import save_screenshot
-from .web_support import create_record, log_in, update_record
+from .web_support import choose_option, create_record, log_in, update_record
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
@@ -92,8 +92,7 @@ def _team(database: Database, tenant: TenantInfo, name: str) -> Any:
 
 
 def _pick(page: Page, combobox: str, option: str) -> None:
-    page.get_by_role("combobox", name=combobox, exact=True).click(force=True)
-    page.get_by_role("option", name=option, exact=True).click()
+    choose_option(page, page.get_by_role("combobox", name=combobox, exact=True), option)
 
 
 def test_report_builder_runs_saves_and_exports(
@@ -233,8 +232,7 @@ def test_dashboard_filters_and_drill_down(
     expect(widget.get_by_role("row").filter(has_text="赢单")).to_contain_text("1")
     save_screenshot(page, "analytics-dashboard")
 
-    page.get_by_role("combobox", name="时间段").click(force=True)
-    page.get_by_role("option", name="全部时间").click()
+    choose_option(page, page.get_by_role("combobox", name="时间段"), "全部时间")
     page.get_by_test_id("apply-filters").click()
     expect(widget.get_by_role("row").filter(has_text="赢单")).to_contain_text("2")
 
@@ -252,8 +250,7 @@ def test_dashboard_editor_adds_a_widget(page: Page, database: Database, tenant: 
     log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
     expect(page.get_by_role("heading", name="编辑仪表盘")).to_be_visible()
     page.get_by_label("仪表盘名称").fill("周会看板")
-    page.get_by_role("combobox", name="选择已保存的报表").click(force=True)
-    page.get_by_role("option", name="阶段统计").click()
+    choose_option(page, page.get_by_role("combobox", name="选择已保存的报表"), "阶段统计")
     page.get_by_test_id("add-widget").click()
     expect(page.get_by_test_id("widget-list")).to_contain_text("阶段统计")
     page.get_by_test_id("dashboard-share").click()
