@@ -191,3 +191,16 @@ def test_demo_ticket_channels_are_known(demo: DemoTenant, database: Database) ->
 
     assert channels
     assert channels <= set(TICKET_CHANNELS)
+
+
+def test_demo_sla_policy_names_are_chinese(app_client: TestClient, demo: DemoTenant) -> None:
+    admin = login(app_client, demo.slug, demo.admin_email, ADMIN_PASSWORD)
+
+    policies = app_client.get("/api/v1/service/sla/policies", headers=admin).json()
+
+    assert {policy["name"] for policy in policies} == {
+        "标准 SLA（紧急）",
+        "标准 SLA（高）",
+        "标准 SLA（普通）",
+        "标准 SLA（低）",
+    }

@@ -17,6 +17,7 @@ from zhike.demo.context import DemoContext
 from zhike.knowledge.objects import KB_ARTICLES
 from zhike.knowledge.schemas import ArticleCreate
 from zhike.knowledge.service import KnowledgeService
+from zhike.platform.field_catalog import choice_label
 from zhike.platform.records import RecordService
 from zhike.sales import pools
 from zhike.sales.models import Lead
@@ -82,7 +83,7 @@ def build_configuration(context: DemoContext) -> None:
             session,
             actor,
             SlaPolicyBody(
-                name=f"标准 SLA（{priority}）",
+                name=f"标准 SLA（{choice_label('tickets', 'priority', priority, 'zh-CN')}）",
                 priority=priority,
                 first_response_minutes=first_response,
                 resolution_minutes=resolution,

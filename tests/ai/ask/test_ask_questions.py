@@ -155,7 +155,7 @@ def test_sla_question_needs_a_breach_field(database: Database, tenant: TenantInf
     assert after.query.model_dump(exclude_defaults=True)["filters"] == [
         {"field": "custom.sla_breached", "value": True},
         {"field": "opened_at", "op": "relative", "value": "this_week"},
-        {"field": "status", "op": "in", "value": ["new", "open", "pending"]},
+        {"field": "status", "op": "in", "value": ["new", "open", "pending", "on_hold"]},
     ]
 
 

@@ -949,7 +949,7 @@ CONDITION_WORDS: dict[str, dict[tuple[str, ...], tuple[tuple[str, str, object], 
             "unresolved",
             "pending",
             "outstanding",
-        ): (("status", "in", ["new", "open", "pending"]),),
+        ): (("status", "in", ["new", "open", "pending", "on_hold"]),),
         ("已解决", "已关闭", "解决", "resolved", "closed", "solved"): (
             ("status", "in", ["resolved", "closed"]),
         ),
