@@ -169,7 +169,7 @@ def test_demo_service_desk_is_staffed(
         pending = session.scalars(
             select(Ticket).where(Ticket.tenant_id == tenant_id, Ticket.status == "pending")
         ).all()
-        taken = session.scalar(
+        assigned_open = session.scalar(
             select(func.count())
             .select_from(Ticket)
             .where(Ticket.tenant_id == tenant_id, Ticket.status == "open")
@@ -181,7 +181,7 @@ def test_demo_service_desk_is_staffed(
     # Waiting on the customer stops the SLA clock, so none of them may be escalated.
     assert [ticket.number for ticket in pending if ticket.sla_paused_at is None] == []
     assert [ticket.number for ticket in pending if ticket.sla_state == "breached"] == []
-    assert taken
+    assert assigned_open
 
 
 def test_demo_ticket_channels_are_known(demo: DemoTenant, database: Database) -> None:

@@ -15,13 +15,12 @@ from sqlalchemy.orm import Session
 
 from zhike.audit.service import record_change
 from zhike.core.errors import Conflict, PreconditionFailed
-from zhike.core.i18n import Localized, catalog_label
+from zhike.core.i18n import catalog_label
 from zhike.core.timeutil import utc_now
 from zhike.knowledge import index as knowledge_index
 from zhike.knowledge.models import KnowledgeArticle, KnowledgeArticleRevision
 from zhike.knowledge.objects import KB_ARTICLES
 from zhike.knowledge.schemas import RevisionRead, SearchHit, SearchResult
-from zhike.platform.field_catalog import choice_label
 from zhike.platform.records import RecordService
 from zhike.security.access import require
 from zhike.security.context import Actor
@@ -47,12 +46,9 @@ class KnowledgeService:
         """Move an article along draft → in_review → published, or archive it."""
         article = self.records.get(article_id, "update")
         if article.status not in TRANSITIONS[step]:
-            status = article.status
             raise Conflict(
                 "kb_invalid_transition",
-                status=Localized(
-                    lambda locale: choice_label("kb_articles", "status", status, locale)
-                ),
+                status=catalog_label("field_choice.kb_articles.status", article.status),
                 step=catalog_label("kb.step", step),
             )
         before = self.records.present(article)

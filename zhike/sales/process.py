@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhike.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from zhike.core.i18n import Localized, load_catalog, translate
+from zhike.core.i18n import Localized, catalog_label, load_catalog, translate
 from zhike.core.timeutil import utc_now
 from zhike.customers.models import Account
 from zhike.platform.normalize import field_error
@@ -905,10 +905,9 @@ def decide_approval(
         session, actor, "approval_requests", ApprovalRequest, request_id, "update"
     )
     if request.status != "pending":
-        # The key is built now: the message renders after the session, and the request, are gone.
-        key = f"sales_process.approval_status.{request.status}"
         raise Conflict(
-            "approval_not_pending", status=Localized(lambda locale: translate(key, locale))
+            "approval_not_pending",
+            status=catalog_label("sales_process.approval_status", request.status),
         )
     if request.requested_by_id is not None and request.requested_by_id == actor.user_id:
         raise Forbidden("approval_own_request")

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhike.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ValidationFailed
-from zhike.core.i18n import Localized, translate
+from zhike.core.i18n import Localized, catalog_label
 from zhike.core.ids import new_id
 from zhike.core.money import CURRENCY_EXPONENTS
 from zhike.core.timeutil import load_zone, utc_now
@@ -606,7 +606,7 @@ def apply_discount_decision(session: Session, actor: Actor, request: ApprovalReq
 
 def quote_status_label(status: str) -> Localized:
     """Return the quote status as a message parameter in each reader's language."""
-    return Localized(lambda locale: translate(f"sales_process.quote_status.{status}", locale))
+    return catalog_label("sales_process.quote_status", status)
 
 
 def _not_sendable(quote: Quote) -> Conflict:

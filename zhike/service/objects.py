@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from zhike.core.errors import Conflict
-from zhike.core.i18n import Localized
+from zhike.core.i18n import Localized, catalog_label
 from zhike.core.timeutil import utc_now
 from zhike.customers.models import Account, Contact
 from zhike.platform.field_catalog import choice_label
@@ -73,7 +73,7 @@ def ticket_times(
 
 
 def _status_label(status: str) -> Localized:
-    return Localized(lambda locale: choice_label("tickets", "status", status, locale))
+    return catalog_label("field_choice.tickets.status", status)
 
 
 def _status_list(statuses: tuple[str, ...]) -> Localized:
