@@ -50,6 +50,13 @@ class Settings(BaseSettings):
         le=4096,
         description="SQLite page cache of the connection that runs an import, in MiB",
     )
+    import_defer_indexes_rows: int = Field(
+        default=10_000,
+        ge=0,
+        description="on SQLite, an import step expected to bring at least this many rows, and "
+        "no fewer than the table holds, builds the table's secondary indexes once at its end "
+        "instead of row by row; 0 never does",
+    )
     max_cell_bytes: int = Field(
         default=65_536, ge=1024, description="longest accepted import cell, in bytes"
     )

@@ -39,11 +39,12 @@ from zhike.core.i18n import (
     translate,
 )
 from zhike.core.timeutil import utc_now
+from zhike.ingestion.deferred_indexes import DeferredIndexes
 from zhike.ingestion.mapping import MappedRow, PendingLookup, RowMapper, row_error
 from zhike.ingestion.models import ImportRun
 from zhike.ingestion.owners import UserDirectory, describe_candidates, is_user_lookup
 from zhike.ingestion.profile import Profile, Step, load_profile
-from zhike.ingestion.readers import FileError, open_table
+from zhike.ingestion.readers import FileError, Table, open_table
 from zhike.ingestion.rejects import RejectsWriter
 from zhike.ingestion.targets import lookup_ids, lookup_model, resolve_target
 from zhike.platform.bulk import BulkRow, BulkWriter
@@ -211,6 +212,24 @@ def _stage_column(step: Step) -> str | None:
         if mapping is not None and mapping.column is not None:
             return mapping.column
     return None
+
+
+def _looked_up(step: Step) -> set[str]:
+    """Return the columns of the step's own table that the step finds rows by."""
+    needed = {step.key}
+    for mapping in step.fields.values():
+        if mapping.lookup is not None and mapping.lookup.object == step.target:
+            needed.add(mapping.lookup.by)
+    return needed
+
+
+def _expected_rows(rows_read: int, table: Table) -> int:
+    """Estimate the rows of the whole file from the bytes that the rows read so far took."""
+    position = table.position()
+    if position <= 0 or table.size <= 0:
+        # A workbook is read through its compressed archive and reports no position.
+        return 0
+    return rows_read * table.size // position
 
 
 def check_historical_allowed(actor: Actor) -> None:
@@ -469,6 +488,7 @@ class _Import:
             on_duplicate=step.on_duplicate,
         )
         table = open_table(path, encoding=step.encoding, delimiter=step.delimiter, sheet=step.sheet)
+        deferred = DeferredIndexes(session.connection(), target.model.__table__, _looked_up(step))
         stats = StepResult(step.name, step.target, path.name)
         # Read again for every step, because an earlier step may have imported users.
         self.user_directory = None
@@ -482,6 +502,7 @@ class _Import:
             stage_column = _stage_column(step)
             stage_position = mapper.index.get(stage_column) if stage_column else None
             stage_cells: dict[int, Any] = {}
+            deferral_decided = False
             for number, raw in table.rows:
                 stats.rows_read += 1
                 self.result.rows_read += 1
@@ -495,11 +516,20 @@ class _Import:
                     self._write_batch(
                         session, step, mapper, writer, batch, stats, path, stage_cells
                     )
+                    if not deferral_decided:
+                        # After one batch the bytes per row are known, and the import's
+                        # transaction is open.
+                        deferral_decided = True
+                        deferred.defer_if_worth_it(
+                            _expected_rows(stats.rows_read, table),
+                            self.settings.import_defer_indexes_rows,
+                        )
                     batch = []
                     stage_cells = {}
                     self._report(index, step, table.position(), table.size)
             if batch:
                 self._write_batch(session, step, mapper, writer, batch, stats, path, stage_cells)
+            deferred.restore()
             self._report(index, step, table.size, table.size)
         finally:
             table.close()
