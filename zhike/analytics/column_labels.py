@@ -38,7 +38,8 @@ class _Labeller:
         """Label a field path with the relation it is reached through ("Owner / Name")."""
         field = next((item for item in self.catalog.fields if item.path == path), None)
         if field is None:
-            return None
+            # A record's id is no report field, but a list of records groups by it.
+            return self.message("record_id") if path == "id" else None
         own = self._in_locale(field.label_zh, field.label_en)
         relation = next(
             (item for item in self.catalog.relations if item.name == field.relation), None

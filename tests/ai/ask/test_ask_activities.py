@@ -159,3 +159,6 @@ def test_task_list_names_each_task(
     assert answer.query is not None, answer.clarification
     assert [group.field for group in answer.query.group_by] == ["subject", "id"]
     assert sorted(row[0] for row in answer.rows) == sorted(expected)
+    # The headings are the fields' labels in the asker's language, not column names.
+    assert answer.column_labels["subject"] != "subject"
+    assert answer.column_labels["id"] != "id"

@@ -57,7 +57,8 @@ def ask_command(
     for warning in answer.warnings:
         console.print(warning.message, style="yellow")
     labels = [answer.value_labels.get(column.name, {}) for column in answer.columns]
-    table = Table(*(column.name for column in answer.columns))
+    headings = (answer.column_labels.get(column.name, column.name) for column in answer.columns)
+    table = Table(*headings)
     for row in answer.rows:
         table.add_row(
             *(

@@ -78,6 +78,11 @@ class AskAnswer(BaseModel):
         default_factory=list,
         description="parts of the question that the answer does not apply; show them with it",
     )
+    column_labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="each column's heading in the asker's language, by column name, as the "
+        "report screen and report files label it",
+    )
     value_labels: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description="labels of choice values in the asker's language: column name, then stored "

@@ -27,6 +27,7 @@ from zhike.ai.ask.schemas import AnswerWarning, AskAnswer, ClarificationOut
 from zhike.ai.ask.summary import stream_summary
 from zhike.ai.context.intent import IntentResult, network_provider_configured, recognise_intent
 from zhike.ai.llm.gateway import LLMGateway
+from zhike.analytics.column_labels import column_labels
 from zhike.analytics.periods import reference_day
 from zhike.analytics.query import ReportQuery
 from zhike.analytics.service import run_report
@@ -179,6 +180,10 @@ def _finish(
     answer.rows = result.rows
     answer.chart = suggest_chart(query, result)
     answer.value_labels = value_labels(session, actor, query, result)
+    headings = column_labels(session, actor, query)
+    answer.column_labels = {
+        column.name: headings[column.name] for column in result.columns if column.name in headings
+    }
     answer.warnings = answer_warnings(
         parsed.ignored,
         actor.locale,

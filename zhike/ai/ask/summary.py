@@ -41,7 +41,8 @@ def _table(answer: AskAnswer) -> str:
             return currency_text(value)
         return labels[index].get(value, str(value)) if isinstance(value, str) else str(value)
 
-    lines = ["\t".join(column.name for column in answer.columns)]
+    headings = (answer.column_labels.get(column.name, column.name) for column in answer.columns)
+    lines = ["\t".join(headings)]
     lines.extend(
         "\t".join(cell(value, index) for index, value in enumerate(row))
         for row in answer.rows[:MAX_SUMMARY_ROWS]

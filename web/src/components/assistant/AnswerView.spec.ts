@@ -60,6 +60,27 @@ describe('AnswerView', () => {
     expect(table).toContain('legacy')
   })
 
+  it('heads a column the catalog here does not know with the server heading', async () => {
+    i18n.global.locale.value = 'zh-CN'
+    const wrapper = mountAnswer({
+      ...base,
+      query: { object: 'activities', group_by: [{ field: 'subject' }, { field: 'id' }], measures: [] },
+      columns: [
+        { name: 'subject', kind: 'dimension', type: 'string' },
+        { name: 'id', kind: 'dimension', type: 'string' },
+      ],
+      rows: [['回访', '0193f3a0-0000-7000-8000-000000000001']],
+      chart: null,
+      value_labels: {},
+      column_labels: { subject: '主题', id: '编号' },
+    })
+    await flushPromises()
+
+    const headers = wrapper.findAll('[data-test="assistant-table"] th').map((cell) => cell.text())
+
+    expect(headers).toEqual(['主题', '编号'])
+  })
+
   it('shows each warning about ignored words above the result', () => {
     const message = 'Note: the time phrase "the week after next" was not applied.'
     const wrapper = mountAnswer({
