@@ -31,6 +31,10 @@ def test_assignment_by_skill_then_load_then_turn(client: TestClient) -> None:
     agents = {row["user_id"]: row for row in client.get("/api/v1/service/agents").json()}
     assert agents[skilled]["open_tickets"] == 1
     assert agents[following[0]]["open_tickets"] == 2
+    # Agents are listed by the names people know them by.
+    assert agents[skilled]["display_name"] == "service_agent 用户"
+    saved = client.put(f"/api/v1/service/agents/{skilled}", json={"skills": ["账户与登录"]})
+    assert (saved.json()["display_name"], saved.json()["open_tickets"]) == ("service_agent 用户", 1)
 
 
 def test_unavailable_agent_gets_nothing(client: TestClient) -> None:

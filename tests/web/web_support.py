@@ -21,13 +21,17 @@ if TYPE_CHECKING:
 USER_PASSWORD = "Browser-pass-2026"
 
 
-def add_user(database: Database, tenant: TenantInfo, name: str, role: str) -> User:
+def add_user(
+    database: Database, tenant: TenantInfo, name: str, role: str, display_name: str | None = None
+) -> User:
+    """Create a user whose e-mail starts with ``name``, shown as ``display_name`` or ``name``."""
     email = f"{name}@{tenant.slug}.example.com"
+    shown = display_name or name
     with database.session() as session:
         user = create_user(
             session,
             tenant.actor,
-            UserCreate(email=email, display_name=name, password=USER_PASSWORD, role=role),
+            UserCreate(email=email, display_name=shown, password=USER_PASSWORD, role=role),
         )
         session.expunge(user)
     return user

@@ -146,21 +146,32 @@ def delete_policy(session: Session, actor: Actor, policy_id: uuid.UUID) -> None:
 def list_agents(session: Session, actor: Actor) -> list[AgentProfileRead]:
     require(actor, "tickets", "read")
     loads = agent_loads(session, actor.tenant_id)
-    profiles = session.scalars(
-        select(AgentProfile).where(AgentProfile.tenant_id == actor.tenant_id)
+    rows = session.execute(
+        select(AgentProfile, User.display_name)
+        .join(User, User.id == AgentProfile.user_id)
+        .where(AgentProfile.tenant_id == actor.tenant_id)
+        .order_by(User.display_name, User.id)
     ).all()
-    return [
-        AgentProfileRead(
-            user_id=profile.user_id,
-            skills=list(profile.skills or []),
-            max_open_tickets=profile.max_open_tickets,
-            is_available=profile.is_available,
-            wecom_user_id=profile.wecom_user_id,
-            last_assigned_at=profile.last_assigned_at,
-            open_tickets=loads.get(profile.user_id, 0),
-        )
-        for profile in profiles
-    ]
+    return [_agent_read(profile, name, loads.get(profile.user_id, 0)) for profile, name in rows]
+
+
+def read_agent(session: Session, profile: AgentProfile) -> AgentProfileRead:
+    name = session.scalar(select(User.display_name).where(User.id == profile.user_id))
+    load = agent_loads(session, profile.tenant_id).get(profile.user_id, 0)
+    return _agent_read(profile, name or "", load)
+
+
+def _agent_read(profile: AgentProfile, display_name: str, open_tickets: int) -> AgentProfileRead:
+    return AgentProfileRead(
+        user_id=profile.user_id,
+        display_name=display_name,
+        skills=list(profile.skills or []),
+        max_open_tickets=profile.max_open_tickets,
+        is_available=profile.is_available,
+        wecom_user_id=profile.wecom_user_id,
+        last_assigned_at=profile.last_assigned_at,
+        open_tickets=open_tickets,
+    )
 
 
 def put_agent(

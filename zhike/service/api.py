@@ -221,14 +221,7 @@ def put_agent(
 ) -> Any:
     """Set an agent's skills (categories or product names), capacity and availability."""
     profile = admin.put_agent(session, actor, user_id, body)
-    return AgentProfileRead(
-        user_id=profile.user_id,
-        skills=profile.skills,
-        max_open_tickets=profile.max_open_tickets,
-        is_available=profile.is_available,
-        wecom_user_id=profile.wecom_user_id,
-        last_assigned_at=profile.last_assigned_at,
-    )
+    return admin.read_agent(session, profile)
 
 
 @router.get("/settings", response_model=ServiceSettings)

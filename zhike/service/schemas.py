@@ -220,6 +220,7 @@ class AgentProfileRead(AgentProfileBody):
     model_config = ConfigDict(from_attributes=True, extra="ignore")
 
     user_id: uuid.UUID
+    display_name: str = Field(default="", description="the agent's name as users see it")
     last_assigned_at: datetime | None
     open_tickets: int = 0
 

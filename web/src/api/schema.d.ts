@@ -6288,6 +6288,12 @@ export interface components {
              * Format: uuid
              */
             user_id: string;
+            /**
+             * Display Name
+             * @description the agent's name as users see it
+             * @default
+             */
+            display_name?: string;
             /** Last Assigned At */
             last_assigned_at: string | null;
             /**
@@ -6562,6 +6568,13 @@ export interface components {
              * @description parts of the question that the answer does not apply; show them with it
              */
             warnings?: components["schemas"]["AnswerWarning"][];
+            /**
+             * Column Labels
+             * @description each column's heading in the asker's language, by column name, as the report screen and report files label it
+             */
+            column_labels?: {
+                [key: string]: string;
+            };
             /**
              * Value Labels
              * @description labels of choice values in the asker's language: column name, then stored value, to label
