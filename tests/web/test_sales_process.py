@@ -31,7 +31,7 @@ from zhike.sales.quotes import (
 from zhike.security.auth import actor_for
 
 from .conftest import save_screenshot
-from .web_support import add_user, create_record, log_in
+from .web_support import add_user, choose_option, create_record, log_in
 
 if TYPE_CHECKING:
     from testkit import TenantInfo
@@ -141,7 +141,7 @@ def test_receivables_and_insight_render(page: Any, database: Database, tenant: T
 
 def test_manager_approves_discount(page: Any, database: Database, tenant: TenantInfo) -> None:
     product_id = _price_book(database, tenant)
-    rep = add_user(database, tenant, "wang.rep", "sales_rep")
+    rep = add_user(database, tenant, "wang.rep", "sales_rep", "王销售")
     with database.session() as session:
         rep_actor = actor_for(tenant.tenant, rep)
         quote = create_quote(
@@ -159,10 +159,19 @@ def test_manager_approves_discount(page: Any, database: Database, tenant: Tenant
     log_in(page, tenant.slug, tenant.admin_email, tenant.admin_password)
     approvals = page.get_by_test_id("approvals")
     expect(approvals).to_contain_text("报价折扣")
+    # What is approved: the quote by number and title, who asked, and the discount.
+    expect(approvals).to_contain_text(f"{quote.number} 大折扣报价")
+    expect(approvals).to_contain_text("王销售")
+    expect(approvals).to_contain_text("30.00 %")
     save_screenshot(page, "sales-approvals")
-    page.get_by_role("button", name="批准").click()
+    page.get_by_test_id("approvals").get_by_role("button", name="批准").click()
+    dialog = page.get_by_test_id("approval-dialog")
+    dialog.get_by_test_id("approval-note").fill("本季度重点客户，同意")
+    dialog.get_by_test_id("approval-confirm").click()
 
     expect(approvals).to_contain_text("暂无申请")
+    choose_option(page, page.get_by_label("状态"), "已批准")
+    expect(approvals).to_contain_text("本季度重点客户，同意")
     page.goto(f"/sales/quotes/{quote.id}")
     expect(page.get_by_test_id("quote-status")).to_contain_text("已批准")
 

@@ -16,6 +16,7 @@ from zhike.sales.activity_plans import (
     CheckInWrite,
     OutcomeWrite,
 )
+from zhike.sales.approval_view import describe_approvals
 from zhike.sales.process_schemas import (
     ApprovalDecision,
     ApprovalRequestCreate,
@@ -72,7 +73,7 @@ def request_stage_approval(
 ) -> ApprovalRequestRead:
     """Ask for approval to move to a stage; a request already open for it is returned instead."""
     request = process.request_stage_approval(session, actor, opportunity_id, body)
-    return ApprovalRequestRead.model_validate(request)
+    return describe_approvals(session, actor, [request])[0]
 
 
 @router.get("/approvals", response_model=ApprovalRequestList)
@@ -84,7 +85,7 @@ def list_approvals(
     ] = None,
 ) -> ApprovalRequestList:
     rows = process.list_approvals(session, actor, status_filter)
-    return ApprovalRequestList(items=[ApprovalRequestRead.model_validate(row) for row in rows])
+    return ApprovalRequestList(items=describe_approvals(session, actor, rows))
 
 
 @router.post("/approvals/{request_id}/decision", response_model=ApprovalRequestRead)
@@ -92,9 +93,8 @@ def decide_approval(
     request_id: uuid.UUID, body: ApprovalDecision, session: SessionDep, actor: ActorDep
 ) -> ApprovalRequestRead:
     """Approve or reject a pending request in your data scope; not one you made yourself."""
-    return ApprovalRequestRead.model_validate(
-        process.decide_approval(session, actor, request_id, body)
-    )
+    request = process.decide_approval(session, actor, request_id, body)
+    return describe_approvals(session, actor, [request])[0]
 
 
 @router.get("/activities/{activity_id}/plan", response_model=ActivityPlanRead)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -173,6 +174,26 @@ class ApprovalRequestRead(BaseModel):
     decided_at: datetime | None
     decision_note: str | None
     created_at: datetime
+    subject_name: str | None = Field(
+        default=None,
+        description="the quote's number and title, or the opportunity's name; absent where "
+        "the reader may not read that record",
+    )
+    requested_by_name: str | None = None
+    decided_by_name: str | None = None
+    stage_name: str | None = Field(
+        default=None,
+        description="for a stage change, the stage asked for, in the reader's language",
+    )
+    amount: Decimal | None = Field(
+        default=None,
+        description="the quote's total or the opportunity's amount, where the reader may see it",
+    )
+    currency: str | None = None
+    discount_percent: Decimal | None = Field(
+        default=None,
+        description="for a quote, its effective discount from the book prices, in percent",
+    )
 
 
 class ApprovalRequestList(BaseModel):

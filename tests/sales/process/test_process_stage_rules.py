@@ -180,6 +180,8 @@ def test_approval_needed_then_used(
     assert _codes(refused) == [("stage", "stage_approval_required")]
     assert requested.status_code == 201, requested.text
     assert requested.json()["owner_id"] == rep_id
+    assert requested.json()["stage_name"] == "报价谈判"
+    assert requested.json()["amount"] == "8000.00"
     assert self_decided.status_code == 403
     assert [notice["kind"] for notice in notices] == ["approval_requested"]
     assert notices[0]["message"] == "有一个阶段推进申请等待您审批。"

@@ -6411,6 +6411,32 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Subject Name
+             * @description the quote's number and title, or the opportunity's name; absent where the reader may not read that record
+             */
+            subject_name?: string | null;
+            /** Requested By Name */
+            requested_by_name?: string | null;
+            /** Decided By Name */
+            decided_by_name?: string | null;
+            /**
+             * Stage Name
+             * @description for a stage change, the stage asked for, in the reader's language
+             */
+            stage_name?: string | null;
+            /**
+             * Amount
+             * @description the quote's total or the opportunity's amount, where the reader may see it
+             */
+            amount?: string | null;
+            /** Currency */
+            currency?: string | null;
+            /**
+             * Discount Percent
+             * @description for a quote, its effective discount from the book prices, in percent
+             */
+            discount_percent?: string | null;
         };
         /** ArticleCreate */
         ArticleCreate: {

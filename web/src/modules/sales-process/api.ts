@@ -138,10 +138,10 @@ export async function listApprovals(status: string): Promise<Approval[]> {
   return data.items
 }
 
-export async function decideApproval(id: string, approve: boolean): Promise<Approval> {
+export async function decideApproval(id: string, approve: boolean, note?: string): Promise<Approval> {
   const { data, error, response } = await api.POST('/api/v1/approvals/{request_id}/decision', {
     params: { path: { request_id: id } },
-    body: { approve },
+    body: { approve, note: note?.trim() ? note.trim() : null },
   })
   if (data === undefined) fail(error, response.status, 'decision failed')
   return data
