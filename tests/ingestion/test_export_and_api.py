@@ -78,7 +78,8 @@ def test_rejects_download_and_other_tenant(
     assert response.status_code == 200
     assert response.content.startswith(b"\xef\xbb\xbf")
     (line,) = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))[1:]
-    assert line[:5] == ["contacts", "contacts.csv", "5", "mobile", "12345"]
+    # The shipped profile names its step in the reader's language.
+    assert line[:5] == ["联系人", "contacts.csv", "5", "mobile", "12345"]
 
     from zhike.security.tenants import create_tenant
 
@@ -208,7 +209,7 @@ def test_rejects_follow_request_language(client: TestClient) -> None:
     assert lines["zh-CN"] == [
         ["步骤", "文件", "行号", "列", "值", "原因"],
         [
-            "contacts",
+            "联系人",
             "contacts.csv",
             "5",
             "mobile",
@@ -216,12 +217,12 @@ def test_rejects_follow_request_language(client: TestClient) -> None:
             "字段“手机”的电话号码 12345 无效，"
             "请填写 11 位手机号或带区号的座机号，如 010-62345678。",
         ],
-        ["contacts", "contacts.csv", "6", "name", "", "列 name 为空，但字段“姓名”是必填项。"],
+        ["联系人", "contacts.csv", "6", "name", "", "列 name 为空，但字段“姓名”是必填项。"],
     ]
     assert lines["en"] == [
         ["step", "file", "row", "column", "value", "reason"],
         [
-            "contacts",
+            "Contacts",
             "contacts.csv",
             "5",
             "mobile",
@@ -230,7 +231,7 @@ def test_rejects_follow_request_language(client: TestClient) -> None:
             "or a landline with its area code, such as 010-62345678.",
         ],
         [
-            "contacts",
+            "Contacts",
             "contacts.csv",
             "6",
             "name",

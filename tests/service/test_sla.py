@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from fastapi.testclient import TestClient
 from service_support import add_policy, add_user, intake
 from testkit import TenantInfo
@@ -275,3 +277,39 @@ def test_queue_orders_by_urgency(client: TestClient) -> None:
     assert items[0]["sla_state"] == "breached"
     assert items[1]["remaining_seconds"] == 10 * 60
     assert items[1]["sla_target"] == "first_response"
+
+
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        ({}, "工作时间为空"),
+        (
+            {"mon": [["09:00", "12:00"], ["11:00", "18:00"]]},
+            "mon 的工作时段 09:00-12:00 与 11:00-18:00 重叠",
+        ),
+    ],
+)
+def test_empty_or_overlapping_hours_are_rejected(
+    client: TestClient, hours: dict[str, Any], message: str
+) -> None:
+    response = client.put("/api/v1/service/settings", json={"working_hours": hours})
+
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert message in error["message"]
+    assert "工作时间" in error["message"]
+    # The stored hours stay, and tickets still get due times.
+    assert client.get("/api/v1/service/settings").json()["working_hours"]["mon"] == [
+        ["09:00", "18:00"]
+    ]
+
+
+def test_ticket_without_priority_gets_the_normal_policy(client: TestClient) -> None:
+    add_policy(client, "normal", 240, 16 * 60)
+
+    created = client.post("/api/v1/tickets", json={"subject": "发票抬头写错了"})
+
+    assert created.status_code == 201, created.text
+    assert created.json()["priority"] == "normal"
+    assert created.json()["sla_policy_id"] is not None
+    assert created.json()["resolution_due_at"] is not None

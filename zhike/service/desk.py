@@ -124,8 +124,18 @@ def _draft(record: Ticket | None, values: dict[str, Any]) -> Ticket:
     The derived values go back into the write itself, so a create or update stays one
     INSERT or UPDATE and the record's version moves by exactly one.
     """
-    columns = [column.key for column in Ticket.__table__.columns]
-    data = {name: getattr(record, name) for name in columns} if record is not None else {}
+    table: Any = Ticket.__table__
+    columns = [column.key for column in table.columns]
+    if record is not None:
+        data = {name: getattr(record, name) for name in columns}
+    else:
+        # Column defaults apply only at the INSERT, and the draft must already see them: a
+        # ticket created without a priority is a normal one and gets that policy.
+        data = {
+            column.key: column.default.arg
+            for column in table.columns
+            if column.default is not None and getattr(column.default, "is_scalar", False)
+        }
     data.update({name: value for name, value in values.items() if name in columns})
     return Ticket(**data)
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -77,10 +79,28 @@ class ServiceSettings(BaseModel):
                 raise ValueError(f"unknown weekday {name!r}; use {', '.join(WEEKDAY_NAMES)}")
             for start, end in spans:
                 if not _CLOCK.match(start) or not _CLOCK.match(end) or start >= end:
-                    raise ValueError(
-                        f"working hours {start}-{end} on {name} are invalid; "
-                        "use HH:MM with the start before the end"
+                    raise PydanticCustomError(
+                        "working_hours_span",
+                        "working hours {start}-{end} on {day} are invalid; "
+                        "use HH:MM with the start before the end",
+                        {"start": start, "end": end, "day": name},
                     )
+            ordered = sorted(spans)
+            for first, second in pairwise(ordered):
+                # Overlapping spans would count the shared time twice on the SLA clock.
+                if second[0] < first[1]:
+                    raise PydanticCustomError(
+                        "working_hours_overlap",
+                        "working hours {first} and {second} on {day} overlap; "
+                        "join them or move one",
+                        {"first": "-".join(first), "second": "-".join(second), "day": name},
+                    )
+        if not any(value.values()):
+            # Without one working minute a week, no due time can ever be computed.
+            raise PydanticCustomError(
+                "working_hours_empty",
+                "working hours are empty; give at least one day a span such as 09:00-18:00",
+            )
         return value
 
 

@@ -162,3 +162,6 @@ def test_task_list_names_each_task(
     # The headings are the fields' labels in the asker's language, not column names.
     assert answer.column_labels["subject"] != "subject"
     assert answer.column_labels["id"] != "id"
+    # Each row is one task, so there is nothing to chart.
+    assert answer.chart is not None
+    assert answer.chart.type == "table"

@@ -10,7 +10,7 @@ MAX_PIE_SLICES = 6
 
 
 def suggest_chart(query: ReportQuery, result: ReportResult) -> ChartSuggestion:
-    """A single number, a line over time buckets, a pie of a few counts, else bars."""
+    """Suggest a number, a line over time, a pie of a few counts, a table of records, else bars."""
     dimensions = [column.name for column in result.columns if column.kind == "dimension"]
     measures = [column.name for column in result.columns if column.kind == "measure"]
     if not dimensions:
@@ -24,6 +24,9 @@ def suggest_chart(query: ReportQuery, result: ReportResult) -> ChartSuggestion:
             y=measures[:1] if others else measures,
             series=others[0] if others else None,
         )
+    if "id" in dimensions and measures == ["count"]:
+        # A list of records counts one record a row, so a chart would only draw ones.
+        return ChartSuggestion(type="table")
     # A record's id only keeps two records of the same name apart, so it is not a series.
     dimensions = [name for name in dimensions if name != "id"] or dimensions
     if len(dimensions) > 1:
