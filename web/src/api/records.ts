@@ -55,6 +55,13 @@ export async function updateRecord(
   return data as unknown as RecordRow
 }
 
+export async function createRecord(objectName: string, values: Record<string, unknown>): Promise<RecordRow> {
+  const path = `/api/v1/${objectName}` as '/api/v1/accounts'
+  const { data, error, response } = await api.POST(path, { body: values as never })
+  if (data === undefined) throw new ProblemError(error, response.status, 'create failed')
+  return data as unknown as RecordRow
+}
+
 export async function fieldCatalog(objectName: string): Promise<FieldInfo[]> {
   const { data, error, response } = await api.GET('/api/v1/objects/{object_name}/fields', {
     params: { path: { object_name: objectName } },

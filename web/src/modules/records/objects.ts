@@ -32,6 +32,8 @@ export interface ObjectScreen {
   defaultColumns: string[]
   /** Fields shown in the record page header. */
   headerFields: string[]
+  /** Fields of the form that creates a record, in order. */
+  createFields: string[]
   /** Accounts and contacts have a 360° timeline. */
   hasTimeline: boolean
   related: RelatedList[]
@@ -46,6 +48,7 @@ export const OBJECT_SCREENS: ObjectScreen[] = [
     titleField: 'name',
     defaultColumns: ['name', 'industry', 'tier', 'province', 'city', 'phone', 'owner_id', 'created_at'],
     headerFields: ['industry', 'tier', 'city', 'phone', 'owner_id'],
+    createFields: ['name', 'industry', 'tier', 'province', 'city', 'phone', 'website', 'description'],
     hasTimeline: true,
     related: [
       { objectName: 'contacts', foreignKey: 'account_id', columns: ['name', 'title', 'mobile', 'email'] },
@@ -65,6 +68,7 @@ export const OBJECT_SCREENS: ObjectScreen[] = [
     titleField: 'name',
     defaultColumns: ['name', 'account_id', 'title', 'mobile', 'email', 'city', 'owner_id'],
     headerFields: ['account_id', 'title', 'mobile', 'email', 'owner_id'],
+    createFields: ['name', 'title', 'department', 'mobile', 'email', 'city', 'description'],
     hasTimeline: true,
     related: [
       {
@@ -83,6 +87,7 @@ export const OBJECT_SCREENS: ObjectScreen[] = [
     titleField: 'name',
     defaultColumns: ['name', 'company', 'mobile', 'lead_source', 'status', 'city', 'owner_id', 'created_at'],
     headerFields: ['company', 'status', 'lead_source', 'mobile', 'owner_id'],
+    createFields: ['name', 'company', 'title', 'mobile', 'email', 'lead_source', 'city', 'description'],
     hasTimeline: false,
     related: [],
   },
@@ -94,6 +99,7 @@ export const OBJECT_SCREENS: ObjectScreen[] = [
     titleField: 'name',
     defaultColumns: ['name', 'account_id', 'stage_id', 'amount', 'probability', 'expected_close_date', 'owner_id'],
     headerFields: ['account_id', 'stage_id', 'amount', 'expected_close_date', 'owner_id'],
+    createFields: ['name', 'stage_id', 'amount', 'currency', 'expected_close_date', 'description'],
     hasTimeline: false,
     related: [],
   },
@@ -105,6 +111,7 @@ export const OBJECT_SCREENS: ObjectScreen[] = [
     titleField: 'name',
     defaultColumns: ['name', 'code', 'series', 'list_price', 'is_active'],
     headerFields: ['code', 'series', 'list_price', 'is_active'],
+    createFields: ['name', 'code', 'series', 'list_price', 'currency', 'is_active', 'description'],
     hasTimeline: false,
     related: [],
   },
@@ -116,6 +123,7 @@ export const OBJECT_SCREENS: ObjectScreen[] = [
     titleField: 'name',
     defaultColumns: ['name', 'channel', 'status', 'starts_on', 'ends_on', 'budget', 'owner_id'],
     headerFields: ['channel', 'status', 'starts_on', 'ends_on', 'budget'],
+    createFields: ['name', 'channel', 'status', 'starts_on', 'ends_on', 'budget', 'currency', 'description'],
     hasTimeline: false,
     related: [],
   },
@@ -127,6 +135,7 @@ export const OBJECT_SCREENS: ObjectScreen[] = [
     titleField: 'subject',
     defaultColumns: ['subject', 'status', 'priority', 'category', 'account_id', 'opened_at', 'owner_id'],
     headerFields: ['status', 'priority', 'category', 'account_id', 'owner_id'],
+    createFields: ['subject', 'description', 'priority', 'channel', 'category', 'requester_name', 'requester_phone', 'requester_email', 'customer_tier'],
     hasTimeline: false,
     related: [],
   },
