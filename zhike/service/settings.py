@@ -35,6 +35,24 @@ DEFAULT_KEYWORD_RULES: list[dict[str, Any]] = [
 ]
 
 
+# The reasons below reach people through the translated catalogs, which read a weekday
+# by its name in their language from these parameters.
+_DAY_NAMES = {
+    "mon": ("周一", "Monday"),
+    "tue": ("周二", "Tuesday"),
+    "wed": ("周三", "Wednesday"),
+    "thu": ("周四", "Thursday"),
+    "fri": ("周五", "Friday"),
+    "sat": ("周六", "Saturday"),
+    "sun": ("周日", "Sunday"),
+}
+
+
+def _day_names(day: str) -> dict[str, str]:
+    chinese, english = _DAY_NAMES.get(day, (day, day))
+    return {"day": day, "day_zh": chinese, "day_en": english}
+
+
 class KeywordRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -83,7 +101,7 @@ class ServiceSettings(BaseModel):
                         "working_hours_span",
                         "working hours {start}-{end} on {day} are invalid; "
                         "use HH:MM with the start before the end",
-                        {"start": start, "end": end, "day": name},
+                        {"start": start, "end": end, **_day_names(name)},
                     )
             ordered = sorted(spans)
             for first, second in pairwise(ordered):
@@ -93,7 +111,11 @@ class ServiceSettings(BaseModel):
                         "working_hours_overlap",
                         "working hours {first} and {second} on {day} overlap; "
                         "join them or move one",
-                        {"first": "-".join(first), "second": "-".join(second), "day": name},
+                        {
+                            "first": "-".join(first),
+                            "second": "-".join(second),
+                            **_day_names(name),
+                        },
                     )
         if not any(value.values()):
             # Without one working minute a week, no due time can ever be computed.

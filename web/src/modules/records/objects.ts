@@ -99,7 +99,7 @@ export const OBJECT_SCREENS: ObjectScreen[] = [
     titleField: 'name',
     defaultColumns: ['name', 'account_id', 'stage_id', 'amount', 'probability', 'expected_close_date', 'owner_id'],
     headerFields: ['account_id', 'stage_id', 'amount', 'expected_close_date', 'owner_id'],
-    createFields: ['name', 'stage_id', 'amount', 'currency', 'expected_close_date', 'description'],
+    createFields: ['name', 'amount', 'currency', 'expected_close_date', 'description'],
     hasTimeline: false,
     related: [],
   },
