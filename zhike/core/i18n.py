@@ -184,7 +184,13 @@ def validation_reason(item: Any, locale: str) -> str:
     """
     key = f"validation.{item.get('type')}"
     if key in load_catalog(locale):
-        context = {name: str(value) for name, value in (item.get("ctx") or {}).items()}
+        given = item.get("ctx") or {}
+        context = {name: str(value) for name, value in given.items() if "@" not in name}
+        # A validator may give a parameter in each language, such as "day@zh-CN" for a weekday.
+        for name, value in given.items():
+            base, _, language = name.partition("@")
+            if language == locale:
+                context[base] = str(value)
         if locale.startswith("zh"):
             # pydantic joins the choices in English ("'a', 'b' or 'c'").
             context = {name: _ENGLISH_LIST.sub("、", value) for name, value in context.items()}

@@ -89,7 +89,7 @@ def _user_names(session: Session, actor: Actor, ids: set[uuid.UUID]) -> dict[uui
     statement = select(User.id, User.display_name).where(
         User.tenant_id == actor.tenant_id, User.id.in_(ids)
     )
-    return dict(session.execute(statement).tuples().all())
+    return {row[0]: row[1] for row in session.execute(statement)}
 
 
 def _stage_names(session: Session, actor: Actor, targets: list[str]) -> dict[str, str]:

@@ -50,7 +50,7 @@ _DAY_NAMES = {
 
 def _day_names(day: str) -> dict[str, str]:
     chinese, english = _DAY_NAMES.get(day, (day, day))
-    return {"day": day, "day_zh": chinese, "day_en": english}
+    return {"day": day, "day@zh-CN": chinese, "day@en": english}
 
 
 class KeywordRule(BaseModel):
