@@ -131,7 +131,7 @@ def test_admin_sets_up_an_agent(page: Any, database: Database, tenant: TenantInf
     dialog.get_by_role("option", name="坐席王晓").click()
     skills = dialog.get_by_test_id("agent-skills").locator("input")
     skills.fill("账单与支付")
-    # A skill nobody has yet is offered as a new option for the typed text.
+    # A skill that no agent has yet is offered as a new option for the typed text.
     dialog.get_by_role("option", name="账单与支付").click()
     dialog.get_by_test_id("agent-capacity").locator("input").fill("8")
     dialog.get_by_test_id("agent-save").click()

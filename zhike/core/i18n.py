@@ -184,10 +184,10 @@ def validation_reason(item: Any, locale: str) -> str:
     """
     key = f"validation.{item.get('type')}"
     if key in load_catalog(locale):
-        given = item.get("ctx") or {}
-        context = {name: str(value) for name, value in given.items() if "@" not in name}
+        parameters = item.get("ctx") or {}
+        context = {name: str(value) for name, value in parameters.items() if "@" not in name}
         # A validator may give a parameter in each language, such as "day@zh-CN" for a weekday.
-        for name, value in given.items():
+        for name, value in parameters.items():
             base, _, language = name.partition("@")
             if language == locale:
                 context[base] = str(value)

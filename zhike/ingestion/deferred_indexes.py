@@ -4,7 +4,7 @@ A row inserted into a table with a dozen indexes is inserted into each of them,
 and for a column such as a name or a mobile number each insert lands on a
 random page. Sorting all keys once and building the index from them costs less
 than half of that when the import brings at least as many rows as the table
-already holds (measured in docs/benchmarks.md). Below that, the rebuild of the
+already contains (measured in docs/benchmarks.md). Below that, the rebuild of the
 rows already stored outweighs what is saved, so the indexes stay.
 
 The indexes are dropped and created again inside the import's own transaction.

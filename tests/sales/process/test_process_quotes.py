@@ -124,7 +124,7 @@ def test_discount_over_threshold_needs_approval(
     assert [(item["kind"], item["target"]) for item in pending] == [
         ("quote_discount", f"{quote['number']}#v1")
     ]
-    # The approver sees what they approve: the quote, who asked, the total and the discount.
+    # The approval names the quote, the requester, the total and the discount.
     assert pending[0]["subject_name"] == f"{quote['number']} {quote['title']}"
     assert pending[0]["requested_by_name"] == "钱销售"
     assert (pending[0]["amount"], pending[0]["currency"]) == (quote["total"], "CNY")

@@ -105,7 +105,7 @@ export interface UserChoice {
   is_active: boolean
 }
 
-/** Users whose display name holds ``q``, for the picker of a new agent. */
+/** Load the users whose display name contains ``q``, for the picker of a new agent. */
 export async function loadUserChoices(q: string): Promise<UserChoice[]> {
   const { data, error, response } = await api.GET('/api/v1/users', {
     params: { query: { q: q.trim() || undefined, limit: 50 } },
